@@ -1,0 +1,234 @@
+using System.Text;
+
+namespace Hftp.Protocol;
+
+/// <summary>
+/// Frames request lines on <c>\r\n</c> and parses them as they stream in, one byte at a time if need be.
+/// It keeps running facts about each element (length, all-FILENAME-characters, all-digits, numeric value)
+/// and only a bounded prefix of its bytes, so a 5 MiB file name costs a few hundred bytes, not 5 MiB.
+/// Bad input is reported as a <see cref="Request"/> carrying its status; nothing here throws for it.
+/// </summary>
+public sealed class RequestReader
+{
+    // The command and up to three arguments matter; a fifth element only proves there are too many.
+    private const int TrackedElements = 4;
+    private const int MaxCountedElements = TrackedElements + 1;
+
+    // Largest value that can take one more decimal digit without overflowing 64 bits.
+    private const ulong SaturationLimit = (ulong.MaxValue - 9) / 10;
+
+    private readonly long _maxLineLength;
+    private readonly byte[] _commandName = new byte[Commands.MaxNameLength];
+    private readonly byte[] _fileName = new byte[Syntax.MaxFileNameLength];
+    private readonly long[] _lengths = new long[TrackedElements];
+    private readonly bool[] _allFileNameBytes = new bool[TrackedElements];
+    private readonly bool[] _allDigits = new bool[TrackedElements];
+    private readonly ulong[] _numbers = new ulong[TrackedElements];
+
+    private long _lineLength;
+    private int _elementCount;
+    private bool _pendingCarriageReturn;
+
+    // Clients repeat names; reusing the last string keeps the request path allocation-free.
+    private string? _lastFileName;
+
+    public RequestReader(long maxLineLength = Syntax.DefaultMaxRequestLineLength)
+    {
+        ArgumentOutOfRangeException.ThrowIfLessThan(maxLineLength, 1);
+        _maxLineLength = maxLineLength;
+        ResetLine();
+    }
+
+    /// <summary>Bytes of the current, unfinished line seen so far (terminator excluded).</summary>
+    public long PendingLineLength => _lineLength;
+
+    /// <summary>
+    /// Consumes bytes from <paramref name="input"/> until one request line ends or faults. Returns true with
+    /// the <paramref name="request"/> when one did; <paramref name="consumed"/> says how far it read. Returns
+    /// false when all of <paramref name="input"/> was consumed without finishing a line.
+    /// </summary>
+    public bool TryRead(ReadOnlySpan<byte> input, out int consumed, out Request request)
+    {
+        for (var index = 0; index < input.Length; index++)
+        {
+            var value = input[index];
+            if (_pendingCarriageReturn)
+            {
+                consumed = index + 1;
+                request = value == Syntax.LineFeed ? CompleteLine() : Fail(RequestFault.StrayCarriageReturn);
+                return true;
+            }
+
+            if (value == Syntax.CarriageReturn)
+            {
+                _pendingCarriageReturn = true;
+                continue;
+            }
+
+            var fault = value switch
+            {
+                Syntax.LineFeed => RequestFault.BareLineFeed,
+                >= 0x80 => RequestFault.NonAsciiByte,
+                _ when _lineLength >= _maxLineLength => RequestFault.LineTooLong,
+                _ => RequestFault.None,
+            };
+            if (fault != RequestFault.None)
+            {
+                consumed = index + 1;
+                request = Fail(fault);
+                return true;
+            }
+
+            _lineLength++;
+            if (value == Syntax.Space)
+            {
+                StartNextElement();
+            }
+            else
+            {
+                Append(value);
+            }
+        }
+
+        consumed = input.Length;
+        request = default;
+        return false;
+    }
+
+    private void Append(byte value)
+    {
+        var element = _elementCount - 1;
+        if (element >= TrackedElements)
+        {
+            return;
+        }
+
+        var length = ++_lengths[element];
+        if (element == 0 && length <= Commands.MaxNameLength)
+        {
+            _commandName[length - 1] = value;
+        }
+
+        if (!Syntax.IsFileNameByte(value))
+        {
+            _allFileNameBytes[element] = false;
+        }
+        else if (element == 1 && length <= Syntax.MaxFileNameLength)
+        {
+            _fileName[length - 1] = value;
+        }
+
+        if (!Syntax.IsDigit(value))
+        {
+            _allDigits[element] = false;
+        }
+        else
+        {
+            _numbers[element] = AppendDigit(_numbers[element], value);
+        }
+    }
+
+    // Numbers too large for 64 bits saturate: no file is that large, so the reply is 203, never a crash.
+    private static ulong AppendDigit(ulong number, byte digit)
+    {
+        return number <= SaturationLimit ? (number * 10) + (ulong)(digit - '0') : ulong.MaxValue;
+    }
+
+    private void StartNextElement()
+    {
+        if (_elementCount < MaxCountedElements)
+        {
+            _elementCount++;
+            ResetElement(_elementCount - 1);
+        }
+    }
+
+    private void ResetElement(int element)
+    {
+        if (element < TrackedElements)
+        {
+            _lengths[element] = 0;
+            _allFileNameBytes[element] = true;
+            _allDigits[element] = true;
+            _numbers[element] = 0;
+        }
+    }
+
+    private void ResetLine()
+    {
+        _lineLength = 0;
+        _pendingCarriageReturn = false;
+        _elementCount = 1;
+        ResetElement(0);
+    }
+
+    private Request Fail(RequestFault fault)
+    {
+        ResetLine();
+        return Request.Faulted(fault);
+    }
+
+    private Request CompleteLine()
+    {
+        var request = Parse();
+        ResetLine();
+        return request;
+    }
+
+    // Order of checks (PROTOCOL.md): command (200), then argument count and form (201).
+    private Request Parse()
+    {
+        var commandLength = _lengths[0];
+        if (commandLength is 0 or > Commands.MaxNameLength
+            || !Commands.TryParse(_commandName.AsSpan(0, (int)commandLength), out var command))
+        {
+            return Request.Rejected(StatusCode.NoSuchCommand);
+        }
+
+        var argumentCount = command.ArgumentCount();
+        if (_elementCount != argumentCount + 1)
+        {
+            return Request.Rejected(StatusCode.InvalidArguments);
+        }
+
+        for (var element = 1; element <= argumentCount; element++)
+        {
+            if (_lengths[element] == 0)
+            {
+                return Request.Rejected(StatusCode.InvalidArguments);
+            }
+        }
+
+        if (argumentCount >= 1 && !_allFileNameBytes[1])
+        {
+            return Request.Rejected(StatusCode.InvalidArguments);
+        }
+
+        if (argumentCount == 3 && !(_allDigits[2] && _allDigits[3]))
+        {
+            return Request.Rejected(StatusCode.InvalidArguments);
+        }
+
+        var fileName = argumentCount >= 1 ? TakeFileName() : null;
+        var offset = argumentCount == 3 ? _numbers[2] : 0;
+        var size = argumentCount == 3 ? _numbers[3] : 0;
+        return new Request(StatusCode.Ok, RequestFault.None, command, fileName, offset, size);
+    }
+
+    private string? TakeFileName()
+    {
+        var length = _lengths[1];
+        if (length > Syntax.MaxFileNameLength)
+        {
+            return null;
+        }
+
+        var bytes = _fileName.AsSpan(0, (int)length);
+        if (_lastFileName is null || !Ascii.Equals(bytes, _lastFileName))
+        {
+            _lastFileName = Encoding.ASCII.GetString(bytes);
+        }
+
+        return _lastFileName;
+    }
+}

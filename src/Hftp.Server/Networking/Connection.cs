@@ -1,0 +1,282 @@
+using System.Buffers;
+using System.Diagnostics;
+using System.Net;
+using System.Net.Sockets;
+using Hftp.Protocol;
+using Hftp.Server.Files;
+using Serilog;
+using Serilog.Events;
+
+namespace Hftp.Server.Networking;
+
+/// <summary>
+/// One client, served on its own thread: read a request, execute it, reply, close if fatal or quit.
+/// Its memory is bounded whatever the client sends: a fixed receive buffer, a framing state of a few
+/// hundred bytes, and a reply buffer that grows only for the length of a slice.
+/// </summary>
+internal sealed class Connection : IDisposable
+{
+    public const int ReceiveBufferSize = 4 * 1024;
+
+    // Long enough for a client to read our last reply and close; short enough that a client that keeps
+    // sending cannot hold the thread.
+    private static readonly TimeSpan DrainTime = TimeSpan.FromSeconds(1);
+
+    private readonly Socket _socket;
+    private readonly FileStore _files;
+    private readonly ILogger _logger;
+    private readonly RequestReader _reader;
+    private readonly ReplyWriter _writer;
+    private volatile bool _stopping;
+    private long _requestsServed;
+
+    public Connection(long id, Socket socket, FileStore files, long maxRequestLineLength, ILogger logger)
+    {
+        Id = id;
+        _socket = socket;
+        _files = files;
+        RemoteEndPoint = socket.RemoteEndPoint as IPEndPoint;
+        _logger = logger;
+        _reader = new RequestReader(maxRequestLineLength);
+        _writer = new ReplyWriter(socket);
+    }
+
+    public long Id { get; }
+
+    public IPEndPoint? RemoteEndPoint { get; }
+
+    /// <summary>Runs the connection to its end; never throws. Called on the connection's own thread.</summary>
+    public void Run()
+    {
+        var started = Stopwatch.GetTimestamp();
+        var receiveBuffer = ArrayPool<byte>.Shared.Rent(ReceiveBufferSize);
+        var reason = CloseReason.NetworkError;
+        try
+        {
+            _logger.Information("Connected by {Remote}", RemoteEndPoint);
+            reason = Serve(receiveBuffer);
+            if (reason is CloseReason.Quit or CloseReason.ClientFault or CloseReason.ServerFault)
+            {
+                CloseGracefully(receiveBuffer);
+            }
+        }
+        catch (Exception exception) when (exception is SocketException or ObjectDisposedException)
+        {
+            reason = _stopping ? CloseReason.ServerStopping : CloseReason.NetworkError;
+            _logger.Debug(exception, "Network error on {Remote}", RemoteEndPoint);
+        }
+        catch (Exception exception)
+        {
+            reason = CloseReason.ServerFault;
+            _logger.Error(exception, "Unexpected failure serving {Remote}", RemoteEndPoint);
+        }
+        finally
+        {
+            ArrayPool<byte>.Shared.Return(receiveBuffer);
+            Dispose();
+            _logger.Information(
+                "Closed {Remote} ({Reason}): {Requests} requests, {BytesSent} bytes sent in {Seconds:0.000} s",
+                RemoteEndPoint, reason, _requestsServed, _writer.BytesSent, Stopwatch.GetElapsedTime(started).TotalSeconds);
+        }
+    }
+
+    /// <summary>Ends the connection from another thread: wakes a blocked receive or send.</summary>
+    public void Stop()
+    {
+        _stopping = true;
+        try
+        {
+            _socket.Shutdown(SocketShutdown.Both);
+        }
+        catch (Exception exception) when (exception is SocketException or ObjectDisposedException)
+        {
+            // Already closed: nothing to wake.
+        }
+    }
+
+    public void Dispose()
+    {
+        _writer.Dispose();
+        _socket.Dispose();
+    }
+
+    private CloseReason Serve(byte[] receiveBuffer)
+    {
+        while (true)
+        {
+            var received = _socket.Receive(receiveBuffer);
+            if (received == 0)
+            {
+                return _stopping ? CloseReason.ServerStopping : CloseReason.ClientClosed;
+            }
+
+            var input = receiveBuffer.AsSpan(0, received);
+            while (_reader.TryRead(input, out var consumed, out var request))
+            {
+                input = input[consumed..];
+                if (Answer(request) is { } reason)
+                {
+                    _writer.Flush();
+                    return reason;
+                }
+            }
+
+            // Replies to everything the client pipelined in this read go out in one send.
+            _writer.Flush();
+            _writer.ShrinkIfEmpty();
+        }
+    }
+
+    private CloseReason? Answer(in Request request)
+    {
+        _requestsServed++;
+        if (_logger.IsEnabled(LogEventLevel.Debug))
+        {
+            LogRequest(request);
+        }
+
+        _writer.BeginReply();
+        if (!request.IsValid)
+        {
+            _writer.WriteStatus(request.Status);
+            if (!request.Status.IsFatal())
+            {
+                return null;
+            }
+
+            _logger.Warning(
+                "{Remote} sent {Fault}: replied {Status}, closing", RemoteEndPoint, request.Fault.Explain(), request.Status.Describe());
+            return CloseReason.ClientFault;
+        }
+
+        try
+        {
+            return Execute(request);
+        }
+        catch (Exception exception) when (exception is IOException or UnauthorizedAccessException)
+        {
+            return FailRequest(request, exception);
+        }
+    }
+
+    private CloseReason? Execute(in Request request)
+    {
+        switch (request.Command)
+        {
+            case Command.GetFileListing:
+                WriteListing();
+                return null;
+            case Command.GetMetadata:
+                WriteMetadata(request.FileName);
+                return null;
+            case Command.GetSlice:
+                WriteSlice(request.FileName, request.Offset, request.Size);
+                return null;
+            default:
+                _writer.WriteStatus(StatusCode.Ok);
+                return CloseReason.Quit;
+        }
+    }
+
+    private void WriteListing()
+    {
+        var names = _files.ListFiles();
+        _writer.WriteStatus(StatusCode.Ok);
+        foreach (var name in names)
+        {
+            _writer.WriteLine(name);
+        }
+
+        _writer.Write(Syntax.LineTerminator);
+    }
+
+    private void WriteMetadata(string? fileName)
+    {
+        if (fileName is not null && _files.TryGetSize(fileName, out var size))
+        {
+            _writer.WriteStatus(StatusCode.Ok);
+            _writer.WriteLine(size);
+        }
+        else
+        {
+            _writer.WriteStatus(StatusCode.FileNotFound);
+        }
+    }
+
+    private void WriteSlice(string? fileName, ulong offset, ulong size)
+    {
+        using var file = fileName is null ? null : _files.Open(fileName);
+        if (file is null)
+        {
+            _writer.WriteStatus(StatusCode.FileNotFound);
+        }
+        else if (offset > (ulong)file.Length || size > (ulong)file.Length - offset)
+        {
+            _writer.WriteStatus(StatusCode.OffsetExceedsFileSize);
+        }
+        else
+        {
+            SliceWriter.Write(_writer, file, (long)offset, (long)size);
+        }
+    }
+
+    // A reply cannot be taken back once part of it is on the wire; before that, 199 replaces it.
+    private CloseReason FailRequest(in Request request, Exception exception)
+    {
+        if (_writer.ReplyPartlySent)
+        {
+            _logger.Error(exception, "Failed {Command} for {Remote} after its reply began; closing", request.Command.Name(), RemoteEndPoint);
+        }
+        else
+        {
+            _writer.RetractReply();
+            _writer.WriteStatus(StatusCode.InternalServerError);
+            _logger.Error(exception, "Failed {Command} for {Remote}: replied {Status}, closing",
+                request.Command.Name(), RemoteEndPoint, StatusCode.InternalServerError.Describe());
+        }
+
+        return CloseReason.ServerFault;
+    }
+
+    private void LogRequest(in Request request)
+    {
+        if (request.IsValid)
+        {
+            _logger.Debug("{Remote} asks {Command} {FileName} {Offset} {Size}",
+                RemoteEndPoint, request.Command.Name(), request.FileName, request.Offset, request.Size);
+        }
+        else
+        {
+            _logger.Debug("{Remote} sent a request that earns {Status}", RemoteEndPoint, request.Status.Describe());
+        }
+    }
+
+    // Send side first, so the client reads our last reply and then a clean end of stream; then read what
+    // it still sends for a moment, because closing with unread data would reset the connection instead.
+    private void CloseGracefully(byte[] scratch)
+    {
+        _socket.Shutdown(SocketShutdown.Send);
+        var deadline = Stopwatch.GetTimestamp() + (long)(DrainTime.TotalSeconds * Stopwatch.Frequency);
+        while (!_stopping)
+        {
+            var remaining = Stopwatch.GetElapsedTime(Stopwatch.GetTimestamp(), deadline);
+            if (remaining <= TimeSpan.Zero)
+            {
+                return;
+            }
+
+            _socket.ReceiveTimeout = Math.Max(1, (int)remaining.TotalMilliseconds);
+            try
+            {
+                if (_socket.Receive(scratch) == 0)
+                {
+                    return;
+                }
+            }
+            catch (SocketException exception) when (exception.SocketErrorCode is SocketError.TimedOut or SocketError.WouldBlock)
+            {
+                return;
+            }
+        }
+    }
+}

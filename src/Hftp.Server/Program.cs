@@ -1,0 +1,3 @@
+using Hftp.Server;
+
+return await ServerCommand.Create().Parse(args).InvokeAsync();

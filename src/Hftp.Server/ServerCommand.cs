@@ -1,0 +1,136 @@
+using System.CommandLine;
+using System.CommandLine.Parsing;
+using System.Net;
+using System.Net.Sockets;
+using Hftp.Protocol;
+using Serilog.Events;
+
+namespace Hftp.Server;
+
+/// <summary>The <c>hftp-server</c> command line: options declared once, with defaults and validation beside them.</summary>
+public static class ServerCommand
+{
+    /// <summary>Exit code when the server cannot start (port taken, address not local, no permission).</summary>
+    public const int StartupFailed = 2;
+
+    public static RootCommand Create()
+    {
+        var portOption = new Option<int>("--port", "-p")
+        {
+            Description = "TCP port to listen on; 0 picks a free port and logs it",
+            DefaultValueFactory = _ => Syntax.DefaultPort,
+            HelpName = "PORT",
+        };
+        portOption.Validators.Add(result =>
+        {
+            if (result.GetValueOrDefault<int>() is < 0 or > 65535)
+            {
+                result.AddError("--port must be between 0 and 65535.");
+            }
+        });
+
+        var directoryOption = new Option<DirectoryInfo>("--dir", "-d", "--datadir")
+        {
+            Description = "Directory whose files are served (read-only)",
+            DefaultValueFactory = _ => new DirectoryInfo("testdata"),
+            HelpName = "DIR",
+        };
+
+        var addressOption = new Option<IPAddress>("--address", "-a")
+        {
+            Description = "Address to listen on; '::' listens on IPv6 and IPv4",
+            DefaultValueFactory = _ => IPAddress.Any,
+            CustomParser = ParseAddress,
+            HelpName = "ADDRESS",
+        };
+
+        var logLevelOption = new Option<LogEventLevel>("--log-level")
+        {
+            Description = "Least important log events shown: Verbose, Debug (every request), Information, Warning, Error, Fatal",
+            DefaultValueFactory = _ => LogEventLevel.Information,
+            HelpName = "LEVEL",
+        };
+
+        var maxLineOption = new Option<long>("--max-request-line")
+        {
+            Description = "Longest request line accepted, in bytes; a longer one is answered 101 BAD REQUEST",
+            DefaultValueFactory = _ => Syntax.DefaultMaxRequestLineLength,
+            HelpName = "BYTES",
+        };
+        maxLineOption.Validators.Add(result =>
+        {
+            if (result.GetValueOrDefault<long>() < 64)
+            {
+                result.AddError("--max-request-line must be at least 64 bytes.");
+            }
+        });
+
+        var command = new RootCommand("hftp-server: serves a directory's files over HFTP, the Home-made File Transfer Protocol.")
+        {
+            portOption,
+            directoryOption,
+            addressOption,
+            logLevelOption,
+            maxLineOption,
+        };
+
+        command.SetAction((parseResult, cancellationToken) =>
+        {
+            var options = new ServerOptions
+            {
+                Address = parseResult.GetRequiredValue(addressOption),
+                Port = parseResult.GetValue(portOption),
+                Directory = parseResult.GetRequiredValue(directoryOption).FullName,
+                MaxRequestLineLength = parseResult.GetValue(maxLineOption),
+            };
+            return RunAsync(options, parseResult.GetValue(logLevelOption), cancellationToken);
+        });
+        return command;
+    }
+
+    private static IPAddress? ParseAddress(ArgumentResult result)
+    {
+        var text = result.Tokens.Count > 0 ? result.Tokens[0].Value : string.Empty;
+        if (IPAddress.TryParse(text, out var address))
+        {
+            return address;
+        }
+
+        result.AddError($"--address: '{text}' is not an IPv4 or IPv6 address (for example 0.0.0.0, 127.0.0.1 or ::).");
+        return null;
+    }
+
+    private static async Task<int> RunAsync(ServerOptions options, LogEventLevel logLevel, CancellationToken cancellationToken)
+    {
+        using var logger = ServerLogging.CreateConsoleLogger(logLevel);
+        using var server = new HftpServer(options, logger);
+        try
+        {
+            server.Start();
+        }
+        catch (SocketException exception)
+        {
+            await Console.Error.WriteLineAsync(
+                $"hftp-server: cannot listen on {FormatEndPoint(options.Address, options.Port)}: {exception.Message}");
+            return StartupFailed;
+        }
+
+        var endPoint = server.LocalEndPoint;
+        logger.Information("Serving {Directory} on {EndPoint}", server.Directory, FormatEndPoint(endPoint.Address, endPoint.Port));
+        try
+        {
+            await Task.Delay(Timeout.Infinite, cancellationToken);
+        }
+        catch (OperationCanceledException)
+        {
+            // Ctrl+C or SIGTERM: the normal way to stop.
+        }
+
+        logger.Information("Shutting down: closing {Count} connections", server.ActiveConnections);
+        server.Stop();
+        logger.Information("Stopped");
+        return 0;
+    }
+
+    private static string FormatEndPoint(IPAddress address, int port) => new IPEndPoint(address, port).ToString();
+}
