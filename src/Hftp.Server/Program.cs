@@ -1,3 +1,3 @@
 using Hftp.Server;
 
-return await ServerCommand.Create().Parse(args).InvokeAsync();
+return await ServerCommand.InvokeAsync(args);

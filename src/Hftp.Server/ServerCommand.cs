@@ -13,6 +13,28 @@ public static class ServerCommand
     /// <summary>Exit code when the server cannot start (port taken, address not local, no permission).</summary>
     public const int StartupFailed = 2;
 
+    /// <summary>Exit code for a bad command line (System.CommandLine's own convention).</summary>
+    public const int UsageError = 1;
+
+    /// <summary>Parses and runs; a bad option gets one line on stderr, not the whole help text.</summary>
+    public static async Task<int> InvokeAsync(string[] args, TextWriter? error = null)
+    {
+        var parseResult = Create().Parse(args);
+        if (parseResult.Errors.Count == 0)
+        {
+            return await parseResult.InvokeAsync();
+        }
+
+        error ??= Console.Error;
+        foreach (var parseError in parseResult.Errors)
+        {
+            await error.WriteLineAsync($"hftp-server: {parseError.Message}");
+        }
+
+        await error.WriteLineAsync("Try 'hftp-server --help' for more information.");
+        return UsageError;
+    }
+
     public static RootCommand Create()
     {
         var portOption = new Option<int>("--port", "-p")
