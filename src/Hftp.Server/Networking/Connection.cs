@@ -75,7 +75,7 @@ internal sealed class Connection : IDisposable
             ArrayPool<byte>.Shared.Return(receiveBuffer);
             Dispose();
             _logger.Information(
-                "Closed {Remote} ({Reason}): {Requests} requests, {BytesSent} bytes sent in {Seconds:0.000} s",
+                "Closed {Remote} ({Reason}): requests served {Requests}, bytes sent {BytesSent}, {Seconds:0.000} s",
                 RemoteEndPoint, reason, _requestsServed, _writer.BytesSent, Stopwatch.GetElapsedTime(started).TotalSeconds);
         }
     }
