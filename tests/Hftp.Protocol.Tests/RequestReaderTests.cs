@@ -1,0 +1,165 @@
+using System.Text;
+using Hftp.Protocol;
+using Hftp.Testing;
+
+namespace Hftp.Protocol.Tests;
+
+public sealed class RequestReaderTests
+{
+    public static IEnumerable<object[]> CaseNames => ProtocolCases.Names();
+
+    [Theory]
+    [MemberData(nameof(CaseNames))]
+    public void EveryProtocolCaseGetsItsStatusInOneRead(string caseName)
+    {
+        var protocolCase = ProtocolCases.Named(caseName);
+
+        var request = ReadOne(new RequestReader(), protocolCase.Request, out var consumed);
+
+        Assert.Equal(protocolCase.ParserVerdict.Describe(), request.Status.Describe());
+        if (protocolCase.Closes)
+        {
+            Assert.True(consumed <= protocolCase.Request.Length);
+        }
+        else
+        {
+            Assert.Equal(protocolCase.Request.Length, consumed);
+        }
+    }
+
+    [Theory]
+    [MemberData(nameof(CaseNames))]
+    public void EveryProtocolCaseGetsTheSameStatusOneByteAtATime(string caseName)
+    {
+        var protocolCase = ProtocolCases.Named(caseName);
+        var reader = new RequestReader();
+        Request? request = null;
+
+        // A fatal fault ends the line early; what follows it is never read.
+        foreach (var value in protocolCase.Request)
+        {
+            if (reader.TryRead([value], out var consumed, out var completed))
+            {
+                Assert.Equal(1, consumed);
+                request = completed;
+                break;
+            }
+        }
+
+        Assert.NotNull(request);
+        Assert.Equal(protocolCase.ParserVerdict, request.Value.Status);
+    }
+
+    [Fact]
+    public void SliceCarriesNameOffsetAndSize()
+    {
+        var request = ReadOne(new RequestReader(), "get_slice archivo.txt 5 20\r\n"u8.ToArray(), out _);
+
+        Assert.Equal(new Request(StatusCode.Ok, RequestFault.None, Command.GetSlice, "archivo.txt", 5, 20), request);
+    }
+
+    [Fact]
+    public void NumbersBeyondSixtyFourBitsSaturate()
+    {
+        var request = ReadOne(new RequestReader(), "get_slice a 18446744073709551615 99999999999999999999999\r\n"u8.ToArray(), out _);
+
+        Assert.Equal(ulong.MaxValue, request.Offset);
+        Assert.Equal(ulong.MaxValue, request.Size);
+    }
+
+    [Fact]
+    public void PipelinedRequestsAreReadInOrder()
+    {
+        var reader = new RequestReader();
+        ReadOnlySpan<byte> input = "get_file_listing\r\nget_metadata a\r\nquit\r\n"u8;
+        var commands = new List<Command>();
+
+        while (reader.TryRead(input, out var consumed, out var request))
+        {
+            commands.Add(request.Command);
+            input = input[consumed..];
+        }
+
+        Assert.Equal([Command.GetFileListing, Command.GetMetadata, Command.Quit], commands);
+        Assert.True(input.IsEmpty);
+    }
+
+    [Fact]
+    public void FiveMebibyteFileNameIsWellFormedButTooLongToExist()
+    {
+        var reader = new RequestReader();
+        Assert.False(reader.TryRead("get_metadata "u8, out _, out _));
+        var chunk = Encoding.ASCII.GetBytes(new string('x', 64 * 1024));
+        for (var sent = 0; sent < 5 * 1024 * 1024; sent += chunk.Length)
+        {
+            Assert.False(reader.TryRead(chunk, out _, out _));
+        }
+
+        Assert.True(reader.TryRead("\r\n"u8, out _, out var request));
+        Assert.Equal(StatusCode.Ok, request.Status);
+        Assert.True(request.FileNameTooLong);
+        Assert.Null(request.FileName);
+    }
+
+    [Fact]
+    public void LongestPossibleFileNameIsKept()
+    {
+        var name = new string('n', Syntax.MaxFileNameLength);
+
+        var request = ReadOne(new RequestReader(), Encoding.ASCII.GetBytes($"get_metadata {name}\r\n"), out _);
+
+        Assert.Equal(name, request.FileName);
+        Assert.False(request.FileNameTooLong);
+    }
+
+    [Fact]
+    public void LineOverTheLimitFaultsAsSoonAsTheLimitIsPassed()
+    {
+        var reader = new RequestReader(maxLineLength: 100);
+
+        Assert.False(reader.TryRead(Enumerable.Repeat((byte)'a', 100).ToArray(), out _, out _));
+        Assert.True(reader.TryRead("a"u8, out var consumed, out var request));
+
+        Assert.Equal(1, consumed);
+        Assert.Equal(RequestFault.LineTooLong, request.Fault);
+        Assert.Equal(StatusCode.BadRequest, request.Status);
+    }
+
+    [Fact]
+    public void LineExactlyAtTheLimitIsAccepted()
+    {
+        var reader = new RequestReader(maxLineLength: 4);
+
+        var request = ReadOne(reader, "quit\r\n"u8.ToArray(), out _);
+
+        Assert.Equal(StatusCode.Ok, request.Status);
+    }
+
+    [Fact]
+    public void ReaderStartsAfreshAfterEachLine()
+    {
+        var reader = new RequestReader();
+        ReadOne(reader, "get_slice a 1 2 3\r\n"u8.ToArray(), out _);
+
+        var request = ReadOne(reader, "get_slice b 4 5\r\n"u8.ToArray(), out _);
+
+        Assert.Equal(new Request(StatusCode.Ok, RequestFault.None, Command.GetSlice, "b", 4, 5), request);
+    }
+
+    [Fact]
+    public void RepeatedFileNameReusesTheSameString()
+    {
+        var reader = new RequestReader();
+
+        var first = ReadOne(reader, "get_metadata a.txt\r\n"u8.ToArray(), out _);
+        var second = ReadOne(reader, "get_metadata a.txt\r\n"u8.ToArray(), out _);
+
+        Assert.Same(first.FileName, second.FileName);
+    }
+
+    private static Request ReadOne(RequestReader reader, byte[] bytes, out int consumed)
+    {
+        Assert.True(reader.TryRead(bytes, out consumed, out var request), "the reader did not finish a request");
+        return request;
+    }
+}
