@@ -1,0 +1,33 @@
+using Hftp.Protocol;
+using Hftp.Testing;
+
+namespace Hftp.Server.Tests;
+
+public sealed class ProtocolCaseTests
+{
+    public static IEnumerable<object[]> CaseNames => ProtocolCases.Names();
+
+    [Theory]
+    [MemberData(nameof(CaseNames))]
+    public async Task EveryProtocolCaseGetsItsReplyOverTheWire(string caseName)
+    {
+        var protocolCase = ProtocolCases.Named(caseName);
+        using var server = TestServer.Start();
+        server.WriteFile(ProtocolCases.SampleFile, ProtocolCases.SampleContent);
+        using var client = server.Connect();
+
+        await client.SendAsync(protocolCase.Request);
+
+        Assert.Equal(protocolCase.Expected.Describe(), await client.ReadLineAsync());
+        if (protocolCase.Closes)
+        {
+            await client.ExpectClosedAsync(TimeSpan.FromSeconds(2));
+        }
+        else if (protocolCase.Expected != StatusCode.Ok)
+        {
+            // Non-fatal errors leave the connection serving.
+            await client.SendAsync("get_metadata sample.txt\r\n");
+            await client.ExpectAsync("0 OK\r\n10\r\n");
+        }
+    }
+}
