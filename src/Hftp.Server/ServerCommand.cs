@@ -41,15 +41,9 @@ public static class ServerCommand
         {
             Description = "TCP port to listen on; 0 picks a free port and logs it",
             DefaultValueFactory = _ => Syntax.DefaultPort,
+            CustomParser = result => ParseNumber(result, "--port", 0, 65535, "be between 0 and 65535"),
             HelpName = "PORT",
         };
-        portOption.Validators.Add(result =>
-        {
-            if (result.GetValueOrDefault<int>() is < 0 or > 65535)
-            {
-                result.AddError("--port must be between 0 and 65535.");
-            }
-        });
 
         var directoryOption = new Option<DirectoryInfo>("--dir", "-d", "--datadir")
         {
@@ -70,6 +64,7 @@ public static class ServerCommand
         {
             Description = "Least important log events shown: Verbose, Debug (every request), Information, Warning, Error, Fatal",
             DefaultValueFactory = _ => LogEventLevel.Information,
+            CustomParser = ParseLogLevel,
             HelpName = "LEVEL",
         };
 
@@ -77,15 +72,9 @@ public static class ServerCommand
         {
             Description = "Longest request line accepted, in bytes; a longer one is answered 101 BAD REQUEST",
             DefaultValueFactory = _ => Syntax.DefaultMaxRequestLineLength,
+            CustomParser = result => ParseNumber(result, "--max-request-line", 64, long.MaxValue, "be at least 64 bytes"),
             HelpName = "BYTES",
         };
-        maxLineOption.Validators.Add(result =>
-        {
-            if (result.GetValueOrDefault<long>() < 64)
-            {
-                result.AddError("--max-request-line must be at least 64 bytes.");
-            }
-        });
 
         var command = new RootCommand("hftp-server: serves a directory's files over HFTP, the Home-made File Transfer Protocol.")
         {
@@ -108,6 +97,35 @@ public static class ServerCommand
             return RunAsync(options, parseResult.GetValue(logLevelOption), cancellationToken);
         });
         return command;
+    }
+
+    // Custom parsers, not validators: a validator reading an unparsable value throws instead of reporting.
+    private static int ParseNumber(ArgumentResult result, string option, int minimum, int maximum, string rule) =>
+        (int)ParseNumber(result, option, minimum, (long)maximum, rule);
+
+    private static long ParseNumber(ArgumentResult result, string option, long minimum, long maximum, string rule)
+    {
+        var text = result.Tokens.Count > 0 ? result.Tokens[0].Value : string.Empty;
+        if (long.TryParse(text, System.Globalization.NumberStyles.AllowLeadingSign, System.Globalization.CultureInfo.InvariantCulture, out var value)
+            && value >= minimum && value <= maximum)
+        {
+            return value;
+        }
+
+        result.AddError($"{option} must {rule} (got '{text}').");
+        return minimum;
+    }
+
+    private static LogEventLevel ParseLogLevel(ArgumentResult result)
+    {
+        var text = result.Tokens.Count > 0 ? result.Tokens[0].Value : string.Empty;
+        if (Enum.TryParse<LogEventLevel>(text, ignoreCase: true, out var level) && Enum.IsDefined(level) && !int.TryParse(text, out _))
+        {
+            return level;
+        }
+
+        result.AddError($"--log-level: '{text}' is not one of {string.Join(", ", Enum.GetNames<LogEventLevel>())}.");
+        return LogEventLevel.Information;
     }
 
     private static IPAddress? ParseAddress(ArgumentResult result)

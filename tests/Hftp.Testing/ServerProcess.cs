@@ -1,0 +1,110 @@
+using System.Collections.Concurrent;
+using System.Diagnostics;
+using System.Text.RegularExpressions;
+
+namespace Hftp.Testing;
+
+/// <summary>
+/// The real <c>hftp-server</c> executable, run as its own process (from the test's output folder) with
+/// its output captured. Disposing it kills the process by its PID if it is still running.
+/// </summary>
+public sealed partial class ServerProcess : IDisposable
+{
+    private readonly Process _process;
+    private readonly ConcurrentQueue<string> _output = new();
+    private readonly ConcurrentQueue<string> _error = new();
+
+    private ServerProcess(Process process)
+    {
+        _process = process;
+        _process.OutputDataReceived += (_, e) => Keep(_output, e.Data);
+        _process.ErrorDataReceived += (_, e) => Keep(_error, e.Data);
+        _process.BeginOutputReadLine();
+        _process.BeginErrorReadLine();
+    }
+
+    public int Id => _process.Id;
+
+    public string Output => string.Join('\n', _output);
+
+    public string Error => string.Join('\n', _error);
+
+    public static ServerProcess Start(params string[] arguments)
+    {
+        var server = Path.Combine(AppContext.BaseDirectory, "hftp-server.dll");
+        var info = new ProcessStartInfo("dotnet") { RedirectStandardOutput = true, RedirectStandardError = true, UseShellExecute = false };
+        info.ArgumentList.Add(server);
+        foreach (var argument in arguments)
+        {
+            info.ArgumentList.Add(argument);
+        }
+
+        return new ServerProcess(Process.Start(info) ?? throw new InvalidOperationException("dotnet did not start"));
+    }
+
+    /// <summary>Waits for the startup log line and returns the port it names.</summary>
+    public async Task<int> WaitForPortAsync(TimeSpan timeout)
+    {
+        int? port = null;
+        var found = await Eventually.HoldsAsync(() => (port = FindPort()) is not null || _process.HasExited, timeout);
+        return found && port is { } value
+            ? value
+            : throw new InvalidOperationException($"No 'Serving ... on' line; output: {Output}; errors: {Error}");
+    }
+
+    public bool WaitForExit(TimeSpan timeout)
+    {
+        if (!_process.WaitForExit(timeout))
+        {
+            return false;
+        }
+
+        _process.WaitForExit(); // drains the redirected output
+        return true;
+    }
+
+    public int ExitCode => _process.ExitCode;
+
+    /// <summary>Sends SIGTERM, as a service manager or <c>kill PID</c> does.</summary>
+    public void Terminate()
+    {
+        using var kill = Process.Start(new ProcessStartInfo("kill", ["-TERM", Id.ToString(System.Globalization.CultureInfo.InvariantCulture)]) { UseShellExecute = false })!;
+        kill.WaitForExit(10_000);
+    }
+
+    public void Dispose()
+    {
+        if (!_process.HasExited)
+        {
+            _process.Kill(entireProcessTree: true);
+            _process.WaitForExit(10_000);
+        }
+
+        _process.Dispose();
+    }
+
+    private int? FindPort()
+    {
+        foreach (var line in _output)
+        {
+            var match = ServingLine().Match(line);
+            if (match.Success)
+            {
+                return int.Parse(match.Groups[1].Value, System.Globalization.CultureInfo.InvariantCulture);
+            }
+        }
+
+        return null;
+    }
+
+    private static void Keep(ConcurrentQueue<string> lines, string? line)
+    {
+        if (line is not null)
+        {
+            lines.Enqueue(line);
+        }
+    }
+
+    [GeneratedRegex(@"Serving .* on .*:(\d+)$")]
+    private static partial Regex ServingLine();
+}
