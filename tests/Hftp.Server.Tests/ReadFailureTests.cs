@@ -1,0 +1,54 @@
+using System.Net;
+using Hftp.Protocol;
+using Hftp.Testing;
+using Serilog.Events;
+
+namespace Hftp.Server.Tests;
+
+public sealed class ReadFailureTests
+{
+    [Fact]
+    public async Task ReadFailingBeforeAnyReplyByteIs199AndClose()
+    {
+        // sysfs files claim 4096 bytes but read far fewer: a real file whose read fails the promised size,
+        // before the reply has left the server, so 199 can still replace it.
+        const string sysfsDirectory = "/sys/kernel";
+        Assert.True(File.Exists(Path.Combine(sysfsDirectory, "address_bits")), "this test needs Linux sysfs");
+        using var server = new HftpServer(
+            new ServerOptions { Address = IPAddress.Loopback, Port = 0, Directory = sysfsDirectory }, Serilog.Core.Logger.None);
+        server.Start();
+        using var client = RawClient.Connect(new IPEndPoint(IPAddress.Loopback, server.LocalEndPoint.Port));
+
+        await client.SendAsync("get_metadata address_bits\r\nget_slice address_bits 0 4096\r\nget_metadata address_bits\r\n");
+
+        await client.ExpectAsync("0 OK\r\n4096\r\n" + StatusCode.InternalServerError.Describe() + "\r\n");
+        await client.ExpectClosedAsync();
+    }
+
+    [Fact]
+    public async Task FileShrinkingAfterOkWasSentClosesTheConnectionAndLogsAnError()
+    {
+        using var server = TestServer.Start();
+        const long size = 256L << 20;
+        using (var file = new FileStream(server.PathOf("shrinking.bin"), FileMode.CreateNew, FileAccess.Write))
+        {
+            file.SetLength(size);
+        }
+
+        using var client = server.Connect();
+        await client.SendAsync($"get_slice shrinking.bin 0 {size}\r\n");
+        await client.ExpectAsync("0 OK\r\n");
+        await client.ReadExactlyAsync(1024);
+
+        // The server is blocked on a full socket well before the end; truncate under it.
+        using (var file = new FileStream(server.PathOf("shrinking.bin"), FileMode.Open, FileAccess.Write))
+        {
+            file.SetLength(0);
+        }
+
+        var ended = await Assert.ThrowsAsync<EndOfStreamException>(
+            () => client.ReadExactlyAsync(Base64Reply.LineLength(size), TimeSpan.FromSeconds(60)));
+        Assert.Contains("Connection closed after", ended.Message, StringComparison.Ordinal);
+        Assert.True(await Eventually.HoldsAsync(() => server.Log.Contains(LogEventLevel.Error, "after its reply began"), TimeSpan.FromSeconds(5)));
+    }
+}
