@@ -1,2 +1,3 @@
-// Placeholder entry point until this project is built (see its issue).
-return 0;
+using Hftp.Cli;
+
+return await CliCommand.InvokeAsync(args, CliConsole.System);

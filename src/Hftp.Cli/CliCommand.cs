@@ -1,0 +1,204 @@
+using System.CommandLine;
+using System.CommandLine.Parsing;
+using System.Globalization;
+using Hftp.Client;
+using Hftp.Protocol;
+using Command = System.CommandLine.Command;
+
+namespace Hftp.Cli;
+
+/// <summary>The <c>hftp</c> command line: ls, stat, get, shell; --host and --port on every command.</summary>
+public static class CliCommand
+{
+    private const string ExitCodeHelp =
+        "Exit codes: 0 success, 1 usage error, 2 server error status, 3 network failure, 4 local file error, 130 interrupted.";
+
+    public static async Task<int> InvokeAsync(string[] args, CliConsole console)
+    {
+        var parseResult = Create(console).Parse(args);
+        if (parseResult.Errors.Count > 0)
+        {
+            foreach (var error in parseResult.Errors)
+            {
+                await console.Error.WriteLineAsync($"hftp: {error.Message}");
+            }
+
+            await console.Error.WriteLineAsync("Try 'hftp --help' for more information.");
+            return ExitCodes.Usage;
+        }
+
+        return await parseResult.InvokeAsync(new InvocationConfiguration { Output = console.Out, Error = console.Error });
+    }
+
+    public static RootCommand Create(CliConsole console)
+    {
+        var hostOption = new Option<string>("--host", "-H")
+        {
+            Description = "Server name or address (IPv4 or IPv6)",
+            DefaultValueFactory = _ => "localhost",
+            Recursive = true,
+        };
+        var portOption = new Option<int>("--port", "-p")
+        {
+            Description = "Server TCP port",
+            DefaultValueFactory = _ => Syntax.DefaultPort,
+            CustomParser = result => ParseInt(result, "--port", 1, 65535),
+            Recursive = true,
+        };
+
+        var root = new RootCommand("hftp: a client for HFTP file servers. " + ExitCodeHelp) { hostOption, portOption };
+        root.Subcommands.Add(CreateList(console, hostOption, portOption));
+        root.Subcommands.Add(CreateStat(console, hostOption, portOption));
+        root.Subcommands.Add(CreateGet(console, hostOption, portOption));
+        root.Subcommands.Add(CreateShell(console, hostOption, portOption));
+        return root;
+    }
+
+    private static Command CreateList(CliConsole console, Option<string> host, Option<int> port)
+    {
+        var command = new Command("ls", "List the served files, one per line");
+        command.SetAction((parseResult, cancellationToken) => RunAsync(console, async () =>
+        {
+            await using var client = await Connect(parseResult, host, port, cancellationToken);
+            foreach (var name in await client.ListFilesAsync(cancellationToken))
+            {
+                await console.Out.WriteLineAsync(name);
+            }
+
+            return ExitCodes.Success;
+        }));
+        return command;
+    }
+
+    private static Command CreateStat(CliConsole console, Option<string> host, Option<int> port)
+    {
+        var names = new Argument<string[]>("NAME") { Description = "Files to describe", Arity = ArgumentArity.OneOrMore };
+        var command = new Command("stat", "Show the size of each file (pipelined in one round trip)") { names };
+        command.SetAction((parseResult, cancellationToken) => RunAsync(console, async () =>
+        {
+            await using var client = await Connect(parseResult, host, port, cancellationToken);
+            var exitCode = ExitCodes.Success;
+            foreach (var result in await client.GetSizesAsync(parseResult.GetRequiredValue(names), cancellationToken))
+            {
+                if (result.Found)
+                {
+                    await console.Out.WriteLineAsync(string.Create(CultureInfo.InvariantCulture,
+                        $"{result.Name}\t{ByteSize.Format(result.Size)}\t{result.Size} bytes"));
+                }
+                else
+                {
+                    await console.Error.WriteLineAsync($"hftp: {result.Name}: {result.Message} ({(int)result.Status})");
+                    exitCode = result.Status.IsFatal() ? ExitCodes.NetworkError : ExitCodes.ServerError;
+                }
+            }
+
+            return exitCode;
+        }));
+        return command;
+    }
+
+    private static Command CreateGet(CliConsole console, Option<string> host, Option<int> port)
+    {
+        var name = new Argument<string>("NAME") { Description = "File to download" };
+        var output = new Option<string>("--output", "-o") { Description = "Where to save it [default: NAME in the current directory]", HelpName = "PATH" };
+        var offset = new Option<long>("--offset") { Description = "First byte to download", CustomParser = result => ParseLong(result, "--offset") };
+        var length = new Option<long?>("--length") { Description = "How many bytes [default: to the end]", CustomParser = result => ParseLong(result, "--length") };
+        var resume = new Option<bool>("--continue", "-c") { Description = "Resume from an existing PATH.part" };
+        var connections = new Option<int>("--connections", "-j")
+        {
+            Description = "Download as N ranges over N connections at once",
+            DefaultValueFactory = _ => 1,
+            CustomParser = result => ParseInt(result, "--connections", 1, 64),
+        };
+        var quiet = new Option<bool>("--quiet", "-q") { Description = "No progress bar, no summary line" };
+        var command = new Command("get", "Download a file, or a range of it, into PATH.part, then rename it into place")
+        {
+            name, output, offset, length, resume, connections, quiet,
+        };
+        command.SetAction((parseResult, cancellationToken) => RunAsync(console, async () =>
+        {
+            var request = new DownloadRequest(
+                parseResult.GetRequiredValue(host),
+                parseResult.GetValue(port),
+                parseResult.GetRequiredValue(name),
+                parseResult.GetValue(output),
+                parseResult.GetValue(offset),
+                parseResult.GetValue(length),
+                parseResult.GetValue(resume),
+                parseResult.GetValue(connections),
+                parseResult.GetValue(quiet));
+            await new Downloader(request, console).RunAsync(cancellationToken);
+            return ExitCodes.Success;
+        }));
+        return command;
+    }
+
+    private static Command CreateShell(CliConsole console, Option<string> host, Option<int> port)
+    {
+        var command = new Command("shell", "Interactive: list the files, type a name to download it, or type protocol commands");
+        command.SetAction((parseResult, cancellationToken) => RunAsync(console,
+            () => new Shell(parseResult.GetRequiredValue(host), parseResult.GetValue(port), console).RunAsync(cancellationToken)));
+        return command;
+    }
+
+    private static Task<HftpClient> Connect(ParseResult parseResult, Option<string> host, Option<int> port, CancellationToken cancellationToken) =>
+        HftpClient.ConnectAsync(parseResult.GetRequiredValue(host), parseResult.GetValue(port), cancellationToken: cancellationToken);
+
+    // Every failure becomes one line on stderr and its documented exit code; never a stack trace.
+    private static async Task<int> RunAsync(CliConsole console, Func<Task<int>> work)
+    {
+        try
+        {
+            return await work();
+        }
+        catch (HftpStatusException exception)
+        {
+            await console.Error.WriteLineAsync($"hftp: {exception.Message}");
+            return ExitCodes.ServerError;
+        }
+        catch (HftpException exception)
+        {
+            await console.Error.WriteLineAsync($"hftp: {exception.Message}");
+            return ExitCodes.NetworkError;
+        }
+        catch (ArgumentException exception)
+        {
+            await console.Error.WriteLineAsync($"hftp: {exception.Message}");
+            return ExitCodes.Usage;
+        }
+        catch (OperationCanceledException)
+        {
+            await console.Error.WriteLineAsync("hftp: interrupted");
+            return ExitCodes.Interrupted;
+        }
+        catch (Exception exception) when (exception is IOException or UnauthorizedAccessException)
+        {
+            await console.Error.WriteLineAsync($"hftp: {exception.Message}");
+            return ExitCodes.LocalError;
+        }
+    }
+
+    private static int ParseInt(ArgumentResult result, string option, int minimum, int maximum)
+    {
+        var text = result.Tokens.Count > 0 ? result.Tokens[0].Value : string.Empty;
+        if (int.TryParse(text, NumberStyles.AllowLeadingSign, CultureInfo.InvariantCulture, out var value) && value >= minimum && value <= maximum)
+        {
+            return value;
+        }
+
+        result.AddError($"{option} must be a whole number from {minimum} to {maximum} (got '{text}').");
+        return minimum;
+    }
+
+    private static long ParseLong(ArgumentResult result, string option)
+    {
+        var text = result.Tokens.Count > 0 ? result.Tokens[0].Value : string.Empty;
+        if (long.TryParse(text, NumberStyles.None, CultureInfo.InvariantCulture, out var value))
+        {
+            return value;
+        }
+
+        result.AddError($"{option} must be a whole number of bytes, 0 or more (got '{text}').");
+        return 0;
+    }
+}

@@ -1,0 +1,101 @@
+using Hftp.Client;
+
+namespace Hftp.Cli;
+
+/// <summary>
+/// Downloads a file or a range of it into <c>PATH.part</c> and renames it into place only once complete and
+/// of the right size. With several connections each range goes to <c>PATH.part.K</c>, so that an interrupted
+/// download of either kind resumes (<c>--continue</c>) from what each part already holds.
+/// </summary>
+internal sealed class Downloader(DownloadRequest request, CliConsole console)
+{
+    public async Task RunAsync(CancellationToken cancellationToken)
+    {
+        long size;
+        await using (var client = await HftpClient.ConnectAsync(request.Host, request.Port, cancellationToken: cancellationToken))
+        {
+            size = await client.GetSizeAsync(request.Name, cancellationToken);
+        }
+
+        var length = request.Length ?? Math.Max(0, size - request.Offset);
+        var output = request.Output ?? request.Name;
+        var partPath = output + ".part";
+        var progress = new TransferProgress(console, request.Name, length, console.ErrorIsTerminal && !request.Quiet);
+        var completed = false;
+        try
+        {
+            if (request.Connections <= 1 || length < request.Connections)
+            {
+                await DownloadRangeAsync(partPath, request.Offset, length, progress, cancellationToken);
+            }
+            else
+            {
+                await DownloadInRangesAsync(partPath, length, progress, cancellationToken);
+            }
+
+            var written = new FileInfo(partPath).Length;
+            if (written != length)
+            {
+                throw new HftpProtocolException($"{partPath} holds {written} bytes, expected {length}; kept for --continue");
+            }
+
+            File.Move(partPath, output, overwrite: true);
+            completed = true;
+        }
+        finally
+        {
+            if (!completed && File.Exists(partPath) && new FileInfo(partPath).Length == 0)
+            {
+                File.Delete(partPath); // nothing to resume
+            }
+
+            if (!request.Quiet && (completed || progress.Received > 0))
+            {
+                progress.Finish(completed);
+            }
+        }
+    }
+
+    private async Task DownloadInRangesAsync(string partPath, long length, TransferProgress progress, CancellationToken cancellationToken)
+    {
+        var count = request.Connections;
+        var rangeLength = (length + count - 1) / count;
+        var ranges = Enumerable.Range(0, count).Select(index =>
+        {
+            var start = index * rangeLength;
+            return (Path: $"{partPath}.{index}", Start: request.Offset + start, Length: Math.Min(rangeLength, length - start));
+        }).ToList();
+
+        await Task.WhenAll(ranges.Select(range => DownloadRangeAsync(range.Path, range.Start, range.Length, progress, cancellationToken)));
+
+        await using (var part = new FileStream(partPath, FileMode.Create, FileAccess.Write, FileShare.None, 1 << 20))
+        {
+            foreach (var range in ranges)
+            {
+                await using var piece = new FileStream(range.Path, FileMode.Open, FileAccess.Read, FileShare.Read, 1 << 20);
+                await piece.CopyToAsync(part, cancellationToken);
+            }
+        }
+
+        ranges.ForEach(range => File.Delete(range.Path));
+    }
+
+    private async Task DownloadRangeAsync(string path, long start, long length, TransferProgress progress, CancellationToken cancellationToken)
+    {
+        var already = request.Continue && File.Exists(path) ? new FileInfo(path).Length : 0;
+        if (already > length)
+        {
+            already = 0; // not a part of this range: start over
+        }
+
+        await using var file = new FileStream(path, already > 0 ? FileMode.Append : FileMode.Create, FileAccess.Write, FileShare.None, 1 << 20);
+        var sink = progress.ForConnection(already);
+        if (already == length)
+        {
+            return;
+        }
+
+        await using var client = await HftpClient.ConnectAsync(request.Host, request.Port, cancellationToken: cancellationToken);
+        await client.ReadSliceAsync(request.Name, start + already, length - already, file, sink, cancellationToken);
+    }
+}

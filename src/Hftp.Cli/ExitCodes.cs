@@ -1,0 +1,22 @@
+namespace Hftp.Cli;
+
+/// <summary>What <c>hftp</c> exits with; scripts can tell a missing file from a dead server.</summary>
+public static class ExitCodes
+{
+    public const int Success = 0;
+
+    /// <summary>A bad command line or argument (System.CommandLine's own code for parse errors).</summary>
+    public const int Usage = 1;
+
+    /// <summary>The server answered with an error status (202 FILE NOT FOUND, 203 ...).</summary>
+    public const int ServerError = 2;
+
+    /// <summary>No connection, a dropped connection, a silent server, or a reply that is not HFTP.</summary>
+    public const int NetworkError = 3;
+
+    /// <summary>A local file could not be written or read.</summary>
+    public const int LocalError = 4;
+
+    /// <summary>Interrupted (Ctrl+C or SIGTERM); a partial download stays as <c>.part</c>.</summary>
+    public const int Interrupted = 130;
+}
