@@ -186,7 +186,7 @@ public sealed class HftpClient : IAsyncDisposable, IDisposable
         ObjectDisposedException.ThrowIf(_closed, this);
         try
         {
-            await _stream.WriteAsync(Encoding.ASCII.GetBytes(requests), cancellationToken);
+            await _stream.WriteAsync(Encoding.UTF8.GetBytes(requests), cancellationToken); // raw lines go as typed
         }
         catch (IOException exception)
         {
