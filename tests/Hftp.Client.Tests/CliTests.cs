@@ -1,0 +1,256 @@
+using System.Diagnostics;
+using System.Globalization;
+using System.Net;
+using System.Net.Sockets;
+using System.Security.Cryptography;
+using Hftp.Cli;
+using Hftp.Testing;
+
+namespace Hftp.Client.Tests;
+
+public sealed class CliTests : IDisposable
+{
+    private readonly TestServer _server = TestServer.Start();
+    private readonly string _downloads = Directory.CreateTempSubdirectory("hftp-downloads-").FullName;
+
+    public void Dispose()
+    {
+        _server.Dispose();
+        Directory.Delete(_downloads, recursive: true);
+    }
+
+    private string Port => _server.Port.ToString(CultureInfo.InvariantCulture);
+
+    private string Saved(string name) => Path.Combine(_downloads, name);
+
+    [Fact]
+    public async Task LsPrintsOneNamePerLine()
+    {
+        _server.WriteFile("b", "2");
+        _server.WriteFile("a", "1");
+
+        var run = await CliRun.InvokeAsync("ls", "--host", "127.0.0.1", "--port", Port);
+
+        Assert.Equal(ExitCodes.Success, run.ExitCode);
+        Assert.Equal("a\nb\n", run.Output.ReplaceLineEndings("\n"));
+    }
+
+    [Fact]
+    public async Task StatShowsReadableAndExactSizesAndFailsForAMissingFile()
+    {
+        _server.WriteFile("small", new byte[1536]);
+
+        var run = await CliRun.InvokeAsync("stat", "small", "missing", "-H", "127.0.0.1", "-p", Port);
+
+        Assert.Equal(ExitCodes.ServerError, run.ExitCode);
+        Assert.Equal("small\t1.5 KiB\t1536 bytes\n", run.Output.ReplaceLineEndings("\n"));
+        Assert.Equal("hftp: missing: FILE NOT FOUND (202)\n", run.Error.ReplaceLineEndings("\n"));
+    }
+
+    [Fact]
+    public async Task GetSavesTheWholeFileAndLeavesNoPart()
+    {
+        var content = RandomNumberGenerator.GetBytes(300_001);
+        _server.WriteFile("data.bin", content);
+
+        var run = await CliRun.InvokeAsync("get", "data.bin", "-o", Saved("data.bin"), "-p", Port, "-H", "127.0.0.1");
+
+        Assert.Equal(ExitCodes.Success, run.ExitCode);
+        Assert.Equal(content, File.ReadAllBytes(Saved("data.bin")));
+        Assert.False(File.Exists(Saved("data.bin.part")));
+        Assert.Contains("data.bin: saved 300001 bytes", run.Error, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public async Task GetSavesARange()
+    {
+        _server.WriteFile("archivo.txt", "!Que calor que hace hoy, pinta una birra!");
+
+        var run = await CliRun.InvokeAsync("get", "archivo.txt", "--offset", "5", "--length", "20", "-o", Saved("range.txt"), "-q", "-p", Port, "-H", "127.0.0.1");
+
+        Assert.Equal(ExitCodes.Success, run.ExitCode);
+        Assert.Equal("calor que hace hoy, ", File.ReadAllText(Saved("range.txt")));
+        Assert.Empty(run.Error);
+    }
+
+    [Fact]
+    public async Task ContinueResumesFromThePartFile()
+    {
+        var content = RandomNumberGenerator.GetBytes(1_000_003);
+        _server.WriteFile("resume.bin", content);
+        File.WriteAllBytes(Saved("resume.bin.part"), content[..400_000]);
+
+        var run = await CliRun.InvokeAsync("get", "resume.bin", "--continue", "-o", Saved("resume.bin"), "-p", Port, "-H", "127.0.0.1");
+
+        Assert.Equal(ExitCodes.Success, run.ExitCode);
+        Assert.Equal(content, File.ReadAllBytes(Saved("resume.bin")));
+        Assert.True(_server.Log.Contains(Serilog.Events.LogEventLevel.Information, "bytes sent 800"),
+            "the resumed download should fetch only the missing 600,003 bytes (about 800,000 in base64)");
+    }
+
+    [Fact]
+    public async Task ParallelDownloadOfAFewHundredMebibytesIsByteExact()
+    {
+        const long size = 200L << 20;
+        using (var file = new FileStream(_server.PathOf("large.bin"), FileMode.CreateNew, FileAccess.Write))
+        {
+            file.SetLength(size);
+            var block = RandomNumberGenerator.GetBytes(64 * 1024);
+            for (long position = 0; position < size; position += 7L << 20)
+            {
+                file.Position = position;
+                file.Write(block); // distinct data spread over the file, so order mistakes show in the hash
+            }
+        }
+
+        var run = await CliRun.InvokeAsync("get", "large.bin", "-j", "4", "-o", Saved("large.bin"), "-p", Port, "-H", "127.0.0.1");
+
+        Assert.Equal(ExitCodes.Success, run.ExitCode);
+        Assert.Equal(HashOf(_server.PathOf("large.bin")), HashOf(Saved("large.bin")));
+        Assert.Empty(Directory.GetFiles(_downloads, "*.part*"));
+    }
+
+    [Fact]
+    public async Task ParallelDownloadResumesEachRange()
+    {
+        var content = RandomNumberGenerator.GetBytes(400_000);
+        _server.WriteFile("ranges.bin", content);
+        File.WriteAllBytes(Saved("ranges.bin.part.0"), content[..50_000]);
+        File.WriteAllBytes(Saved("ranges.bin.part.1"), content[100_000..100_001]);
+
+        var run = await CliRun.InvokeAsync("get", "ranges.bin", "-j", "4", "-c", "-o", Saved("ranges.bin"), "-p", Port, "-H", "127.0.0.1");
+
+        Assert.Equal(ExitCodes.Success, run.ExitCode);
+        Assert.Equal(content, File.ReadAllBytes(Saved("ranges.bin")));
+    }
+
+    [Theory]
+    [InlineData("missing.bin", "hftp: missing.bin: FILE NOT FOUND (202)")]
+    [InlineData("bad name", "is not an HFTP file name")]
+    public async Task GetErrorsNameTheProblemAndExitWithTheirCode(string name, string expected)
+    {
+        var run = await CliRun.InvokeAsync("get", name, "-o", Saved("x"), "-p", Port, "-H", "127.0.0.1");
+
+        Assert.Equal(name.Contains(' ', StringComparison.Ordinal) ? ExitCodes.Usage : ExitCodes.ServerError, run.ExitCode);
+        Assert.Contains(expected, run.Error, StringComparison.Ordinal);
+        Assert.Empty(Directory.GetFiles(_downloads));
+    }
+
+    [Fact]
+    public async Task RangePastTheEndIsTheServers203()
+    {
+        _server.WriteFile("ten", "0123456789");
+
+        var run = await CliRun.InvokeAsync("get", "ten", "--offset", "5", "--length", "6", "-o", Saved("ten"), "-p", Port, "-H", "127.0.0.1");
+
+        Assert.Equal(ExitCodes.ServerError, run.ExitCode);
+        Assert.Equal("hftp: ten: OFFSET EXCEEDS FILE SIZE (203)\n", run.Error.ReplaceLineEndings("\n"));
+    }
+
+    [Fact]
+    public async Task NoServerIsANetworkError()
+    {
+        using var closed = new TcpListener(IPAddress.Loopback, 0);
+        closed.Start();
+        var port = ((IPEndPoint)closed.LocalEndpoint).Port.ToString(CultureInfo.InvariantCulture);
+        closed.Stop();
+
+        var run = await CliRun.InvokeAsync("ls", "-H", "127.0.0.1", "-p", port);
+
+        Assert.Equal(ExitCodes.NetworkError, run.ExitCode);
+        Assert.StartsWith($"hftp: Cannot connect to 127.0.0.1:{port}", run.Error, StringComparison.Ordinal);
+    }
+
+    [Theory]
+    [InlineData("get")]
+    [InlineData("ls", "--port", "99999")]
+    [InlineData("get", "f", "-j", "0")]
+    [InlineData("get", "f", "--offset", "-3")]
+    [InlineData("frobnicate")]
+    public async Task BadCommandLineIsAUsageError(params string[] args)
+    {
+        var run = await CliRun.InvokeAsync(args);
+
+        Assert.Equal(ExitCodes.Usage, run.ExitCode);
+        Assert.StartsWith("hftp: ", run.Error, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public async Task ShellListsAcceptsProtocolCommandsAndDownloads()
+    {
+        _server.WriteFile("archivo.txt", "!Que calor que hace hoy, pinta una birra!");
+        var target = Saved("archivo.txt");
+        var input = "get_metadata archivo.txt\nget_slice archivo.txt 5 20\nget_metadata nada\nverdura_only_spaces  \n" + target + "\nquit\n";
+
+        var run = await CliRun.InvokeWithInputAsync(input, "shell", "-p", Port, "-H", "127.0.0.1");
+
+        Assert.Equal(ExitCodes.Success, run.ExitCode);
+        var output = run.Output.ReplaceLineEndings("\n");
+        Assert.Contains("Files:\narchivo.txt\n", output, StringComparison.Ordinal);
+        Assert.Contains("hftp> 0 OK\n41\n", output, StringComparison.Ordinal);
+        Assert.Contains("hftp> 0 OK\nY2Fsb3IgcXVlIGhhY2UgaG95LCA=\n", output, StringComparison.Ordinal);
+        Assert.Contains("hftp> 202 FILE NOT FOUND\n", output, StringComparison.Ordinal);
+        Assert.EndsWith("hftp> 0 OK\n", output, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public async Task HelpDocumentsTheExitCodes()
+    {
+        var run = await CliRun.InvokeAsync("--help");
+
+        Assert.Equal(ExitCodes.Success, run.ExitCode);
+        Assert.Contains("2 server error status, 3 network failure", run.Output, StringComparison.Ordinal);
+        foreach (var command in new[] { "ls", "stat", "get", "shell" })
+        {
+            Assert.Contains(command, run.Output, StringComparison.Ordinal);
+        }
+    }
+
+    [Fact]
+    public async Task InterruptedProcessLeavesThePartForContinue()
+    {
+        const long size = 1L << 30;
+        using (var file = new FileStream(_server.PathOf("slow.bin"), FileMode.CreateNew, FileAccess.Write))
+        {
+            file.SetLength(size);
+        }
+
+        var part = Saved("slow.bin.part");
+        var info = new ProcessStartInfo("dotnet") { RedirectStandardError = true, RedirectStandardOutput = true, UseShellExecute = false };
+        foreach (var argument in new[] { Path.Combine(AppContext.BaseDirectory, "hftp.dll"), "get", "slow.bin", "-o", Saved("slow.bin"), "-p", Port, "-H", "127.0.0.1" })
+        {
+            info.ArgumentList.Add(argument);
+        }
+
+        using var process = Process.Start(info)!;
+        try
+        {
+            var errorOutput = process.StandardError.ReadToEndAsync();
+            Assert.True(await Eventually.HoldsAsync(() => File.Exists(part) && new FileInfo(part).Length > 0, TimeSpan.FromSeconds(30)),
+                "the download never started");
+            using (var interrupt = Process.Start(new ProcessStartInfo("kill", ["-INT", process.Id.ToString(CultureInfo.InvariantCulture)]))!)
+            {
+                await interrupt.WaitForExitAsync();
+            }
+
+            Assert.True(process.WaitForExit(10_000), "hftp did not stop on SIGINT");
+            Assert.Equal(ExitCodes.Interrupted, process.ExitCode);
+            Assert.True(new FileInfo(part).Length is > 0 and < size);
+            Assert.False(File.Exists(Saved("slow.bin")));
+            Assert.Contains("--continue", await errorOutput, StringComparison.Ordinal);
+        }
+        finally
+        {
+            if (!process.HasExited)
+            {
+                process.Kill();
+            }
+        }
+    }
+
+    private static string HashOf(string path)
+    {
+        using var stream = File.OpenRead(path);
+        return Convert.ToHexString(SHA256.HashData(stream));
+    }
+}
