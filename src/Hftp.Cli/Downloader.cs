@@ -4,8 +4,8 @@ namespace Hftp.Cli;
 
 /// <summary>
 /// Downloads a file or a range of it into <c>PATH.part</c> and renames it into place only once complete and
-/// of the right size. With several connections each range goes to <c>PATH.part.K</c>, so that an interrupted
-/// download of either kind resumes (<c>--continue</c>) from what each part already holds.
+/// of the right size. With several connections each range is written in place in the same <c>.part</c>, and
+/// an interrupted download of either kind resumes (<c>--continue</c>) from what it already holds.
 /// </summary>
 internal sealed class Downloader(DownloadRequest request, CliConsole console)
 {
@@ -56,28 +56,43 @@ internal sealed class Downloader(DownloadRequest request, CliConsole console)
         }
     }
 
+    // The ranges share PATH.part, written in place; PATH.part.ranges records how far each got when a
+    // download stops, which is what --continue resumes from.
     private async Task DownloadInRangesAsync(string partPath, long length, TransferProgress progress, CancellationToken cancellationToken)
     {
+        var statePath = partPath + ".ranges";
         var count = request.Connections;
         var rangeLength = (length + count - 1) / count;
-        var ranges = Enumerable.Range(0, count).Select(index =>
-        {
-            var start = index * rangeLength;
-            return (Path: $"{partPath}.{index}", Start: request.Offset + start, Length: Math.Min(rangeLength, length - start));
-        }).ToList();
+        var starts = Enumerable.Range(0, count).Select(index => index * rangeLength).ToArray();
+        var lengths = starts.Select(start => Math.Min(rangeLength, length - start)).ToArray();
+        var done = request.Continue && File.Exists(partPath) ? RangeState.Read(statePath, starts, lengths) : new long[count];
 
-        await Task.WhenAll(ranges.Select(range => DownloadRangeAsync(range.Path, range.Start, range.Length, progress, cancellationToken)));
-
-        await using (var part = new FileStream(partPath, FileMode.Create, FileAccess.Write, FileShare.None, 1 << 20))
+        using var file = File.OpenHandle(partPath, FileMode.OpenOrCreate, FileAccess.Write, FileShare.None);
+        RandomAccess.SetLength(file, length);
+        var writers = Enumerable.Range(0, count).Select(index => new RangeWriter(file, starts[index], done[index])).ToArray();
+        try
         {
-            foreach (var range in ranges)
-            {
-                await using var piece = new FileStream(range.Path, FileMode.Open, FileAccess.Read, FileShare.Read, 1 << 20);
-                await piece.CopyToAsync(part, cancellationToken);
-            }
+            await Task.WhenAll(Enumerable.Range(0, count).Select(index =>
+                ReadRangeAsync(writers[index], request.Offset + starts[index], lengths[index], progress, cancellationToken)));
+            File.Delete(statePath);
+        }
+        catch
+        {
+            RangeState.Write(statePath, starts, lengths, writers.Select(writer => writer.Written).ToArray());
+            throw;
+        }
+    }
+
+    private async Task ReadRangeAsync(RangeWriter writer, long start, long length, TransferProgress progress, CancellationToken cancellationToken)
+    {
+        var sink = progress.ForConnection(writer.Written);
+        if (writer.Written == length)
+        {
+            return;
         }
 
-        ranges.ForEach(range => File.Delete(range.Path));
+        await using var client = await HftpClient.ConnectAsync(request.Host, request.Port, cancellationToken: cancellationToken);
+        await client.ReadSliceAsync(request.Name, start + writer.Written, length - writer.Written, writer, sink, cancellationToken);
     }
 
     private async Task DownloadRangeAsync(string path, long start, long length, TransferProgress progress, CancellationToken cancellationToken)

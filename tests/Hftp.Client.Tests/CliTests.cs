@@ -91,17 +91,7 @@ public sealed class CliTests : IDisposable
     [Fact]
     public async Task ParallelDownloadOfAFewHundredMebibytesIsByteExact()
     {
-        const long size = 200L << 20;
-        using (var file = new FileStream(_server.PathOf("large.bin"), FileMode.CreateNew, FileAccess.Write))
-        {
-            file.SetLength(size);
-            var block = RandomNumberGenerator.GetBytes(64 * 1024);
-            for (long position = 0; position < size; position += 7L << 20)
-            {
-                file.Position = position;
-                file.Write(block); // distinct data spread over the file, so order mistakes show in the hash
-            }
-        }
+        WriteSpreadRandomFile(_server.PathOf("large.bin"), 200L << 20);
 
         var run = await CliRun.InvokeAsync("get", "large.bin", "-j", "4", "-o", Saved("large.bin"), "-p", Port, "-H", "127.0.0.1");
 
@@ -111,17 +101,29 @@ public sealed class CliTests : IDisposable
     }
 
     [Fact]
-    public async Task ParallelDownloadResumesEachRange()
+    public async Task InterruptedParallelDownloadContinuesToAByteExactFile()
     {
-        var content = RandomNumberGenerator.GetBytes(400_000);
-        _server.WriteFile("ranges.bin", content);
-        File.WriteAllBytes(Saved("ranges.bin.part.0"), content[..50_000]);
-        File.WriteAllBytes(Saved("ranges.bin.part.1"), content[100_000..100_001]);
+        const long size = 1L << 30;
+        WriteSpreadRandomFile(_server.PathOf("parallel.bin"), size);
+        var part = Saved("parallel.bin.part");
 
-        var run = await CliRun.InvokeAsync("get", "ranges.bin", "-j", "4", "-c", "-o", Saved("ranges.bin"), "-p", Port, "-H", "127.0.0.1");
+        using (var process = StartHftp("get", "parallel.bin", "-j", "4", "-o", Saved("parallel.bin"), "-p", Port, "-H", "127.0.0.1"))
+        {
+            // Interrupt once all four ranges are being served: well before a 1 GiB download can finish.
+            Assert.True(await Eventually.HoldsAsync(() => _server.Server.ActiveConnections >= 4, TimeSpan.FromSeconds(30)),
+                "the four range connections never opened");
+            await InterruptAsync(process);
+            Assert.Equal(ExitCodes.Interrupted, process.ExitCode);
+        }
+
+        Assert.True(File.Exists(part + ".ranges"), "no record of how far each range got");
+        Assert.False(File.Exists(Saved("parallel.bin")));
+
+        var run = await CliRun.InvokeAsync("get", "parallel.bin", "-j", "4", "--continue", "-o", Saved("parallel.bin"), "-p", Port, "-H", "127.0.0.1");
 
         Assert.Equal(ExitCodes.Success, run.ExitCode);
-        Assert.Equal(content, File.ReadAllBytes(Saved("ranges.bin")));
+        Assert.Equal(HashOf(_server.PathOf("parallel.bin")), HashOf(Saved("parallel.bin")));
+        Assert.Empty(Directory.GetFiles(_downloads, "*.part*"));
     }
 
     [Theory]
@@ -216,35 +218,55 @@ public sealed class CliTests : IDisposable
         }
 
         var part = Saved("slow.bin.part");
+        using var process = StartHftp("get", "slow.bin", "-o", Saved("slow.bin"), "-p", Port, "-H", "127.0.0.1");
+        var errorOutput = process.StandardError.ReadToEndAsync();
+        Assert.True(await Eventually.HoldsAsync(() => File.Exists(part) && new FileInfo(part).Length > 0, TimeSpan.FromSeconds(30)),
+            "the download never started");
+
+        await InterruptAsync(process);
+
+        Assert.Equal(ExitCodes.Interrupted, process.ExitCode);
+        Assert.True(new FileInfo(part).Length is > 0 and < size);
+        Assert.False(File.Exists(Saved("slow.bin")));
+        Assert.Contains("--continue", await errorOutput, StringComparison.Ordinal);
+    }
+
+    // Sparse, with random 64 KiB blocks spread through it: cheap to make, and misplaced bytes change its hash.
+    private static void WriteSpreadRandomFile(string path, long size)
+    {
+        using var file = new FileStream(path, FileMode.CreateNew, FileAccess.Write);
+        file.SetLength(size);
+        for (long position = 0; position < size; position += 7L << 20)
+        {
+            file.Position = position;
+            file.Write(RandomNumberGenerator.GetBytes(64 * 1024));
+        }
+    }
+
+    private static Process StartHftp(params string[] args)
+    {
         var info = new ProcessStartInfo("dotnet") { RedirectStandardError = true, RedirectStandardOutput = true, UseShellExecute = false };
-        foreach (var argument in new[] { Path.Combine(AppContext.BaseDirectory, "hftp.dll"), "get", "slow.bin", "-o", Saved("slow.bin"), "-p", Port, "-H", "127.0.0.1" })
+        info.ArgumentList.Add(Path.Combine(AppContext.BaseDirectory, "hftp.dll"));
+        foreach (var argument in args)
         {
             info.ArgumentList.Add(argument);
         }
 
-        using var process = Process.Start(info)!;
-        try
-        {
-            var errorOutput = process.StandardError.ReadToEndAsync();
-            Assert.True(await Eventually.HoldsAsync(() => File.Exists(part) && new FileInfo(part).Length > 0, TimeSpan.FromSeconds(30)),
-                "the download never started");
-            using (var interrupt = Process.Start(new ProcessStartInfo("kill", ["-INT", process.Id.ToString(CultureInfo.InvariantCulture)]))!)
-            {
-                await interrupt.WaitForExitAsync();
-            }
+        return Process.Start(info)!;
+    }
 
-            Assert.True(process.WaitForExit(10_000), "hftp did not stop on SIGINT");
-            Assert.Equal(ExitCodes.Interrupted, process.ExitCode);
-            Assert.True(new FileInfo(part).Length is > 0 and < size);
-            Assert.False(File.Exists(Saved("slow.bin")));
-            Assert.Contains("--continue", await errorOutput, StringComparison.Ordinal);
-        }
-        finally
+    // SIGINT, as Ctrl+C sends; the process is killed by its PID if it does not stop in time.
+    private static async Task InterruptAsync(Process process)
+    {
+        using (var interrupt = Process.Start(new ProcessStartInfo("kill", ["-INT", process.Id.ToString(CultureInfo.InvariantCulture)]))!)
         {
-            if (!process.HasExited)
-            {
-                process.Kill();
-            }
+            await interrupt.WaitForExitAsync();
+        }
+
+        if (!process.WaitForExit(10_000))
+        {
+            process.Kill();
+            Assert.Fail("hftp did not stop on SIGINT");
         }
     }
 
