@@ -1,2 +1,3 @@
-// Placeholder entry point until this project is built (see its issue).
-return 0;
+using Hftp.Benchmark;
+
+return await BenchmarkCommand.Create(Console.Out).Parse(args).InvokeAsync();

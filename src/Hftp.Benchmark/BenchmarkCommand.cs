@@ -1,0 +1,85 @@
+using System.CommandLine;
+using System.CommandLine.Parsing;
+using System.Globalization;
+using Hftp.Protocol;
+using Command = System.CommandLine.Command;
+
+namespace Hftp.Benchmark;
+
+/// <summary>The <c>hftp-benchmark</c> command line: bulk, small, idle, http-bulk and startup loads.</summary>
+public static class BenchmarkCommand
+{
+    public static RootCommand Create(TextWriter output)
+    {
+        var host = new Option<string>("--host") { Description = "Server address (loopback only, please)", DefaultValueFactory = _ => "127.0.0.1", Recursive = true };
+        var port = new Option<int>("--port", "-p") { Description = "Server port", DefaultValueFactory = _ => Syntax.DefaultPort, Recursive = true };
+        var connections = new Option<int>("--connections", "-c")
+        {
+            Description = "Concurrent connections",
+            DefaultValueFactory = _ => 1,
+            CustomParser = result => ParseInt(result, 1, 100_000),
+            Recursive = true,
+        };
+        var duration = new Option<double>("--duration", "-d")
+        {
+            Description = "Seconds to run each load (at most 600)",
+            DefaultValueFactory = _ => 10,
+            CustomParser = result => ParseInt(result, 1, 600),
+            Recursive = true,
+        };
+        var serverPid = new Option<int?>("--server-pid") { Description = "Sample this process's RSS, threads and CPU; report the peaks", Recursive = true };
+        var file = new Option<string>("--file", "-f") { Description = "File the server serves", Required = true };
+
+        var root = new RootCommand("hftp-benchmark: load generator for any HFTP server") { host, port, connections, duration, serverPid };
+        LoadSettings Settings(ParseResult result) => new(
+            result.GetRequiredValue(host),
+            result.GetValue(port),
+            result.GetValue(connections),
+            TimeSpan.FromSeconds(result.GetValue(duration)),
+            result.GetValue(serverPid));
+
+        var verify = new Option<string?>("--verify") { Description = "Local copy of the file: compare every byte received" };
+        var bulk = new Command("bulk", "Each connection loops get_slice NAME 0 SIZE; reports decoded MB/s") { file, verify };
+        bulk.SetAction(result => new BulkLoad(Settings(result), result.GetRequiredValue(file), result.GetValue(verify), output).Run());
+
+        var pipeline = new Option<int>("--pipeline", "-P")
+        {
+            Description = "Requests in flight per connection",
+            DefaultValueFactory = _ => 1,
+            CustomParser = result => ParseInt(result, 1, 10_000),
+        };
+        var small = new Command("small", "Each connection loops get_metadata NAME, P in flight; reports requests/s and latency") { file, pipeline };
+        small.SetAction(result => new SmallLoad(Settings(result), result.GetRequiredValue(file), result.GetValue(pipeline), output).Run());
+
+        var idle = new Command("idle", "Holds C idle connections while a fresh client measures its latency") { file };
+        idle.SetAction(result => new IdleLoad(Settings(result), result.GetRequiredValue(file), output).Run());
+
+        var urlPath = new Option<string>("--url-path") { Description = "Path to GET, e.g. /big.bin", Required = true };
+        var httpBulk = new Command("http-bulk", "HTTP/1.1 keep-alive GET loop (e.g. against nginx), for comparison") { urlPath };
+        httpBulk.SetAction(result => new HttpBulkLoad(Settings(result), result.GetRequiredValue(urlPath), output).Run());
+
+        var rounds = new Option<int>("--rounds") { Description = "Starts to time", DefaultValueFactory = _ => 5, CustomParser = result => ParseInt(result, 1, 100) };
+        var serverCommand = new Argument<string[]>("COMMAND") { Description = "The server command line, after --", Arity = ArgumentArity.OneOrMore };
+        var startup = new Command("startup", "Times process start to first reply of the server command given after --") { rounds, serverCommand };
+        startup.SetAction(result => new StartupProbe(Settings(result), result.GetValue(rounds), result.GetRequiredValue(serverCommand), output).Run());
+
+        root.Subcommands.Add(bulk);
+        root.Subcommands.Add(small);
+        root.Subcommands.Add(idle);
+        root.Subcommands.Add(httpBulk);
+        root.Subcommands.Add(startup);
+        return root;
+    }
+
+    private static int ParseInt(ArgumentResult result, int minimum, int maximum)
+    {
+        var text = result.Tokens.Count > 0 ? result.Tokens[0].Value : string.Empty;
+        if (int.TryParse(text, NumberStyles.None, CultureInfo.InvariantCulture, out var value) && value >= minimum && value <= maximum)
+        {
+            return value;
+        }
+
+        result.AddError($"{result.Parent?.ToString() ?? "option"} must be a whole number from {minimum} to {maximum} (got '{text}').");
+        return minimum;
+    }
+}

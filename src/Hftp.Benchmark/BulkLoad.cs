@@ -1,0 +1,121 @@
+using System.Buffers.Text;
+using System.Diagnostics;
+using System.Globalization;
+using System.Text;
+
+namespace Hftp.Benchmark;
+
+/// <summary>
+/// <c>bulk</c>: each connection loops <c>get_slice NAME 0 SIZE</c> and checks every reply's framing and length
+/// (and, with a local copy, every byte). Reports decoded MB/s.
+/// </summary>
+internal sealed class BulkLoad(LoadSettings settings, string name, string? verifyPath, TextWriter output)
+{
+    private const int ReceiveBufferSize = 256 * 1024;
+
+    private long _replies;
+    private long _errors;
+
+    public int Run()
+    {
+        var size = Wire.GetSize(settings.Host, settings.Port, name);
+        var request = Encoding.ASCII.GetBytes($"get_slice {name} 0 {size}\r\n");
+        var encodedLength = (size + 2) / 3 * 4;
+        var expected = verifyPath is null ? null : File.ReadAllBytes(verifyPath);
+        if (expected is not null && expected.LongLength != size)
+        {
+            throw new InvalidOperationException($"{verifyPath} has {expected.LongLength} bytes, the server says {size}");
+        }
+
+        var report = new LoadReport("bulk", output);
+        using var sampler = settings.ServerPid is { } pid ? new ServerSampler(pid) : null;
+        var deadline = Stopwatch.GetTimestamp() + (long)(settings.Duration.TotalSeconds * Stopwatch.Frequency);
+        var started = Stopwatch.GetTimestamp();
+        var threads = Enumerable.Range(0, settings.Connections)
+            .Select(_ => new Thread(() => Loop(request, encodedLength, expected, deadline)) { IsBackground = true })
+            .ToList();
+        threads.ForEach(thread => thread.Start());
+        threads.ForEach(thread => thread.Join());
+        var seconds = Stopwatch.GetElapsedTime(started).TotalSeconds;
+
+        var megabytes = _replies * (double)size / 1e6;
+        report.Line(string.Create(CultureInfo.InvariantCulture,
+            $"bulk: {name} ({size} bytes) x {settings.Connections} connections for {seconds:0.00} s: {_replies} replies, {_errors} errors"));
+        report.Line(string.Create(CultureInfo.InvariantCulture,
+            $"throughput: {megabytes / seconds:0.0} MB/s decoded ({_replies * (double)(encodedLength + 8) / 1e6 / seconds:0.0} MB/s on the wire), {_replies / seconds:0.00} requests/s"));
+        report.Add("mbps", megabytes / seconds, "0.0");
+        report.Add("rps", _replies / seconds, "0.00");
+        report.Add("replies", _replies);
+        report.Add("errors", _errors);
+        report.AddServer(sampler);
+        report.Finish();
+        return _errors == 0 && _replies > 0 ? 0 : 1;
+    }
+
+    private void Loop(byte[] request, long encodedLength, byte[]? expected, long deadline)
+    {
+        var buffer = new byte[ReceiveBufferSize];
+        var decoded = new byte[ReceiveBufferSize / 4 * 3];
+        try
+        {
+            using var socket = Wire.Connect(settings.Host, settings.Port);
+            while (Stopwatch.GetTimestamp() < deadline)
+            {
+                Wire.SendAll(socket, request);
+                Wire.ReceiveExactly(socket, buffer.AsSpan(0, 6));
+                if (!buffer.AsSpan(0, 6).SequenceEqual("0 OK\r\n"u8))
+                {
+                    throw new InvalidDataException("status was not 0 OK");
+                }
+
+                ReadBody(socket, buffer, decoded, encodedLength, expected);
+                Interlocked.Increment(ref _replies);
+            }
+        }
+        catch (Exception exception) when (exception is IOException or System.Net.Sockets.SocketException or InvalidDataException)
+        {
+            Interlocked.Increment(ref _errors);
+            output.WriteLine($"error: {exception.Message}");
+        }
+    }
+
+    // Reads exactly the base64 line and its \r\n; with a local copy, decodes and compares as it goes.
+    private static void ReadBody(System.Net.Sockets.Socket socket, byte[] buffer, byte[] decoded, long encodedLength, byte[]? expected)
+    {
+        var remaining = encodedLength + 2;
+        var carried = 0;
+        long position = 0;
+        while (remaining > 0)
+        {
+            var read = socket.Receive(buffer, carried, (int)Math.Min(buffer.Length - carried, remaining), System.Net.Sockets.SocketFlags.None);
+            if (read == 0)
+            {
+                throw new IOException("The server closed the connection mid-reply");
+            }
+
+            remaining -= read;
+            var available = carried + read;
+            if (remaining == 0 && (available < 2 || buffer[available - 2] != '\r' || buffer[available - 1] != '\n'))
+            {
+                throw new InvalidDataException("reply does not end with \\r\\n where its length says");
+            }
+
+            if (expected is null)
+            {
+                carried = 0;
+                continue;
+            }
+
+            var encoded = remaining == 0 ? available - 2 : available & ~3;
+            Base64.DecodeFromUtf8(buffer.AsSpan(0, encoded), decoded, out var consumed, out var written, isFinalBlock: remaining == 0);
+            if (!decoded.AsSpan(0, written).SequenceEqual(expected.AsSpan((int)position, written)))
+            {
+                throw new InvalidDataException($"bytes differ from the local copy near offset {position}");
+            }
+
+            position += written;
+            carried = available - consumed;
+            buffer.AsSpan(consumed, carried).CopyTo(buffer);
+        }
+    }
+}

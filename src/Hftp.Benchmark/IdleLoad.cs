@@ -1,0 +1,115 @@
+using System.Diagnostics;
+using System.Globalization;
+using System.Net.Sockets;
+using System.Text;
+
+namespace Hftp.Benchmark;
+
+/// <summary>
+/// <c>idle</c>: holds C connections open and idle while a fresh client, one new connection per request,
+/// measures how fast it is still served; at the end every held connection must still answer.
+/// </summary>
+internal sealed class IdleLoad(LoadSettings settings, string name, TextWriter output)
+{
+    public int Run()
+    {
+        var size = Wire.GetSize(settings.Host, settings.Port, name);
+        var request = Encoding.ASCII.GetBytes($"get_metadata {name}\r\n");
+        var reply = Encoding.ASCII.GetBytes($"0 OK\r\n{size}\r\n");
+        var report = new LoadReport("idle", output);
+        using var sampler = settings.ServerPid is { } pid ? new ServerSampler(pid) : null;
+
+        var held = new List<Socket>(settings.Connections);
+        try
+        {
+            var opening = Stopwatch.GetTimestamp();
+            for (var index = 0; index < settings.Connections; index++)
+            {
+                held.Add(Wire.Connect(settings.Host, settings.Port));
+            }
+
+            report.Line(string.Create(CultureInfo.InvariantCulture,
+                $"idle: opened {held.Count} connections in {Stopwatch.GetElapsedTime(opening).TotalSeconds:0.00} s"));
+            var probe = Probe(request, reply);
+            var served = ServeAll(held, request, reply);
+
+            report.Line(string.Create(CultureInfo.InvariantCulture,
+                $"fresh client while they were held: {probe.Count} requests, p50 {probe.Percentile(0.5) / 1000:0.000} ms, p99 {probe.Percentile(0.99) / 1000:0.000} ms"));
+            report.Line($"held connections served at the end: {served} of {held.Count}");
+            report.Add("held", held.Count);
+            report.Add("served", served);
+            report.Add("probe_p50_ms", probe.Percentile(0.5) / 1000);
+            report.Add("probe_p99_ms", probe.Percentile(0.99) / 1000);
+            if (sampler is not null)
+            {
+                var perConnection = (sampler.CurrentRssKilobytes - sampler.StartRssKilobytes) / (double)Math.Max(1, held.Count);
+                report.Line(string.Create(CultureInfo.InvariantCulture, $"server RSS per held connection: {perConnection:0.0} KB"));
+                report.Add("rss_kb_per_connection", perConnection, "0.0");
+            }
+
+            report.AddServer(sampler);
+            report.Finish();
+            return served == held.Count ? 0 : 1;
+        }
+        finally
+        {
+            held.ForEach(socket => socket.Dispose());
+        }
+    }
+
+    private LatencyHistogram Probe(byte[] request, byte[] reply)
+    {
+        var latencies = new LatencyHistogram();
+        var received = new byte[reply.Length];
+        var deadline = Stopwatch.GetTimestamp() + (long)(settings.Duration.TotalSeconds * Stopwatch.Frequency);
+        while (Stopwatch.GetTimestamp() < deadline)
+        {
+            var started = Stopwatch.GetTimestamp();
+            using var socket = Wire.Connect(settings.Host, settings.Port);
+            Wire.SendAll(socket, request);
+            Wire.ReceiveExactly(socket, received);
+            latencies.Record(Stopwatch.GetElapsedTime(started).Ticks / 10);
+            if (!received.AsSpan().SequenceEqual(reply))
+            {
+                throw new InvalidDataException("the fresh client got a wrong reply");
+            }
+
+            Thread.Sleep(10); // a steady trickle, not a second load
+        }
+
+        return latencies;
+    }
+
+    private static int ServeAll(List<Socket> held, byte[] request, byte[] reply)
+    {
+        var received = new byte[reply.Length];
+        var served = 0;
+        foreach (var socket in held)
+        {
+            try
+            {
+                Wire.SendAll(socket, request);
+            }
+            catch (SocketException)
+            {
+                // counted as not served below
+            }
+        }
+
+        foreach (var socket in held)
+        {
+            try
+            {
+                socket.ReceiveTimeout = 10_000;
+                Wire.ReceiveExactly(socket, received);
+                served += received.AsSpan().SequenceEqual(reply) ? 1 : 0;
+            }
+            catch (Exception exception) when (exception is SocketException or IOException)
+            {
+                // not served
+            }
+        }
+
+        return served;
+    }
+}

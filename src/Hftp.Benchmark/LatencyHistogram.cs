@@ -1,0 +1,47 @@
+namespace Hftp.Benchmark;
+
+/// <summary>
+/// Latencies in microseconds, counted in fixed buckets (1 µs wide to 10 ms, then 100 µs wide to 10 s) that
+/// every connection thread increments: recording never allocates.
+/// </summary>
+internal sealed class LatencyHistogram
+{
+    private const int FineLimit = 10_000;
+    private const int CoarseWidth = 100;
+    private const int CoarseBuckets = 100_000;
+
+    private readonly long[] _counts = new long[FineLimit + CoarseBuckets + 1];
+
+    public long Count => _counts.Sum();
+
+    public void Record(long microseconds)
+    {
+        var bucket = microseconds < FineLimit
+            ? (int)Math.Max(0, microseconds)
+            : FineLimit + (int)Math.Min(CoarseBuckets, (microseconds - FineLimit) / CoarseWidth);
+        Interlocked.Increment(ref _counts[bucket]);
+    }
+
+    /// <summary>The latency, in microseconds, under which <paramref name="fraction"/> of the requests completed.</summary>
+    public double Percentile(double fraction)
+    {
+        var total = Count;
+        if (total == 0)
+        {
+            return double.NaN;
+        }
+
+        var rank = (long)Math.Ceiling(fraction * total);
+        long seen = 0;
+        for (var bucket = 0; bucket < _counts.Length; bucket++)
+        {
+            seen += _counts[bucket];
+            if (seen >= rank)
+            {
+                return bucket < FineLimit ? bucket : FineLimit + ((bucket - FineLimit + 1) * (double)CoarseWidth);
+            }
+        }
+
+        return double.PositiveInfinity;
+    }
+}

@@ -1,0 +1,64 @@
+using System.Net.Sockets;
+using System.Text;
+
+namespace Hftp.Benchmark;
+
+/// <summary>Blocking socket helpers for the load loops: no allocation once a connection is set up.</summary>
+internal static class Wire
+{
+    public static Socket Connect(string host, int port)
+    {
+        var socket = new Socket(SocketType.Stream, ProtocolType.Tcp) { NoDelay = true };
+        socket.Connect(host, port);
+        return socket;
+    }
+
+    public static void SendAll(Socket socket, ReadOnlySpan<byte> bytes)
+    {
+        while (!bytes.IsEmpty)
+        {
+            bytes = bytes[socket.Send(bytes)..];
+        }
+    }
+
+    public static void ReceiveExactly(Socket socket, Span<byte> destination)
+    {
+        while (!destination.IsEmpty)
+        {
+            var read = socket.Receive(destination);
+            if (read == 0)
+            {
+                throw new IOException("The server closed the connection");
+            }
+
+            destination = destination[read..];
+        }
+    }
+
+    /// <summary>One request/reply, used to learn sizes before a load starts.</summary>
+    public static string AskOneLine(Socket socket, string request)
+    {
+        SendAll(socket, Encoding.ASCII.GetBytes(request));
+        var line = new StringBuilder();
+        var one = new byte[1];
+        while (!line.ToString().EndsWith("\r\n", StringComparison.Ordinal))
+        {
+            ReceiveExactly(socket, one);
+            line.Append((char)one[0]);
+        }
+
+        return line.ToString(0, line.Length - 2);
+    }
+
+    public static long GetSize(string host, int port, string name)
+    {
+        using var socket = Connect(host, port);
+        var status = AskOneLine(socket, $"get_metadata {name}\r\n");
+        if (status != "0 OK")
+        {
+            throw new InvalidOperationException($"get_metadata {name}: {status}");
+        }
+
+        return long.Parse(AskOneLine(socket, string.Empty), System.Globalization.CultureInfo.InvariantCulture);
+    }
+}
