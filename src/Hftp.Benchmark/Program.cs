@@ -1,3 +1,14 @@
+using System.Net.Sockets;
 using Hftp.Benchmark;
 
-return await BenchmarkCommand.Create(Console.Out).Parse(args).InvokeAsync();
+try
+{
+    var configuration = new System.CommandLine.InvocationConfiguration { EnableDefaultExceptionHandler = false };
+    return await BenchmarkCommand.Create(Console.Out).Parse(args).InvokeAsync(configuration);
+}
+catch (Exception exception) when (exception is SocketException or InvalidOperationException or IOException)
+{
+    // The server is missing or refused the setup request: say so in one line, no stack trace.
+    await Console.Error.WriteLineAsync($"hftp-benchmark: {exception.Message}");
+    return 2;
+}

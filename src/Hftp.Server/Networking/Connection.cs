@@ -123,7 +123,7 @@ internal sealed class Connection : IDisposable
 
             // Replies to everything the client pipelined in this read go out in one send.
             _writer.Flush();
-            _writer.ShrinkIfEmpty();
+            _writer.ReleaseIfEmpty();
         }
     }
 

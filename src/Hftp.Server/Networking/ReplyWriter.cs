@@ -6,15 +6,15 @@ namespace Hftp.Server.Networking;
 
 /// <summary>
 /// Buffers replies and sends them in as few syscalls as it can: pipelined replies go out together when the
-/// connection runs out of requests to answer. Its buffer is pooled; a large one, grown for a slice, is given
-/// back as soon as the slice is sent.
+/// connection runs out of requests to answer. Its buffer is rented from the pool only while there is
+/// something to send, so an idle connection holds none (thousands of idle clients cost little).
 /// </summary>
 internal sealed class ReplyWriter(Socket socket) : IDisposable
 {
     public const int SmallBufferSize = 4 * 1024;
     public const int LargeBufferSize = 256 * 1024;
 
-    private byte[] _buffer = ArrayPool<byte>.Shared.Rent(SmallBufferSize);
+    private byte[] _buffer = [];
     private int _length;
     private int _replyStart;
     private bool _replyPartlySent;
@@ -78,7 +78,11 @@ internal sealed class ReplyWriter(Socket socket) : IDisposable
             Flush();
         }
 
-        if (_buffer.Length - _length < sizeHint)
+        if (_buffer.Length == 0)
+        {
+            _buffer = ArrayPool<byte>.Shared.Rent(Math.Max(SmallBufferSize, sizeHint));
+        }
+        else if (_buffer.Length - _length < sizeHint)
         {
             var larger = ArrayPool<byte>.Shared.Rent(Math.Max(LargeBufferSize, _length + sizeHint));
             _buffer.AsSpan(0, _length).CopyTo(larger);
@@ -110,20 +114,19 @@ internal sealed class ReplyWriter(Socket socket) : IDisposable
         _replyStart = 0;
     }
 
-    /// <summary>Returns a buffer grown for a large reply to the pool, keeping a small one.</summary>
-    public void ShrinkIfEmpty()
+    /// <summary>Gives the buffer back to the pool once everything is sent: the connection is about to wait.</summary>
+    public void ReleaseIfEmpty()
     {
-        if (_length == 0 && _buffer.Length > SmallBufferSize)
+        if (_length == 0 && _buffer.Length > 0)
         {
             ArrayPool<byte>.Shared.Return(_buffer);
-            _buffer = ArrayPool<byte>.Shared.Rent(SmallBufferSize);
+            _buffer = [];
         }
     }
 
     public void Dispose()
     {
-        ArrayPool<byte>.Shared.Return(_buffer);
-        _buffer = [];
         _length = 0;
+        ReleaseIfEmpty();
     }
 }
