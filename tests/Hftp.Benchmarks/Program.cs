@@ -1,2 +1,4 @@
-// Placeholder entry point until this project is built (see its issue).
-return 0;
+using BenchmarkDotNet.Running;
+
+// dotnet run -c Release --project tests/Hftp.Benchmarks -- --filter '*'   (add --job short for a quick run)
+BenchmarkSwitcher.FromAssembly(typeof(Hftp.Benchmarks.RequestReaderBenchmarks).Assembly).Run(args);
