@@ -1,0 +1,112 @@
+#!/usr/bin/env bash
+# Builds Release, runs fixed loads against hftp-server and, as comparison points, nginx (same files over
+# HTTP keep-alive) and Redis (GET) on loopback, alternating servers each round, and writes
+# bench/BENCHMARKS.md with the medians. Usage: bench/run.sh [--quick]   (full: ~10 min, quick: ~2 min)
+set -euo pipefail
+cd "$(dirname "$0")/.."
+
+rounds=3 duration=8 idle=10000 p1_requests=400000 p16_requests=4000000
+if [ "${1:-}" = "--quick" ]; then
+  rounds=1 duration=3 idle=2000 p1_requests=100000 p16_requests=1000000
+fi
+
+scratch=$(mktemp -d /tmp/hftp-bench.XXXXXX)
+chmod 755 "$scratch"  # nginx workers do not run as root
+pids=()
+cleanup() {
+  for pid in "${pids[@]}"; do kill "$pid" 2>/dev/null || true; done
+  for pid in "${pids[@]}"; do wait "$pid" 2>/dev/null || true; done
+  rm -rf "$scratch"
+}
+trap cleanup EXIT
+
+if ! command -v nginx >/dev/null || ! command -v redis-server >/dev/null || ! command -v redis-benchmark >/dev/null; then
+  echo "== installing nginx and redis (comparison points)"
+  apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq nginx-light redis-server redis-tools >/dev/null
+fi
+
+echo "== building Release"
+dotnet build -c Release src/Hftp.Server -v q -nologo | grep -E "error|Warn" || true
+dotnet build -c Release src/Hftp.Benchmark -v q -nologo | grep -E "error|Warn" || true
+server_dll=src/Hftp.Server/bin/Release/net10.0/hftp-server.dll
+bench() { dotnet src/Hftp.Benchmark/bin/Release/net10.0/hftp-benchmark.dll "$@"; }
+
+free_port() { python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1])'; }
+wait_port() { for _ in $(seq 200); do (exec 3<>"/dev/tcp/127.0.0.1/$1") 2>/dev/null && return 0; sleep 0.05; done; echo "port $1 never opened" >&2; return 1; }
+
+echo "== generating files in $scratch/data"
+mkdir -p "$scratch/data"
+head -c $((64 << 20)) /dev/urandom > "$scratch/data/m64.bin"
+for _ in $(seq 16); do cat "$scratch/data/m64.bin"; done > "$scratch/data/g1.bin"
+
+ulimit -n "$(ulimit -Hn)"
+hftp_port=$(free_port)
+dotnet "$server_dll" --address 127.0.0.1 --port "$hftp_port" --dir "$scratch/data" --log-level Warning > "$scratch/hftp.log" 2>&1 &
+hftp_pid=$!; pids+=("$hftp_pid")
+
+nginx_port=$(free_port)
+cat > "$scratch/nginx.conf" <<NGINX
+worker_processes auto;
+daemon off;
+pid $scratch/nginx.pid;
+error_log $scratch/nginx-error.log;
+events { worker_connections 4096; }
+http {
+  access_log off;
+  sendfile on;
+  tcp_nopush on;
+  keepalive_requests 10000000;
+  keepalive_timeout 300;
+  server { listen 127.0.0.1:$nginx_port; root $scratch/data; }
+}
+NGINX
+nginx -c "$scratch/nginx.conf" -p "$scratch" &
+pids+=("$!")
+
+redis_port=$(free_port)
+redis-server --port "$redis_port" --bind 127.0.0.1 --save '' --appendonly no --daemonize no > "$scratch/redis.log" 2>&1 &
+pids+=("$!")
+wait_port "$hftp_port"; wait_port "$nginx_port"; wait_port "$redis_port"
+
+results="$scratch/results.txt"
+record() { # label, then the command; keeps its RESULT line under the label
+  local label=$1; shift
+  echo "-- $label: $*"
+  "$@" | tee "$scratch/last.txt" || echo "(this load reported errors)"
+  grep '^RESULT' "$scratch/last.txt" | sed "s/^RESULT/$label/" >> "$results"
+}
+redis_get() { # label, pipeline, requests
+  echo "-- $1: redis-benchmark -t get -c 32 -P $2 -n $3"
+  local rps
+  rps=$(redis-benchmark -h 127.0.0.1 -p "$redis_port" -t get -c 32 -P "$2" -n "$3" -q | tr '\r' '\n' | grep -oE 'GET: [0-9.]+' | tail -1 | cut -d' ' -f2)
+  echo "$rps requests/s"
+  echo "$1 rps=$rps" >> "$results"
+}
+
+common=(--port "$hftp_port" --duration "$duration" --server-pid "$hftp_pid")
+for round in $(seq "$rounds"); do
+  echo "== round $round of $rounds"
+  record hftp_bulk_64m_1 bench bulk -f m64.bin -c 1 "${common[@]}"
+  record nginx_bulk_64m_1 bench http-bulk --url-path /m64.bin -c 1 --port "$nginx_port" --duration "$duration"
+  record hftp_bulk_1g_1 bench bulk -f g1.bin -c 1 "${common[@]}"
+  record nginx_bulk_1g_1 bench http-bulk --url-path /g1.bin -c 1 --port "$nginx_port" --duration "$duration"
+  record hftp_bulk_64m_8 bench bulk -f m64.bin -c 8 "${common[@]}"
+  record nginx_bulk_64m_8 bench http-bulk --url-path /m64.bin -c 8 --port "$nginx_port" --duration "$duration"
+  record hftp_small_32_p1 bench small -f m64.bin -c 32 -P 1 "${common[@]}"
+  redis_get redis_get_32_p1 1 "$p1_requests"
+  record hftp_small_32_p16 bench small -f m64.bin -c 32 -P 16 "${common[@]}"
+  redis_get redis_get_32_p16 16 "$p16_requests"
+  record hftp_small_1_p1 bench small -f m64.bin -c 1 -P 1 "${common[@]}"
+  record hftp_small_256_p1 bench small -f m64.bin -c 256 -P 1 "${common[@]}"
+done
+
+echo "== idle: $idle connections held"
+record hftp_idle bench idle -f m64.bin -c "$idle" "${common[@]}"
+
+echo "== startup"
+startup_port=$(free_port)
+record hftp_startup bench startup --port "$startup_port" --rounds 7 -- dotnet "$server_dll" --address 127.0.0.1 --port "$startup_port" --dir "$scratch/data" --log-level Warning
+
+python3 bench/report.py "$results" "$rounds" "$duration" "$idle" "$*" > bench/BENCHMARKS.md
+echo "== wrote bench/BENCHMARKS.md"
+cat bench/BENCHMARKS.md
