@@ -20,15 +20,17 @@ cleanup() {
 }
 trap cleanup EXIT
 
-if ! command -v nginx >/dev/null || ! command -v redis-server >/dev/null || ! command -v redis-benchmark >/dev/null; then
-  echo "== installing nginx and redis (comparison points)"
-  apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq nginx-light redis-server redis-tools >/dev/null
+if ! command -v nginx >/dev/null || ! command -v redis-server >/dev/null || ! command -v redis-benchmark >/dev/null \
+  || ! command -v clang >/dev/null || [ ! -e /usr/include/zlib.h ]; then
+  echo "== installing nginx and redis (comparison points), clang and zlib1g-dev (Native AOT)"
+  apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq nginx-light redis-server redis-tools clang zlib1g-dev >/dev/null
 fi
 
-echo "== building Release"
-dotnet build -c Release src/Hftp.Server -v q -nologo | grep -E "error|Warn" || true
+echo "== building Release: ReadyToRun publish (what the loads run) and Native AOT (startup only)"
+dotnet publish src/Hftp.Server -c Release -r linux-x64 --self-contained false -p:PublishReadyToRun=true -o "$scratch/r2r" -v q -nologo >/dev/null
+dotnet publish src/Hftp.Server -c Release -r linux-x64 -p:PublishAot=true -o "$scratch/aot" -v q -nologo >/dev/null
 dotnet build -c Release src/Hftp.Benchmark -v q -nologo | grep -E "error|Warn" || true
-server_dll=src/Hftp.Server/bin/Release/net10.0/hftp-server.dll
+server_exe=$scratch/r2r/hftp-server
 bench() { dotnet src/Hftp.Benchmark/bin/Release/net10.0/hftp-benchmark.dll "$@"; }
 
 free_port() { python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1])'; }
@@ -41,7 +43,7 @@ for _ in $(seq 16); do cat "$scratch/data/m64.bin"; done > "$scratch/data/g1.bin
 
 ulimit -n "$(ulimit -Hn)"
 hftp_port=$(free_port)
-dotnet "$server_dll" --address 127.0.0.1 --port "$hftp_port" --dir "$scratch/data" --log-level Warning > "$scratch/hftp.log" 2>&1 &
+"$server_exe" --address 127.0.0.1 --port "$hftp_port" --dir "$scratch/data" --log-level Warning > "$scratch/hftp.log" 2>&1 &
 hftp_pid=$!; pids+=("$hftp_pid")
 
 nginx_port=$(free_port)
@@ -105,7 +107,8 @@ record hftp_idle bench idle -f m64.bin -c "$idle" "${common[@]}"
 
 echo "== startup"
 startup_port=$(free_port)
-record hftp_startup bench startup --port "$startup_port" --rounds 7 -- dotnet "$server_dll" --address 127.0.0.1 --port "$startup_port" --dir "$scratch/data" --log-level Warning
+record hftp_startup bench startup --port "$startup_port" --rounds 7 -- "$server_exe" --address 127.0.0.1 --port "$startup_port" --dir "$scratch/data" --log-level Warning
+record hftp_startup_aot bench startup --port "$startup_port" --rounds 7 -- "$scratch/aot/hftp-server" --address 127.0.0.1 --port "$startup_port" --dir "$scratch/data" --log-level Warning
 
 python3 bench/report.py "$results" "$rounds" "$duration" "$idle" "$*" > bench/BENCHMARKS.md
 echo "== wrote bench/BENCHMARKS.md"

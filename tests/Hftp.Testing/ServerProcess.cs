@@ -29,11 +29,24 @@ public sealed partial class ServerProcess : IDisposable
 
     public string Error => string.Join('\n', _error);
 
+    /// <summary>
+    /// Starts the server built beside the tests, or the executable named by HFTP_SERVER_EXE (a Native AOT or
+    /// ReadyToRun publish, say), so the same process tests check a published build.
+    /// </summary>
     public static ServerProcess Start(params string[] arguments)
     {
-        var server = Path.Combine(AppContext.BaseDirectory, "hftp-server.dll");
-        var info = new ProcessStartInfo("dotnet") { RedirectStandardOutput = true, RedirectStandardError = true, UseShellExecute = false };
-        info.ArgumentList.Add(server);
+        var published = Environment.GetEnvironmentVariable("HFTP_SERVER_EXE");
+        var info = new ProcessStartInfo(string.IsNullOrEmpty(published) ? "dotnet" : published)
+        {
+            RedirectStandardOutput = true,
+            RedirectStandardError = true,
+            UseShellExecute = false,
+        };
+        if (string.IsNullOrEmpty(published))
+        {
+            info.ArgumentList.Add(Path.Combine(AppContext.BaseDirectory, "hftp-server.dll"));
+        }
+
         foreach (var argument in arguments)
         {
             info.ArgumentList.Add(argument);

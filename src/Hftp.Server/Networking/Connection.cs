@@ -240,14 +240,22 @@ internal sealed class Connection : IDisposable
 
     private void LogRequest(in Request request)
     {
-        if (request.IsValid)
+        if (!request.IsValid)
+        {
+            _logger.Debug("{Remote} sent a request that earns {Status}", RemoteEndPoint, request.Status.Describe());
+        }
+        else if (request.Command == Command.GetSlice)
         {
             _logger.Debug("{Remote} asks {Command} {FileName} {Offset} {Size}",
-                RemoteEndPoint, request.Command.Name(), request.FileName, request.Offset, request.Size);
+                RemoteEndPoint, request.Command.Name(), request.FileName ?? "(name too long)", request.Offset, request.Size);
+        }
+        else if (request.Command == Command.GetMetadata)
+        {
+            _logger.Debug("{Remote} asks {Command} {FileName}", RemoteEndPoint, request.Command.Name(), request.FileName ?? "(name too long)");
         }
         else
         {
-            _logger.Debug("{Remote} sent a request that earns {Status}", RemoteEndPoint, request.Status.Describe());
+            _logger.Debug("{Remote} asks {Command}", RemoteEndPoint, request.Command.Name());
         }
     }
 
