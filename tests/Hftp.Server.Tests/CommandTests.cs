@@ -55,6 +55,24 @@ public sealed class CommandTests
     }
 
     [Fact]
+    public async Task MetadataSeesAFileChangeBetweenRequests()
+    {
+        using var server = TestServer.Start();
+        server.WriteFile("grows.txt", "ab");
+        using var client = server.Connect();
+        await client.SendAsync("get_metadata grows.txt\r\nget_metadata grows.txt\r\n");
+        await client.ExpectAsync("0 OK\r\n2\r\n0 OK\r\n2\r\n");
+
+        server.WriteFile("grows.txt", "abcde");
+        await client.SendAsync("get_metadata grows.txt\r\n");
+        await client.ExpectAsync("0 OK\r\n5\r\n");
+
+        File.Delete(server.PathOf("grows.txt"));
+        await client.SendAsync("get_metadata grows.txt\r\n");
+        await client.ExpectAsync("202 FILE NOT FOUND\r\n");
+    }
+
+    [Fact]
     public async Task EmptySliceIsAnEmptyLine()
     {
         using var server = TestServer.Start();

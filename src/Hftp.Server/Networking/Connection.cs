@@ -29,6 +29,7 @@ internal sealed class Connection : IDisposable
     private readonly ReplyWriter _writer;
     private volatile bool _stopping;
     private long _requestsServed;
+    private (string Name, long Size)? _sizeSeenThisBatch;
 
     public Connection(long id, Socket socket, FileStore files, long maxRequestLineLength, ILogger logger)
     {
@@ -105,6 +106,7 @@ internal sealed class Connection : IDisposable
         while (true)
         {
             var received = _socket.Receive(receiveBuffer);
+            _sizeSeenThisBatch = null;
             if (received == 0)
             {
                 return _stopping ? CloseReason.ServerStopping : CloseReason.ClientClosed;
@@ -192,8 +194,16 @@ internal sealed class Connection : IDisposable
 
     private void WriteMetadata(string? fileName)
     {
-        if (fileName is not null && _files.TryGetSize(fileName, out var size))
+        // Requests that arrived together may be answered from one look at the file system: they could all
+        // have been served in the same instant. Pipelining clients repeat names, and each stat is a syscall.
+        if (fileName is not null && ReferenceEquals(fileName, _sizeSeenThisBatch?.Name))
         {
+            _writer.WriteStatus(StatusCode.Ok);
+            _writer.WriteLine(_sizeSeenThisBatch.Value.Size);
+        }
+        else if (fileName is not null && _files.TryGetSize(fileName, out var size))
+        {
+            _sizeSeenThisBatch = (fileName, size);
             _writer.WriteStatus(StatusCode.Ok);
             _writer.WriteLine(size);
         }
