@@ -212,10 +212,7 @@ public sealed class CliTests : IDisposable
     public async Task InterruptedProcessLeavesThePartForContinue()
     {
         const long size = 1L << 30;
-        using (var file = new FileStream(_server.PathOf("slow.bin"), FileMode.CreateNew, FileAccess.Write))
-        {
-            file.SetLength(size);
-        }
+        _server.WriteSparseFile("slow.bin", size);
 
         var part = Saved("slow.bin.part");
         using var process = StartHftp("get", "slow.bin", "-o", Saved("slow.bin"), "-p", Port, "-H", "127.0.0.1");

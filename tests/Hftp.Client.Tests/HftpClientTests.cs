@@ -117,10 +117,7 @@ public sealed class HftpClientTests
     {
         using var server = TestServer.Start();
         const long size = 256L << 20;
-        using (var file = new FileStream(server.PathOf("big"), FileMode.CreateNew, FileAccess.Write))
-        {
-            file.SetLength(size);
-        }
+        server.WriteSparseFile("big", size);
 
         await using var client = await HftpClient.ConnectAsync("127.0.0.1", server.Port);
         var truncated = false;

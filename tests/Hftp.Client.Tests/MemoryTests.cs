@@ -14,10 +14,7 @@ public sealed class MemoryTests
     {
         using var server = TestServer.Start();
         const long size = 1L << 30;
-        using (var file = new FileStream(server.PathOf("sparse.bin"), FileMode.CreateNew, FileAccess.Write))
-        {
-            file.SetLength(size);
-        }
+        server.WriteSparseFile("sparse.bin", size);
 
         await using var client = await HftpClient.ConnectAsync("127.0.0.1", server.Port);
         var counter = new CountingStream();

@@ -55,10 +55,7 @@ public sealed class LargeFileTests
     {
         using var server = TestServer.Start();
         server.WriteFile("small", "ok");
-        using (var file = new FileStream(server.PathOf("big.bin"), FileMode.CreateNew, FileAccess.Write))
-        {
-            file.SetLength(256L << 20);
-        }
+        server.WriteSparseFile("big.bin", 256L << 20);
 
         using var bystander = server.Connect();
         await bystander.SendAsync("get_metadata small\r\n");

@@ -30,10 +30,7 @@ public sealed class ReadFailureTests
     {
         using var server = TestServer.Start();
         const long size = 256L << 20;
-        using (var file = new FileStream(server.PathOf("shrinking.bin"), FileMode.CreateNew, FileAccess.Write))
-        {
-            file.SetLength(size);
-        }
+        server.WriteSparseFile("shrinking.bin", size);
 
         using var client = server.Connect();
         await client.SendAsync($"get_slice shrinking.bin 0 {size}\r\n");

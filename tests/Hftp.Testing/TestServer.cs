@@ -51,6 +51,15 @@ public sealed class TestServer : IDisposable
         return path;
     }
 
+    /// <summary>A file of <paramref name="size"/> zero bytes that takes no disk space (sparse).</summary>
+    public string WriteSparseFile(string name, long size)
+    {
+        var path = PathOf(name);
+        using var file = new FileStream(path, FileMode.CreateNew, FileAccess.Write);
+        file.SetLength(size);
+        return path;
+    }
+
     public string WriteFile(string name, string asciiContent) => WriteFile(name, System.Text.Encoding.ASCII.GetBytes(asciiContent));
 
     public RawClient Connect() => RawClient.Connect(EndPoint);
