@@ -12,7 +12,7 @@ namespace Hftp.Server.Networking;
 internal sealed class ReplyWriter(Socket socket) : IDisposable
 {
     public const int SmallBufferSize = 4 * 1024;
-    public const int LargeBufferSize = 256 * 1024;
+    public const int LargeBufferSize = 1024 * 1024;
 
     private byte[] _buffer = [];
     private int _length;

@@ -12,8 +12,9 @@ namespace Hftp.Server.Networking;
 internal static class SliceWriter
 {
     // A multiple of 3: every chunk but the last encodes without padding, so the chunks concatenate into one
-    // valid base64 line. 96 KiB raw is 128 KiB encoded, a size loopback and real NICs both move well.
-    public const int RawChunkSize = 96 * 1024;
+    // valid base64 line. 384 KiB raw (512 KiB encoded) per send: measured on loopback, 96 KiB chunks
+    // moved ~1.5 GB/s decoded and 384 KiB ~1.85 GB/s; 768 KiB gained nothing more.
+    public const int RawChunkSize = 384 * 1024;
 
     public static void Write(ReplyWriter writer, ServedFile file, long offset, long size)
     {
