@@ -31,6 +31,7 @@ internal sealed class IdleLoad(LoadSettings settings, string name, TextWriter ou
             report.Line(string.Create(CultureInfo.InvariantCulture,
                 $"idle: opened {held.Count} connections in {Stopwatch.GetElapsedTime(opening).TotalSeconds:0.00} s"));
             var probe = Probe(request, reply);
+            var idleRss = sampler?.CurrentRssKilobytes ?? 0;
             var served = ServeAll(held, request, reply);
 
             report.Line(string.Create(CultureInfo.InvariantCulture,
@@ -42,9 +43,13 @@ internal sealed class IdleLoad(LoadSettings settings, string name, TextWriter ou
             report.Add("probe_p99_ms", probe.Percentile(0.99) / 1000);
             if (sampler is not null)
             {
-                var perConnection = (sampler.CurrentRssKilobytes - sampler.StartRssKilobytes) / (double)Math.Max(1, held.Count);
-                report.Line(string.Create(CultureInfo.InvariantCulture, $"server RSS per held connection: {perConnection:0.0} KB"));
-                report.Add("rss_kb_per_connection", perConnection, "0.0");
+                // Held idle: measured after the probe period, before each connection is asked anything.
+                var perIdleConnection = (idleRss - sampler.StartRssKilobytes) / (double)Math.Max(1, held.Count);
+                var perServedConnection = (sampler.CurrentRssKilobytes - sampler.StartRssKilobytes) / (double)Math.Max(1, held.Count);
+                report.Line(string.Create(CultureInfo.InvariantCulture,
+                    $"server RSS per held connection: {perIdleConnection:0.0} KB while idle, {perServedConnection:0.0} KB once each has been served"));
+                report.Add("rss_kb_per_connection", perIdleConnection, "0.0");
+                report.Add("rss_kb_per_served_connection", perServedConnection, "0.0");
             }
 
             report.AddServer(sampler);

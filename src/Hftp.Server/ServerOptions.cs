@@ -16,5 +16,5 @@ public sealed record ServerOptions
     public long MaxRequestLineLength { get; init; } = Syntax.DefaultMaxRequestLineLength;
 
     /// <summary>Stack reserved per connection thread; the connection loop is shallow, so thousands fit.</summary>
-    public int ConnectionStackSize { get; init; } = 256 * 1024;
+    public int ConnectionStackSize { get; init; } = 128 * 1024;
 }
