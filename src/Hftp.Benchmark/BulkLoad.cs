@@ -31,11 +31,7 @@ internal sealed class BulkLoad(LoadSettings settings, string name, string? verif
         using var sampler = settings.ServerPid is { } pid ? new ServerSampler(pid) : null;
         var deadline = Stopwatch.GetTimestamp() + (long)(settings.Duration.TotalSeconds * Stopwatch.Frequency);
         var started = Stopwatch.GetTimestamp();
-        var threads = Enumerable.Range(0, settings.Connections)
-            .Select(_ => new Thread(() => Loop(request, encodedLength, expected, deadline)) { IsBackground = true })
-            .ToList();
-        threads.ForEach(thread => thread.Start());
-        threads.ForEach(thread => thread.Join());
+        ConnectionThreads.Run(settings.Connections, () => Loop(request, encodedLength, expected, deadline));
         var seconds = Stopwatch.GetElapsedTime(started).TotalSeconds;
 
         var megabytes = _replies * (double)size / 1e6;

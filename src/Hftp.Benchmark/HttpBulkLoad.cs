@@ -23,11 +23,7 @@ internal sealed class HttpBulkLoad(LoadSettings settings, string path, TextWrite
         using var sampler = settings.ServerPid is { } pid ? new ServerSampler(pid) : null;
         var deadline = Stopwatch.GetTimestamp() + (long)(settings.Duration.TotalSeconds * Stopwatch.Frequency);
         var started = Stopwatch.GetTimestamp();
-        var threads = Enumerable.Range(0, settings.Connections)
-            .Select(_ => new Thread(() => Loop(request, deadline)) { IsBackground = true })
-            .ToList();
-        threads.ForEach(thread => thread.Start());
-        threads.ForEach(thread => thread.Join());
+        ConnectionThreads.Run(settings.Connections, () => Loop(request, deadline));
         var seconds = Stopwatch.GetElapsedTime(started).TotalSeconds;
 
         report.Line(string.Create(CultureInfo.InvariantCulture,

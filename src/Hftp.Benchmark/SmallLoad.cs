@@ -25,11 +25,7 @@ internal sealed class SmallLoad(LoadSettings settings, string name, int pipeline
         using var sampler = settings.ServerPid is { } pid ? new ServerSampler(pid) : null;
         var deadline = Stopwatch.GetTimestamp() + (long)(settings.Duration.TotalSeconds * Stopwatch.Frequency);
         var started = Stopwatch.GetTimestamp();
-        var threads = Enumerable.Range(0, settings.Connections)
-            .Select(_ => new Thread(() => Loop(batch, reply, deadline), 256 * 1024) { IsBackground = true })
-            .ToList();
-        threads.ForEach(thread => thread.Start());
-        threads.ForEach(thread => thread.Join());
+        ConnectionThreads.Run(settings.Connections, () => Loop(batch, reply, deadline));
         var seconds = Stopwatch.GetElapsedTime(started).TotalSeconds;
 
         report.Line(string.Create(CultureInfo.InvariantCulture,
