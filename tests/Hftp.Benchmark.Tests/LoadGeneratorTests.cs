@@ -1,0 +1,104 @@
+using System.Globalization;
+using Hftp.Testing;
+
+namespace Hftp.Benchmark.Tests;
+
+public sealed class LoadGeneratorTests
+{
+    [Fact]
+    public void BulkVerifiesEveryByteAndCountsReplies()
+    {
+        using var server = TestServer.Start();
+        var content = new byte[300_001];
+        new Random(7).NextBytes(content);
+        var path = server.WriteFile("bulk.bin", content);
+
+        var (exitCode, result) = Run("bulk", "--port", Port(server), "-f", "bulk.bin", "-c", "2", "-d", "1", "--verify", path);
+
+        Assert.Equal(0, exitCode);
+        Assert.Equal("0", result["errors"]);
+        Assert.True(long.Parse(result["replies"], CultureInfo.InvariantCulture) > 0);
+        Assert.True(double.Parse(result["mbps"], CultureInfo.InvariantCulture) > 0);
+        Assert.True(result.ContainsKey("generator_cpu_s"));
+    }
+
+    [Fact]
+    public void BulkReportsBytesThatDifferFromTheLocalCopy()
+    {
+        using var server = TestServer.Start();
+        server.WriteFile("served.bin", new byte[1000]);
+        var local = Path.Combine(server.Directory, "..", $"local-{Guid.NewGuid():N}.bin");
+        var different = new byte[1000];
+        different[500] = 1;
+        File.WriteAllBytes(local, different);
+        try
+        {
+            var (exitCode, result) = Run("bulk", "--port", Port(server), "-f", "served.bin", "-d", "1", "--verify", local);
+
+            Assert.Equal(1, exitCode);
+            Assert.Equal("1", result["errors"]);
+        }
+        finally
+        {
+            File.Delete(local);
+        }
+    }
+
+    [Fact]
+    public void SmallPipelinesAndMeasuresLatency()
+    {
+        using var server = TestServer.Start();
+        server.WriteFile("meta.txt", "12345");
+
+        var (exitCode, result) = Run("small", "--port", Port(server), "-f", "meta.txt", "-c", "3", "-P", "8", "-d", "1");
+
+        Assert.Equal(0, exitCode);
+        Assert.Equal("0", result["errors"]);
+        var requests = double.Parse(result["rps"], CultureInfo.InvariantCulture);
+        Assert.True(requests > 0);
+        var p50 = double.Parse(result["p50_ms"], CultureInfo.InvariantCulture);
+        var p99 = double.Parse(result["p99_ms"], CultureInfo.InvariantCulture);
+        Assert.InRange(p50, 0, p99);
+    }
+
+    [Fact]
+    public void IdleHoldsConnectionsAndServesThemAllAtTheEnd()
+    {
+        using var server = TestServer.Start();
+        server.WriteFile("meta.txt", "12345");
+
+        var (exitCode, result) = Run("idle", "--port", Port(server), "-f", "meta.txt", "-c", "40", "-d", "1");
+
+        Assert.Equal(0, exitCode);
+        Assert.Equal("40", result["held"]);
+        Assert.Equal("40", result["served"]);
+    }
+
+    [Fact]
+    public void HistogramPercentilesFollowTheRecordedValues()
+    {
+        var histogram = new LatencyHistogram();
+        for (var microseconds = 1; microseconds <= 1000; microseconds++)
+        {
+            histogram.Record(microseconds);
+        }
+
+        histogram.Record(50_000);
+
+        Assert.Equal(1001, histogram.Count);
+        Assert.Equal(501, histogram.Percentile(0.5));
+        Assert.Equal(1000, histogram.Percentile(0.999));
+        Assert.InRange(histogram.Percentile(1.0), 50_000, 50_100);
+    }
+
+    private static string Port(TestServer server) => server.Port.ToString(CultureInfo.InvariantCulture);
+
+    private static (int ExitCode, Dictionary<string, string> Result) Run(params string[] args)
+    {
+        using var output = new StringWriter();
+        var exitCode = BenchmarkCommand.Create(output).Parse(args).Invoke();
+        var line = output.ToString().Split('\n').Single(candidate => candidate.StartsWith("RESULT ", StringComparison.Ordinal));
+        var result = line.Trim().Split(' ').Skip(1).Select(pair => pair.Split('=', 2)).ToDictionary(pair => pair[0], pair => pair[1]);
+        return (exitCode, result);
+    }
+}
