@@ -16,6 +16,11 @@ internal sealed class ReplyReader(Stream stream, TimeSpan readTimeout) : IDispos
     // Status lines, sizes and names are short; a longer "line" means the peer is not an HFTP server.
     private const int MaxTextLineLength = 16 * 1024;
 
+    // The standard alphabet, without '=': PROTOCOL.md wants one clean line, so spaces, tabs and line breaks
+    // inside it are protocol errors, not something to skip.
+    private static readonly SearchValues<byte> Base64Alphabet =
+        SearchValues.Create("ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/"u8);
+
     private byte[] _buffer = ArrayPool<byte>.Shared.Rent(BufferSize);
     private int _start;
     private int _end;
@@ -56,27 +61,37 @@ internal sealed class ReplyReader(Stream stream, TimeSpan readTimeout) : IDispos
         }
     }
 
-    /// <summary>Decodes one base64 line into <paramref name="destination"/>; it must hold exactly <paramref name="expectedLength"/> bytes.</summary>
+    /// <summary>
+    /// Decodes one base64 line into <paramref name="destination"/>; it must hold exactly <paramref name="expectedLength"/> bytes.
+    /// Blocks of four are decoded as they arrive; the padded last block only once its <c>\r\n</c> is in, so the
+    /// result never depends on where TCP splits the stream.
+    /// </summary>
     public async ValueTask ReadBase64LineAsync(
         Stream destination, long expectedLength, IProgress<long>? progress, CancellationToken cancellationToken)
     {
         var decoded = ArrayPool<byte>.Shared.Rent(BufferSize / 4 * 3);
         try
         {
+            long position = 0;
             long written = 0;
             while (true)
             {
-                var pending = _buffer.AsSpan(_start, _end - _start);
-                var terminator = pending.IndexOf(Syntax.CarriageReturn);
-                var isFinal = terminator >= 0;
-                var encoded = isFinal ? pending[..terminator] : pending[..(pending.Length & ~3)];
-                var status = Base64.DecodeFromUtf8(encoded, decoded, out var consumed, out var produced, isFinal);
-                if (status == OperationStatus.InvalidData || (isFinal && status == OperationStatus.NeedMoreData))
+                var step = NextBase64Step(position, decoded.Length / 3 * 4);
+                if (step.NeedsMoreBytes)
                 {
-                    throw new HftpProtocolException("The slice reply is not valid base64");
+                    await FillAsync(cancellationToken);
+                    continue;
                 }
 
-                _start += consumed;
+                var status = Base64.DecodeFromUtf8(
+                    _buffer.AsSpan(_start, step.Encoded), decoded, out var consumed, out var produced, isFinalBlock: step.IsEndOfLine);
+                if (status != OperationStatus.Done || consumed != step.Encoded)
+                {
+                    throw NotBase64($"the block at byte {position} does not decode");
+                }
+
+                _start += step.Consumed;
+                position += step.Consumed;
                 if (produced > 0)
                 {
                     written += produced;
@@ -89,15 +104,9 @@ internal sealed class ReplyReader(Stream stream, TimeSpan readTimeout) : IDispos
                     progress?.Report(written);
                 }
 
-                if (isFinal && status == OperationStatus.Done)
+                if (step.IsEndOfLine)
                 {
-                    await ExpectLineTerminatorAsync(cancellationToken);
                     break;
-                }
-
-                if (status != OperationStatus.DestinationTooSmall)
-                {
-                    await FillAsync(cancellationToken);
                 }
             }
 
@@ -118,20 +127,85 @@ internal sealed class ReplyReader(Stream stream, TimeSpan readTimeout) : IDispos
         _buffer = [];
     }
 
-    private async ValueTask ExpectLineTerminatorAsync(CancellationToken cancellationToken)
+    /// <summary>
+    /// What the buffered bytes of a base64 line allow next: decode whole unpadded blocks, or the last block
+    /// (padded or empty) with its terminator, or wait for more bytes. Anything that is not a clean line throws:
+    /// <see cref="Base64.DecodeFromUtf8(ReadOnlySpan{byte}, Span{byte}, out int, out int, bool)"/> would skip spaces.
+    /// </summary>
+    private Base64Step NextBase64Step(long position, int maxEncoded)
     {
-        while (_end - _start < Syntax.LineTerminator.Length)
+        var pending = _buffer.AsSpan(_start, _end - _start);
+        var letters = pending.IndexOfAnyExcept(Base64Alphabet);
+        var wholeBlocks = Math.Min((letters < 0 ? pending.Length : letters) & ~3, maxEncoded);
+        if (wholeBlocks > 0)
         {
-            await FillAsync(cancellationToken);
+            return new Base64Step(wholeBlocks, wholeBlocks, IsEndOfLine: false);
         }
 
-        if (!_buffer.AsSpan(_start, Syntax.LineTerminator.Length).SequenceEqual(Syntax.LineTerminator))
+        if (letters < 0)
         {
-            throw new HftpProtocolException("The slice reply does not end with \\r\\n");
+            return Base64Step.NeedMore;
         }
 
-        _start += Syntax.LineTerminator.Length;
+        // Fewer than four letters, then something else: only padding ending the line, or the terminator, may follow.
+        var stop = pending[letters];
+        if (stop == (byte)'=')
+        {
+            if (letters < 2)
+            {
+                throw NotBase64($"'=' at byte {position + letters}, where a block of four cannot end");
+            }
+
+            for (var index = letters; index < Math.Min(4, pending.Length); index++)
+            {
+                if (pending[index] != (byte)'=')
+                {
+                    throw NotBase64($"{Describe(pending[index])} at byte {position + index}, after the '=' padding");
+                }
+            }
+
+            if (pending.Length < 4 + Syntax.LineTerminator.Length)
+            {
+                return Base64Step.NeedMore;
+            }
+
+            ExpectTerminator(pending[4..], position + 4);
+            return new Base64Step(4, 4 + Syntax.LineTerminator.Length, IsEndOfLine: true);
+        }
+
+        if (stop == Syntax.CarriageReturn)
+        {
+            if (letters != 0)
+            {
+                throw NotBase64($"the line ends after {position + letters} characters, not a whole number of blocks of four");
+            }
+
+            if (pending.Length < Syntax.LineTerminator.Length)
+            {
+                return Base64Step.NeedMore;
+            }
+
+            ExpectTerminator(pending, position);
+            return new Base64Step(0, Syntax.LineTerminator.Length, IsEndOfLine: true);
+        }
+
+        throw NotBase64($"{Describe(stop)} at byte {position + letters}");
     }
+
+    private static void ExpectTerminator(ReadOnlySpan<byte> bytes, long position)
+    {
+        if (!bytes.StartsWith(Syntax.LineTerminator))
+        {
+            var wrong = bytes[0] == Syntax.CarriageReturn ? 1 : 0;
+            throw NotBase64($"{Describe(bytes[wrong])} at byte {position + wrong}, where the line should end with \\r\\n");
+        }
+    }
+
+    private static HftpProtocolException NotBase64(string detail) => new($"The slice reply is not valid base64: {detail}");
+
+    private static string Describe(byte value) => value is >= 0x21 and <= 0x7E
+        ? $"'{(char)value}'"
+        : $"byte 0x{value:X2}{value switch { 0x20 => " (space)", 0x09 => " (tab)", 0x0A => " (\\n)", 0x0D => " (\\r)", _ => string.Empty }}";
 
     private async ValueTask FillAsync(CancellationToken cancellationToken)
     {
@@ -172,4 +246,12 @@ internal sealed class ReplyReader(Stream stream, TimeSpan readTimeout) : IDispos
     }
 
     private static string Shorten(string line) => line.Length > 80 ? line[..80] + "..." : line;
+
+    /// <summary>Decode <see cref="Encoded"/> bytes, then skip <see cref="Consumed"/> (the terminator, at the end of the line).</summary>
+    private readonly record struct Base64Step(int Encoded, int Consumed, bool IsEndOfLine)
+    {
+        public static Base64Step NeedMore => new(0, 0, IsEndOfLine: false);
+
+        public bool NeedsMoreBytes => Consumed == 0;
+    }
 }
