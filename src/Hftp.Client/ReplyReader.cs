@@ -1,5 +1,6 @@
 using System.Buffers;
 using System.Buffers.Text;
+using System.Globalization;
 using System.Text;
 using Hftp.Protocol;
 
@@ -9,7 +10,7 @@ namespace Hftp.Client;
 /// Reads replies from the server through one fixed buffer: status lines, text lines, and base64 slice lines
 /// decoded chunk by chunk into a destination stream, so memory stays flat whatever the slice size.
 /// </summary>
-internal sealed class ReplyReader(Stream stream, TimeSpan readTimeout) : IDisposable
+internal sealed class ReplyReader(Stream stream, TimeSpan readTimeout, string peer) : IDisposable
 {
     private const int BufferSize = 64 * 1024;
 
@@ -25,18 +26,41 @@ internal sealed class ReplyReader(Stream stream, TimeSpan readTimeout) : IDispos
     private int _start;
     private int _end;
 
+    /// <summary>
+    /// Reads a status line, <c>DIGITS SPACE TEXT</c>. Its bytes are checked as they arrive, so a peer that is not an
+    /// HFTP server (an HTTP server's <c>HTTP/1.1 400</c>, an HTML page with <c>\n</c> line ends) is named as such
+    /// at once, not after waiting for a <c>\r\n</c> that never comes.
+    /// </summary>
     public async ValueTask<(StatusCode Status, string Message)> ReadStatusAsync(CancellationToken cancellationToken)
     {
-        var line = await ReadLineAsync(cancellationToken);
-        var space = line.IndexOf(' ', StringComparison.Ordinal);
-        if (space <= 0
-            || !int.TryParse(line.AsSpan(0, space), System.Globalization.NumberStyles.None, System.Globalization.CultureInfo.InvariantCulture, out var number)
-            || !StatusCodes.TryParse(number, out var status))
+        while (true)
         {
-            throw new HftpProtocolException($"Not an HFTP status line: '{Shorten(line)}'");
-        }
+            var pending = _buffer.AsSpan(_start, _end - _start);
+            var terminator = pending.IndexOf(Syntax.LineTerminator);
+            var line = terminator >= 0 ? pending[..terminator] : pending;
+            if (!CouldBeStatusLine(line, isComplete: terminator >= 0))
+            {
+                throw NotHftpServer(line);
+            }
 
-        return (status, line[(space + 1)..]);
+            if (terminator >= 0)
+            {
+                var text = Encoding.ASCII.GetString(line);
+                _start += terminator + Syntax.LineTerminator.Length;
+                var space = text.IndexOf(' ', StringComparison.Ordinal);
+                return int.TryParse(text.AsSpan(0, space), NumberStyles.None, CultureInfo.InvariantCulture, out var number)
+                    && StatusCodes.TryParse(number, out var status)
+                    ? (status, text[(space + 1)..])
+                    : throw new HftpProtocolException($"Not an HFTP status: '{Shorten(text)}'");
+            }
+
+            if (pending.Length > MaxTextLineLength)
+            {
+                throw new HftpProtocolException($"A status line longer than {MaxTextLineLength} bytes");
+            }
+
+            await FillAsync(cancellationToken, isReplyStart: pending.IsEmpty);
+        }
     }
 
     public async ValueTask<string> ReadLineAsync(CancellationToken cancellationToken)
@@ -207,7 +231,39 @@ internal sealed class ReplyReader(Stream stream, TimeSpan readTimeout) : IDispos
         ? $"'{(char)value}'"
         : $"byte 0x{value:X2}{value switch { 0x20 => " (space)", 0x09 => " (tab)", 0x0A => " (\\n)", 0x0D => " (\\r)", _ => string.Empty }}";
 
-    private async ValueTask FillAsync(CancellationToken cancellationToken)
+    // DIGITS SPACE TEXT, printable ASCII; an incomplete line only has to be a prefix of one (maybe with its \r in).
+    private static bool CouldBeStatusLine(ReadOnlySpan<byte> line, bool isComplete)
+    {
+        if (!isComplete && line.EndsWith([Syntax.CarriageReturn]))
+        {
+            line = line[..^1];
+        }
+
+        var digits = line.IndexOfAnyExceptInRange((byte)'0', (byte)'9');
+        if (digits < 0)
+        {
+            return !isComplete;
+        }
+
+        return digits > 0 && line[digits] == Syntax.Space && line[digits..].IndexOfAnyExceptInRange((byte)0x20, (byte)0x7E) < 0;
+    }
+
+    private HftpProtocolException NotHftpServer(ReadOnlySpan<byte> reply)
+    {
+        var looksLikeHttp = reply.StartsWith("HTTP/"u8) || reply.StartsWith("<"u8);
+        var start = string.Create(Math.Min(reply.Length, 40), reply[..Math.Min(reply.Length, 40)].ToArray(), static (text, bytes) =>
+        {
+            for (var index = 0; index < text.Length; index++)
+            {
+                text[index] = bytes[index] is >= 0x20 and <= 0x7E ? (char)bytes[index] : '?';
+            }
+        });
+        return new HftpProtocolException(looksLikeHttp
+            ? $"{peer} is not an HFTP server (it answered like an HTTP server)"
+            : $"{peer} is not an HFTP server (its reply starts '{start}')");
+    }
+
+    private async ValueTask FillAsync(CancellationToken cancellationToken, bool isReplyStart = false)
     {
         if (_start > 0)
         {
@@ -239,7 +295,9 @@ internal sealed class ReplyReader(Stream stream, TimeSpan readTimeout) : IDispos
 
         if (read == 0)
         {
-            throw new HftpConnectionException("The server closed the connection in the middle of a reply");
+            throw new HftpConnectionException(isReplyStart
+                ? "The server closed the connection before replying"
+                : "The server closed the connection in the middle of a reply");
         }
 
         _end += read;
