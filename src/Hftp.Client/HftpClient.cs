@@ -105,7 +105,19 @@ public sealed class HftpClient : IAsyncDisposable, IDisposable
     }
 
     /// <summary>Sends a line as typed (the terminator is added) and returns the reply as the server sent it.</summary>
-    public Task<RawReply> SendRawAsync(string line, CancellationToken cancellationToken = default)
+    public async Task<RawReply> SendRawAsync(string line, CancellationToken cancellationToken = default)
+    {
+        using var text = new StringWriter();
+        var reply = await SendRawAsync(line, text, cancellationToken);
+        return reply with { Body = text.ToString().Split('\n')[1..^1] };
+    }
+
+    /// <summary>
+    /// Sends a line as typed (the terminator is added) and writes the reply to <paramref name="output"/> as the server
+    /// sent it, as it arrives: its status line, then its body lines, each ended by <c>\n</c> (a slice line of any size
+    /// streams through). Returns the status; the reply's <see cref="RawReply.Body"/> is left empty.
+    /// </summary>
+    public Task<RawReply> SendRawAsync(string line, TextWriter output, CancellationToken cancellationToken = default)
     {
         if (line.Contains('\r', StringComparison.Ordinal) || line.Contains('\n', StringComparison.Ordinal))
         {
@@ -115,19 +127,21 @@ public sealed class HftpClient : IAsyncDisposable, IDisposable
         return ExchangeAsync(Line(line), async () =>
         {
             var (status, message) = await ReadStatusAsync(cancellationToken);
-            var body = new List<string>();
+            await output.WriteAsync($"{(int)status} {message}\n");
             var command = line.Split(' ')[0];
             if (status == StatusCode.Ok && command == Command.GetFileListing.Name())
             {
-                body.AddRange(await ReadListingAsync(cancellationToken));
+                while (await CopyBodyLineAsync(output, isListing: true, cancellationToken) > 0)
+                {
+                }
             }
             else if (status == StatusCode.Ok && (command == Command.GetMetadata.Name() || command == Command.GetSlice.Name()))
             {
-                body.Add(await _replies.ReadLineAsync(cancellationToken));
+                await CopyBodyLineAsync(output, isListing: false, cancellationToken);
             }
 
             _closed |= status == StatusCode.Ok && command == Command.Quit.Name();
-            return new RawReply(status, message, body);
+            return new RawReply(status, message, []);
         }, cancellationToken);
     }
 
@@ -233,6 +247,18 @@ public sealed class HftpClient : IAsyncDisposable, IDisposable
         {
             throw new HftpStatusException(status, message, name);
         }
+    }
+
+    // Every line is shown with a \n, except the empty line that ends a listing.
+    private async Task<long> CopyBodyLineAsync(TextWriter body, bool isListing, CancellationToken cancellationToken)
+    {
+        var length = await _replies.CopyLineAsync(body, cancellationToken);
+        if (length > 0 || !isListing)
+        {
+            await body.WriteAsync('\n');
+        }
+
+        return length;
     }
 
     private async Task<List<string>> ReadListingAsync(CancellationToken cancellationToken)

@@ -86,6 +86,49 @@ internal sealed class ReplyReader(Stream stream, TimeSpan readTimeout, string pe
     }
 
     /// <summary>
+    /// Copies one line, as it arrives and whatever its length, to <paramref name="output"/> (without its terminator);
+    /// returns its length. The line must be printable ASCII, as everything an HFTP server sends.
+    /// </summary>
+    public async ValueTask<long> CopyLineAsync(TextWriter output, CancellationToken cancellationToken)
+    {
+        var characters = ArrayPool<char>.Shared.Rent(BufferSize);
+        try
+        {
+            long length = 0;
+            while (true)
+            {
+                var pending = _buffer.AsSpan(_start, _end - _start);
+                var printable = pending.IndexOfAnyExceptInRange((byte)0x20, (byte)0x7E);
+                var count = printable < 0 ? pending.Length : printable;
+                var isEnd = printable >= 0 && pending[printable..].StartsWith(Syntax.LineTerminator);
+                if (printable >= 0 && !isEnd && !(pending[printable] == Syntax.CarriageReturn && pending.Length == printable + 1))
+                {
+                    throw new HftpProtocolException($"The reply holds byte 0x{pending[printable]:X2}, which is not printable ASCII");
+                }
+
+                var copied = Encoding.ASCII.GetChars(pending[..count], characters);
+                _start += count + (isEnd ? Syntax.LineTerminator.Length : 0);
+                length += count;
+                if (copied > 0)
+                {
+                    await output.WriteAsync(characters.AsMemory(0, copied), cancellationToken);
+                }
+
+                if (isEnd)
+                {
+                    return length;
+                }
+
+                await FillAsync(cancellationToken);
+            }
+        }
+        finally
+        {
+            ArrayPool<char>.Shared.Return(characters);
+        }
+    }
+
+    /// <summary>
     /// Decodes one base64 line into <paramref name="destination"/>; it must hold exactly <paramref name="expectedLength"/> bytes.
     /// Blocks of four are decoded as they arrive; the padded last block only once its <c>\r\n</c> is in, so the
     /// result never depends on where TCP splits the stream.
