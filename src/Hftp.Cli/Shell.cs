@@ -74,6 +74,9 @@ internal sealed class Shell(string host, int port, CliConsole console)
                     break;
                 case ["exit"]:
                     return ExitCodes.Success;
+                case ["get"]:
+                    await console.Error.WriteLineAsync("hftp: usage: get NAME [PATH]");
+                    break;
                 case ["get", var name]:
                     await DownloadAsync(name, null, cancellationToken);
                     break;

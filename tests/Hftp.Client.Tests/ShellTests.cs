@@ -51,14 +51,14 @@ public sealed class ShellTests : IDisposable
     [Fact]
     public async Task HelpAndLsAreCommandsNotFileNames()
     {
-        var run = await RunShellAsync(_server.Port, "help\nls\nexit\n");
+        var run = await RunShellAsync(_server.Port, "help\nls\nget\nexit\n");
 
         Assert.Equal(ExitCodes.Success, run.ExitCode);
         var output = run.Output.ReplaceLineEndings("\n");
         Assert.Contains("hftp> * Commands:\n", output, StringComparison.Ordinal);
         Assert.Contains("get NAME [PATH]", output, StringComparison.Ordinal);
         Assert.Contains("hftp> archivo.txt\nhftp> ", output, StringComparison.Ordinal);
-        Assert.Empty(run.Error);
+        Assert.Equal("hftp: usage: get NAME [PATH]\n", run.Error.ReplaceLineEndings("\n"));
     }
 
     [Fact]
