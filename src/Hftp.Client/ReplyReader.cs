@@ -98,12 +98,14 @@ internal sealed class ReplyReader(Stream stream, TimeSpan readTimeout, string pe
             while (true)
             {
                 var pending = _buffer.AsSpan(_start, _end - _start);
-                var printable = pending.IndexOfAnyExceptInRange((byte)0x20, (byte)0x7E);
-                var count = printable < 0 ? pending.Length : printable;
-                var isEnd = printable >= 0 && pending[printable..].StartsWith(Syntax.LineTerminator);
-                if (printable >= 0 && !isEnd && !(pending[printable] == Syntax.CarriageReturn && pending.Length == printable + 1))
+                // The first byte that is not printable must be the terminator (or its \r, the \n still to come).
+                var stop = pending.IndexOfAnyExceptInRange((byte)0x20, (byte)0x7E);
+                var count = stop < 0 ? pending.Length : stop;
+                var isEnd = stop >= 0 && pending[stop..].StartsWith(Syntax.LineTerminator);
+                var awaitsLineFeed = stop >= 0 && stop == pending.Length - 1 && pending[stop] == Syntax.CarriageReturn;
+                if (stop >= 0 && !isEnd && !awaitsLineFeed)
                 {
-                    throw new HftpProtocolException($"The reply holds byte 0x{pending[printable]:X2}, which is not printable ASCII");
+                    throw new HftpProtocolException($"The reply holds byte 0x{pending[stop]:X2}, which is not printable ASCII");
                 }
 
                 var copied = Encoding.ASCII.GetChars(pending[..count], characters);

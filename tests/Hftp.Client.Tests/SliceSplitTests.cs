@@ -66,6 +66,33 @@ public sealed class SliceSplitTests
         AssertDecodesExactly(await DecodeEachAsync(ContentOf(length), [[replyLength - 2], [replyLength - 2, replyLength - 1], [6, replyLength - 2]]));
     }
 
+    // What 'hftp shell' shows for a get_slice typed as is: the reply as sent, however it was split.
+    [Theory]
+    [InlineData(0)]
+    [InlineData(1)]
+    [InlineData(20)]
+    public async Task RawSliceCutAtEveryByteIsShownExactly(int length)
+    {
+        var content = ContentOf(length);
+        var reply = ReplyOf(content);
+        var expected = $"0 OK\n{Convert.ToBase64String(content)}\n";
+        await using var server = ScriptedServer.Start(async connection =>
+        {
+            for (var request = await connection.ReadRequestAsync(); request is not null; request = await connection.ReadRequestAsync())
+            {
+                await connection.SendInSegmentsAsync(reply, int.Parse(request.Split(' ')[2], CultureInfo.InvariantCulture));
+            }
+        });
+        using var client = await HftpClient.ConnectAsync("127.0.0.1", server.Port);
+
+        for (var cut = 1; cut < reply.Length; cut++)
+        {
+            using var shown = new StringWriter();
+            await client.SendRawAsync($"get_slice split {cut} {length}", shown);
+            Assert.Equal(expected, shown.ToString());
+        }
+    }
+
     private static void AssertDecodesExactly(List<string> failures) =>
         Assert.True(failures.Count == 0, string.Join('\n', failures));
 
