@@ -135,7 +135,7 @@ public static class CliCommand
 
     private static Command CreateShell(CliConsole console, Option<string> host, Option<int> port)
     {
-        var command = new Command("shell", "Interactive: list the files, type a name to download it, or type protocol commands");
+        var command = new Command("shell", "Interactive: list the files, then type a name to download it, 'help' for the commands, or protocol commands");
         command.SetAction((parseResult, cancellationToken) => RunAsync(console,
             () => new Shell(parseResult.GetRequiredValue(host), parseResult.GetValue(port), console).RunAsync(cancellationToken)));
         return command;

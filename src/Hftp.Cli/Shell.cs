@@ -4,74 +4,132 @@ using Hftp.Protocol;
 namespace Hftp.Cli;
 
 /// <summary>
-/// The interactive mode, like the course's client: shows the listing, asks for a name and downloads it.
-/// A line that starts with a protocol command is sent as typed and its reply shown as the server sent it.
+/// The interactive mode, like the course's client: shows the listing, then reads lines. Built-in commands
+/// (<c>help</c>, <c>ls</c>, <c>get</c>, <c>exit</c>) come first; a line starting with a protocol command is sent as
+/// typed and its reply shown as the server sent it, streamed whatever its size; any other single word is a file
+/// to download. A failed download is reported and the shell goes on; a fatal status ends it (exit 3), since the
+/// server has closed the connection.
 /// </summary>
 internal sealed class Shell(string host, int port, CliConsole console)
 {
+    private const string Help = """
+        * Commands:
+        *   ls                   list the served files
+        *   get NAME [PATH]      download NAME to PATH (default: NAME in the current directory)
+        *   NAME                 the same as 'get NAME'
+        *   help                 this text
+        *   exit                 leave (so do 'quit', Ctrl+D and Ctrl+C)
+        * A line starting with get_file_listing, get_metadata, get_slice or quit is sent as typed,
+        * and the reply shown as the server sent it.
+        """;
+
     public async Task<int> RunAsync(CancellationToken cancellationToken)
     {
         await using var client = await HftpClient.ConnectAsync(host, port, cancellationToken: cancellationToken);
         console.Out.WriteLine($"* Connected to {host}:{port}. Files:");
-        foreach (var name in await client.ListFilesAsync(cancellationToken))
-        {
-            console.Out.WriteLine(name);
-        }
-
-        console.Out.WriteLine("* Type a file name to download it, a protocol command to send it as is, or 'quit'.");
+        await ListAsync(client, cancellationToken);
+        console.Out.WriteLine("* Type a file name to download it, a protocol command to send it as is, 'help', or 'quit'.");
         while (true)
         {
             console.Out.Write("hftp> ");
             console.Out.Flush();
-            var line = await console.In.ReadLineAsync(cancellationToken);
+            var line = await ReadLineAsync(cancellationToken);
             if (line is null)
             {
-                return ExitCodes.Success; // end of input: the client says quit on its way out
+                console.Out.WriteLine(); // Ctrl+D: end the prompt's line; the client says quit on its way out
+                return ExitCodes.Success;
             }
 
             line = line.TrimEnd('\r');
-            if (line.Trim().Length == 0)
+            var words = line.Split((char[]?)null, StringSplitOptions.RemoveEmptyEntries);
+            if (words.Length == 0)
             {
                 continue;
             }
 
-            if (IsProtocolCommand(line))
+            if (IsProtocolCommand(line.Split(' ')[0]))
             {
-                var reply = await client.SendRawAsync(line, cancellationToken);
-                console.Out.WriteLine($"{(int)reply.Status} {reply.Message}");
-                foreach (var bodyLine in reply.Body)
+                var reply = await client.SendRawAsync(line, console.Out, cancellationToken);
+                if (reply.Status.IsFatal())
                 {
-                    console.Out.WriteLine(bodyLine);
+                    await console.Error.WriteLineAsync($"hftp: the server closed the connection after {(int)reply.Status} {reply.Message}");
+                    return ExitCodes.NetworkError;
                 }
 
-                if (reply.Status.IsFatal() || (reply.Status == StatusCode.Ok && line == Command.Quit.Name()))
+                if (reply.Status == StatusCode.Ok && words is ["quit"])
                 {
                     return ExitCodes.Success;
                 }
+
+                continue;
             }
-            else
+
+            switch (words)
             {
-                await DownloadAsync(line.Trim(), cancellationToken);
+                case ["help"]:
+                    console.Out.WriteLine(Help);
+                    break;
+                case ["ls"]:
+                    await ListAsync(client, cancellationToken);
+                    break;
+                case ["exit"]:
+                    return ExitCodes.Success;
+                case ["get"]:
+                    await console.Error.WriteLineAsync("hftp: usage: get NAME [PATH]");
+                    break;
+                case ["get", var name]:
+                    await DownloadAsync(name, null, cancellationToken);
+                    break;
+                case ["get", var name, ..]:
+                    await DownloadAsync(name, line.TrimStart()[3..].TrimStart()[name.Length..].Trim(), cancellationToken);
+                    break;
+                case [var name]:
+                    await DownloadAsync(name, null, cancellationToken);
+                    break;
+                default:
+                    await console.Error.WriteLineAsync($"hftp: unknown command '{words[0]}'; type 'help'");
+                    break;
             }
         }
     }
 
-    private static bool IsProtocolCommand(string line)
+    private static bool IsProtocolCommand(string word) =>
+        word == Command.GetFileListing.Name() || word == Command.GetMetadata.Name() || word == Command.GetSlice.Name() || word == Command.Quit.Name();
+
+    // Console.In blocks in ReadLine whatever a token says: waiting on the token as well lets Ctrl+C end the
+    // prompt (with its line ended) instead of the process being cut off mid-line.
+    private async Task<string?> ReadLineAsync(CancellationToken cancellationToken)
     {
-        var first = line.Split(' ')[0];
-        return first is "get_file_listing" or "get_metadata" or "get_slice" or "quit";
+        var reading = Task.Run(console.In.ReadLine, CancellationToken.None);
+        await Task.WhenAny(reading, Task.Delay(Timeout.Infinite, cancellationToken));
+        if (!reading.IsCompleted)
+        {
+            console.Out.WriteLine();
+            cancellationToken.ThrowIfCancellationRequested();
+        }
+
+        return await reading;
     }
 
-    private async Task DownloadAsync(string name, CancellationToken cancellationToken)
+    private async Task ListAsync(HftpClient client, CancellationToken cancellationToken)
+    {
+        foreach (var name in await client.ListFilesAsync(cancellationToken))
+        {
+            console.Out.WriteLine(name);
+        }
+    }
+
+    // A download runs on its own connections: whatever goes wrong there, the shell's connection is intact.
+    private async Task DownloadAsync(string name, string? output, CancellationToken cancellationToken)
     {
         try
         {
-            var request = new DownloadRequest(host, port, name, null, 0, null, Continue: false, Connections: 1, Quiet: false);
+            var request = new DownloadRequest(host, port, name, output, 0, null, Continue: false, Connections: 1, Quiet: false);
             await new Downloader(request, console).RunAsync(cancellationToken);
         }
-        catch (Exception exception) when (exception is HftpStatusException or ArgumentException)
+        catch (Exception exception) when (exception is HftpException or ArgumentException or IOException or UnauthorizedAccessException)
         {
-            console.Error.WriteLine($"hftp: {exception.Message}");
+            await console.Error.WriteLineAsync($"hftp: {exception.Message}");
         }
     }
 }

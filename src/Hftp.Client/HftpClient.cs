@@ -14,12 +14,18 @@ public sealed class HftpClient : IAsyncDisposable, IDisposable
 {
     private readonly NetworkStream _stream;
     private readonly ReplyReader _replies;
+
+    // The server has closed, or will (quit answered, a fatal status), or this client was disposed.
     private bool _closed;
 
-    private HftpClient(Socket socket, HftpClientOptions options)
+    // A request is out whose reply was not read to its end: after any failure there (network, protocol,
+    // cancellation) the stream is at an unknown place, so the connection is only good for closing.
+    private bool _broken;
+
+    private HftpClient(Socket socket, string peer, HftpClientOptions options)
     {
         _stream = new NetworkStream(socket, ownsSocket: true);
-        _replies = new ReplyReader(_stream, options.ReadTimeout);
+        _replies = new ReplyReader(_stream, options.ReadTimeout, peer);
     }
 
     /// <summary>Connects to <paramref name="host"/> (a name, an IPv4 or an IPv6 address) on <paramref name="port"/>.</summary>
@@ -33,7 +39,7 @@ public sealed class HftpClient : IAsyncDisposable, IDisposable
         try
         {
             await socket.ConnectAsync(host, port, timeout.Token);
-            return new HftpClient(socket, options);
+            return new HftpClient(socket, $"{host}:{port}", options);
         }
         catch (Exception exception) when (exception is SocketException or OperationCanceledException)
         {
@@ -44,28 +50,22 @@ public sealed class HftpClient : IAsyncDisposable, IDisposable
         }
     }
 
-    public async Task<IReadOnlyList<string>> ListFilesAsync(CancellationToken cancellationToken = default)
-    {
-        await SendAsync(Command.GetFileListing.Name(), cancellationToken);
-        await ExpectOkAsync(null, cancellationToken);
-        var names = new List<string>();
-        for (var name = await _replies.ReadLineAsync(cancellationToken); name.Length > 0; name = await _replies.ReadLineAsync(cancellationToken))
+    public Task<IReadOnlyList<string>> ListFilesAsync(CancellationToken cancellationToken = default) =>
+        ExchangeAsync<IReadOnlyList<string>>(Line(Command.GetFileListing.Name()), async () =>
         {
-            names.Add(name);
-        }
+            await ExpectOkAsync(null, cancellationToken);
+            return await ReadListingAsync(cancellationToken);
+        }, cancellationToken);
 
-        return names;
-    }
-
-    public async Task<long> GetSizeAsync(string name, CancellationToken cancellationToken = default)
-    {
-        await SendAsync($"{Command.GetMetadata.Name()} {CheckName(name)}", cancellationToken);
-        await ExpectOkAsync(name, cancellationToken);
-        return await ReadSizeAsync(cancellationToken);
-    }
+    public Task<long> GetSizeAsync(string name, CancellationToken cancellationToken = default) =>
+        ExchangeAsync(Line($"{Command.GetMetadata.Name()} {CheckName(name)}"), async () =>
+        {
+            await ExpectOkAsync(name, cancellationToken);
+            return await ReadSizeAsync(cancellationToken);
+        }, cancellationToken);
 
     /// <summary>Asks for every size in one send (pipelined) and reads the answers in order.</summary>
-    public async Task<IReadOnlyList<FileSizeResult>> GetSizesAsync(IReadOnlyList<string> names, CancellationToken cancellationToken = default)
+    public Task<IReadOnlyList<FileSizeResult>> GetSizesAsync(IReadOnlyList<string> names, CancellationToken cancellationToken = default)
     {
         var requests = new StringBuilder();
         foreach (var name in names)
@@ -73,95 +73,108 @@ public sealed class HftpClient : IAsyncDisposable, IDisposable
             requests.Append(Command.GetMetadata.Name()).Append(' ').Append(CheckName(name)).Append(Syntax.LineTerminatorText);
         }
 
-        await WriteAsync(requests.ToString(), cancellationToken);
-        var results = new List<FileSizeResult>(names.Count);
-        foreach (var name in names)
+        return ExchangeAsync<IReadOnlyList<FileSizeResult>>(requests.ToString(), async () =>
         {
-            var (status, message) = await ReadStatusAsync(cancellationToken);
-            var size = status == StatusCode.Ok ? await ReadSizeAsync(cancellationToken) : 0;
-            results.Add(new FileSizeResult(name, status, message, size));
-        }
+            var results = new List<FileSizeResult>(names.Count);
+            foreach (var name in names)
+            {
+                var (status, message) = await ReadStatusAsync(cancellationToken);
+                var size = status == StatusCode.Ok ? await ReadSizeAsync(cancellationToken) : 0;
+                results.Add(new FileSizeResult(name, status, message, size));
+            }
 
-        return results;
+            return results;
+        }, cancellationToken);
     }
 
     /// <summary>
     /// Reads bytes <c>[offset, offset+length)</c> of <paramref name="name"/> into <paramref name="destination"/>,
     /// decoding the base64 as it arrives.
     /// </summary>
-    public async Task ReadSliceAsync(
+    public Task ReadSliceAsync(
         string name, long offset, long length, Stream destination, IProgress<long>? progress = null, CancellationToken cancellationToken = default)
     {
         ArgumentOutOfRangeException.ThrowIfNegative(offset);
         ArgumentOutOfRangeException.ThrowIfNegative(length);
-        await SendAsync($"{Command.GetSlice.Name()} {CheckName(name)} {offset} {length}", cancellationToken);
-        await ExpectOkAsync(name, cancellationToken);
-        try
+        return ExchangeAsync(Line($"{Command.GetSlice.Name()} {CheckName(name)} {offset} {length}"), async () =>
         {
+            await ExpectOkAsync(name, cancellationToken);
             await _replies.ReadBase64LineAsync(destination, length, progress, cancellationToken);
-        }
-        catch (Exception)
-        {
-            _closed = true;
-            throw;
-        }
+            return true;
+        }, cancellationToken);
     }
 
     /// <summary>Sends a line as typed (the terminator is added) and returns the reply as the server sent it.</summary>
     public async Task<RawReply> SendRawAsync(string line, CancellationToken cancellationToken = default)
+    {
+        using var text = new StringWriter();
+        var reply = await SendRawAsync(line, text, cancellationToken);
+        return reply with { Body = text.ToString().Split('\n')[1..^1] };
+    }
+
+    /// <summary>
+    /// Sends a line as typed (the terminator is added) and writes the reply to <paramref name="output"/> as the server
+    /// sent it, as it arrives: its status line, then its body lines, each ended by <c>\n</c> (a slice line of any size
+    /// streams through). Returns the status; the reply's <see cref="RawReply.Body"/> is left empty.
+    /// </summary>
+    public Task<RawReply> SendRawAsync(string line, TextWriter output, CancellationToken cancellationToken = default)
     {
         if (line.Contains('\r', StringComparison.Ordinal) || line.Contains('\n', StringComparison.Ordinal))
         {
             throw new ArgumentException("A request is one line.", nameof(line));
         }
 
-        await SendAsync(line, cancellationToken);
-        var (status, message) = await _replies.ReadStatusAsync(cancellationToken);
-        var body = new List<string>();
-        var command = line.Split(' ')[0];
-        if (status == StatusCode.Ok && command == Command.GetFileListing.Name())
+        return ExchangeAsync(Line(line), async () =>
         {
-            for (var name = await _replies.ReadLineAsync(cancellationToken); name.Length > 0; name = await _replies.ReadLineAsync(cancellationToken))
+            var (status, message) = await ReadStatusAsync(cancellationToken);
+            await output.WriteAsync($"{(int)status} {message}\n");
+            var command = line.Split(' ')[0];
+            if (status == StatusCode.Ok && command == Command.GetFileListing.Name())
             {
-                body.Add(name);
+                while (await CopyBodyLineAsync(output, isListing: true, cancellationToken) > 0)
+                {
+                }
             }
-        }
-        else if (status == StatusCode.Ok && (command == Command.GetMetadata.Name() || command == Command.GetSlice.Name()))
-        {
-            body.Add(await _replies.ReadLineAsync(cancellationToken));
-        }
+            else if (status == StatusCode.Ok && (command == Command.GetMetadata.Name() || command == Command.GetSlice.Name()))
+            {
+                await CopyBodyLineAsync(output, isListing: false, cancellationToken);
+            }
 
-        _closed |= status.IsFatal() || (status == StatusCode.Ok && command == Command.Quit.Name());
-        return new RawReply(status, message, body);
+            _closed |= status == StatusCode.Ok && command == Command.Quit.Name();
+            return new RawReply(status, message, []);
+        }, cancellationToken);
     }
 
     /// <summary>Says goodbye (<c>quit</c>), waits for the answer, and closes.</summary>
     public async Task QuitAsync(CancellationToken cancellationToken = default)
     {
-        if (_closed)
+        if (_closed || _broken)
         {
             return;
         }
 
-        await SendAsync(Command.Quit.Name(), cancellationToken);
-        _closed = true;
-        var (status, message) = await _replies.ReadStatusAsync(cancellationToken);
-        if (status != StatusCode.Ok)
+        await ExchangeAsync(Line(Command.Quit.Name()), async () =>
         {
-            throw new HftpStatusException(status, message, null);
-        }
+            _closed = true;
+            var (status, message) = await _replies.ReadStatusAsync(cancellationToken);
+            return status == StatusCode.Ok ? true : throw new HftpStatusException(status, message, null);
+        }, cancellationToken);
     }
 
+    /// <summary>Says <c>quit</c> when the connection is in order (waiting at most a second); otherwise just closes.</summary>
     public async ValueTask DisposeAsync()
     {
-        try
+        if (!_closed && !_broken)
         {
-            using var polite = new CancellationTokenSource(TimeSpan.FromSeconds(1));
-            await QuitAsync(polite.Token);
-        }
-        catch (Exception exception) when (exception is HftpException or IOException or OperationCanceledException or ObjectDisposedException)
-        {
-            // Closing anyway: the connection was already broken or the server is gone.
+            try
+            {
+                using var polite = new CancellationTokenSource(TimeSpan.FromSeconds(1));
+                await QuitAsync(polite.Token);
+            }
+            catch (Exception exception) when (exception is HftpException or IOException or OperationCanceledException or ObjectDisposedException)
+            {
+                // Closing anyway: the server is gone or did not answer in time.
+            }
         }
 
         Dispose();
@@ -178,37 +191,53 @@ public sealed class HftpClient : IAsyncDisposable, IDisposable
         ? name
         : throw new ArgumentException($"'{name}' is not an HFTP file name (1 or more of A-Z a-z 0-9 . - _).", nameof(name));
 
-    private Task SendAsync(string request, CancellationToken cancellationToken) =>
-        WriteAsync(request + Syntax.LineTerminatorText, cancellationToken);
+    private static string Line(string request) => request + Syntax.LineTerminatorText;
+
+    /// <summary>
+    /// Sends <paramref name="requests"/> (terminated lines) and reads the reply with <paramref name="readReply"/>.
+    /// Until that returns the connection counts as broken, so any failure on the way leaves it so; an error
+    /// status that is not fatal is a whole reply.
+    /// </summary>
+    private async Task<T> ExchangeAsync<T>(string requests, Func<Task<T>> readReply, CancellationToken cancellationToken)
+    {
+        ObjectDisposedException.ThrowIf(_closed, this);
+        if (_broken)
+        {
+            throw new HftpConnectionException("The connection is unusable after an earlier failure in the middle of a reply; connect again");
+        }
+
+        _broken = true;
+        try
+        {
+            await WriteAsync(requests, cancellationToken);
+            var result = await readReply();
+            _broken = false;
+            return result;
+        }
+        catch (HftpStatusException status) when (!status.IsFatal)
+        {
+            _broken = false;
+            throw;
+        }
+    }
 
     private async Task WriteAsync(string requests, CancellationToken cancellationToken)
     {
-        ObjectDisposedException.ThrowIf(_closed, this);
         try
         {
             await _stream.WriteAsync(Encoding.UTF8.GetBytes(requests), cancellationToken); // raw lines go as typed
         }
         catch (IOException exception)
         {
-            _closed = true;
             throw new HftpConnectionException($"The connection failed: {exception.InnerException?.Message ?? exception.Message}", exception);
         }
     }
 
-    // Any failure reading a reply leaves the stream at an unknown place: the connection is done for.
     private async Task<(StatusCode Status, string Message)> ReadStatusAsync(CancellationToken cancellationToken)
     {
-        try
-        {
-            var reply = await _replies.ReadStatusAsync(cancellationToken);
-            _closed |= reply.Status.IsFatal();
-            return reply;
-        }
-        catch (HftpException)
-        {
-            _closed = true;
-            throw;
-        }
+        var reply = await _replies.ReadStatusAsync(cancellationToken);
+        _closed |= reply.Status.IsFatal();
+        return reply;
     }
 
     private async Task ExpectOkAsync(string? name, CancellationToken cancellationToken)
@@ -218,6 +247,29 @@ public sealed class HftpClient : IAsyncDisposable, IDisposable
         {
             throw new HftpStatusException(status, message, name);
         }
+    }
+
+    // Every line is shown with a \n, except the empty line that ends a listing.
+    private async Task<long> CopyBodyLineAsync(TextWriter body, bool isListing, CancellationToken cancellationToken)
+    {
+        var length = await _replies.CopyLineAsync(body, cancellationToken);
+        if (length > 0 || !isListing)
+        {
+            await body.WriteAsync('\n');
+        }
+
+        return length;
+    }
+
+    private async Task<List<string>> ReadListingAsync(CancellationToken cancellationToken)
+    {
+        var names = new List<string>();
+        for (var name = await _replies.ReadLineAsync(cancellationToken); name.Length > 0; name = await _replies.ReadLineAsync(cancellationToken))
+        {
+            names.Add(name);
+        }
+
+        return names;
     }
 
     private async Task<long> ReadSizeAsync(CancellationToken cancellationToken)

@@ -1,0 +1,61 @@
+using System.Globalization;
+using Hftp.Cli;
+
+namespace Hftp.Client.Tests;
+
+/// <summary>
+/// PROTOCOL.md wants the slice on one clean base64 line: standard alphabet, <c>=</c> padding only at the end,
+/// whole blocks of four, then <c>\r\n</c>. Anything else is a protocol error, never a file saved as complete.
+/// </summary>
+public sealed class MalformedSliceTests : IDisposable
+{
+    private readonly string _downloads = Directory.CreateTempSubdirectory("hftp-malformed-").FullName;
+
+    public void Dispose() => Directory.Delete(_downloads, recursive: true);
+
+    [Theory]
+    [InlineData("QU JD", 3)]
+    [InlineData("QU\tJD", 3)]
+    [InlineData(" QUJD", 3)]
+    [InlineData("QUJD ", 3)]
+    [InlineData("QU\nJD", 3)]
+    [InlineData("QU\vJD", 3)]
+    [InlineData("QU*D", 3)]
+    [InlineData("QU-D", 3)]
+    [InlineData("QU\xffJD", 3)]
+    [InlineData("QU\0JD", 3)]
+    [InlineData("Q=JD", 3)]
+    [InlineData("=QUJ", 3)]
+    [InlineData("QQ=A", 2)]
+    [InlineData("QQ==QUJD", 4)]
+    [InlineData("QQ===", 1)]
+    [InlineData("QUJ", 2)]
+    [InlineData("QUJDR", 3)]
+    [InlineData("QUJD\rX", 3)]
+    public async Task MalformedBase64IsAProtocolError(string line, int length)
+    {
+        await using var server = ServerReplying(line, length);
+        using var client = await HftpClient.ConnectAsync("127.0.0.1", server.Port);
+
+        using var received = new MemoryStream();
+        await Assert.ThrowsAsync<HftpProtocolException>(() => client.ReadSliceAsync("f", 0, length, received));
+    }
+
+    [Fact]
+    public async Task GetOfMalformedBase64ExitsThreeAndSavesNothing()
+    {
+        await using var server = ServerReplying("QU JD", 3);
+        var target = Path.Combine(_downloads, "f");
+
+        var run = await CliRun.InvokeAsync("get", "f", "-o", target, "-p", server.Port.ToString(CultureInfo.InvariantCulture), "-H", "127.0.0.1");
+
+        Assert.Equal(ExitCodes.NetworkError, run.ExitCode);
+        Assert.Contains("not valid base64", run.Error, StringComparison.Ordinal);
+        Assert.False(File.Exists(target), "a slice that is not clean base64 was saved as the file");
+    }
+
+    private static ScriptedServer ServerReplying(string base64Line, int length) => ScriptedServer.Answering(request =>
+        request.StartsWith("get_metadata", StringComparison.Ordinal)
+            ? $"0 OK\r\n{length}\r\n"
+            : $"0 OK\r\n{base64Line}\r\n");
+}
