@@ -13,14 +13,19 @@ public sealed partial class ServerProcess : IDisposable
     private readonly Process _process;
     private readonly ConcurrentQueue<string> _output = new();
     private readonly ConcurrentQueue<string> _error = new();
+    private readonly bool _outputStalled;
 
-    private ServerProcess(Process process)
+    private ServerProcess(Process process, bool stallOutput)
     {
         _process = process;
-        _process.OutputDataReceived += (_, e) => Keep(_output, e.Data);
+        _outputStalled = stallOutput;
         _process.ErrorDataReceived += (_, e) => Keep(_error, e.Data);
-        _process.BeginOutputReadLine();
         _process.BeginErrorReadLine();
+        if (!stallOutput)
+        {
+            _process.OutputDataReceived += (_, e) => Keep(_output, e.Data);
+            _process.BeginOutputReadLine();
+        }
     }
 
     public int Id => _process.Id;
@@ -33,7 +38,15 @@ public sealed partial class ServerProcess : IDisposable
     /// Starts the server built beside the tests, or the executable named by HFTP_SERVER_EXE (a Native AOT or
     /// ReadyToRun publish, say), so the same process tests check a published build.
     /// </summary>
-    public static ServerProcess Start(params string[] arguments)
+    public static ServerProcess Start(params string[] arguments) => Start(stallOutput: false, arguments);
+
+    /// <summary>
+    /// Starts the server with its standard output a pipe that nobody reads past the startup line (see
+    /// <see cref="WaitForPortAsync"/>): once the pipe's buffer (64 KiB) is full, every write to it blocks.
+    /// </summary>
+    public static ServerProcess StartWithStalledOutput(params string[] arguments) => Start(stallOutput: true, arguments);
+
+    private static ServerProcess Start(bool stallOutput, string[] arguments)
     {
         var published = Environment.GetEnvironmentVariable("HFTP_SERVER_EXE");
         var info = new ProcessStartInfo(string.IsNullOrEmpty(published) ? "dotnet" : published)
@@ -52,12 +65,17 @@ public sealed partial class ServerProcess : IDisposable
             info.ArgumentList.Add(argument);
         }
 
-        return new ServerProcess(Process.Start(info) ?? throw new InvalidOperationException("dotnet did not start"));
+        return new ServerProcess(Process.Start(info) ?? throw new InvalidOperationException("dotnet did not start"), stallOutput);
     }
 
     /// <summary>Waits for the startup log line and returns the port it names.</summary>
     public async Task<int> WaitForPortAsync(TimeSpan timeout)
     {
+        if (_outputStalled)
+        {
+            return await ReadOutputUntilPortAsync(timeout);
+        }
+
         int? port = null;
         var found = await Eventually.HoldsAsync(() => (port = FindPort()) is not null || _process.HasExited, timeout);
         return found && port is { } value
@@ -94,6 +112,42 @@ public sealed partial class ServerProcess : IDisposable
         }
 
         _process.Dispose();
+    }
+
+    /// <summary>Reads the stalled output again, from where it stopped, into <see cref="Output"/>.</summary>
+    public void ResumeOutput()
+    {
+        var output = _process.StandardOutput;
+        _ = Task.Run(async () =>
+        {
+            while (await output.ReadLineAsync() is { } line)
+            {
+                _output.Enqueue(line);
+            }
+        });
+    }
+
+    // Stalled output: read line by line only as far as the startup line, then leave the pipe unread.
+    private async Task<int> ReadOutputUntilPortAsync(TimeSpan timeout)
+    {
+        using var cancellation = new CancellationTokenSource(timeout);
+        try
+        {
+            while (await _process.StandardOutput.ReadLineAsync(cancellation.Token) is { } line)
+            {
+                _output.Enqueue(line);
+                if (FindPort() is { } port)
+                {
+                    return port;
+                }
+            }
+        }
+        catch (OperationCanceledException)
+        {
+            // reported below
+        }
+
+        throw new InvalidOperationException($"No 'Serving ... on' line; output: {Output}; errors: {Error}");
     }
 
     private int? FindPort()
