@@ -13,7 +13,9 @@ namespace Hftp.Server;
 /// </summary>
 public sealed class BoundedLog : IAsyncLogEventSinkMonitor, IDisposable
 {
-    private readonly Timer _reportTimer;
+    private readonly Thread _reporter;
+    private readonly ManualResetEventSlim _stopReporting = new();
+    private readonly TimeSpan _reportInterval;
     private readonly TimeSpan _flushTimeout;
     private readonly Lock _reportLock = new();
     private IAsyncLogEventSinkInspector? _inspector;
@@ -23,12 +25,17 @@ public sealed class BoundedLog : IAsyncLogEventSinkMonitor, IDisposable
     public BoundedLog(
         LogEventLevel minimumLevel, int bufferSize, Action<LoggerSinkConfiguration> writeTo, TimeSpan reportInterval, TimeSpan flushTimeout)
     {
+        _reportInterval = reportInterval;
         _flushTimeout = flushTimeout;
         Logger = new LoggerConfiguration()
             .MinimumLevel.Is(minimumLevel)
             .WriteTo.Async(writeTo, bufferSize, blockWhenFull: false, monitor: this)
             .CreateLogger();
-        _reportTimer = new Timer(_ => ReportDrops(), null, reportInterval, reportInterval);
+
+        // A thread of its own rather than a timer: out of file descriptors, the runtime cannot add thread-pool
+        // threads and gives up (exits) when a timer callback needs one.
+        _reporter = new Thread(ReportPeriodically, 128 * 1024) { IsBackground = true, Name = "hftp-log-drops" };
+        _reporter.Start();
     }
 
     public Logger Logger { get; }
@@ -56,12 +63,23 @@ public sealed class BoundedLog : IAsyncLogEventSinkMonitor, IDisposable
             _disposed = true;
         }
 
-        _reportTimer.Dispose();
+        _stopReporting.Set();
+        _reporter.Join();
         ReportDrops(force: true);
 
         // Disposing the sink waits until the console took every queued line; a console nobody reads never does.
-        var flush = Task.Run(Logger.Dispose);
-        flush.Wait(_flushTimeout);
+        var flush = new Thread(Logger.Dispose, 128 * 1024) { IsBackground = true, Name = "hftp-log-flush" };
+        flush.Start();
+        flush.Join(_flushTimeout);
+        _stopReporting.Dispose();
+    }
+
+    private void ReportPeriodically()
+    {
+        while (!_stopReporting.Wait(_reportInterval))
+        {
+            ReportDrops();
+        }
     }
 
     private void ReportDrops(bool force = false)

@@ -38,23 +38,34 @@ public sealed partial class ServerProcess : IDisposable
     /// Starts the server built beside the tests, or the executable named by HFTP_SERVER_EXE (a Native AOT or
     /// ReadyToRun publish, say), so the same process tests check a published build.
     /// </summary>
-    public static ServerProcess Start(params string[] arguments) => Start(stallOutput: false, arguments);
+    public static ServerProcess Start(params string[] arguments) => Start(stallOutput: false, fileLimit: null, arguments);
 
     /// <summary>
     /// Starts the server with its standard output a pipe that nobody reads past the startup line (see
     /// <see cref="WaitForPortAsync"/>): once the pipe's buffer (64 KiB) is full, every write to it blocks.
     /// </summary>
-    public static ServerProcess StartWithStalledOutput(params string[] arguments) => Start(stallOutput: true, arguments);
+    public static ServerProcess StartWithStalledOutput(params string[] arguments) => Start(stallOutput: true, fileLimit: null, arguments);
 
-    private static ServerProcess Start(bool stallOutput, string[] arguments)
+    /// <summary>Starts the server allowed at most <paramref name="fileLimit"/> open file descriptors (prlimit).</summary>
+    public static ServerProcess StartWithFileLimit(int fileLimit, params string[] arguments) => Start(stallOutput: false, fileLimit, arguments);
+
+    private static ServerProcess Start(bool stallOutput, int? fileLimit, string[] arguments)
     {
         var published = Environment.GetEnvironmentVariable("HFTP_SERVER_EXE");
-        var info = new ProcessStartInfo(string.IsNullOrEmpty(published) ? "dotnet" : published)
+        var executable = string.IsNullOrEmpty(published) ? "dotnet" : published;
+        var info = new ProcessStartInfo(fileLimit is null ? executable : "prlimit")
         {
             RedirectStandardOutput = true,
             RedirectStandardError = true,
             UseShellExecute = false,
         };
+        if (fileLimit is { } limit)
+        {
+            info.ArgumentList.Add(string.Create(System.Globalization.CultureInfo.InvariantCulture, $"--nofile={limit}:{limit}"));
+            info.ArgumentList.Add("--");
+            info.ArgumentList.Add(executable);
+        }
+
         if (string.IsNullOrEmpty(published))
         {
             info.ArgumentList.Add(Path.Combine(AppContext.BaseDirectory, "hftp-server.dll"));

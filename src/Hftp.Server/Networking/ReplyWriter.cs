@@ -21,6 +21,12 @@ internal sealed class ReplyWriter(Socket socket) : IDisposable
 
     public long BytesSent { get; private set; }
 
+    /// <summary>Every reply byte so far, sent or still buffered: the difference across a request is its reply's size.</summary>
+    public long BytesWritten => BytesSent + _length;
+
+    /// <summary>The status of the reply written last: what a request was answered.</summary>
+    public StatusCode LastStatus { get; private set; }
+
     /// <summary>Marks where the next reply starts, so it can be retracted while none of it has been sent.</summary>
     public void BeginReply()
     {
@@ -40,7 +46,11 @@ internal sealed class ReplyWriter(Socket socket) : IDisposable
         }
     }
 
-    public void WriteStatus(StatusCode status) => Write(status.StatusLine());
+    public void WriteStatus(StatusCode status)
+    {
+        LastStatus = status;
+        Write(status.StatusLine());
+    }
 
     public void WriteLine(long number)
     {
