@@ -40,6 +40,17 @@ public sealed partial class ServerProcess : IDisposable
     /// </summary>
     public static ServerProcess Start(params string[] arguments) => Start(stallOutput: false, fileLimit: null, arguments);
 
+    /// <summary>True when this process runs as root, for whom file permissions do not stop reading.</summary>
+    public static bool RunningAsRoot => Environment.UserName == "root";
+
+    /// <summary>
+    /// Starts the server as an unprivileged user (nobody, through setpriv, when the tests run as root), so that
+    /// file permissions apply to it as they do to a deployed server.
+    /// </summary>
+    public static ServerProcess StartUnprivileged(params string[] arguments) =>
+        RunningAsRoot ? Start(stallOutput: false, fileLimit: null, arguments, ["setpriv", "--reuid=65534", "--regid=65534", "--clear-groups", "--"])
+            : Start(arguments);
+
     /// <summary>
     /// Starts the server with its standard output a pipe that nobody reads past the startup line (see
     /// <see cref="WaitForPortAsync"/>): once the pipe's buffer (64 KiB) is full, every write to it blocks.
@@ -49,21 +60,25 @@ public sealed partial class ServerProcess : IDisposable
     /// <summary>Starts the server allowed at most <paramref name="fileLimit"/> open file descriptors (prlimit).</summary>
     public static ServerProcess StartWithFileLimit(int fileLimit, params string[] arguments) => Start(stallOutput: false, fileLimit, arguments);
 
-    private static ServerProcess Start(bool stallOutput, int? fileLimit, string[] arguments)
+    private static ServerProcess Start(bool stallOutput, int? fileLimit, string[] arguments, string[]? launcher = null)
     {
         var published = Environment.GetEnvironmentVariable("HFTP_SERVER_EXE");
-        var executable = string.IsNullOrEmpty(published) ? "dotnet" : published;
-        var info = new ProcessStartInfo(fileLimit is null ? executable : "prlimit")
+        var command = new List<string>(launcher ?? []);
+        if (fileLimit is { } limit)
+        {
+            command.AddRange(["prlimit", string.Create(System.Globalization.CultureInfo.InvariantCulture, $"--nofile={limit}:{limit}"), "--"]);
+        }
+
+        command.Add(string.IsNullOrEmpty(published) ? "dotnet" : published);
+        var info = new ProcessStartInfo(command[0])
         {
             RedirectStandardOutput = true,
             RedirectStandardError = true,
             UseShellExecute = false,
         };
-        if (fileLimit is { } limit)
+        foreach (var part in command.Skip(1))
         {
-            info.ArgumentList.Add(string.Create(System.Globalization.CultureInfo.InvariantCulture, $"--nofile={limit}:{limit}"));
-            info.ArgumentList.Add("--");
-            info.ArgumentList.Add(executable);
+            info.ArgumentList.Add(part);
         }
 
         if (string.IsNullOrEmpty(published))
