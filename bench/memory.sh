@@ -26,11 +26,11 @@ truncate -s $((100 << 20)) "$scratch/data/g100.bin"
 
 ulimit -n "$(ulimit -Hn)"
 port=$(python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1])')
-dotnet "$server_dll" --address 127.0.0.1 --port "$port" --dir "$scratch/data" --log-level Warning > "$scratch/server.log" 2>&1 &
+dotnet "$server_dll" --address 127.0.0.1 --port "$port" --dir "$scratch/data" --log-level Information > "$scratch/server.log" 2>&1 &
 server_pid=$!
 for _ in $(seq 200); do (exec 3<>"/dev/tcp/127.0.0.1/$port") 2>/dev/null && break; sleep 0.05; done
 
 echo "== hftp-server $server_dll (pid $server_pid) on 127.0.0.1:$port"
 python3 bench/memory.py "$port" "$server_pid" "$@"
-echo "== server log (warnings and errors)"
-cut -c1-200 "$scratch/server.log" | sort | uniq -c | sort -rn | head -20
+echo "== server log: warnings, errors and memory given back"
+grep -E "WRN|ERR|FTL|Gave memory back" "$scratch/server.log" | cut -c1-220 | head -20 || true

@@ -76,6 +76,10 @@ public sealed partial class MemoryReclaimer : IDisposable
     private void Reclaim(int endedConnections, long droppedBytes)
     {
         var before = Environment.WorkingSet;
+        // Twice, around the finalizers: ended threads give their native runtime state back only once their Thread
+        // objects are finalized, and the second collection frees what the finalizers released.
+        GC.Collect(GC.MaxGeneration, GCCollectionMode.Aggressive, blocking: true, compacting: true);
+        GC.WaitForPendingFinalizers();
         GC.Collect(GC.MaxGeneration, GCCollectionMode.Aggressive, blocking: true, compacting: true);
         _ = MallocTrim(0);
         var after = Environment.WorkingSet;

@@ -71,7 +71,7 @@ internal sealed class Connection : IDisposable
         {
             // A client that vanishes (reset, broken pipe) is routine: its closing line says so, without a stack trace.
             reason = _stopping ? CloseReason.ServerStopping : CloseReason.NetworkError;
-            networkError = exception.Message;
+            networkError = exception is SocketException && !_stopping ? exception.Message : null;
         }
         catch (Exception exception)
         {
