@@ -20,6 +20,7 @@ public sealed class HftpServer : IDisposable
     private readonly FileStore _files;
     private readonly ConcurrentDictionary<long, (Connection Connection, Thread Thread)> _connections = new();
     private readonly TcpListener _listener;
+    private readonly AcceptFailureReport _acceptFailures;
     private Thread? _acceptThread;
     private long _nextConnectionId;
     private volatile bool _stopping;
@@ -30,6 +31,7 @@ public sealed class HftpServer : IDisposable
         _logger = logger;
         _files = new FileStore(options.Directory, logger);
         _listener = new TcpListener(options.Address, options.Port);
+        _acceptFailures = new AcceptFailureReport(logger, AcceptFailureReport.DefaultInterval);
         if (options.Address.Equals(IPAddress.IPv6Any))
         {
             // "::" serves IPv4 clients too, as most servers do.
@@ -105,8 +107,8 @@ public sealed class HftpServer : IDisposable
                     return;
                 }
 
-                // Out of file descriptors and the like: say so, back off a moment, keep serving.
-                _logger.Error(exception, "Accepting a connection failed");
+                // Out of file descriptors and the like: say so (once, not per retry), back off a moment, keep serving.
+                _acceptFailures.Failed(exception);
                 Thread.Sleep(50);
                 continue;
             }
@@ -129,6 +131,7 @@ public sealed class HftpServer : IDisposable
             };
             _connections[id] = (connection, thread);
             thread.Start();
+            _acceptFailures.Succeeded();
             if (_stopping)
             {
                 connection.Stop();
@@ -137,7 +140,7 @@ public sealed class HftpServer : IDisposable
         catch (Exception exception) when (exception is OutOfMemoryException or ThreadStartException or SocketException)
         {
             _connections.TryRemove(id, out _);
-            _logger.Error(exception, "Could not start a thread for a new connection; closing it");
+            _acceptFailures.Failed(exception);
             client.Dispose();
         }
     }

@@ -76,6 +76,14 @@ public static class ServerCommand
             HelpName = "BYTES",
         };
 
+        var logBufferOption = new Option<int>("--log-buffer")
+        {
+            Description = "Log events held for a console that is not keeping up; beyond this they are dropped and counted",
+            DefaultValueFactory = _ => ServerLogging.DefaultBufferSize,
+            CustomParser = result => ParseNumber(result, "--log-buffer", 16, 10_000_000, "be between 16 and 10000000"),
+            HelpName = "EVENTS",
+        };
+
         var command = new RootCommand("hftp-server: serves a directory's files over HFTP, the Home-made File Transfer Protocol.")
         {
             portOption,
@@ -83,6 +91,7 @@ public static class ServerCommand
             addressOption,
             logLevelOption,
             maxLineOption,
+            logBufferOption,
         };
 
         command.SetAction((parseResult, cancellationToken) =>
@@ -94,7 +103,7 @@ public static class ServerCommand
                 Directory = parseResult.GetRequiredValue(directoryOption).FullName,
                 MaxRequestLineLength = parseResult.GetValue(maxLineOption),
             };
-            return RunAsync(options, parseResult.GetValue(logLevelOption), cancellationToken);
+            return RunAsync(options, parseResult.GetValue(logLevelOption), parseResult.GetValue(logBufferOption), cancellationToken);
         });
         return command;
     }
@@ -140,9 +149,10 @@ public static class ServerCommand
         return null;
     }
 
-    private static async Task<int> RunAsync(ServerOptions options, LogEventLevel logLevel, CancellationToken cancellationToken)
+    private static async Task<int> RunAsync(ServerOptions options, LogEventLevel logLevel, int logBuffer, CancellationToken cancellationToken)
     {
-        using var logger = ServerLogging.CreateConsoleLogger(logLevel);
+        using var log = ServerLogging.CreateConsoleLog(logLevel, logBuffer);
+        var logger = log.Logger;
         using var server = new HftpServer(options, logger);
         try
         {
@@ -155,6 +165,7 @@ public static class ServerCommand
             return StartupFailed;
         }
 
+        using var reclaimer = new MemoryReclaimer(logger, MemoryReclaimer.DefaultInterval);
         var endPoint = server.LocalEndPoint;
         logger.Information("Serving {Directory} on {EndPoint}", server.Directory, FormatEndPoint(endPoint.Address, endPoint.Port));
         try

@@ -57,6 +57,7 @@ public sealed class CommandLineTests : IDisposable
     [InlineData("--log-level", "loud", "--log-level: 'loud' is not one of Verbose, Debug, Information, Warning, Error, Fatal.")]
     [InlineData("--max-request-line", "lots", "--max-request-line must be at least 64 bytes (got 'lots').")]
     [InlineData("--max-request-line", "10", "--max-request-line must be at least 64 bytes (got '10').")]
+    [InlineData("--log-buffer", "0", "--log-buffer must be between 16 and 10000000 (got '0').")]
     public async Task BadOptionIsAShortErrorAndExitCodeOne(string option, string value, string expected)
     {
         using var error = new StringWriter();
@@ -80,7 +81,7 @@ public sealed class CommandLineTests : IDisposable
         var exitCode = parseResult.Invoke(new System.CommandLine.InvocationConfiguration { Output = output });
 
         Assert.Equal(0, exitCode);
-        foreach (var option in new[] { "--port", "-p", "--dir", "-d", "--datadir", "--address", "-a", "--log-level", "--max-request-line", "--version" })
+        foreach (var option in new[] { "--port", "-p", "--dir", "-d", "--datadir", "--address", "-a", "--log-level", "--max-request-line", "--log-buffer", "--version" })
         {
             Assert.Contains(option, output.ToString(), StringComparison.Ordinal);
         }
@@ -97,6 +98,7 @@ public sealed class CommandLineTests : IDisposable
         Assert.Equal(IPAddress.Any, parseResult.GetValue<IPAddress>("--address"));
         Assert.Equal("testdata", parseResult.GetValue<DirectoryInfo>("--dir")!.Name);
         Assert.Equal(16L * 1024 * 1024, parseResult.GetValue<long>("--max-request-line"));
+        Assert.Equal(10_000, parseResult.GetValue<int>("--log-buffer"));
     }
 
     [Fact]
