@@ -81,7 +81,8 @@ public sealed class HftpServer : IDisposable
     {
         MaxConnections = DecideMaxConnections();
         _slots = new SemaphoreSlim(MaxConnections, MaxConnections);
-        _listener.Start(backlog: 512);
+        // As long a queue as the kernel allows (net.core.somaxconn): clients past the cap wait in it.
+        _listener.Start(backlog: int.MaxValue);
         if (!_files.Exists)
         {
             _logger.Warning("Served directory {Directory} does not exist yet; serving nothing until it does", _files.Root);
@@ -160,15 +161,17 @@ public sealed class HftpServer : IDisposable
             return allowed;
         }
 
-        _logger.Information("Max connections {MaxConnections} (as configured; the limits allow {Allowed})", configured, allowed);
-        if (configured > allowed)
+        if (configured <= allowed)
         {
-            _logger.Warning(
-                "Max connections {MaxConnections} is more than the limits allow ({Allowed}, {Explanation}): near them the server backs off instead of accepting",
-                configured, allowed, explanation);
+            _logger.Information("Max connections {MaxConnections} (as configured; the limits allow {Allowed})", configured, allowed);
+            return configured;
         }
 
-        return configured;
+        // Past the limits the runtime itself runs out of descriptors or threads and aborts: never go there.
+        _logger.Warning(
+            "Max connections {MaxConnections} (configured {Configured}, more than the limits allow, {Explanation}); raise the limits to serve more",
+            allowed, configured, explanation);
+        return allowed;
     }
 
     private void AcceptLoop()
