@@ -91,12 +91,17 @@ class Clients:
     def connected(self):
         return [s for s in self.sockets if s not in self.unsent]
 
+TCP_ESTABLISHED = 1
+
 def classify(sockets):
-    """Per connected socket: 'open' (nothing to read), 'data', 'closed' (EOF) or 'reset'."""
+    """Per connected socket: 'open' (nothing to read), 'data', 'closed' (EOF, or reset behind unread data) or 'reset'."""
     states = []
     for s in sockets:
         try:
             chunk = s.recv(65536, socket.MSG_PEEK)
+            if chunk and s.getsockopt(socket.IPPROTO_TCP, socket.TCP_INFO, 1)[0] != TCP_ESTABLISHED:
+                states.append("closed")
+                continue
             states.append("data" if chunk else "closed")
         except BlockingIOError:
             states.append("open")
@@ -132,6 +137,7 @@ def main():
         request = f"get_slice {args.slice_file} 0 {args.slice_bytes}\r\n".encode()
         clients = Clients(args.port, args.count, request, rcvbuf=4096)
     opened = time.monotonic() - started
+    probes_before_open = len(prober.latencies)
     print(f"opened {len(clients.connected())} connections in {opened:.1f} s ({len(clients.unsent)} still connecting, "
           f"{clients.refused} refused)", flush=True)
 
@@ -172,6 +178,8 @@ def main():
           f"first_closed_s={first_closed if first_closed is None else round(first_closed, 1)} "
           f"probes={len(during)} probe_failures={failures_during} probe_p50_ms={percentile(during, 0.5) * 1000:.2f} "
           f"probe_p99_ms={percentile(during, 0.99) * 1000:.2f} probe_max_ms={max(during, default=float('nan')) * 1000:.2f} "
+          f"held_probes={len(during) - probes_before_open} held_p50_ms={percentile(during[probes_before_open:], 0.5) * 1000:.2f} "
+          f"held_p99_ms={percentile(during[probes_before_open:], 0.99) * 1000:.2f} "
           f"served_after={served_after}/20", flush=True)
 
 if __name__ == "__main__":

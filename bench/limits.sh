@@ -79,12 +79,12 @@ for scenario in "${scenarios[@]}"; do
       wait "$hog" ;;
     slowloris)
       echo "== slowloris: 10000 clients, a byte every 5 s, --request-timeout 10s, fresh clients probed every 50 ms"
-      start_server "$log" env :: --request-timeout 10s --log-level Warning
+      start_server "$log" env :: --request-timeout 10s
       abuse slowloris --count 10000 --interval 5 --seconds 30
       stop_server "$log" ;;
     stalled)
       echo "== stalled: 200 clients ask for a 100 MiB slice and never read, --send-timeout 10s"
-      start_server "$log" env :: --send-timeout 10s --log-level Warning
+      start_server "$log" env :: --send-timeout 10s
       abuse stalled --count 200 --slice-bytes $((100 << 20)) --seconds 20 --probe-every 0.5
       stop_server "$log" ;;
     drain)
