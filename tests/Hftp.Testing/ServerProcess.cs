@@ -38,7 +38,7 @@ public sealed partial class ServerProcess : IDisposable
     /// Starts the server built beside the tests, or the executable named by HFTP_SERVER_EXE (a Native AOT or
     /// ReadyToRun publish, say), so the same process tests check a published build.
     /// </summary>
-    public static ServerProcess Start(params string[] arguments) => Start(stallOutput: false, fileLimit: null, arguments);
+    public static ServerProcess Start(params string[] arguments) => Start(stallOutput: false, arguments);
 
     /// <summary>True when this process runs as root, for whom file permissions do not stop reading.</summary>
     public static bool RunningAsRoot => Environment.UserName == "root";
@@ -48,27 +48,36 @@ public sealed partial class ServerProcess : IDisposable
     /// file permissions apply to it as they do to a deployed server.
     /// </summary>
     public static ServerProcess StartUnprivileged(params string[] arguments) =>
-        RunningAsRoot ? Start(stallOutput: false, fileLimit: null, arguments, ["setpriv", "--reuid=65534", "--regid=65534", "--clear-groups", "--"])
+        RunningAsRoot ? Start(stallOutput: false, arguments, ["setpriv", "--reuid=65534", "--regid=65534", "--clear-groups", "--"])
             : Start(arguments);
 
     /// <summary>
     /// Starts the server with its standard output a pipe that nobody reads past the startup line (see
     /// <see cref="WaitForPortAsync"/>): once the pipe's buffer (64 KiB) is full, every write to it blocks.
     /// </summary>
-    public static ServerProcess StartWithStalledOutput(params string[] arguments) => Start(stallOutput: true, fileLimit: null, arguments);
+    public static ServerProcess StartWithStalledOutput(params string[] arguments) => Start(stallOutput: true, arguments);
 
-    /// <summary>Starts the server allowed at most <paramref name="fileLimit"/> open file descriptors (prlimit).</summary>
-    public static ServerProcess StartWithFileLimit(int fileLimit, params string[] arguments) => Start(stallOutput: false, fileLimit, arguments);
+    /// <summary>
+    /// Lowers the running server's open-file limit (prlimit --pid): the limits it read at start then no longer hold,
+    /// as when an administrator lowers them or descriptors run short, so the server meets the limit itself.
+    /// </summary>
+    public void LowerFileLimit(int fileLimit)
+    {
+        var info = new ProcessStartInfo("prlimit") { UseShellExecute = false };
+        info.ArgumentList.Add("--pid");
+        info.ArgumentList.Add(Id.ToString(System.Globalization.CultureInfo.InvariantCulture));
+        info.ArgumentList.Add(string.Create(System.Globalization.CultureInfo.InvariantCulture, $"--nofile={fileLimit}:{fileLimit}"));
+        using var prlimit = Process.Start(info) ?? throw new InvalidOperationException("prlimit did not start");
+        if (!prlimit.WaitForExit(TimeSpan.FromSeconds(30)) || prlimit.ExitCode != 0)
+        {
+            throw new InvalidOperationException("prlimit could not lower the server's file limit");
+        }
+    }
 
-    private static ServerProcess Start(bool stallOutput, int? fileLimit, string[] arguments, string[]? launcher = null)
+    private static ServerProcess Start(bool stallOutput, string[] arguments, string[]? launcher = null)
     {
         var published = Environment.GetEnvironmentVariable("HFTP_SERVER_EXE");
         var command = new List<string>(launcher ?? []);
-        if (fileLimit is { } limit)
-        {
-            command.AddRange(["prlimit", string.Create(System.Globalization.CultureInfo.InvariantCulture, $"--nofile={limit}:{limit}"), "--"]);
-        }
-
         command.Add(string.IsNullOrEmpty(published) ? "dotnet" : published);
         var info = new ProcessStartInfo(command[0])
         {

@@ -1,4 +1,5 @@
 using System.Buffers;
+using System.Diagnostics;
 using System.Net.Sockets;
 using Hftp.Protocol;
 
@@ -35,8 +36,12 @@ internal sealed class ReplyWriter(Socket socket) : IDisposable
     private int _length;
     private int _replyStart;
     private bool _replyPartlySent;
+    private long _lastSendProgress;
 
     public long BytesSent { get; private set; }
+
+    /// <summary>How long the send under way has moved no byte: a failed send is a send timeout only after that long.</summary>
+    public TimeSpan SendStalledFor => Stopwatch.GetElapsedTime(_lastSendProgress);
 
     /// <summary>Every reply byte so far, sent or still buffered: the difference across a request is its reply's size.</summary>
     public long BytesWritten => BytesSent + _length;
@@ -140,9 +145,11 @@ internal sealed class ReplyWriter(Socket socket) : IDisposable
     public void Flush()
     {
         var sent = 0;
+        _lastSendProgress = Stopwatch.GetTimestamp();
         while (sent < _length)
         {
             sent += socket.Send(_buffer, sent, _length - sent, SocketFlags.None);
+            _lastSendProgress = Stopwatch.GetTimestamp();
         }
 
         BytesSent += _length;
