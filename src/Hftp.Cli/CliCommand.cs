@@ -27,7 +27,15 @@ public static class CliCommand
             return ExitCodes.Usage;
         }
 
-        return await parseResult.InvokeAsync(new InvocationConfiguration { Output = console.Out, Error = console.Error }, cancellationToken);
+        // Ctrl+C cancels the action, which then records how far a download got; give it time to flush that to
+        // disk (the library's default of 2 s can end the process mid-way on a busy disk).
+        var configuration = new InvocationConfiguration
+        {
+            Output = console.Out,
+            Error = console.Error,
+            ProcessTerminationTimeout = TimeSpan.FromSeconds(15),
+        };
+        return await parseResult.InvokeAsync(configuration, cancellationToken);
     }
 
     public static RootCommand Create(CliConsole console)

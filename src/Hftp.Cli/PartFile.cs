@@ -42,6 +42,7 @@ internal sealed class PartFile : IDisposable
         try
         {
             File.Delete(legacyRanges);
+            File.Delete(StatePathOf(path) + ".tmp"); // a save cut short; the state it would have replaced still stands
             if (resume && existed)
             {
                 var state = ResumeState.Read(StatePathOf(path), out var problem);
@@ -98,6 +99,7 @@ internal sealed class PartFile : IDisposable
             Handle.Dispose();
             File.Move(Path, output, overwrite);
             File.Delete(StatePath);
+            File.Delete(StatePath + ".tmp");
         }
     }
 
@@ -109,6 +111,7 @@ internal sealed class PartFile : IDisposable
             Handle.Dispose();
             File.Delete(Path);
             File.Delete(StatePath);
+            File.Delete(StatePath + ".tmp");
         }
     }
 
