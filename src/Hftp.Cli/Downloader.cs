@@ -12,14 +12,14 @@ namespace Hftp.Cli;
 /// interrupted download resumes with any <c>-j</c>: the missing ranges are split across the connections.
 /// A dropped connection is retried with backoff, from the last byte written.
 /// </summary>
-internal sealed class Downloader(DownloadRequest request, CliConsole console, RetryPolicy? retryPolicy = null)
+internal sealed class Downloader(DownloadRequest request, CliConsole console)
 {
     // Below this a range is not worth its own connection: small files use fewer connections than asked.
     private const long MinimumRangeLength = 256 * 1024;
 
     private static readonly TimeSpan SaveInterval = TimeSpan.FromMilliseconds(200);
 
-    private readonly RetryPolicy _retryPolicy = retryPolicy ?? RetryPolicy.WithRetries(request.Retries);
+    private readonly RetryPolicy _retryPolicy = RetryPolicy.WithRetries(request.Retries);
 
     public async Task RunAsync(CancellationToken cancellationToken)
     {
