@@ -46,7 +46,7 @@ internal sealed class Downloader(DownloadRequest request, CliConsole console)
                 }
             }
 
-            part.Complete(output, overwrite: request.Force);
+            part.Complete(writers, output, overwrite: request.Force);
             completed = true;
         }
         catch
