@@ -127,7 +127,7 @@ internal sealed class Shell(string host, int port, CliConsole console)
             var request = new DownloadRequest(host, port, name, output, 0, null, Continue: false, Connections: 1, Quiet: false);
             await new Downloader(request, console).RunAsync(cancellationToken);
         }
-        catch (Exception exception) when (exception is HftpException or ArgumentException or IOException or UnauthorizedAccessException)
+        catch (Exception exception) when (exception is HftpException or DownloadFailedException or ArgumentException or IOException or UnauthorizedAccessException)
         {
             await console.Error.WriteLineAsync($"hftp: {exception.Message}");
         }

@@ -84,6 +84,19 @@ public sealed class ShellTests : IDisposable
     }
 
     [Fact]
+    public async Task RefusedOverwriteIsShownAndTheShellGoesOn()
+    {
+        File.WriteAllText(Saved("copy.txt"), "mine");
+
+        var run = await RunShellAsync(_server.Port, $"get archivo.txt {Saved("copy.txt")}\nget_metadata archivo.txt\nquit\n");
+
+        Assert.Equal(ExitCodes.Success, run.ExitCode);
+        Assert.Equal("mine", File.ReadAllText(Saved("copy.txt")));
+        Assert.Contains("--force", run.Error, StringComparison.Ordinal);
+        Assert.EndsWith("hftp> 0 OK\n41\nhftp> 0 OK\n", run.Output.ReplaceLineEndings("\n"), StringComparison.Ordinal);
+    }
+
+    [Fact]
     public async Task NetworkFailureOfADownloadIsShownAndTheShellGoesOn()
     {
         // The shell's own connection answers properly; the download's slice connection drops mid-reply.
