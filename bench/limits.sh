@@ -44,10 +44,11 @@ start_server() {
 
 # stop_server LOG: SIGTERM, wait (bounded), report exit code, close lines and the Stopped line.
 stop_server() {
-  local log=$1 code=0
-  local rss
-  rss=$(awk '/VmHWM/ {print $2}' "/proc/$server_pid/status" 2>/dev/null || echo "?")
-  kill -TERM "$server_pid"
+  local log=$1 code=0 target=$server_pid rss
+  # runuser forks the server and dies of the signal it forwards (143): signal the server itself.
+  if [ "$(cat "/proc/$server_pid/comm")" = runuser ]; then target=$(ps --ppid "$server_pid" -o pid= | tr -d ' ' | head -1); fi
+  rss=$(awk '/VmHWM/ {print $2}' "/proc/$target/status" 2>/dev/null || echo "?")
+  kill -TERM "$target"
   for _ in $(seq 600); do kill -0 "$server_pid" 2>/dev/null || break; sleep 0.1; done
   wait "$server_pid" || code=$?
   server_pid=
