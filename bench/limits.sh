@@ -68,6 +68,12 @@ for scenario in "${scenarios[@]}"; do
       start_server "$log" prlimit --nofile=1024:1024 -- :: --log-level Information
       abuse hold --count 1100 --seconds 30 --probe-every 0.5
       stop_server "$log" ;;
+    tasks)
+      echo "== tasks: unprivileged user, RLIMIT_NPROC 400, 1100 clients held for 30 s"
+      id hftp-limits >/dev/null 2>&1 || useradd --system --no-create-home --shell /usr/sbin/nologin hftp-limits
+      start_server "$log" runuser -u hftp-limits -- prlimit --nproc=400:400 -- :: --log-level Information
+      abuse hold --count 1100 --seconds 30 --probe-every 0.5
+      stop_server "$log" ;;
     tasks-shared)
       echo "== tasks-shared: as 'tasks', but once the server runs another process of the same user takes 200 tasks for 45 s"
       id hftp-limits >/dev/null 2>&1 || useradd --system --no-create-home --shell /usr/sbin/nologin hftp-limits

@@ -82,11 +82,11 @@ public sealed class HftpServer : IDisposable
     /// <summary>Binds and starts accepting. Throws <see cref="SocketException"/> if the address is taken.</summary>
     public void Start()
     {
+        // As long a queue as the kernel allows (net.core.somaxconn): clients past the cap wait in it.
+        _listener.Start(backlog: int.MaxValue);
         MaxConnections = DecideMaxConnections();
         _slots = new SemaphoreSlim(MaxConnections, MaxConnections);
         _runtimeReserve.TryFill();
-        // As long a queue as the kernel allows (net.core.somaxconn): clients past the cap wait in it.
-        _listener.Start(backlog: int.MaxValue);
         if (!_files.Exists)
         {
             _logger.Warning("Served directory {Directory} does not exist yet; serving nothing until it does", _files.Root);
