@@ -58,7 +58,7 @@ stop_server() {
   if grep -q -E "Unhandled|Out of memory|   at " "$log"; then echo "CRASH OR STACK TRACE in the log:"; grep -m5 -E "Unhandled|Out of memory|   at " "$log"; fi
 }
 
-abuse() { python3 bench/abuse.py "$@" --port "$port" | grep -E "^(RESULT|opened)|t= *(1|10|20|30|40)\.[0-9]s"; }
+abuse() { python3 bench/abuse.py "$@" --port "$port" | grep -E "^(RESULT|opened|probes over)|t= *(1|10|20|30|40)\.[0-9]s"; }
 
 for scenario in "${scenarios[@]}"; do
   log=$scratch/$scenario.log
