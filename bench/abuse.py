@@ -38,14 +38,17 @@ class Prober(threading.Thread):
     def __init__(self, port, name, every):
         super().__init__(daemon=True)
         self.port, self.name, self.every = port, name, every
-        self.latencies, self.failures, self.stop = [], 0, threading.Event()
+        self.latencies, self.failures, self.stop, self.slow = [], 0, threading.Event(), []
     def run(self):
         while not self.stop.is_set():
+            at = time.monotonic()
             latency = probe(self.port, self.name)
             if latency is None:
                 self.failures += 1
             else:
                 self.latencies.append(latency)
+                if latency > 0.005:
+                    self.slow.append((at, latency))
             self.stop.wait(self.every)
 
 def percentile(values, fraction):
@@ -173,6 +176,8 @@ def main():
     prober.join()
     after = [probe(args.port, args.file) for _ in range(20)]
     served_after = sum(1 for latency in after if latency is not None)
+    slow = " ".join(f"{at - started:.1f}s:{latency * 1000:.0f}ms" for at, latency in prober.slow[:40])
+    print(f"probes over 5 ms (when, how long): {slow or 'none'}", flush=True)
     print(f"RESULT mode={args.mode} clients={args.count} connecting={len(clients.unsent)} refused={clients.refused} open={states.count('open')} "
           f"answered={states.count('data')} closed={states.count('closed')} reset={states.count('reset')} "
           f"first_closed_s={first_closed if first_closed is None else round(first_closed, 1)} "

@@ -44,10 +44,11 @@ start_server() {
 
 # stop_server LOG: SIGTERM, wait (bounded), report exit code, close lines and the Stopped line.
 stop_server() {
-  local log=$1 code=0
-  local rss
-  rss=$(awk '/VmHWM/ {print $2}' "/proc/$server_pid/status" 2>/dev/null || echo "?")
-  kill -TERM "$server_pid"
+  local log=$1 code=0 target=$server_pid rss
+  # runuser forks the server and dies of the signal it forwards (143): signal the server itself.
+  if [ "$(cat "/proc/$server_pid/comm")" = runuser ]; then target=$(ps --ppid "$server_pid" -o pid= | tr -d ' ' | head -1); fi
+  rss=$(awk '/VmHWM/ {print $2}' "/proc/$target/status" 2>/dev/null || echo "?")
+  kill -TERM "$target"
   for _ in $(seq 600); do kill -0 "$server_pid" 2>/dev/null || break; sleep 0.1; done
   wait "$server_pid" || code=$?
   server_pid=
@@ -57,7 +58,7 @@ stop_server() {
   if grep -q -E "Unhandled|Out of memory|   at " "$log"; then echo "CRASH OR STACK TRACE in the log:"; grep -m5 -E "Unhandled|Out of memory|   at " "$log"; fi
 }
 
-abuse() { python3 bench/abuse.py "$@" --port "$port" | grep -E "^(RESULT|opened)|t= *(1|10|20|30|40)\.[0-9]s"; }
+abuse() { python3 bench/abuse.py "$@" --port "$port" | grep -E "^(RESULT|opened|probes over)|t= *(1|10|20|30|40)\.[0-9]s"; }
 
 for scenario in "${scenarios[@]}"; do
   log=$scratch/$scenario.log
@@ -65,6 +66,12 @@ for scenario in "${scenarios[@]}"; do
     fd)
       echo "== fd: RLIMIT_NOFILE 1024 (hard), 1100 clients held for 30 s"
       start_server "$log" prlimit --nofile=1024:1024 -- :: --log-level Information
+      abuse hold --count 1100 --seconds 30 --probe-every 0.5
+      stop_server "$log" ;;
+    tasks)
+      echo "== tasks: unprivileged user, RLIMIT_NPROC 400, 1100 clients held for 30 s"
+      id hftp-limits >/dev/null 2>&1 || useradd --system --no-create-home --shell /usr/sbin/nologin hftp-limits
+      start_server "$log" runuser -u hftp-limits -- prlimit --nproc=400:400 -- :: --log-level Information
       abuse hold --count 1100 --seconds 30 --probe-every 0.5
       stop_server "$log" ;;
     tasks-shared)

@@ -36,6 +36,9 @@ public sealed class HftpServer : IDisposable
     private readonly WarningThrottle _capWarning = new(WarningInterval);
     private readonly AcceptFailureReport _acceptFailures;
     private readonly Lock _stopLock = new();
+
+    // Threads held for the runtime, let go when the system refuses the server one (see ThreadReserve).
+    private readonly ThreadReserve _runtimeReserve = new(size: 8);
     private SemaphoreSlim? _slots;
     private Thread? _acceptThread;
     private long _nextConnectionId;
@@ -79,10 +82,11 @@ public sealed class HftpServer : IDisposable
     /// <summary>Binds and starts accepting. Throws <see cref="SocketException"/> if the address is taken.</summary>
     public void Start()
     {
-        MaxConnections = DecideMaxConnections();
-        _slots = new SemaphoreSlim(MaxConnections, MaxConnections);
         // As long a queue as the kernel allows (net.core.somaxconn): clients past the cap wait in it.
         _listener.Start(backlog: int.MaxValue);
+        MaxConnections = DecideMaxConnections();
+        _slots = new SemaphoreSlim(MaxConnections, MaxConnections);
+        _runtimeReserve.TryFill();
         if (!_files.Exists)
         {
             _logger.Warning("Served directory {Directory} does not exist yet; serving nothing until it does", _files.Root);
@@ -106,16 +110,18 @@ public sealed class HftpServer : IDisposable
                 return _summary;
             }
 
+            // Drain first, then stop listening: once the listener is closed every connection knows it is draining
+            // (one registered meanwhile sees _stopping and drains itself).
             _stopping = true;
-            _stopAccepting.Cancel();
-            _listener.Stop();
-            _acceptThread?.Join(CutGrace);
-
             var drainDeadline = Deadline(timeout ?? _options.ShutdownTimeout);
             foreach (var connection in _connections.Values)
             {
                 connection.BeginDrain();
             }
+
+            _stopAccepting.Cancel();
+            _listener.Stop();
+            _acceptThread?.Join(CutGrace);
 
             WaitForConnectionsToEnd(drainDeadline);
             foreach (var connection in _connections.Values)
@@ -124,6 +130,7 @@ public sealed class HftpServer : IDisposable
             }
 
             WaitForConnectionsToEnd(Deadline(CutGrace));
+            _runtimeReserve.Release();
             _summary = new ShutdownSummary(_finishedReplies, _closedIdle, _cut);
             return _summary;
         }
@@ -234,17 +241,30 @@ public sealed class HftpServer : IDisposable
 
     private ConnectionThread? TryStartThread()
     {
+        if (!_runtimeReserve.IsFull && !_runtimeReserve.TryFill())
+        {
+            RefusedThread("no room to keep threads in reserve for the runtime");
+            return null;
+        }
+
         try
         {
             return ConnectionThread.Start(RunConnection, _options.ConnectionStackSize);
         }
         catch (Exception exception) when (exception is OutOfMemoryException or ThreadStartException)
         {
-            // The task limit (RLIMIT_NPROC, threads-max, pids.max) or memory: wait for connections to end.
-            _acceptFailures.Failed(exception);
-            BackOff();
+            // The task limit (RLIMIT_NPROC, threads-max, pids.max) or memory: give the runtime our reserve at
+            // once, then wait for connections to end.
+            _runtimeReserve.Release();
+            RefusedThread(exception.Message);
             return null;
         }
+    }
+
+    private void RefusedThread(string error)
+    {
+        _acceptFailures.Failed(error);
+        BackOff();
     }
 
     private Socket? TryAccept()

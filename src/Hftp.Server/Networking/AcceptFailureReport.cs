@@ -19,9 +19,10 @@ internal sealed class AcceptFailureReport(ILogger logger, TimeSpan interval)
     private int _total;
     private int _sinceReport;
 
-    public void Failed(Exception exception)
+    public void Failed(Exception exception) => Failed(Describe(exception));
+
+    public void Failed(string error)
     {
-        var error = Describe(exception);
         var now = Stopwatch.GetTimestamp();
         _total++;
         if (!_failing)
