@@ -1,0 +1,329 @@
+using System.Collections.Concurrent;
+using System.Diagnostics;
+using System.Globalization;
+using System.Net;
+using System.Net.Sockets;
+using System.Text;
+using Hftp.Protocol;
+
+namespace Hftp.Benchmark;
+
+/// <summary>
+/// <c>slowloris</c>: opens C connections at a bounded rate, each sending one more byte of a request line that
+/// never ends every interval, and keeps them open; meanwhile a probe makes fresh connections, one
+/// <c>get_metadata</c> each, and measures their latency. Reports how many held connections the server closed
+/// (shed), how long after they opened, and what the fresh client saw.
+/// </summary>
+internal sealed class SlowlorisLoad(LoadSettings settings, SlowlorisSettings slow, string name, TextWriter output)
+{
+    private const int MaxReportedFailures = 10;
+
+    // Valid request bytes and no terminator: a server without a request timeout waits for the rest forever.
+    private static readonly byte[] EndlessLine = Encoding.ASCII.GetBytes("get_metadata " + string.Concat(Enumerable.Repeat("slowloris", 100)));
+
+    private readonly ConcurrentQueue<HeldConnection> _opened = new();
+    private readonly LatencyHistogram _probeLatencies = new();
+    private readonly List<string> _probeFailureMessages = [];
+    private long _probeFailures;
+    private long _probeMaxMicroseconds;
+    private long _openFailures;
+
+    public int Run()
+    {
+        var endPoint = new IPEndPoint(Dns.GetHostAddresses(settings.Host)[0], settings.Port);
+        var size = Wire.GetSize(settings.Host, settings.Port, name);
+        var probeReply = Encoding.ASCII.GetBytes($"{StatusCode.Ok.Describe()}\r\n{size}\r\n");
+        var report = new LoadReport("slowloris", output);
+        WarnIfTooFewFileDescriptors(report);
+        report.Line(string.Create(CultureInfo.InvariantCulture,
+            $"slowloris: {settings.Connections} connections opened at up to {slow.OpenRate}/s, one byte each every {slow.Interval.TotalMilliseconds:0} ms, for {settings.Duration.TotalSeconds:0} s; probe: {slow.ProbeRate} fresh get_metadata {name} per second"));
+
+        var all = new List<HeldConnection>(settings.Connections);
+        using var sampler = settings.ServerPid is { } pid ? new ServerSampler(pid) : null;
+        var started = Stopwatch.GetTimestamp();
+        var deadline = started + (long)(settings.Duration.TotalSeconds * Stopwatch.Frequency);
+        using var stop = new CancellationTokenSource();
+        try
+        {
+            var opener = new Thread(() => Open(endPoint, all, deadline)) { IsBackground = true, Name = "slowloris-open" };
+            var sender = new Thread(() => SendBytes(deadline)) { IsBackground = true, Name = "slowloris-send" };
+            var probe = new Thread(() => Probe(endPoint, Encoding.ASCII.GetBytes($"get_metadata {name}\r\n"), probeReply, deadline)) { IsBackground = true, Name = "slowloris-probe" };
+            opener.Start();
+            sender.Start();
+            probe.Start();
+            opener.Join();
+            sender.Join();
+            probe.Join();
+
+            Report(report, all, started);
+            report.AddServer(sampler);
+            report.Finish();
+            return all.Count > 0 && _probeLatencies.Count > 0 && _probeFailures == 0 ? 0 : 1;
+        }
+        finally
+        {
+            all.ForEach(connection => connection.Close());
+        }
+    }
+
+    private void Report(LoadReport report, List<HeldConnection> all, long started)
+    {
+        var shed = all.Where(connection => connection.ClosedAt != 0).ToList();
+        var shedSeconds = shed.Select(connection => (connection.ClosedAt - connection.OpenedAt) / (double)Stopwatch.Frequency).Order().ToList();
+        var lastOpened = all.Count == 0 ? started : all.Max(connection => connection.OpenedAt);
+        report.Line(string.Create(CultureInfo.InvariantCulture,
+            $"held: opened {all.Count} of {settings.Connections} in {(lastOpened - started) / (double)Stopwatch.Frequency:0.0} s ({_openFailures} failed to open)"));
+        report.Line(string.Create(CultureInfo.InvariantCulture,
+            $"shed by the server: {shed.Count} ({shed.Count(connection => connection.WasReset)} reset, {shed.Count(connection => connection.ReceivedCount > 0)} after a reply), still open at the end: {all.Count - shed.Count}"));
+        if (shed.Count > 0)
+        {
+            report.Line(string.Create(CultureInfo.InvariantCulture,
+                $"shed after: min {shedSeconds[0]:0.0} s, p50 {Quantile(shedSeconds, 0.5):0.0} s, max {shedSeconds[^1]:0.0} s from each connection's open"));
+            var said = shed.Where(connection => connection.ReceivedCount > 0).GroupBy(connection => connection.FirstLine).OrderByDescending(group => group.Count()).FirstOrDefault();
+            if (said is not null)
+            {
+                report.Line($"the server's last words, most often: \"{said.Key}\" ({said.Count()} times)");
+            }
+        }
+
+        // The histogram answers a bucket's upper edge; the exact maximum bounds it.
+        var probeMax = Interlocked.Read(ref _probeMaxMicroseconds) / 1000.0;
+        var probeP50 = Math.Min(_probeLatencies.Percentile(0.5) / 1000, probeMax);
+        var probeP99 = Math.Min(_probeLatencies.Percentile(0.99) / 1000, probeMax);
+        report.Line(string.Create(CultureInfo.InvariantCulture,
+            $"fresh client meanwhile: {_probeLatencies.Count} requests, {_probeFailures} failed; p50 {probeP50:0.000} ms, p99 {probeP99:0.000} ms, max {probeMax:0.000} ms"));
+        _probeFailureMessages.ForEach(message => report.Line("probe failed: " + message));
+
+        report.Add("connections", settings.Connections);
+        report.Add("opened", all.Count);
+        report.Add("open_failures", _openFailures);
+        report.Add("shed", shed.Count);
+        report.Add("shed_reset", shed.Count(connection => connection.WasReset));
+        report.Add("shed_after_reply", shed.Count(connection => connection.ReceivedCount > 0));
+        report.Add("shed_min_s", shedSeconds.Count > 0 ? shedSeconds[0] : double.NaN, "0.0");
+        report.Add("shed_p50_s", shedSeconds.Count > 0 ? Quantile(shedSeconds, 0.5) : double.NaN, "0.0");
+        report.Add("shed_max_s", shedSeconds.Count > 0 ? shedSeconds[^1] : double.NaN, "0.0");
+        report.Add("open_at_end", all.Count - shed.Count);
+        report.Add("probe_requests", _probeLatencies.Count);
+        report.Add("probe_failures", _probeFailures);
+        report.Add("probe_p50_ms", probeP50);
+        report.Add("probe_p99_ms", probeP99);
+        report.Add("probe_max_ms", probeMax);
+    }
+
+    private static double Quantile(List<double> sorted, double fraction) => sorted[Math.Min(sorted.Count - 1, (int)(fraction * sorted.Count))];
+
+    private void WarnIfTooFewFileDescriptors(LoadReport report)
+    {
+        // The .NET runtime raises its soft RLIMIT_NOFILE to the hard limit at startup; past that only `ulimit -Hn` helps.
+        var needed = settings.Connections + 100;
+        var own = FileDescriptorLimit.Read("self");
+        if (own < needed)
+        {
+            report.Line($"warning: this process may open only {own} files, {settings.Connections} connections need about {needed}: raise `ulimit -n` (hard limit) first");
+        }
+
+        if (settings.ServerPid is { } pid && FileDescriptorLimit.Read(pid.ToString(CultureInfo.InvariantCulture)) is var server && server < needed)
+        {
+            report.Line($"warning: the server may open only {server} files, fewer than the {settings.Connections} connections it is asked to hold");
+        }
+    }
+
+    private void Open(IPEndPoint endPoint, List<HeldConnection> all, long deadline)
+    {
+        var started = Stopwatch.GetTimestamp();
+        for (var index = 0; index < settings.Connections && Stopwatch.GetTimestamp() < deadline; index++)
+        {
+            var due = started + (long)(index * Stopwatch.Frequency / slow.OpenRate);
+            while (Stopwatch.GetTimestamp() < due)
+            {
+                Thread.Sleep(1); // paces the opening rate
+            }
+
+            var socket = new Socket(endPoint.AddressFamily, SocketType.Stream, ProtocolType.Tcp) { NoDelay = true };
+            try
+            {
+                if (!socket.ConnectAsync(endPoint).Wait(slow.ConnectTimeout))
+                {
+                    throw new TimeoutException();
+                }
+            }
+            catch (Exception exception) when (exception is AggregateException or TimeoutException or SocketException)
+            {
+                socket.Dispose();
+                _openFailures++;
+                continue;
+            }
+
+            var connection = new HeldConnection(socket, Stopwatch.GetTimestamp());
+            all.Add(connection);
+            connection.SendNextByte();
+            _ = connection.WatchAsync();
+            _opened.Enqueue(connection);
+        }
+    }
+
+    private void SendBytes(long deadline)
+    {
+        var intervalTicks = (long)(slow.Interval.TotalSeconds * Stopwatch.Frequency);
+        var schedule = new PriorityQueue<HeldConnection, long>();
+        while (Stopwatch.GetTimestamp() < deadline)
+        {
+            while (_opened.TryDequeue(out var fresh))
+            {
+                schedule.Enqueue(fresh, fresh.OpenedAt + intervalTicks);
+            }
+
+            var now = Stopwatch.GetTimestamp();
+            while (schedule.TryPeek(out var connection, out var due) && due <= now)
+            {
+                schedule.Dequeue();
+                if (connection.SendNextByte())
+                {
+                    schedule.Enqueue(connection, due + intervalTicks);
+                }
+            }
+
+            Thread.Sleep(5); // one byte per connection per interval: a coarse tick is plenty
+        }
+    }
+
+    private void Probe(IPEndPoint endPoint, byte[] request, byte[] reply, long deadline)
+    {
+        var received = new byte[reply.Length];
+        var period = (long)(Stopwatch.Frequency / slow.ProbeRate);
+        var next = Stopwatch.GetTimestamp();
+        while (Stopwatch.GetTimestamp() < deadline)
+        {
+            var started = Stopwatch.GetTimestamp();
+            try
+            {
+                using var socket = new Socket(endPoint.AddressFamily, SocketType.Stream, ProtocolType.Tcp) { NoDelay = true };
+                socket.ReceiveTimeout = (int)slow.ConnectTimeout.TotalMilliseconds;
+                if (!socket.ConnectAsync(endPoint).Wait(slow.ConnectTimeout))
+                {
+                    throw new TimeoutException("connect timed out");
+                }
+
+                Wire.SendAll(socket, request);
+                Wire.ReceiveExactly(socket, received);
+                var microseconds = Stopwatch.GetElapsedTime(started).Ticks / 10;
+                if (!received.AsSpan().SequenceEqual(reply))
+                {
+                    throw new InvalidDataException("wrong reply: " + Encoding.ASCII.GetString(received).ReplaceLineEndings("\\n"));
+                }
+
+                _probeLatencies.Record(microseconds);
+                _probeMaxMicroseconds = Math.Max(_probeMaxMicroseconds, microseconds);
+            }
+            catch (Exception exception) when (exception is AggregateException or TimeoutException or SocketException or IOException or InvalidDataException)
+            {
+                _probeFailures++;
+                if (_probeFailureMessages.Count < MaxReportedFailures)
+                {
+                    _probeFailureMessages.Add(string.Create(CultureInfo.InvariantCulture,
+                        $"at {Stopwatch.GetElapsedTime(started).TotalSeconds:0.0} s into the probe: {exception.GetBaseException().Message}"));
+                }
+            }
+
+            next += period;
+            var wait = Stopwatch.GetElapsedTime(Stopwatch.GetTimestamp(), next);
+            if (wait > TimeSpan.Zero)
+            {
+                Thread.Sleep(wait);
+            }
+            else
+            {
+                next = Stopwatch.GetTimestamp(); // fell behind: do not burst to catch up
+            }
+        }
+    }
+
+    /// <summary>One slowloris connection: sends a byte when told, and notes when and how the server closed it.</summary>
+    private sealed class HeldConnection(Socket socket, long openedAt)
+    {
+        private readonly byte[] _received = new byte[128];
+        private int _sent;
+        private long _closedAt;
+        private volatile bool _closing;
+
+        public long OpenedAt { get; } = openedAt;
+
+        /// <summary>When the server closed it (a <see cref="Stopwatch"/> timestamp), or 0 while open.</summary>
+        public long ClosedAt => Interlocked.Read(ref _closedAt);
+
+        public bool WasReset { get; private set; }
+
+        public int ReceivedCount { get; private set; }
+
+        public string FirstLine
+        {
+            get
+            {
+                var text = Encoding.ASCII.GetString(_received, 0, ReceivedCount);
+                var end = text.IndexOf('\r', StringComparison.Ordinal);
+                return end >= 0 ? text[..end] : text;
+            }
+        }
+
+        /// <summary>Sends the next byte of the endless line; false once the connection is gone.</summary>
+        public bool SendNextByte()
+        {
+            if (ClosedAt != 0)
+            {
+                return false;
+            }
+
+            try
+            {
+                socket.Send(EndlessLine.AsSpan(_sent++ % EndlessLine.Length, 1));
+                return true;
+            }
+            catch (SocketException)
+            {
+                MarkClosed(reset: true);
+                return false;
+            }
+        }
+
+        /// <summary>Waits, without a thread, for the server to close the connection (or send anything).</summary>
+        public async Task WatchAsync()
+        {
+            try
+            {
+                while (true)
+                {
+                    var read = await socket.ReceiveAsync(_received.AsMemory(Math.Min(ReceivedCount, _received.Length - 1)), SocketFlags.None);
+                    if (read == 0)
+                    {
+                        MarkClosed(reset: false);
+                        return;
+                    }
+
+                    ReceivedCount = Math.Min(_received.Length, ReceivedCount + read);
+                }
+            }
+            catch (Exception exception) when (exception is SocketException or ObjectDisposedException)
+            {
+                if (!_closing)
+                {
+                    MarkClosed(reset: true);
+                }
+            }
+        }
+
+        public void Close()
+        {
+            _closing = true;
+            socket.Dispose();
+        }
+
+        private void MarkClosed(bool reset)
+        {
+            if (Interlocked.CompareExchange(ref _closedAt, Stopwatch.GetTimestamp(), 0) == 0)
+            {
+                WasReset = reset;
+            }
+        }
+    }
+}
