@@ -17,12 +17,19 @@ namespace Hftp.Benchmark;
 internal sealed class SlowlorisLoad(LoadSettings settings, SlowlorisSettings slow, string name, TextWriter output)
 {
     private const int MaxReportedFailures = 10;
+    private const int SlowestProbesKept = 5;
 
     // Valid request bytes and no terminator: a server without a request timeout waits for the rest forever.
     private static readonly byte[] EndlessLine = Encoding.ASCII.GetBytes("get_metadata " + string.Concat(Enumerable.Repeat("slowloris", 100)));
 
     private readonly ConcurrentQueue<HeldConnection> _opened = new();
     private readonly LatencyHistogram _probeLatencies = new();
+
+    // The same probes split by phase: while connections are still being opened, and once they all are.
+    private readonly LatencyHistogram _probeWhileOpening = new();
+    private readonly LatencyHistogram _probeOnceOpened = new();
+    private readonly List<(double AtSeconds, double Milliseconds)> _slowestProbes = [];
+    private volatile bool _allOpened;
     private readonly List<string> _probeFailureMessages = [];
     private long _probeFailures;
     private long _probeMaxMicroseconds;
@@ -92,9 +99,14 @@ internal sealed class SlowlorisLoad(LoadSettings settings, SlowlorisSettings slo
         var probeP99 = Math.Min(_probeLatencies.Percentile(0.99) / 1000, probeMax);
         report.Line(string.Create(CultureInfo.InvariantCulture,
             $"fresh client meanwhile: {_probeLatencies.Count} requests, {_probeFailures} failed; p50 {probeP50:0.000} ms, p99 {probeP99:0.000} ms, max {probeMax:0.000} ms"));
+        report.Line(string.Create(CultureInfo.InvariantCulture,
+            $"  while opening: {_probeWhileOpening.Count} requests, p99 {Math.Min(_probeWhileOpening.Percentile(0.99) / 1000, probeMax):0.000} ms; once all were open: {_probeOnceOpened.Count} requests, p99 {Math.Min(_probeOnceOpened.Percentile(0.99) / 1000, probeMax):0.000} ms"));
+        report.Line("  slowest: " + string.Join(", ", _slowestProbes.Select(probe => string.Create(CultureInfo.InvariantCulture, $"{probe.Milliseconds:0.0} ms at {probe.AtSeconds:0.0} s"))));
         _probeFailureMessages.ForEach(message => report.Line("probe failed: " + message));
 
         report.Add("connections", settings.Connections);
+        report.Add("interval_ms", slow.Interval.TotalMilliseconds);
+        report.Add("seconds", settings.Duration.TotalSeconds);
         report.Add("opened", all.Count);
         report.Add("open_failures", _openFailures);
         report.Add("shed", shed.Count);
@@ -109,6 +121,8 @@ internal sealed class SlowlorisLoad(LoadSettings settings, SlowlorisSettings slo
         report.Add("probe_p50_ms", probeP50);
         report.Add("probe_p99_ms", probeP99);
         report.Add("probe_max_ms", probeMax);
+        report.Add("probe_p99_opening_ms", Math.Min(_probeWhileOpening.Percentile(0.99) / 1000, probeMax));
+        report.Add("probe_p99_opened_ms", Math.Min(_probeOnceOpened.Percentile(0.99) / 1000, probeMax));
     }
 
     private static double Quantile(List<double> sorted, double fraction) => sorted[Math.Min(sorted.Count - 1, (int)(fraction * sorted.Count))];
@@ -161,6 +175,8 @@ internal sealed class SlowlorisLoad(LoadSettings settings, SlowlorisSettings slo
             _ = connection.WatchAsync();
             _opened.Enqueue(connection);
         }
+
+        _allOpened = true;
     }
 
     private void SendBytes(long deadline)
@@ -190,6 +206,7 @@ internal sealed class SlowlorisLoad(LoadSettings settings, SlowlorisSettings slo
 
     private void Probe(IPEndPoint endPoint, byte[] request, byte[] reply, long deadline)
     {
+        var loadStarted = Stopwatch.GetTimestamp();
         var received = new byte[reply.Length];
         var period = (long)(Stopwatch.Frequency / slow.ProbeRate);
         var next = Stopwatch.GetTimestamp();
@@ -214,7 +231,9 @@ internal sealed class SlowlorisLoad(LoadSettings settings, SlowlorisSettings slo
                 }
 
                 _probeLatencies.Record(microseconds);
+                (_allOpened ? _probeOnceOpened : _probeWhileOpening).Record(microseconds);
                 _probeMaxMicroseconds = Math.Max(_probeMaxMicroseconds, microseconds);
+                KeepIfSlowest(Stopwatch.GetElapsedTime(loadStarted, started).TotalSeconds, microseconds / 1000.0);
             }
             catch (Exception exception) when (exception is AggregateException or TimeoutException or SocketException or IOException or InvalidDataException)
             {
@@ -235,6 +254,19 @@ internal sealed class SlowlorisLoad(LoadSettings settings, SlowlorisSettings slo
             else
             {
                 next = Stopwatch.GetTimestamp(); // fell behind: do not burst to catch up
+            }
+        }
+    }
+
+    private void KeepIfSlowest(double atSeconds, double milliseconds)
+    {
+        if (_slowestProbes.Count < SlowestProbesKept || milliseconds > _slowestProbes[^1].Milliseconds)
+        {
+            _slowestProbes.Add((atSeconds, milliseconds));
+            _slowestProbes.Sort((left, right) => right.Milliseconds.CompareTo(left.Milliseconds));
+            if (_slowestProbes.Count > SlowestProbesKept)
+            {
+                _slowestProbes.RemoveAt(SlowestProbesKept);
             }
         }
     }

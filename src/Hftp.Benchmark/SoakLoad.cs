@@ -51,6 +51,7 @@ internal sealed class SoakLoad(LoadSettings settings, SoakSettings soak, TextWri
             report.Line("exchanges by kind: " + string.Join(", ", Enum.GetValues<SoakKind>().Select(kind => $"{Key(kind)} {_exchanges[(int)kind]}")));
             _problems.ForEach(problem => report.Line("wrong: " + problem));
             report.Add("clients", settings.Connections);
+            report.Add("seconds", seconds, "0.0");
             report.Add("seed", soak.Seed);
             report.Add("requests", _requests);
             report.Add("rps", _requests / seconds, "0");
