@@ -134,8 +134,8 @@ record hftp_soak bench soak --dir "$scratch/data" --clients "$soak_clients" --se
 
 # Slowloris gets a server of its own, with request and idle timeouts when this server has them.
 timeouts=()
-if "$server_exe" --help | grep -q -- --request-timeout; then timeouts+=(--request-timeout 10); fi
-if "$server_exe" --help | grep -q -- --idle-timeout; then timeouts+=(--idle-timeout 30); fi
+if "$server_exe" --help | grep -q -- --request-timeout; then timeouts+=(--request-timeout 10s); fi
+if "$server_exe" --help | grep -q -- --idle-timeout; then timeouts+=(--idle-timeout 30s); fi
 slow_port=$(free_port)
 "$server_exe" --address 127.0.0.1 --port "$slow_port" --dir "$scratch/data" --log-level Warning "${timeouts[@]}" > "$scratch/slowloris-server.log" 2>&1 &
 slow_pid=$!; pids+=("$slow_pid")
