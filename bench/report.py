@@ -48,8 +48,10 @@ def number(run, key):
 def abuse_section():
     soak, slow, probe = first("hftp_soak"), first("hftp_slowloris"), first("python_probe")
     flags_used = first("hftp_slowloris_server").get("flags", "none").replace(",", " ")
+    server_commit = first("hftp_slowloris_server").get("commit", commit).replace("_", " ")
     lines = [ABUSE_HEADING + "\n"]
-    lines.append(f"Measured by `bench/run.sh {flags}`".rstrip() + f" on {datetime.date.today().isoformat()}, commit `{commit}`, on the same")
+    lines.append(f"Measured by `bench/run.sh {flags}`".rstrip() + f" on {datetime.date.today().isoformat()}, load generator at commit `{commit}`, "
+                 f"hftp-server at commit `{server_commit}`, on the same")
     lines.append("shared 2-core machine (other builds and tests were running: latencies are indicative). The soak runs against")
     lines.append("the main hftp-server; slowloris against a server of its own, started with "
                  + (f"`{flags_used}`." if flags_used != "none" else "no timeouts (this server has none)."))

@@ -2,22 +2,32 @@
 # Builds Release, runs fixed loads against hftp-server and, as comparison points, nginx (same files over
 # HTTP keep-alive) and Redis (GET) on loopback, alternating servers each round, then the abuse loads (soak,
 # slowloris), and writes bench/BENCHMARKS.md with the medians.
-# Usage: bench/run.sh [--quick] [--abuse]   (full: ~13 min, quick: ~3 min; --abuse runs only soak and
-# slowloris and rewrites only the "Under abuse" section of bench/BENCHMARKS.md)
+# Usage: bench/run.sh [--quick] [--abuse] [--server-src DIR]   (full: ~13 min, quick: ~3 min; --abuse runs
+# only soak and slowloris and rewrites only the "Under abuse" section of bench/BENCHMARKS.md; --server-src
+# measures the server of another source tree, e.g. one extracted with `git archive BRANCH | tar -x -C DIR`)
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
 rounds=3 duration=8 idle=10000 p1_requests=400000 p16_requests=4000000
 soak_clients=200 soak_seconds=60 slowloris=10000 slowloris_seconds=60
-abuse_only=false
-for flag in "$@"; do
-  case "$flag" in
+abuse_only=false server_src=.
+arguments=("$@")
+while [ $# -gt 0 ]; do
+  case "$1" in
     --quick) rounds=1 duration=3 idle=2000 p1_requests=100000 p16_requests=1000000
              soak_clients=32 soak_seconds=10 slowloris=2000 slowloris_seconds=20 ;;
     --abuse) abuse_only=true ;;
-    *) echo "usage: bench/run.sh [--quick] [--abuse]" >&2; exit 1 ;;
+    --server-src) server_src=${2:?--server-src needs a directory}; shift ;;
+    *) echo "usage: bench/run.sh [--quick] [--abuse] [--server-src DIR]" >&2; exit 1 ;;
   esac
+  shift
 done
+# Which server is measured: this tree's commit, or the SERVER_COMMIT file written beside an extracted tree.
+if [ "$server_src" = . ]; then
+  server_commit=$(git rev-parse --short HEAD)
+else
+  server_commit="$(cat "$server_src/SERVER_COMMIT" 2>/dev/null || echo unknown) (from $server_src)"
+fi
 
 scratch=$(mktemp -d /tmp/hftp-bench.XXXXXX)
 chmod 755 "$scratch"  # nginx workers do not run as root
@@ -36,8 +46,8 @@ if ! $abuse_only && { ! command -v nginx >/dev/null || ! command -v redis-server
 fi
 
 echo "== building Release: ReadyToRun publish (what the loads run) and Native AOT (startup only)"
-dotnet publish src/Hftp.Server -c Release -r linux-x64 --self-contained false -p:PublishReadyToRun=true -o "$scratch/r2r" -v q -nologo >/dev/null
-$abuse_only || dotnet publish src/Hftp.Server -c Release -r linux-x64 -p:PublishAot=true -o "$scratch/aot" -v q -nologo >/dev/null
+dotnet publish "$server_src/src/Hftp.Server" -c Release -r linux-x64 --self-contained false -p:PublishReadyToRun=true -o "$scratch/r2r" -v q -nologo >/dev/null
+$abuse_only || dotnet publish "$server_src/src/Hftp.Server" -c Release -r linux-x64 -p:PublishAot=true -o "$scratch/aot" -v q -nologo >/dev/null
 dotnet build -c Release src/Hftp.Benchmark -v q -nologo | grep -E "error|Warn" || true
 server_exe=$scratch/r2r/hftp-server
 bench() { dotnet src/Hftp.Benchmark/bin/Release/net10.0/hftp-benchmark.dll "$@"; }
@@ -148,12 +158,12 @@ record hftp_slowloris bench slowloris -f archivo.txt -c "$slowloris" --interval-
 wait "$probe_pid" || true
 cat "$scratch/python-probe.txt"
 grep '^python_probe' "$scratch/python-probe.txt" >> "$results" || true
-printf 'hftp_slowloris_server flags=%s\n' "$(IFS=,; echo "${timeouts[*]:-none}")" >> "$results"
+printf 'hftp_slowloris_server flags=%s commit=%s\n' "$(IFS=,; echo "${timeouts[*]:-none}")" "$(echo "$server_commit" | tr ' ' '_')" >> "$results"
 
 if $abuse_only; then
-  python3 bench/report.py --abuse-only "$results" bench/BENCHMARKS.md "$*"
+  python3 bench/report.py --abuse-only "$results" bench/BENCHMARKS.md "${arguments[*]}"
 else
-  python3 bench/report.py "$results" "$rounds" "$duration" "$idle" "$*" > bench/BENCHMARKS.md
+  python3 bench/report.py "$results" "$rounds" "$duration" "$idle" "${arguments[*]}" > bench/BENCHMARKS.md
 fi
 echo "== wrote bench/BENCHMARKS.md"
 cat bench/BENCHMARKS.md

@@ -18,6 +18,7 @@ internal sealed class SlowlorisLoad(LoadSettings settings, SlowlorisSettings slo
 {
     private const int MaxReportedFailures = 10;
     private const int SlowestProbesKept = 5;
+    private const int TimelineWindow = 5;
 
     // Valid request bytes and no terminator: a server without a request timeout waits for the rest forever.
     private static readonly byte[] EndlessLine = Encoding.ASCII.GetBytes("get_metadata " + string.Concat(Enumerable.Repeat("slowloris", 100)));
@@ -29,6 +30,7 @@ internal sealed class SlowlorisLoad(LoadSettings settings, SlowlorisSettings slo
     private readonly LatencyHistogram _probeWhileOpening = new();
     private readonly LatencyHistogram _probeOnceOpened = new();
     private readonly List<(double AtSeconds, double Milliseconds)> _slowestProbes = [];
+    private readonly List<(double AtSeconds, double Milliseconds)> _probeTimeline = [];
     private volatile bool _allOpened;
     private readonly List<string> _probeFailureMessages = [];
     private long _probeFailures;
@@ -47,9 +49,9 @@ internal sealed class SlowlorisLoad(LoadSettings settings, SlowlorisSettings slo
 
         var all = new List<HeldConnection>(settings.Connections);
         using var sampler = settings.ServerPid is { } pid ? new ServerSampler(pid) : null;
+        var overflowsBefore = ListenOverflows.Read();
         var started = Stopwatch.GetTimestamp();
         var deadline = started + (long)(settings.Duration.TotalSeconds * Stopwatch.Frequency);
-        using var stop = new CancellationTokenSource();
         try
         {
             var opener = new Thread(() => Open(endPoint, all, deadline)) { IsBackground = true, Name = "slowloris-open" };
@@ -63,6 +65,12 @@ internal sealed class SlowlorisLoad(LoadSettings settings, SlowlorisSettings slo
             probe.Join();
 
             Report(report, all, started);
+            if (overflowsBefore is { } before && ListenOverflows.Read() is { } after)
+            {
+                report.Line($"listen queue overflows (kernel, machine-wide) during the load: {after - before}");
+                report.Add("listen_overflows", after - before);
+            }
+
             report.AddServer(sampler);
             report.Finish();
             return all.Count > 0 && _probeLatencies.Count > 0 && _probeFailures == 0 ? 0 : 1;
@@ -101,6 +109,23 @@ internal sealed class SlowlorisLoad(LoadSettings settings, SlowlorisSettings slo
             $"fresh client meanwhile: {_probeLatencies.Count} requests, {_probeFailures} failed; p50 {probeP50:0.000} ms, p99 {probeP99:0.000} ms, max {probeMax:0.000} ms"));
         report.Line(string.Create(CultureInfo.InvariantCulture,
             $"  while opening: {_probeWhileOpening.Count} requests, p99 {Math.Min(_probeWhileOpening.Percentile(0.99) / 1000, probeMax):0.000} ms; once all were open: {_probeOnceOpened.Count} requests, p99 {Math.Min(_probeOnceOpened.Percentile(0.99) / 1000, probeMax):0.000} ms"));
+        report.Line("  p99 by " + TimelineWindow + " s window: " + string.Join(", ", _probeTimeline
+            .GroupBy(probe => (int)(probe.AtSeconds / TimelineWindow))
+            .Select(window => string.Create(CultureInfo.InvariantCulture,
+                $"{window.Key * TimelineWindow}-{(window.Key + 1) * TimelineWindow} s {Quantile([.. window.Select(probe => probe.Milliseconds).Order()], 0.99):0.0} ms"))));
+        if (shed.Count > 0 && shed.Count == all.Count)
+        {
+            // Once every held connection is gone, the probe measures the server (and machine) at rest: a control.
+            var allShedAt = (shed.Max(connection => connection.ClosedAt) - started) / (double)Stopwatch.Frequency;
+            var afterShed = _probeTimeline.Where(probe => probe.AtSeconds > allShedAt).Select(probe => probe.Milliseconds).Order().ToList();
+            if (afterShed.Count > 0)
+            {
+                report.Line(string.Create(CultureInfo.InvariantCulture,
+                    $"  after the last held connection was shed ({allShedAt:0.0} s): {afterShed.Count} requests, p99 {Quantile(afterShed, 0.99):0.000} ms"));
+                report.Add("probe_p99_after_shed_ms", Quantile(afterShed, 0.99));
+            }
+        }
+
         report.Line("  slowest: " + string.Join(", ", _slowestProbes.Select(probe => string.Create(CultureInfo.InvariantCulture, $"{probe.Milliseconds:0.0} ms at {probe.AtSeconds:0.0} s"))));
         _probeFailureMessages.ForEach(message => report.Line("probe failed: " + message));
 
@@ -233,7 +258,9 @@ internal sealed class SlowlorisLoad(LoadSettings settings, SlowlorisSettings slo
                 _probeLatencies.Record(microseconds);
                 (_allOpened ? _probeOnceOpened : _probeWhileOpening).Record(microseconds);
                 _probeMaxMicroseconds = Math.Max(_probeMaxMicroseconds, microseconds);
-                KeepIfSlowest(Stopwatch.GetElapsedTime(loadStarted, started).TotalSeconds, microseconds / 1000.0);
+                var atSeconds = Stopwatch.GetElapsedTime(loadStarted, started).TotalSeconds;
+                KeepIfSlowest(atSeconds, microseconds / 1000.0);
+                _probeTimeline.Add((atSeconds, microseconds / 1000.0));
             }
             catch (Exception exception) when (exception is AggregateException or TimeoutException or SocketException or IOException or InvalidDataException)
             {
