@@ -75,9 +75,13 @@ def abuse_section():
         p99 = number(slow, "probe_p99_ms")
         lines.append(f"| slowloris: fresh client, new connection + get_metadata each (hftp-benchmark, 20/s) | {number(slow, 'probe_requests'):.0f} requests, "
                      f"{number(slow, 'probe_failures'):.0f} failed; p50 {number(slow, 'probe_p50_ms'):.3f} ms, p99 {p99:.3f} ms, max {number(slow, 'probe_max_ms'):.3f} ms "
-                     f"(p99 while opening {number(slow, 'probe_p99_opening_ms'):.3f} ms, once all were open {number(slow, 'probe_p99_opened_ms'):.3f} ms) "
+                     f"(p99 while opening {number(slow, 'probe_p99_opening_ms'):.3f} ms, once all were open {number(slow, 'probe_p99_opened_ms'):.3f} ms"
+                     + (f", once every held connection was shed {number(slow, 'probe_p99_after_shed_ms'):.3f} ms" if "probe_p99_after_shed_ms" in slow else "")
+                     + ") "
                      f"| p99 < 5 ms | {verdict(p99 < 5 and number(slow, 'probe_failures') == 0)} |")
         lines.append(f"| slowloris: server peak threads, peak RSS | {slow.get('server_peak_threads')} threads, {number(slow, 'server_peak_rss_mb'):.1f} MB | | |")
+        if "listen_overflows" in slow:
+            lines.append(f"| slowloris: listen queue overflows meanwhile (kernel `TcpExt ListenOverflows`, machine-wide) | {slow['listen_overflows']} | | |")
     if probe:
         p99 = number(probe, "p99_ms")
         lines.append(f"| slowloris: the same, cross-checked by bench/probe.py (Python, 10/s) | {number(probe, 'requests'):.0f} requests, "
