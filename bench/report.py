@@ -69,7 +69,8 @@ def abuse_section():
     if slow:
         opened, shed = number(slow, "opened"), number(slow, "shed")
         shed_times = f" after {slow.get('shed_min_s')} / {slow.get('shed_p50_s')} / {slow.get('shed_max_s')} s (min / p50 / max)" if shed > 0 else ""
-        lines.append(f"| slowloris: {opened:,.0f} of {number(slow, 'connections'):,.0f} connections held, one byte each per {number(slow, 'interval_ms') / 1000:.0f} s, "
+        peak_held = f" (at most {number(slow, 'peak_held'):,.0f} at once)" if "peak_held" in slow else ""
+        lines.append(f"| slowloris: {opened:,.0f} of {number(slow, 'connections'):,.0f} connections opened{peak_held}, one byte each per {number(slow, 'interval_ms') / 1000:.0f} s, "
                      f"for {number(slow, 'seconds'):.0f} s | {shed:,.0f} shed{shed_times}; {number(slow, 'open_at_end'):,.0f} still open at the end "
                      f"| all shed by the timeouts | {verdict(opened > 0 and shed == opened)} |")
         p99 = number(slow, "probe_p99_ms")

@@ -19,6 +19,7 @@ internal sealed class SlowlorisLoad(LoadSettings settings, SlowlorisSettings slo
     private const int MaxReportedFailures = 10;
     private const int SlowestProbesKept = 5;
     private const int TimelineWindow = 5;
+    private const int MaxConnectsInFlight = 256;
 
     // Valid request bytes and no terminator: a server without a request timeout waits for the rest forever.
     private static readonly byte[] EndlessLine = Encoding.ASCII.GetBytes("get_metadata " + string.Concat(Enumerable.Repeat("slowloris", 100)));
@@ -87,7 +88,7 @@ internal sealed class SlowlorisLoad(LoadSettings settings, SlowlorisSettings slo
         var shedSeconds = shed.Select(connection => (connection.ClosedAt - connection.OpenedAt) / (double)Stopwatch.Frequency).Order().ToList();
         var lastOpened = all.Count == 0 ? started : all.Max(connection => connection.OpenedAt);
         report.Line(string.Create(CultureInfo.InvariantCulture,
-            $"held: opened {all.Count} of {settings.Connections} in {(lastOpened - started) / (double)Stopwatch.Frequency:0.0} s ({_openFailures} failed to open)"));
+            $"held: opened {all.Count} of {settings.Connections} in {(lastOpened - started) / (double)Stopwatch.Frequency:0.0} s ({_openFailures} failed to open), at most {PeakHeld(all)} at once"));
         report.Line(string.Create(CultureInfo.InvariantCulture,
             $"shed by the server: {shed.Count} ({shed.Count(connection => connection.WasReset)} reset, {shed.Count(connection => connection.ReceivedCount > 0)} after a reply), still open at the end: {all.Count - shed.Count}"));
         if (shed.Count > 0)
@@ -113,6 +114,7 @@ internal sealed class SlowlorisLoad(LoadSettings settings, SlowlorisSettings slo
             .GroupBy(probe => (int)(probe.AtSeconds / TimelineWindow))
             .Select(window => string.Create(CultureInfo.InvariantCulture,
                 $"{window.Key * TimelineWindow}-{(window.Key + 1) * TimelineWindow} s {Quantile([.. window.Select(probe => probe.Milliseconds).Order()], 0.99):0.0} ms"))));
+        double? afterShedP99 = null;
         if (shed.Count > 0 && shed.Count == all.Count)
         {
             // Once every held connection is gone, the probe measures the server (and machine) at rest: a control.
@@ -122,7 +124,7 @@ internal sealed class SlowlorisLoad(LoadSettings settings, SlowlorisSettings slo
             {
                 report.Line(string.Create(CultureInfo.InvariantCulture,
                     $"  after the last held connection was shed ({allShedAt:0.0} s): {afterShed.Count} requests, p99 {Quantile(afterShed, 0.99):0.000} ms"));
-                report.Add("probe_p99_after_shed_ms", Quantile(afterShed, 0.99));
+                afterShedP99 = Quantile(afterShed, 0.99);
             }
         }
 
@@ -134,6 +136,7 @@ internal sealed class SlowlorisLoad(LoadSettings settings, SlowlorisSettings slo
         report.Add("seconds", settings.Duration.TotalSeconds);
         report.Add("opened", all.Count);
         report.Add("open_failures", _openFailures);
+        report.Add("peak_held", PeakHeld(all));
         report.Add("shed", shed.Count);
         report.Add("shed_reset", shed.Count(connection => connection.WasReset));
         report.Add("shed_after_reply", shed.Count(connection => connection.ReceivedCount > 0));
@@ -148,6 +151,27 @@ internal sealed class SlowlorisLoad(LoadSettings settings, SlowlorisSettings slo
         report.Add("probe_max_ms", probeMax);
         report.Add("probe_p99_opening_ms", Math.Min(_probeWhileOpening.Percentile(0.99) / 1000, probeMax));
         report.Add("probe_p99_opened_ms", Math.Min(_probeOnceOpened.Percentile(0.99) / 1000, probeMax));
+        if (afterShedP99 is { } control)
+        {
+            report.Add("probe_p99_after_shed_ms", control);
+        }
+    }
+
+    /// <summary>The most connections open at the same moment: opens count up, the server's closes down.</summary>
+    private static int PeakHeld(List<HeldConnection> all)
+    {
+        var events = all.Select(connection => (At: connection.OpenedAt, Change: 1))
+            .Concat(all.Where(connection => connection.ClosedAt != 0).Select(connection => (At: connection.ClosedAt, Change: -1)))
+            .OrderBy(change => change.At)
+            .ThenBy(change => change.Change);
+        int held = 0, peak = 0;
+        foreach (var (_, change) in events)
+        {
+            held += change;
+            peak = Math.Max(peak, held);
+        }
+
+        return peak;
     }
 
     private static double Quantile(List<double> sorted, double fraction) => sorted[Math.Min(sorted.Count - 1, (int)(fraction * sorted.Count))];
@@ -168,8 +192,11 @@ internal sealed class SlowlorisLoad(LoadSettings settings, SlowlorisSettings slo
         }
     }
 
+    // Connects are started at the paced rate without waiting for each: a SYN the server's full listen queue
+    // drops costs that connection a second (the kernel's retry), not the whole opening schedule.
     private void Open(IPEndPoint endPoint, List<HeldConnection> all, long deadline)
     {
+        using var inFlight = new SemaphoreSlim(MaxConnectsInFlight);
         var started = Stopwatch.GetTimestamp();
         for (var index = 0; index < settings.Connections && Stopwatch.GetTimestamp() < deadline; index++)
         {
@@ -179,29 +206,45 @@ internal sealed class SlowlorisLoad(LoadSettings settings, SlowlorisSettings slo
                 Thread.Sleep(1); // paces the opening rate
             }
 
-            var socket = new Socket(endPoint.AddressFamily, SocketType.Stream, ProtocolType.Tcp) { NoDelay = true };
-            try
+            inFlight.Wait();
+            _ = ConnectOneAsync(endPoint, all, inFlight);
+        }
+
+        // Waits for the last connects (each bounded by the connect timeout) before the phase is called over.
+        for (var slot = 0; slot < MaxConnectsInFlight; slot++)
+        {
+            inFlight.Wait();
+        }
+
+        _allOpened = true;
+    }
+
+    private async Task ConnectOneAsync(IPEndPoint endPoint, List<HeldConnection> all, SemaphoreSlim inFlight)
+    {
+        var socket = new Socket(endPoint.AddressFamily, SocketType.Stream, ProtocolType.Tcp) { NoDelay = true };
+        try
+        {
+            using var timeout = new CancellationTokenSource(slow.ConnectTimeout);
+            await socket.ConnectAsync(endPoint, timeout.Token);
+            var connection = new HeldConnection(socket, Stopwatch.GetTimestamp());
+            lock (all)
             {
-                if (!socket.ConnectAsync(endPoint).Wait(slow.ConnectTimeout))
-                {
-                    throw new TimeoutException();
-                }
-            }
-            catch (Exception exception) when (exception is AggregateException or TimeoutException or SocketException)
-            {
-                socket.Dispose();
-                _openFailures++;
-                continue;
+                all.Add(connection);
             }
 
-            var connection = new HeldConnection(socket, Stopwatch.GetTimestamp());
-            all.Add(connection);
             connection.SendNextByte();
             _ = connection.WatchAsync();
             _opened.Enqueue(connection);
         }
-
-        _allOpened = true;
+        catch (Exception exception) when (exception is OperationCanceledException or SocketException)
+        {
+            socket.Dispose();
+            Interlocked.Increment(ref _openFailures);
+        }
+        finally
+        {
+            inFlight.Release();
+        }
     }
 
     private void SendBytes(long deadline)
