@@ -45,6 +45,22 @@ def number(run, key):
         return float("nan")
 
 
+BY_HAND_PREFIX = "## Measured by hand"
+
+
+def sections_by_hand(path):
+    """Sections written by hand into BENCHMARKS.md (their heading starts with BY_HAND_PREFIX), kept by every rewrite."""
+    if not os.path.exists(path):
+        return []
+    kept, keeping = [], False
+    for line in open(path).read().split("\n"):
+        if line.startswith("## "):
+            keeping = line.startswith(BY_HAND_PREFIX)
+        if keeping:
+            kept.append(line)
+    return kept
+
+
 def abuse_section():
     soak, slow, probe = first("hftp_soak"), first("hftp_slowloris"), first("python_probe")
     flags_used = first("hftp_slowloris_server").get("flags", "none").replace(",", " ")
@@ -172,6 +188,7 @@ for label, name in [("hftp_small_1_p1", "small, 1 connection"), ("hftp_small_32_
                f"{median(label, 'p999_ms'):.3f} ms | {median(label, 'server_cpu_us_per_request'):.2f} µs |")
 out.append("")
 out.extend(abuse_section())
+out.extend(sections_by_hand("bench/BENCHMARKS.md"))
 out.append("## All runs\n")
 out.append("```text")
 for label, label_runs in runs.items():
