@@ -30,13 +30,13 @@ internal sealed class SoakLoad(LoadSettings settings, SoakSettings soak, TextWri
         using var files = ServedFiles.Read(soak.Directory);
         var idle = settings.ServerPid is { } idlePid ? ServerResources.Read(idlePid) : (ServerResources?)null;
         CheckTheServerServesTheDirectory(files);
-        var report = new LoadReport("soak", output);
-        report.Line(string.Create(CultureInfo.InvariantCulture,
-            $"soak: {settings.Connections} clients for up to {settings.Duration.TotalSeconds:0} s (at most {soak.MaxRequests} exchanges each), seed {soak.Seed}, {files.Files.Count} files in {soak.Directory}"));
         // The setup connection's thread may still be ending: give it a moment, so it is not counted in the baseline.
         var baseline = settings.ServerPid is { } pid && idle is { } quiet
             ? ServerResources.WaitForBaseline(pid, quiet, tolerance: 0, TimeSpan.FromSeconds(2)).Last
             : (ServerResources?)null;
+        var report = new LoadReport("soak", output);
+        report.Line(string.Create(CultureInfo.InvariantCulture,
+            $"soak: {settings.Connections} clients for up to {settings.Duration.TotalSeconds:0} s (at most {soak.MaxRequests} exchanges each), seed {soak.Seed}, {files.Files.Count} files in {soak.Directory}"));
 
         using (var sampler = settings.ServerPid is { } sampled ? new ServerSampler(sampled) : null)
         {

@@ -8,6 +8,12 @@ internal sealed record BenchmarkRun(int ExitCode, Dictionary<string, string> Res
     public static BenchmarkRun Of(params string[] args)
     {
         using var output = new StringWriter();
+        return Of(output, args);
+    }
+
+    /// <summary>Runs with the given writer, so a test can watch the output while the load runs.</summary>
+    public static BenchmarkRun Of(StringWriter output, params string[] args)
+    {
         var exitCode = BenchmarkCommand.Create(output).Parse(args).Invoke();
         var text = output.ToString();
         var line = text.Split('\n').Single(candidate => candidate.StartsWith("RESULT ", StringComparison.Ordinal));
