@@ -78,7 +78,7 @@ def abuse_section():
         wrong, errors = number(soak, "wrong"), number(soak, "errors")
         lines.append(f"| soak: {soak.get('clients')} clients x {number(soak, 'seconds'):.0f} s, seed {soak.get('seed')}: mixed valid, invalid, "
                      f"pipelined, byte-at-a-time, fatal and quit requests | {number(soak, 'requests'):,.0f} requests ({number(soak, 'rps'):,.0f}/s) over "
-                     f"{number(soak, 'connections'):,.0f} connections: {wrong:.0f} wrong replies, {errors:.0f} connection errors | 0 wrong | {verdict(wrong == 0 and errors == 0)} |")
+                     f"{number(soak, 'connections'):,.0f} connections ({number(soak, 'connections_per_s'):,.0f}/s): {wrong:.0f} wrong replies, {errors:.0f} connection errors | 0 wrong | {verdict(wrong == 0 and errors == 0)} |")
         lines.append(f"| soak: server threads, open fds before -> after (peak threads {soak.get('server_peak_threads')}) | "
                      f"{soak.get('server_threads_start')} -> {soak.get('server_threads_end')} threads, {soak.get('server_fds_start')} -> {soak.get('server_fds_end')} fds "
                      f"| back to baseline (+8) within 10 s | {verdict(soak.get('settled') == 'yes')} |")

@@ -47,7 +47,7 @@ internal sealed class SoakLoad(LoadSettings settings, SoakSettings soak, TextWri
             var seconds = Stopwatch.GetElapsedTime(started).TotalSeconds;
 
             report.Line(string.Create(CultureInfo.InvariantCulture,
-                $"soak: {_requests} requests in {_exchanges.Sum()} exchanges over {_connections} connections in {seconds:0.00} s ({_requests / seconds:0} requests/s): {_wrong} wrong replies, {_errors} connection errors"));
+                $"soak: {_requests} requests in {_exchanges.Sum()} exchanges over {_connections} connections in {seconds:0.00} s ({_requests / seconds:0} requests/s, {_connections / seconds:0} connections/s): {_wrong} wrong replies, {_errors} connection errors"));
             report.Line("exchanges by kind: " + string.Join(", ", Enum.GetValues<SoakKind>().Select(kind => $"{Key(kind)} {_exchanges[(int)kind]}")));
             _problems.ForEach(problem => report.Line("wrong: " + problem));
             report.Add("clients", settings.Connections);
@@ -56,6 +56,7 @@ internal sealed class SoakLoad(LoadSettings settings, SoakSettings soak, TextWri
             report.Add("requests", _requests);
             report.Add("rps", _requests / seconds, "0");
             report.Add("connections", _connections);
+            report.Add("connections_per_s", _connections / seconds, "0");
             foreach (var kind in Enum.GetValues<SoakKind>())
             {
                 report.Add(Key(kind), _exchanges[(int)kind]);
