@@ -283,15 +283,18 @@ internal sealed class SlowlorisLoad(LoadSettings settings, SlowlorisSettings slo
             var started = Stopwatch.GetTimestamp();
             try
             {
-                using var socket = new Socket(endPoint.AddressFamily, SocketType.Stream, ProtocolType.Tcp) { NoDelay = true };
+                using var socket = Wire.ConnectWithin(endPoint, slow.ConnectTimeout);
                 socket.ReceiveTimeout = (int)slow.ConnectTimeout.TotalMilliseconds;
-                if (!socket.ConnectAsync(endPoint).Wait(slow.ConnectTimeout))
+                Wire.SendAll(socket, request);
+                try
                 {
-                    throw new TimeoutException("connect timed out");
+                    Wire.ReceiveExactly(socket, received);
+                }
+                catch (SocketException exception) when (exception.SocketErrorCode == SocketError.TimedOut)
+                {
+                    throw new TimeoutException($"connected, but no reply within {slow.ConnectTimeout.TotalSeconds:0} s");
                 }
 
-                Wire.SendAll(socket, request);
-                Wire.ReceiveExactly(socket, received);
                 var microseconds = Stopwatch.GetElapsedTime(started).Ticks / 10;
                 if (!received.AsSpan().SequenceEqual(reply))
                 {
