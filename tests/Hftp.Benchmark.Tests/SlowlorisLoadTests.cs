@@ -17,6 +17,7 @@ public sealed class SlowlorisLoadTests
         Assert.Equal("20", run.Result["opened"]);
         Assert.Equal("0", run.Result["shed"]);
         Assert.Equal("20", run.Result["open_at_end"]);
+        Assert.Equal("0", run.Result["shed_seen_at_end"]);
         Assert.Equal("0", run.Result["probe_failures"]);
         Assert.True(run.Count("probe_requests") > 0, run.Output);
         Assert.InRange(run.Number("probe_p50_ms"), 0, run.Number("probe_p99_ms"));
