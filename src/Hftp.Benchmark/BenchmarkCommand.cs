@@ -6,21 +6,21 @@ using Command = System.CommandLine.Command;
 
 namespace Hftp.Benchmark;
 
-/// <summary>The <c>hftp-benchmark</c> command line: bulk, small, idle, http-bulk and startup loads.</summary>
+/// <summary>The <c>hftp-benchmark</c> command line: bulk, small, idle, soak, slowloris, http-bulk and startup loads.</summary>
 public static class BenchmarkCommand
 {
     public static RootCommand Create(TextWriter output)
     {
         var host = new Option<string>("--host") { Description = "Server address (loopback only, please)", DefaultValueFactory = _ => "127.0.0.1", Recursive = true };
         var port = new Option<int>("--port", "-p") { Description = "Server port", DefaultValueFactory = _ => Syntax.DefaultPort, Recursive = true };
-        var connections = new Option<int>("--connections", "-c")
+        var connections = new Option<int>("--connections", "-c", "--clients")
         {
             Description = "Concurrent connections",
             DefaultValueFactory = _ => 1,
             CustomParser = result => ParseInt(result, 1, 100_000),
             Recursive = true,
         };
-        var duration = new Option<double>("--duration", "-d")
+        var duration = new Option<double>("--duration", "-d", "--seconds")
         {
             Description = "Seconds to run each load (at most 600)",
             DefaultValueFactory = _ => 10,
@@ -63,9 +63,78 @@ public static class BenchmarkCommand
         var startup = new Command("startup", "Times process start to first reply of the server command given after --") { rounds, serverCommand };
         startup.SetAction(result => new StartupProbe(Settings(result), result.GetValue(rounds), result.GetRequiredValue(serverCommand), output).Run());
 
+        var directory = new Option<string>("--dir") { Description = "The directory the server serves (read here for the expected replies)", Required = true };
+        var seed = new Option<int?>("--seed") { Description = "Seed of the random mix (printed; default: random)" };
+        var maxRequests = new Option<int>("--max-requests")
+        {
+            Description = "Exchanges per client, at most",
+            DefaultValueFactory = _ => 1_000_000,
+            CustomParser = result => ParseInt(result, 1, 100_000_000),
+        };
+        var tolerance = new Option<int>("--tolerance")
+        {
+            Description = "Server threads and fds allowed above the baseline at the end",
+            DefaultValueFactory = _ => 8,
+            CustomParser = result => ParseInt(result, 0, 10_000),
+        };
+        var settle = new Option<int>("--settle-seconds")
+        {
+            Description = "How long the server has to return to its baseline",
+            DefaultValueFactory = _ => 10,
+            CustomParser = result => ParseInt(result, 1, 600),
+        };
+        var soak = new Command("soak", "C clients loop a random mix of valid, invalid, pipelined, byte-at-a-time, fatal and quit requests; every reply is checked")
+        {
+            directory, seed, maxRequests, tolerance, settle,
+        };
+        soak.SetAction(result => new SoakLoad(
+            Settings(result),
+            new SoakSettings(
+                result.GetRequiredValue(directory),
+                result.GetValue(seed) ?? Random.Shared.Next(),
+                result.GetValue(maxRequests),
+                result.GetValue(tolerance),
+                TimeSpan.FromSeconds(result.GetValue(settle)),
+                ReplyTimeout: TimeSpan.FromSeconds(10)),
+            output).Run());
+
+        var interval = new Option<int>("--interval-ms")
+        {
+            Description = "Milliseconds between the bytes each held connection sends",
+            DefaultValueFactory = _ => 5000,
+            CustomParser = result => ParseInt(result, 1, 600_000),
+        };
+        var openRate = new Option<int>("--open-rate")
+        {
+            Description = "Held connections opened per second, at most",
+            DefaultValueFactory = _ => 2000,
+            CustomParser = result => ParseInt(result, 1, 100_000),
+        };
+        var probeRate = new Option<int>("--probe-rate")
+        {
+            Description = "Fresh probe connections per second",
+            DefaultValueFactory = _ => 20,
+            CustomParser = result => ParseInt(result, 1, 1000),
+        };
+        var slowloris = new Command("slowloris", "Holds C connections that send one byte of a never-ending request per interval, while a fresh client measures its latency")
+        {
+            file, interval, openRate, probeRate,
+        };
+        slowloris.SetAction(result => new SlowlorisLoad(
+            Settings(result),
+            new SlowlorisSettings(
+                TimeSpan.FromMilliseconds(result.GetValue(interval)),
+                result.GetValue(openRate),
+                result.GetValue(probeRate),
+                ConnectTimeout: TimeSpan.FromSeconds(5)),
+            result.GetRequiredValue(file),
+            output).Run());
+
         root.Subcommands.Add(bulk);
         root.Subcommands.Add(small);
         root.Subcommands.Add(idle);
+        root.Subcommands.Add(soak);
+        root.Subcommands.Add(slowloris);
         root.Subcommands.Add(httpBulk);
         root.Subcommands.Add(startup);
         return root;

@@ -1,3 +1,4 @@
+using System.Net;
 using System.Net.Sockets;
 using System.Text;
 
@@ -11,6 +12,42 @@ internal static class Wire
         var socket = new Socket(SocketType.Stream, ProtocolType.Tcp) { NoDelay = true };
         socket.Connect(host, port);
         return socket;
+    }
+
+    /// <summary>
+    /// Connects in blocking style with a bound, waiting in <see cref="Socket.Poll(TimeSpan, SelectMode)"/> rather
+    /// than on the thread pool, so a probe's latency does not include a busy pool in this process.
+    /// </summary>
+    public static Socket ConnectWithin(EndPoint endPoint, TimeSpan timeout)
+    {
+        var socket = new Socket(endPoint.AddressFamily, SocketType.Stream, ProtocolType.Tcp) { NoDelay = true, Blocking = false };
+        try
+        {
+            try
+            {
+                socket.Connect(endPoint);
+            }
+            catch (SocketException exception) when (exception.SocketErrorCode is SocketError.WouldBlock or SocketError.InProgress)
+            {
+                if (!socket.Poll(timeout, SelectMode.SelectWrite))
+                {
+                    throw new TimeoutException($"connect timed out after {timeout.TotalSeconds:0} s");
+                }
+
+                if (socket.GetSocketOption(SocketOptionLevel.Socket, SocketOptionName.Error) is int error && error != 0)
+                {
+                    throw new SocketException(error);
+                }
+            }
+
+            socket.Blocking = true;
+            return socket;
+        }
+        catch
+        {
+            socket.Dispose();
+            throw;
+        }
     }
 
     public static void SendAll(Socket socket, ReadOnlySpan<byte> bytes)

@@ -95,10 +95,7 @@ public sealed class LoadGeneratorTests
 
     private static (int ExitCode, Dictionary<string, string> Result) Run(params string[] args)
     {
-        using var output = new StringWriter();
-        var exitCode = BenchmarkCommand.Create(output).Parse(args).Invoke();
-        var line = output.ToString().Split('\n').Single(candidate => candidate.StartsWith("RESULT ", StringComparison.Ordinal));
-        var result = line.Trim().Split(' ').Skip(1).Select(pair => pair.Split('=', 2)).ToDictionary(pair => pair[0], pair => pair[1]);
-        return (exitCode, result);
+        var run = BenchmarkRun.Of(args);
+        return (run.ExitCode, run.Result);
     }
 }
