@@ -40,6 +40,10 @@ public sealed partial class ServerProcess : IDisposable
     /// </summary>
     public static ServerProcess Start(params string[] arguments) => Start(stallOutput: false, arguments);
 
+    /// <summary>As <see cref="Start(string[])"/>, with these environment variables set for the server.</summary>
+    public static ServerProcess Start(IReadOnlyDictionary<string, string> environment, params string[] arguments) =>
+        Start(stallOutput: false, arguments, launcher: null, environment);
+
     /// <summary>True when this process runs as root, for whom file permissions do not stop reading.</summary>
     public static bool RunningAsRoot => Environment.UserName == "root";
 

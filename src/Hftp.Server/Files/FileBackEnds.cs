@@ -5,9 +5,11 @@ internal static class FileBackEnds
 {
     public const string EnvironmentVariable = "HFTP_FILE_BACKEND";
 
-    public static IServedFileSystem Create(string root, FileBackEnd backEnd)
+    /// <summary>The back end to use; <paramref name="ignoredSetting"/> is an environment value that named none.</summary>
+    public static IServedFileSystem Create(string root, FileBackEnd backEnd, out string? ignoredSetting)
     {
-        var chosen = backEnd == FileBackEnd.Automatic ? FromEnvironment() : backEnd;
+        ignoredSetting = null;
+        var chosen = backEnd == FileBackEnd.Automatic ? FromEnvironment(out ignoredSetting) : backEnd;
         if (chosen == FileBackEnd.Linux || (chosen == FileBackEnd.Automatic && OperatingSystem.IsLinux()))
         {
             return OperatingSystem.IsLinux()
@@ -18,16 +20,21 @@ internal static class FileBackEnds
         return new PortableFileSystem(root);
     }
 
-    private static FileBackEnd FromEnvironment()
+    private static FileBackEnd FromEnvironment(out string? ignoredSetting)
     {
         var text = Environment.GetEnvironmentVariable(EnvironmentVariable);
+        ignoredSetting = null;
         if (string.IsNullOrEmpty(text))
         {
             return FileBackEnd.Automatic;
         }
 
-        return Enum.TryParse<FileBackEnd>(text, ignoreCase: true, out var backEnd) && Enum.IsDefined(backEnd) && !int.TryParse(text, out _)
-            ? backEnd
-            : throw new ArgumentException($"{EnvironmentVariable} must be linux or portable (got '{text}').");
+        if (Enum.TryParse<FileBackEnd>(text, ignoreCase: true, out var backEnd) && Enum.IsDefined(backEnd) && !int.TryParse(text, out _))
+        {
+            return backEnd;
+        }
+
+        ignoredSetting = text;
+        return FileBackEnd.Automatic;
     }
 }

@@ -24,7 +24,12 @@ internal sealed class FileStore
     {
         Root = Path.TrimEndingDirectorySeparator(Path.GetFullPath(directory));
         _logger = logger;
-        _backEnd = FileBackEnds.Create(Root, backEnd);
+        _backEnd = FileBackEnds.Create(Root, backEnd, out var ignoredSetting);
+        if (ignoredSetting is not null)
+        {
+            _logger.Warning("Ignoring {Variable}={Value}: it is neither linux nor portable", FileBackEnds.EnvironmentVariable, ignoredSetting);
+        }
+
         _logger.Debug("Files are examined and opened by the {BackEnd} back end", _backEnd.Kind);
     }
 
