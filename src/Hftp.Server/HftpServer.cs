@@ -54,7 +54,7 @@ public sealed class HftpServer : IDisposable
     {
         _options = options;
         _logger = logger;
-        _files = new FileStore(options.Directory, logger);
+        _files = new FileStore(options.Directory, options.FileBackEnd, logger);
         _timeouts = ConnectionTimeouts.From(options);
         _listener = new TcpListener(options.Address, options.Port);
         _acceptFailures = new AcceptFailureReport(logger, WarningInterval);

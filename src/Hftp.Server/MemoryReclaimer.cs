@@ -75,13 +75,31 @@ public sealed partial class MemoryReclaimer : IDisposable
         GC.Collect(GC.MaxGeneration, GCCollectionMode.Aggressive, blocking: true, compacting: true);
         GC.WaitForPendingFinalizers();
         GC.Collect(GC.MaxGeneration, GCCollectionMode.Aggressive, blocking: true, compacting: true);
-        _ = MallocTrim(0);
+        if (OperatingSystem.IsLinux())
+        {
+            TrimNativeHeap();
+        }
+
         var after = Environment.WorkingSet;
         _logger.Information(
             "Gave memory back after a burst ({Connections} connections ended, {Dropped} MiB of reply buffers dropped): RSS {Before} MiB -> {After} MiB",
             endedConnections, droppedBytes >> 20, before >> 20, after >> 20);
     }
 
+    // glibc's; musl has none, and macOS and Windows have other allocators: there is nothing to trim then.
+    [System.Runtime.Versioning.SupportedOSPlatform("linux")]
+    private static void TrimNativeHeap()
+    {
+        try
+        {
+            _ = MallocTrim(0);
+        }
+        catch (EntryPointNotFoundException)
+        {
+        }
+    }
+
+    [System.Runtime.Versioning.SupportedOSPlatform("linux")]
     [LibraryImport("libc", EntryPoint = "malloc_trim")]
     private static partial int MallocTrim(nuint pad);
 }

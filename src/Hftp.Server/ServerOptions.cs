@@ -18,6 +18,9 @@ public sealed record ServerOptions
 
     public string Directory { get; init; } = "testdata";
 
+    /// <summary>Which code examines and opens the served files; Automatic picks by platform (README, Platforms).</summary>
+    public FileBackEnd FileBackEnd { get; init; }
+
     public long MaxRequestLineLength { get; init; } = Syntax.DefaultMaxRequestLineLength;
 
     /// <summary>Stack reserved per connection thread; the connection loop is shallow, so thousands fit.</summary>

@@ -3,14 +3,19 @@ using Hftp.Testing;
 
 namespace Hftp.Server.Tests;
 
-public sealed class LargeFileTests
+public abstract class LargeFileTests
 {
+    /// <summary>The file back end under test; each concrete subclass runs every test here against one.</summary>
+    protected abstract FileBackEnd BackEnd { get; }
+
+    private TestServer StartServer() => TestServer.Start(options => options with { FileBackEnd = BackEnd });
+
     private const int BlockSize = 128 * 1024;
 
     [Fact]
     public async Task FileOf254DistinctBlocksIsSlicedWholeAndByteExact()
     {
-        using var server = TestServer.Start();
+        using var server = StartServer();
         var content = new byte[254 * BlockSize];
         for (var block = 0; block < 254; block++)
         {
@@ -29,7 +34,7 @@ public sealed class LargeFileTests
     [Fact]
     public async Task SparseFileOverFourGibibytesIsSlicedNearItsEnd()
     {
-        using var server = TestServer.Start();
+        using var server = StartServer();
         const long size = (5L << 30) + 7;
         var marker = "beyond 2^32"u8.ToArray();
         const long markerOffset = size - 100;
@@ -53,7 +58,7 @@ public sealed class LargeFileTests
     [Fact]
     public async Task ClientLeavingMidSliceEndsOnlyItsOwnConnection()
     {
-        using var server = TestServer.Start();
+        using var server = StartServer();
         server.WriteFile("small", "ok");
         server.WriteSparseFile("big.bin", 256L << 20);
 
@@ -77,4 +82,14 @@ public sealed class LargeFileTests
         await newcomer.SendAsync("get_metadata small\r\n");
         await newcomer.ExpectAsync("0 OK\r\n2\r\n");
     }
+}
+
+public sealed class LinuxBackEndLargeFileTests : LargeFileTests
+{
+    protected override FileBackEnd BackEnd => FileBackEnd.Linux;
+}
+
+public sealed class PortableBackEndLargeFileTests : LargeFileTests
+{
+    protected override FileBackEnd BackEnd => FileBackEnd.Portable;
 }

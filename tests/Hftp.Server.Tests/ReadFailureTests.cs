@@ -5,8 +5,13 @@ using Serilog.Events;
 
 namespace Hftp.Server.Tests;
 
-public sealed class ReadFailureTests
+public abstract class ReadFailureTests
 {
+    /// <summary>The file back end under test; each concrete subclass runs every test here against one.</summary>
+    protected abstract FileBackEnd BackEnd { get; }
+
+    private TestServer StartServer() => TestServer.Start(options => options with { FileBackEnd = BackEnd });
+
     [Fact]
     public async Task ReadFailingBeforeAnyReplyByteIs199AndClose()
     {
@@ -15,7 +20,7 @@ public sealed class ReadFailureTests
         const string sysfsDirectory = "/sys/kernel";
         Assert.True(File.Exists(Path.Combine(sysfsDirectory, "address_bits")), "this test needs Linux sysfs");
         using var server = new HftpServer(
-            new ServerOptions { Address = IPAddress.Loopback, Port = 0, Directory = sysfsDirectory }, Serilog.Core.Logger.None);
+            new ServerOptions { Address = IPAddress.Loopback, Port = 0, Directory = sysfsDirectory, FileBackEnd = BackEnd }, Serilog.Core.Logger.None);
         server.Start();
         using var client = RawClient.Connect(new IPEndPoint(IPAddress.Loopback, server.LocalEndPoint.Port));
 
@@ -28,7 +33,7 @@ public sealed class ReadFailureTests
     [Fact]
     public async Task FileShrinkingAfterOkWasSentClosesTheConnectionAndLogsAnError()
     {
-        using var server = TestServer.Start();
+        using var server = StartServer();
         const long size = 256L << 20;
         server.WriteSparseFile("shrinking.bin", size);
 
@@ -48,4 +53,14 @@ public sealed class ReadFailureTests
         Assert.Contains("Connection closed after", ended.Message, StringComparison.Ordinal);
         Assert.True(await Eventually.HoldsAsync(() => server.Log.Contains(LogEventLevel.Error, "after its reply began"), TimeSpan.FromSeconds(5)));
     }
+}
+
+public sealed class LinuxBackEndReadFailureTests : ReadFailureTests
+{
+    protected override FileBackEnd BackEnd => FileBackEnd.Linux;
+}
+
+public sealed class PortableBackEndReadFailureTests : ReadFailureTests
+{
+    protected override FileBackEnd BackEnd => FileBackEnd.Portable;
 }

@@ -8,8 +8,15 @@ namespace Hftp.Server.Tests;
 /// when the tests run as root), because permissions do not stop root from reading anything.
 /// </summary>
 [System.Runtime.Versioning.SupportedOSPlatform("linux")]
-public sealed class ServedFilePermissionTests : IDisposable
+public abstract class ServedFilePermissionTests : IDisposable
 {
+    /// <summary>The file back end under test; each concrete subclass runs every test here against one.</summary>
+    protected abstract FileBackEnd BackEnd { get; }
+
+    // A separate process picks its back end from the environment, as a developer forcing the portable one would.
+    private ServerProcess StartServer(params string[] arguments) =>
+        ServerProcess.StartUnprivileged(new Dictionary<string, string> { ["HFTP_FILE_BACKEND"] = BackEnd.ToString() }, arguments);
+
     private static readonly TimeSpan Bound = TimeSpan.FromSeconds(30);
 
     private const UnixFileMode Open = UnixFileMode.UserRead | UnixFileMode.UserWrite | UnixFileMode.UserExecute
@@ -23,6 +30,7 @@ public sealed class ServedFilePermissionTests : IDisposable
     {
         File.SetUnixFileMode(_directory, Open);
         Directory.Delete(_directory, recursive: true);
+        GC.SuppressFinalize(this);
     }
 
     [Fact]
@@ -32,7 +40,7 @@ public sealed class ServedFilePermissionTests : IDisposable
         var secret = Path.Combine(_directory, "secret");
         File.WriteAllText(secret, "no");
         File.SetUnixFileMode(secret, UnixFileMode.None);
-        using var server = ServerProcess.StartUnprivileged("--port", "0", "--address", "127.0.0.1", "--dir", _directory);
+        using var server = StartServer("--port", "0", "--address", "127.0.0.1", "--dir", _directory);
         using var client = RawClient.Connect(new IPEndPoint(IPAddress.Loopback, await server.WaitForPortAsync(Bound)));
 
         await client.SendAsync("get_file_listing\r\nget_metadata secret\r\nget_slice secret 0 1\r\nget_slice readable 0 2\r\n");
@@ -48,7 +56,7 @@ public sealed class ServedFilePermissionTests : IDisposable
 
         // Readable but not searchable: the server reads the names, but stat on each entry fails (EACCES).
         File.SetUnixFileMode(_directory, UnixFileMode.UserRead | UnixFileMode.UserWrite | UnixFileMode.UserExecute | UnixFileMode.OtherRead);
-        using var server = ServerProcess.StartUnprivileged("--port", "0", "--address", "127.0.0.1", "--dir", _directory);
+        using var server = StartServer("--port", "0", "--address", "127.0.0.1", "--dir", _directory);
         using var client = RawClient.Connect(new IPEndPoint(IPAddress.Loopback, await server.WaitForPortAsync(Bound)));
 
         await client.SendAsync("get_file_listing\r\nget_file_listing\r\n");
@@ -61,4 +69,14 @@ public sealed class ServedFilePermissionTests : IDisposable
             Assert.Single(server.Output.Split('\n'), output => output.Contains(line, StringComparison.Ordinal));
         }
     }
+}
+
+public sealed class LinuxBackEndServedFilePermissionTests : ServedFilePermissionTests
+{
+    protected override FileBackEnd BackEnd => FileBackEnd.Linux;
+}
+
+public sealed class PortableBackEndServedFilePermissionTests : ServedFilePermissionTests
+{
+    protected override FileBackEnd BackEnd => FileBackEnd.Portable;
 }

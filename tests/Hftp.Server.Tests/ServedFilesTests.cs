@@ -5,12 +5,17 @@ using Serilog.Events;
 
 namespace Hftp.Server.Tests;
 
-public sealed class ServedFilesTests
+public abstract class ServedFilesTests
 {
+    /// <summary>The file back end under test; each concrete subclass runs every test here against one.</summary>
+    protected abstract FileBackEnd BackEnd { get; }
+
+    private TestServer StartServer() => TestServer.Start(options => options with { FileBackEnd = BackEnd });
+
     [Fact]
     public async Task ListingIsSortedByByteOrderAndLeavesOutNamesClientsCannotAskFor()
     {
-        using var server = TestServer.Start();
+        using var server = StartServer();
         foreach (var name in new[] { "b", "a", "B", "_x", "0", "a-b.c", "with space", "eñe", "tab\tname" })
         {
             server.WriteFile(name, "x");
@@ -26,7 +31,7 @@ public sealed class ServedFilesTests
     [Fact]
     public async Task ThousandFileListingIsComplete()
     {
-        using var server = TestServer.Start();
+        using var server = StartServer();
         var names = Enumerable.Range(0, 1000).Select(i => $"file{i:D4}.txt").ToList();
         names.ForEach(name => server.WriteFile(name, name));
         using var client = server.Connect();
@@ -39,7 +44,7 @@ public sealed class ServedFilesTests
     [Fact]
     public async Task SubdirectoryIsNeitherListedNorServed()
     {
-        using var server = TestServer.Start();
+        using var server = StartServer();
         Directory.CreateDirectory(server.PathOf("sub"));
         server.WriteFile("f", "1");
         using var client = server.Connect();
@@ -52,7 +57,7 @@ public sealed class ServedFilesTests
     [Fact]
     public async Task FifoIsNeitherListedNorOpenedAndNeverBlocks()
     {
-        using var server = TestServer.Start();
+        using var server = StartServer();
         MakeFifo(server.PathOf("pipe"));
         using var client = server.Connect();
 
@@ -64,7 +69,7 @@ public sealed class ServedFilesTests
     [Fact]
     public async Task UnixSocketIsNeitherListedNorOpened()
     {
-        using var server = TestServer.Start();
+        using var server = StartServer();
         using var listener = new Socket(AddressFamily.Unix, SocketType.Stream, ProtocolType.Unspecified);
         listener.Bind(new UnixDomainSocketEndPoint(server.PathOf("sock")));
         using var client = server.Connect();
@@ -77,7 +82,7 @@ public sealed class ServedFilesTests
     [Fact]
     public async Task SymlinkToAFileInsideIsServed()
     {
-        using var server = TestServer.Start();
+        using var server = StartServer();
         server.WriteFile("real", "hello");
         File.CreateSymbolicLink(server.PathOf("alias"), "real");
         using var client = server.Connect();
@@ -90,7 +95,7 @@ public sealed class ServedFilesTests
     [Fact]
     public async Task SymlinkLeadingOutsideIsNeitherListedNorServed()
     {
-        using var server = TestServer.Start();
+        using var server = StartServer();
         var outside = Path.Combine(Path.GetTempPath(), "hftp-outside-" + Guid.NewGuid().ToString("N"));
         File.WriteAllText(outside, "secret");
         try
@@ -112,9 +117,82 @@ public sealed class ServedFilesTests
     }
 
     [Fact]
+    public void ServerUsesTheBackEndUnderTest()
+    {
+        using var server = StartServer();
+
+        Assert.True(server.Log.Contains(LogEventLevel.Debug, $"by the {BackEnd} back end"), "the back end in use is not the one under test");
+    }
+
+    [Fact]
+    public async Task SymlinkLoopsAreNeitherListedNorServedAndNeverSpin()
+    {
+        using var server = StartServer();
+        File.CreateSymbolicLink(server.PathOf("self"), "self");
+        File.CreateSymbolicLink(server.PathOf("ping"), "pong");
+        File.CreateSymbolicLink(server.PathOf("pong"), "ping");
+        server.WriteFile("f", "1");
+        using var client = server.Connect();
+
+        await client.SendAsync("get_file_listing\r\nget_metadata self\r\nget_slice ping 0 1\r\nget_metadata pong\r\n");
+
+        await client.ExpectAsync("0 OK\r\nf\r\n\r\n" + string.Concat(Enumerable.Repeat("202 FILE NOT FOUND\r\n", 3)), TimeSpan.FromSeconds(5));
+    }
+
+    [Fact]
+    public async Task DotDotInALinkIsThePhysicalParentWhenTheServedDirectoryIsReachedThroughALink()
+    {
+        // base/served is reached as base/via/link. A link inside it reading "../x" means base/x, as the kernel
+        // resolves it, not base/via/x as the text would suggest: the first is outside, the second would look inside.
+        var baseDirectory = Directory.CreateTempSubdirectory("hftp-physical-").FullName;
+        try
+        {
+            var served = Directory.CreateDirectory(Path.Combine(baseDirectory, "served")).FullName;
+            Directory.CreateDirectory(Path.Combine(baseDirectory, "via"));
+            var root = Path.Combine(baseDirectory, "via", "link");
+            Directory.CreateSymbolicLink(root, served);
+            Directory.CreateDirectory(Path.Combine(baseDirectory, "link"));
+            File.WriteAllText(Path.Combine(baseDirectory, "link", "secret"), "secret");
+            File.WriteAllText(Path.Combine(served, "inside"), "inside");
+            File.CreateSymbolicLink(Path.Combine(served, "escape"), "../link/secret");
+            File.CreateSymbolicLink(Path.Combine(served, "back"), "../served/inside");
+            using var server = new HftpServer(
+                new ServerOptions { Address = System.Net.IPAddress.Loopback, Port = 0, Directory = root, FileBackEnd = BackEnd }, Serilog.Core.Logger.None);
+            server.Start();
+            using var client = RawClient.Connect(new System.Net.IPEndPoint(System.Net.IPAddress.Loopback, server.LocalEndPoint.Port));
+
+            await client.SendAsync("get_file_listing\r\nget_metadata escape\r\nget_slice escape 0 6\r\nget_slice back 0 6\r\n");
+
+            await client.ExpectAsync("0 OK\r\nback\r\ninside\r\n\r\n202 FILE NOT FOUND\r\n202 FILE NOT FOUND\r\n0 OK\r\naW5zaWRl\r\n");
+        }
+        finally
+        {
+            Directory.Delete(baseDirectory, recursive: true);
+        }
+    }
+
+    [Fact]
+    public async Task DeviceNodeIsNeverReadAndOnlyTheLinuxBackEndCanTellItFromAnEmptyFile()
+    {
+        Assert.True(ServerProcess.RunningAsRoot, "this test needs root, to create a device node (mknod)");
+        using var server = StartServer();
+        RunToCompletion("mknod", server.PathOf("zero"), "c", "1", "5"); // /dev/zero: endless bytes if it were ever read
+        using var client = server.Connect();
+
+        await client.SendAsync("get_file_listing\r\nget_metadata zero\r\nget_slice zero 0 1\r\n");
+
+        // .NET reports no file type on Unix, and a device opened without blocking seeks like a file: the portable
+        // back end sees an empty file (README, Platforms). Either way its bytes are never read.
+        var expected = BackEnd == FileBackEnd.Linux
+            ? "0 OK\r\n\r\n202 FILE NOT FOUND\r\n202 FILE NOT FOUND\r\n"
+            : "0 OK\r\nzero\r\n\r\n0 OK\r\n0\r\n203 OFFSET EXCEEDS FILE SIZE\r\n";
+        await client.ExpectAsync(expected, TimeSpan.FromSeconds(5));
+    }
+
+    [Fact]
     public async Task MissingDirectoryServesNothingAndWarnsThenServesAgainOnceRecreated()
     {
-        using var server = TestServer.Start();
+        using var server = StartServer();
         Directory.Delete(server.Directory);
 
         using (var client = server.Connect())
@@ -135,7 +213,7 @@ public sealed class ServedFilesTests
     [Fact]
     public async Task DirectoryDeletedAndRecreatedBetweenConnectionsServesTheNewFiles()
     {
-        using var server = TestServer.Start();
+        using var server = StartServer();
         for (var round = 0; round < 3; round++)
         {
             Directory.Delete(server.Directory, recursive: true);
@@ -152,7 +230,7 @@ public sealed class ServedFilesTests
     [Fact]
     public async Task ServingNeverModifiesTheDirectory()
     {
-        using var server = TestServer.Start();
+        using var server = StartServer();
         server.WriteFile("f", "content");
         var before = Snapshot(server.Directory);
         using var client = server.Connect();
@@ -166,10 +244,22 @@ public sealed class ServedFilesTests
     private static string Snapshot(string directory) => string.Join('|', new DirectoryInfo(directory).EnumerateFileSystemInfos()
         .Select(entry => $"{entry.Name}:{(entry as FileInfo)?.Length}:{entry.LastWriteTimeUtc.Ticks}").Order(StringComparer.Ordinal));
 
-    private static void MakeFifo(string path)
+    private static void MakeFifo(string path) => RunToCompletion("mkfifo", path);
+
+    private static void RunToCompletion(string program, params string[] arguments)
     {
-        using var mkfifo = Process.Start(new ProcessStartInfo("mkfifo", [path]) { UseShellExecute = false })!;
-        Assert.True(mkfifo.WaitForExit(10_000), "mkfifo did not finish");
-        Assert.Equal(0, mkfifo.ExitCode);
+        using var process = Process.Start(new ProcessStartInfo(program, arguments) { UseShellExecute = false })!;
+        Assert.True(process.WaitForExit(10_000), $"{program} did not finish");
+        Assert.Equal(0, process.ExitCode);
     }
+}
+
+public sealed class LinuxBackEndServedFilesTests : ServedFilesTests
+{
+    protected override FileBackEnd BackEnd => FileBackEnd.Linux;
+}
+
+public sealed class PortableBackEndServedFilesTests : ServedFilesTests
+{
+    protected override FileBackEnd BackEnd => FileBackEnd.Portable;
 }

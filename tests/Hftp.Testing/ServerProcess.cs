@@ -40,6 +40,10 @@ public sealed partial class ServerProcess : IDisposable
     /// </summary>
     public static ServerProcess Start(params string[] arguments) => Start(stallOutput: false, arguments);
 
+    /// <summary>As <see cref="Start(string[])"/>, with these environment variables set for the server.</summary>
+    public static ServerProcess Start(IReadOnlyDictionary<string, string> environment, params string[] arguments) =>
+        Start(stallOutput: false, arguments, launcher: null, environment);
+
     /// <summary>True when this process runs as root, for whom file permissions do not stop reading.</summary>
     public static bool RunningAsRoot => Environment.UserName == "root";
 
@@ -47,9 +51,11 @@ public sealed partial class ServerProcess : IDisposable
     /// Starts the server as an unprivileged user (nobody, through setpriv, when the tests run as root), so that
     /// file permissions apply to it as they do to a deployed server.
     /// </summary>
-    public static ServerProcess StartUnprivileged(params string[] arguments) =>
-        RunningAsRoot ? Start(stallOutput: false, arguments, ["setpriv", "--reuid=65534", "--regid=65534", "--clear-groups", "--"])
-            : Start(arguments);
+    public static ServerProcess StartUnprivileged(params string[] arguments) => StartUnprivileged(new Dictionary<string, string>(), arguments);
+
+    /// <summary>As <see cref="StartUnprivileged(string[])"/>, with these environment variables set for the server.</summary>
+    public static ServerProcess StartUnprivileged(IReadOnlyDictionary<string, string> environment, params string[] arguments) =>
+        Start(stallOutput: false, arguments, RunningAsRoot ? ["setpriv", "--reuid=65534", "--regid=65534", "--clear-groups", "--"] : null, environment);
 
     /// <summary>
     /// Starts the server with its standard output a pipe that nobody reads past the startup line (see
@@ -74,7 +80,8 @@ public sealed partial class ServerProcess : IDisposable
         }
     }
 
-    private static ServerProcess Start(bool stallOutput, string[] arguments, string[]? launcher = null)
+    private static ServerProcess Start(
+        bool stallOutput, string[] arguments, string[]? launcher = null, IReadOnlyDictionary<string, string>? environment = null)
     {
         var published = Environment.GetEnvironmentVariable("HFTP_SERVER_EXE");
         var command = new List<string>(launcher ?? []);
@@ -98,6 +105,11 @@ public sealed partial class ServerProcess : IDisposable
         foreach (var argument in arguments)
         {
             info.ArgumentList.Add(argument);
+        }
+
+        foreach (var (name, value) in environment ?? new Dictionary<string, string>())
+        {
+            info.Environment[name] = value;
         }
 
         return new ServerProcess(Process.Start(info) ?? throw new InvalidOperationException("dotnet did not start"), stallOutput);

@@ -1,14 +1,14 @@
 using System.Collections.Concurrent;
-using System.Runtime.InteropServices;
 using Hftp.Protocol;
 using Serilog;
 
 namespace Hftp.Server.Files;
 
 /// <summary>
-/// The only code that touches the file system. It decides what a served file is: a regular file directly
-/// inside the served directory, or a symlink that resolves to a regular file inside it. Directories, FIFOs,
-/// sockets and devices are never listed nor opened, and no open can block. It never writes.
+/// With its back end (<see cref="IServedFileSystem"/>), the only code that touches the file system. It decides
+/// what a served file is: a regular file directly inside the served directory, or a symlink that resolves to a
+/// regular file inside it. Directories, FIFOs, sockets and devices are never listed nor opened, and no open can
+/// block. It never writes.
 /// </summary>
 internal sealed class FileStore
 {
@@ -16,22 +16,28 @@ internal sealed class FileStore
     private const int MaxUnlistableReported = 1024;
 
     private readonly ILogger _logger;
+    private readonly IServedFileSystem _backEnd;
     private readonly ConcurrentDictionary<string, int> _unlistable = new(StringComparer.Ordinal);
     private int _reportedMissing;
 
-    public FileStore(string directory, ILogger logger)
+    public FileStore(string directory, FileBackEnd backEnd, ILogger logger)
     {
-        if (!OperatingSystem.IsLinux())
-        {
-            throw new PlatformNotSupportedException("hftp-server serves files on Linux only.");
-        }
-
         Root = Path.TrimEndingDirectorySeparator(Path.GetFullPath(directory));
         _logger = logger;
+        _backEnd = FileBackEnds.Create(Root, backEnd, out var ignoredSetting);
+        if (ignoredSetting is not null)
+        {
+            _logger.Warning("Ignoring {Variable}={Value}: it is neither linux nor portable", FileBackEnds.EnvironmentVariable, ignoredSetting);
+        }
+
+        _logger.Debug("Files are examined and opened by the {BackEnd} back end", _backEnd.Kind);
     }
 
     /// <summary>The served directory, as an absolute path.</summary>
     public string Root { get; }
+
+    /// <summary>The back end in use, after <see cref="FileBackEnd.Automatic"/> was resolved.</summary>
+    public FileBackEnd BackEnd => _backEnd.Kind;
 
     public bool Exists => Directory.Exists(Root);
 
@@ -79,121 +85,50 @@ internal sealed class FileStore
         _ => throw Failure(error, name),
     };
 
-    // The one decision of what is served, entry by entry: a regular file (or a symlink to one inside the root)
-    // that this process may read. Failed: the entry could not be examined, with the errno.
-    private Verdict Examine(string name, out long size, out int error)
+    // The one decision of what is served, entry by entry (the back end's), with the reporting around it.
+    private Verdict Examine(string name, out long size, out string? error)
     {
         size = 0;
+        error = null;
         if (!IsServableName(name))
         {
-            error = 0;
             return Verdict.NotServed;
         }
 
-        var path = Path.Join(Root, name);
-        error = LinuxFiles.TryStat(path, followSymlink: false, out var kind, out size, out var readableByEveryone);
-        if (error != 0)
+        var examination = _backEnd.Examine(name);
+        size = examination.Size;
+        error = examination.Error;
+        switch (examination.Verdict)
         {
-            return IsNotFound(error) ? NotFound(error) : Verdict.Failed;
-        }
+            case FileVerdict.Failed:
+                return Verdict.Failed;
+            case FileVerdict.Absent:
+                if (!Exists)
+                {
+                    ReportMissing();
+                }
 
-        ReportPresent();
-        var served = kind switch
-        {
-            FileKind.Regular => readableByEveryone || LinuxFiles.CanRead(path),
-            FileKind.SymbolicLink => TryResolveLink(path, out size),
-            _ => false,
-        };
-        return served ? Verdict.Served : Verdict.NotServed;
+                return Verdict.NotServed;
+            default:
+                ReportPresent();
+                return examination.Verdict == FileVerdict.Served ? Verdict.Served : Verdict.NotServed;
+        }
     }
 
     /// <summary>Opens a served file for reading, or returns null when no such file is served.</summary>
-    public ServedFile? Open(string name)
-    {
+    public ServedFile? Open(string name) =>
         // Checking the type first means a device or FIFO is never even opened.
-        if (!TryGetSize(name, out _))
-        {
-            return null;
-        }
-
-        var path = Path.Join(Root, name);
-        var error = LinuxFiles.TryOpenForReading(path, followSymlink: false, out var handle);
-        if (error == LinuxFiles.TooManySymbolicLinks)
-        {
-            handle.Dispose();
-            error = LinuxFiles.TryOpenForReading(path, followSymlink: true, out handle);
-            if (error == 0 && !IsInsideRoot(LinuxFiles.RealPath(handle)))
-            {
-                handle.Dispose();
-                return null;
-            }
-        }
-
-        if (error != 0)
-        {
-            handle.Dispose();
-
-            // Not readable by us (an ACL or security module the permission bits did not show): not served, as when listing.
-            return IsNotFound(error) || error is LinuxFiles.PermissionDenied or LinuxFiles.OperationNotPermitted ? null : throw Failure(error, name);
-        }
-
-        // The name may have been swapped since it was checked: trust only what the open handle is.
-        error = LinuxFiles.TryStat(handle, out var kind, out var length);
-        if (error != 0 || kind != FileKind.Regular)
-        {
-            handle.Dispose();
-            return error == 0 ? null : throw Failure(error, name);
-        }
-
-        return new ServedFile(handle, length);
-    }
+        TryGetSize(name, out _) ? _backEnd.Open(name) : null;
 
     private static bool IsServableName(string name) =>
         Syntax.IsValidFileName(name) && name is not "." and not "..";
 
-    private bool TryResolveLink(string path, out long size)
-    {
-        size = 0;
-        var target = LinuxFiles.RealPath(path);
-        return target is not null
-            && IsInsideRoot(target)
-            && LinuxFiles.TryStat(target, followSymlink: true, out var kind, out size, out var readableByEveryone) == 0
-            && kind == FileKind.Regular
-            && (readableByEveryone || LinuxFiles.CanRead(target));
-    }
-
-    private bool IsInsideRoot(string? canonicalPath)
-    {
-        var canonicalRoot = LinuxFiles.RealPath(Root);
-        if (canonicalPath is null || canonicalRoot is null)
-        {
-            return false;
-        }
-
-        var prefix = canonicalRoot.EndsWith('/') ? canonicalRoot : canonicalRoot + "/";
-        return canonicalPath.Length > prefix.Length && canonicalPath.StartsWith(prefix, StringComparison.Ordinal);
-    }
-
-    private static bool IsNotFound(int error) =>
-        error is LinuxFiles.NoSuchEntry or LinuxFiles.NotADirectory or LinuxFiles.NameTooLong or LinuxFiles.TooManySymbolicLinks
-            or LinuxFiles.NoSuchDeviceOrAddress;
-
-    private Verdict NotFound(int error)
-    {
-        if (error is LinuxFiles.NoSuchEntry or LinuxFiles.NotADirectory && !Exists)
-        {
-            ReportMissing();
-        }
-
-        return Verdict.NotServed;
-    }
-
     // Once per entry while it keeps failing, not once per listing: clients list often.
-    private void ReportUnlistable(string name, int error)
+    private void ReportUnlistable(string name, string? error)
     {
-        if (_unlistable.Count < MaxUnlistableReported && _unlistable.TryAdd(name, error))
+        if (_unlistable.Count < MaxUnlistableReported && _unlistable.TryAdd(name, 0))
         {
-            _logger.Warning("Leaving {Name} out of the listing: {Error}", name, Marshal.GetPInvokeErrorMessage(error));
+            _logger.Warning("Leaving {Name} out of the listing: {Error}", name, error);
         }
     }
 
@@ -205,8 +140,7 @@ internal sealed class FileStore
         }
     }
 
-    private static IOException Failure(int error, string name) =>
-        new($"Cannot read '{name}': {Marshal.GetPInvokeErrorMessage(error)}");
+    private static IOException Failure(string? error, string name) => new($"Cannot read '{name}': {error}");
 
     // Logged once per disappearance, not once per request: the course suite removes the directory often.
     private void ReportMissing()

@@ -7,6 +7,7 @@ namespace Hftp.Server.Files;
 /// The few Linux calls that .NET does not offer: a non-blocking, no-follow open (so a FIFO can never block
 /// a connection and a symlink is seen as one), statx to learn a file's type without opening it, and realpath.
 /// </summary>
+[System.Runtime.Versioning.SupportedOSPlatform("linux")]
 internal static partial class LinuxFiles
 {
     private const int AtCurrentDirectory = -100;

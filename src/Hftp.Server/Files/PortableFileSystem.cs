@@ -1,0 +1,171 @@
+using System.Runtime.InteropServices;
+using Microsoft.Win32.SafeHandles;
+
+namespace Hftp.Server.Files;
+
+/// <summary>
+/// The back end for every platform .NET runs on. Types and links come from .NET's file APIs (attributes, LinkTarget,
+/// a managed realpath); on Unix the open is <see cref="PosixFiles"/>' non-blocking, no-follow one, so a FIFO never
+/// blocks; on Windows a file open cannot block, and directories, devices and links are told by their attributes.
+/// Every open handle is checked again (not a directory or device; on Unix, seekable) before it is served.
+/// </summary>
+internal sealed class PortableFileSystem : IServedFileSystem
+{
+    private const UnixFileMode ReadableByEveryone = UnixFileMode.UserRead | UnixFileMode.GroupRead | UnixFileMode.OtherRead;
+
+    // NTFS compares names case-insensitively; elsewhere an exact match is the safe reading.
+    private static readonly StringComparison PathComparison = OperatingSystem.IsWindows() ? StringComparison.OrdinalIgnoreCase : StringComparison.Ordinal;
+
+    private readonly string _root;
+
+    public PortableFileSystem(string root)
+    {
+        if (!OperatingSystem.IsWindows() && !PosixFiles.IsSupported)
+        {
+            throw new PlatformNotSupportedException("hftp-server knows how to open files without blocking on Linux, macOS, FreeBSD and Windows only.");
+        }
+
+        _root = root;
+    }
+
+    public FileBackEnd Kind => FileBackEnd.Portable;
+
+    public FileExamination Examine(string name)
+    {
+        var path = Path.Join(_root, name);
+        var entry = new FileInfo(path);
+        try
+        {
+            if (!Exists(entry))
+            {
+                return FileExamination.Absent;
+            }
+
+            if (IsLink(entry))
+            {
+                var target = ResolveInsideRoot(path);
+                if (target is null)
+                {
+                    return FileExamination.NotServed;
+                }
+
+                path = target;
+                entry = new FileInfo(target);
+                if (!Exists(entry))
+                {
+                    return FileExamination.NotServed;
+                }
+            }
+
+            if ((entry.Attributes & (FileAttributes.Directory | FileAttributes.Device)) != 0)
+            {
+                return FileExamination.NotServed;
+            }
+
+            var size = entry.Length;
+            return IsCertainlyServable(entry, size) || Probe(path, name) ? FileExamination.Served(size) : FileExamination.NotServed;
+        }
+        catch (Exception exception) when (exception is FileNotFoundException or DirectoryNotFoundException)
+        {
+            // No such entry, or it was removed while being examined.
+            return FileExamination.Absent;
+        }
+        catch (UnauthorizedAccessException)
+        {
+            return FileExamination.Failed("Permission denied");
+        }
+        catch (IOException exception)
+        {
+            return FileExamination.Failed(exception.Message);
+        }
+    }
+
+    public ServedFile? Open(string name)
+    {
+        var path = Path.Join(_root, name);
+        bool isLink;
+        try
+        {
+            isLink = IsLink(new FileInfo(path));
+        }
+        catch (Exception exception) when (exception is IOException or UnauthorizedAccessException)
+        {
+            return null;
+        }
+
+        var target = isLink ? ResolveInsideRoot(path) : path;
+        return target is null ? null : OpenVerified(target, name);
+    }
+
+    // Attributes throws for an entry that cannot be examined (EACCES, ESTALE), where Exists would only say false.
+    private static bool Exists(FileInfo entry) => (int)entry.Attributes != -1;
+
+    // A reparse point that is no link (a cloud placeholder, say) is an ordinary file to read.
+    private static bool IsLink(FileInfo entry) =>
+        (entry.Attributes & FileAttributes.ReparsePoint) != 0 && entry.LinkTarget is not null;
+
+    // Size and permission bits settle most files without an open. On Unix .NET cannot tell an empty regular file
+    // from a FIFO, socket or device (all report size 0), so those, and files some read bit is missing from, are
+    // opened (without blocking) to be sure. Windows has no FIFOs in directories and opens are cheap to avoid.
+    private static bool IsCertainlyServable(FileInfo entry, long size) =>
+        OperatingSystem.IsWindows() || (size > 0 && (entry.UnixFileMode & ReadableByEveryone) == ReadableByEveryone);
+
+    private static bool Probe(string path, string name)
+    {
+        using var file = OpenVerified(path, name);
+        return file is not null;
+    }
+
+    private string? ResolveInsideRoot(string path)
+    {
+        var target = CanonicalPath.Resolve(path);
+        var root = CanonicalPath.Resolve(_root);
+        if (target is null || root is null)
+        {
+            return null;
+        }
+
+        var prefix = Path.EndsInDirectorySeparator(root) ? root : root + Path.DirectorySeparatorChar;
+        return target.Length > prefix.Length && target.StartsWith(prefix, PathComparison) ? target : null;
+    }
+
+    private static ServedFile? OpenVerified(string path, string name)
+    {
+        SafeFileHandle handle;
+        if (OperatingSystem.IsWindows())
+        {
+            try
+            {
+                handle = File.OpenHandle(path, FileMode.Open, FileAccess.Read, FileShare.ReadWrite | FileShare.Delete);
+            }
+            catch (Exception exception) when (exception is FileNotFoundException or DirectoryNotFoundException or UnauthorizedAccessException)
+            {
+                return null;
+            }
+        }
+        else if (PosixFiles.IsSupported)
+        {
+            var error = PosixFiles.TryOpenForReading(path, out handle);
+            if (error != 0)
+            {
+                handle.Dispose();
+                return PosixFiles.MeansNotServed(error) ? null : throw new IOException($"Cannot read '{name}': {Marshal.GetPInvokeErrorMessage(error)}");
+            }
+        }
+        else
+        {
+            throw new PlatformNotSupportedException();
+        }
+
+        // The name may have been swapped since it was examined: trust only what the open handle is.
+        var served = (File.GetAttributes(handle) & (FileAttributes.Directory | FileAttributes.Device)) == 0
+            && (OperatingSystem.IsWindows() || !PosixFiles.IsSupported || PosixFiles.CanSeek(handle));
+        if (!served)
+        {
+            handle.Dispose();
+            return null;
+        }
+
+        return new ServedFile(handle, RandomAccess.GetLength(handle));
+    }
+}
