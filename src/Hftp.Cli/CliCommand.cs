@@ -11,9 +11,9 @@ namespace Hftp.Cli;
 public static class CliCommand
 {
     private const string ExitCodeHelp =
-        "Exit codes: 0 success, 1 usage error, 2 server error status, 3 network failure, 4 local file error, 130 interrupted.";
+        "Exit codes: 0 success, 1 usage error, 2 server error status, 3 network failure, 4 local file error, 5 output exists (use --force), 130 interrupted.";
 
-    public static async Task<int> InvokeAsync(string[] args, CliConsole console)
+    public static async Task<int> InvokeAsync(string[] args, CliConsole console, CancellationToken cancellationToken = default)
     {
         var parseResult = Create(console).Parse(args);
         if (parseResult.Errors.Count > 0)
@@ -27,7 +27,15 @@ public static class CliCommand
             return ExitCodes.Usage;
         }
 
-        return await parseResult.InvokeAsync(new InvocationConfiguration { Output = console.Out, Error = console.Error });
+        // Ctrl+C cancels the action, which then records how far a download got; give it time to flush that to
+        // disk (the library's default of 2 s can end the process mid-way on a busy disk).
+        var configuration = new InvocationConfiguration
+        {
+            Output = console.Out,
+            Error = console.Error,
+            ProcessTerminationTimeout = TimeSpan.FromSeconds(15),
+        };
+        return await parseResult.InvokeAsync(configuration, cancellationToken);
     }
 
     public static RootCommand Create(CliConsole console)
@@ -46,10 +54,19 @@ public static class CliCommand
             Recursive = true,
         };
 
-        var root = new RootCommand("hftp: a client for HFTP file servers. " + ExitCodeHelp) { hostOption, portOption };
+        var retriesOption = new Option<int>("--retries")
+        {
+            Description = "Reconnect up to N times when a connection drops mid-transfer, waiting 0.2 s, 0.4 s, 0.8 s ... (at most 5 s) first",
+            HelpName = "N",
+            DefaultValueFactory = _ => RetryPolicy.DefaultRetries,
+            CustomParser = result => ParseInt(result, "--retries", 0, 1000),
+            Recursive = true,
+        };
+
+        var root = new RootCommand("hftp: a client for HFTP file servers. " + ExitCodeHelp) { hostOption, portOption, retriesOption };
         root.Subcommands.Add(CreateList(console, hostOption, portOption));
         root.Subcommands.Add(CreateStat(console, hostOption, portOption));
-        root.Subcommands.Add(CreateGet(console, hostOption, portOption));
+        root.Subcommands.Add(CreateGet(console, hostOption, portOption, retriesOption));
         root.Subcommands.Add(CreateShell(console, hostOption, portOption));
         return root;
     }
@@ -97,23 +114,28 @@ public static class CliCommand
         return command;
     }
 
-    private static Command CreateGet(CliConsole console, Option<string> host, Option<int> port)
+    private static Command CreateGet(CliConsole console, Option<string> host, Option<int> port, Option<int> retries)
     {
         var name = new Argument<string>("NAME") { Description = "File to download" };
-        var output = new Option<string>("--output", "-o") { Description = "Where to save it [default: NAME in the current directory]", HelpName = "PATH" };
+        var output = new Option<string>("--output", "-o")
+        {
+            Description = "Where to save it; an existing directory means DIR/NAME [default: NAME in the current directory]",
+            HelpName = "PATH",
+        };
         var offset = new Option<long>("--offset") { Description = "First byte to download", CustomParser = result => ParseLong(result, "--offset") };
         var length = new Option<long?>("--length") { Description = "How many bytes [default: to the end]", CustomParser = result => ParseLong(result, "--length") };
-        var resume = new Option<bool>("--continue", "-c") { Description = "Resume from an existing PATH.part" };
+        var resume = new Option<bool>("--continue", "-c") { Description = "Resume PATH.part, if its state matches the file on the server" };
+        var force = new Option<bool>("--force", "-f") { Description = "Replace PATH if it exists (without it, an existing PATH is an error)" };
         var connections = new Option<int>("--connections", "-j")
         {
-            Description = "Download as N ranges over N connections at once",
+            Description = "Download over up to N connections at once, each with its share of the missing bytes",
             DefaultValueFactory = _ => 1,
             CustomParser = result => ParseInt(result, "--connections", 1, 64),
         };
         var quiet = new Option<bool>("--quiet", "-q") { Description = "No progress bar, no summary line" };
         var command = new Command("get", "Download a file, or a range of it, into PATH.part, then rename it into place")
         {
-            name, output, offset, length, resume, connections, quiet,
+            name, output, offset, length, resume, force, connections, quiet,
         };
         command.SetAction((parseResult, cancellationToken) => RunAsync(console, async () =>
         {
@@ -126,7 +148,9 @@ public static class CliCommand
                 parseResult.GetValue(length),
                 parseResult.GetValue(resume),
                 parseResult.GetValue(connections),
-                parseResult.GetValue(quiet));
+                parseResult.GetValue(quiet),
+                parseResult.GetValue(force),
+                parseResult.GetValue(retries));
             await new Downloader(request, console).RunAsync(cancellationToken);
             return ExitCodes.Success;
         }));
@@ -150,6 +174,11 @@ public static class CliCommand
         try
         {
             return await work();
+        }
+        catch (DownloadFailedException exception)
+        {
+            await console.Error.WriteLineAsync($"hftp: {exception.Message}");
+            return exception.ExitCode;
         }
         catch (HftpStatusException exception)
         {

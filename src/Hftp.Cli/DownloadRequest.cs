@@ -10,4 +10,6 @@ public sealed record DownloadRequest(
     long? Length,
     bool Continue,
     int Connections,
-    bool Quiet);
+    bool Quiet,
+    bool Force = false,
+    int Retries = RetryPolicy.DefaultRetries);

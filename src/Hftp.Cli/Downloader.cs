@@ -1,116 +1,283 @@
+using System.Collections.Concurrent;
+using System.Globalization;
+using System.Runtime.ExceptionServices;
 using Hftp.Client;
+using Hftp.Protocol;
 
 namespace Hftp.Cli;
 
 /// <summary>
-/// Downloads a file or a range of it into <c>PATH.part</c> and renames it into place only once complete and
-/// of the right size. With several connections each range is written in place in the same <c>.part</c>, and
-/// an interrupted download of either kind resumes (<c>--continue</c>) from what it already holds.
+/// Downloads a file, or a range of it, into <c>PATH.part</c> and renames it into place only once every byte
+/// is there. Its resume state (<see cref="PartFile"/>) is one format for one or many connections, so an
+/// interrupted download resumes with any <c>-j</c>: the missing ranges are split across the connections.
+/// A dropped connection is retried with backoff, from the last byte written.
 /// </summary>
-internal sealed class Downloader(DownloadRequest request, CliConsole console)
+internal sealed class Downloader(DownloadRequest request, CliConsole console, RetryPolicy? retryPolicy = null)
 {
+    // Below this a range is not worth its own connection: small files use fewer connections than asked.
+    private const long MinimumRangeLength = 256 * 1024;
+
+    private static readonly TimeSpan SaveInterval = TimeSpan.FromMilliseconds(200);
+
+    private readonly RetryPolicy _retryPolicy = retryPolicy ?? RetryPolicy.WithRetries(request.Retries);
+
     public async Task RunAsync(CancellationToken cancellationToken)
     {
-        long size;
-        await using (var client = await HftpClient.ConnectAsync(request.Host, request.Port, cancellationToken: cancellationToken))
-        {
-            size = await client.GetSizeAsync(request.Name, cancellationToken);
-        }
-
-        var length = request.Length ?? Math.Max(0, size - request.Offset);
-        var output = request.Output ?? request.Name;
-        var partPath = output + ".part";
-        var progress = new TransferProgress(console, request.Name, length, console.ErrorIsTerminal && !request.Quiet);
+        var output = ResolveOutput();
+        var (size, length) = await AskSizeAsync(cancellationToken);
+        var wanted = new ResumeState(request.Name, size, request.Offset, length, new ByteRanges());
+        using var part = PartFile.Open(output + ".part", wanted, request.Continue, Warn);
+        var progress = new TransferProgress(console, request.Name, length, part.Resumed.Done.Count, console.ErrorIsTerminal && !request.Quiet);
+        var writers = PlanRanges(part, length, progress);
         var completed = false;
         try
         {
-            if (request.Connections <= 1 || length < request.Connections)
+            using (var stopSaving = new CancellationTokenSource())
             {
-                await DownloadRangeAsync(partPath, request.Offset, length, progress, cancellationToken);
-            }
-            else
-            {
-                await DownloadInRangesAsync(partPath, length, progress, cancellationToken);
+                var saving = SaveWhileRunningAsync(part, writers, stopSaving.Token);
+                try
+                {
+                    await FetchAllAsync(writers, size, cancellationToken);
+                }
+                finally
+                {
+                    await stopSaving.CancelAsync();
+                    await saving;
+                }
             }
 
-            var written = new FileInfo(partPath).Length;
-            if (written != length)
-            {
-                throw new HftpProtocolException($"{partPath} holds {written} bytes, expected {length}; kept for --continue");
-            }
-
-            File.Move(partPath, output, overwrite: true);
+            part.Complete(output, overwrite: request.Force);
             completed = true;
+        }
+        catch
+        {
+            KeepOrDelete(part, writers, progress);
+            throw;
         }
         finally
         {
-            if (!completed && File.Exists(partPath) && new FileInfo(partPath).Length == 0)
+            if (!request.Quiet && (completed || progress.Done > 0))
             {
-                File.Delete(partPath); // nothing to resume
-            }
-
-            if (!request.Quiet && (completed || progress.Received > 0))
-            {
-                progress.Finish(completed);
+                progress.Finish(completed, $"{part.Path} kept: run the same command with --continue to resume");
             }
         }
     }
 
-    // The ranges share PATH.part, written in place; PATH.part.ranges records how far each got when a
-    // download stops, which is what --continue resumes from.
-    private async Task DownloadInRangesAsync(string partPath, long length, TransferProgress progress, CancellationToken cancellationToken)
+    // -o DIR saves DIR/NAME, as curl -O and wget -P do; an existing file is replaced only with --force.
+    private string ResolveOutput()
     {
-        var statePath = partPath + ".ranges";
-        var count = request.Connections;
-        var rangeLength = (length + count - 1) / count;
-        var starts = Enumerable.Range(0, count).Select(index => index * rangeLength).ToArray();
-        var lengths = starts.Select(start => Math.Min(rangeLength, length - start)).ToArray();
-        var done = request.Continue && File.Exists(partPath) ? RangeState.Read(statePath, starts, lengths) : new long[count];
+        if (!Syntax.IsValidFileName(request.Name))
+        {
+            throw new ArgumentException($"'{request.Name}' is not an HFTP file name (1 or more of A-Z a-z 0-9 . - _).");
+        }
 
-        using var file = File.OpenHandle(partPath, FileMode.OpenOrCreate, FileAccess.Write, FileShare.None);
-        RandomAccess.SetLength(file, length);
-        var writers = Enumerable.Range(0, count).Select(index => new RangeWriter(file, starts[index], done[index])).ToArray();
+        var output = request.Output ?? request.Name;
+        if (Directory.Exists(output) || output.EndsWith(Path.DirectorySeparatorChar))
+        {
+            output = Path.Combine(output, request.Name);
+        }
+
+        if (Directory.Exists(output))
+        {
+            throw new DownloadFailedException(ExitCodes.LocalError, $"{output} is a directory");
+        }
+
+        if (File.Exists(output) && !request.Force)
+        {
+            throw new DownloadFailedException(ExitCodes.OutputExists, $"{output} already exists; use --force to replace it");
+        }
+
+        return output;
+    }
+
+    // The size decides the length; a range outside the file is put to the server, whose 203 is the answer,
+    // before anything is written.
+    private async Task<(long Size, long Length)> AskSizeAsync(CancellationToken cancellationToken)
+    {
+        await using var client = await ConnectAsync(cancellationToken);
+        var size = await client.GetSizeAsync(request.Name, cancellationToken);
+        var offset = request.Offset;
+        if (request.Length is { } length)
+        {
+            if (offset > size || length > size - offset)
+            {
+                await AskServerForRangeAsync(client, size, offset, length, cancellationToken);
+            }
+
+            return (size, length);
+        }
+
+        // --offset alone means "from OFFSET to the end", like an HTTP range: OFFSET must be a byte of the file.
+        if (offset > 0 && offset >= size)
+        {
+            await AskServerForRangeAsync(client, size, offset, 1, cancellationToken);
+        }
+
+        return (size, size - offset);
+    }
+
+    private async Task AskServerForRangeAsync(HftpClient client, long size, long offset, long length, CancellationToken cancellationToken)
+    {
+        await client.ReadSliceAsync(request.Name, offset, length, Stream.Null, null, cancellationToken);
+        throw new HftpProtocolException(string.Create(CultureInfo.InvariantCulture,
+            $"The server said {request.Name} has {size} bytes, then served {length} from offset {offset}"));
+    }
+
+    // The missing ranges, cut so that each connection gets about the same share.
+    private List<RangeWriter> PlanRanges(PartFile part, long length, TransferProgress progress)
+    {
+        var missing = part.Resumed.Done.MissingFrom(length);
+        var total = missing.Sum(range => range.Length);
+        var share = Math.Max(MinimumRangeLength, (total + request.Connections - 1) / request.Connections);
+        var writers = new List<RangeWriter>();
+        foreach (var range in missing)
+        {
+            for (var start = range.Start; start < range.End; start += share)
+            {
+                writers.Add(new RangeWriter(part.Handle, start, Math.Min(range.End, start + share), progress));
+            }
+        }
+
+        return writers;
+    }
+
+    private async Task FetchAllAsync(List<RangeWriter> writers, long size, CancellationToken cancellationToken)
+    {
+        using var failed = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
+        var queue = new ConcurrentQueue<RangeWriter>(writers);
+        var connections = Enumerable.Range(0, Math.Min(request.Connections, writers.Count))
+            .Select(_ => FetchFromQueueAsync(queue, size, failed))
+            .ToArray();
         try
         {
-            await Task.WhenAll(Enumerable.Range(0, count).Select(index =>
-                ReadRangeAsync(writers[index], request.Offset + starts[index], lengths[index], progress, cancellationToken)));
-            File.Delete(statePath);
+            await Task.WhenAll(connections);
         }
-        catch
+        catch when (!cancellationToken.IsCancellationRequested)
         {
-            RangeState.Write(statePath, starts, lengths, writers.Select(writer => writer.Written).ToArray());
+            // Report the failure that stopped the others, not their cancellation.
+            var cause = connections.Where(task => task.IsFaulted).Select(task => task.Exception!.InnerException!)
+                .FirstOrDefault(exception => exception is not OperationCanceledException);
+            if (cause is not null)
+            {
+                ExceptionDispatchInfo.Throw(cause);
+            }
+
             throw;
         }
     }
 
-    private async Task ReadRangeAsync(RangeWriter writer, long start, long length, TransferProgress progress, CancellationToken cancellationToken)
+    // One connection: takes ranges until none are left, reconnecting when the connection drops.
+    private async Task FetchFromQueueAsync(ConcurrentQueue<RangeWriter> queue, long size, CancellationTokenSource failed)
     {
-        var sink = progress.ForConnection(writer.Written);
-        if (writer.Written == length)
+        var cancellationToken = failed.Token;
+        HftpClient? client = null;
+        try
         {
-            return;
-        }
+            while (queue.TryDequeue(out var writer))
+            {
+                var failures = 0;
+                while (writer.Remaining > 0)
+                {
+                    var before = writer.Written;
+                    try
+                    {
+                        if (client is null)
+                        {
+                            client = await ConnectAsync(cancellationToken);
+                            if (failures > 0)
+                            {
+                                await CheckSizeAsync(client, size, cancellationToken);
+                            }
+                        }
 
-        await using var client = await HftpClient.ConnectAsync(request.Host, request.Port, cancellationToken: cancellationToken);
-        await client.ReadSliceAsync(request.Name, start + writer.Written, length - writer.Written, writer, sink, cancellationToken);
+                        await client.ReadSliceAsync(request.Name, request.Offset + writer.Start + writer.Written, writer.Remaining, writer, null, cancellationToken);
+                    }
+                    catch (HftpConnectionException exception) when (!cancellationToken.IsCancellationRequested)
+                    {
+                        client?.Dispose();
+                        client = null;
+                        failures = writer.Written > before ? 1 : failures + 1; // progress restarts the count
+                        if (failures > _retryPolicy.Retries)
+                        {
+                            throw;
+                        }
+
+                        var delay = _retryPolicy.DelayBefore(failures);
+                        Warn(string.Create(CultureInfo.InvariantCulture,
+                            $"{request.Name}: {exception.Message}; retry {failures} of {_retryPolicy.Retries} in {delay.TotalSeconds:0.0#} s"));
+                        await Task.Delay(delay, cancellationToken);
+                    }
+                }
+            }
+        }
+        catch (Exception exception) when (exception is not OperationCanceledException)
+        {
+            await failed.CancelAsync();
+            throw;
+        }
+        finally
+        {
+            if (client is not null)
+            {
+                await client.DisposeAsync();
+            }
+        }
     }
 
-    private async Task DownloadRangeAsync(string path, long start, long length, TransferProgress progress, CancellationToken cancellationToken)
+    private async Task CheckSizeAsync(HftpClient client, long size, CancellationToken cancellationToken)
     {
-        var already = request.Continue && File.Exists(path) ? new FileInfo(path).Length : 0;
-        if (already > length)
+        var now = await client.GetSizeAsync(request.Name, cancellationToken);
+        if (now != size)
         {
-            already = 0; // not a part of this range: start over
+            throw new DownloadFailedException(ExitCodes.ServerError, string.Create(CultureInfo.InvariantCulture,
+                $"{request.Name} changed on the server during the download ({size} bytes, now {now}); run again to start over"));
         }
-
-        await using var file = new FileStream(path, already > 0 ? FileMode.Append : FileMode.Create, FileAccess.Write, FileShare.None, 1 << 20);
-        var sink = progress.ForConnection(already);
-        if (already == length)
-        {
-            return;
-        }
-
-        await using var client = await HftpClient.ConnectAsync(request.Host, request.Port, cancellationToken: cancellationToken);
-        await client.ReadSliceAsync(request.Name, start + already, length - already, file, sink, cancellationToken);
     }
+
+    private static async Task SaveWhileRunningAsync(PartFile part, List<RangeWriter> writers, CancellationToken stop)
+    {
+        using var timer = new PeriodicTimer(SaveInterval);
+        long saved = 0;
+        try
+        {
+            while (await timer.WaitForNextTickAsync(stop))
+            {
+                var written = writers.Sum(writer => writer.Written);
+                if (written != saved)
+                {
+                    await Task.Run(() => part.Save(writers), CancellationToken.None); // flushing to disk blocks
+                    saved = written;
+                }
+            }
+        }
+        catch (OperationCanceledException)
+        {
+            // Stopped: the caller saves the final state.
+        }
+    }
+
+    // A run that wrote nothing and resumed nothing leaves nothing behind; otherwise the state is saved.
+    private void KeepOrDelete(PartFile part, List<RangeWriter> writers, TransferProgress progress)
+    {
+        try
+        {
+            if (progress.Moved == 0 && part.Resumed.Done.Count == 0)
+            {
+                part.Delete();
+            }
+            else
+            {
+                part.Save(writers);
+            }
+        }
+        catch (Exception exception) when (exception is IOException or UnauthorizedAccessException or ObjectDisposedException)
+        {
+            Warn($"{part.Path}: could not record its resume state: {exception.Message}");
+        }
+    }
+
+    private Task<HftpClient> ConnectAsync(CancellationToken cancellationToken) =>
+        HftpClient.ConnectAsync(request.Host, request.Port, cancellationToken: cancellationToken);
+
+    private void Warn(string message) => console.Error.WriteLine($"hftp: {message}");
 }

@@ -17,6 +17,9 @@ public static class ExitCodes
     /// <summary>A local file could not be written or read.</summary>
     public const int LocalError = 4;
 
+    /// <summary>The output file already exists and <c>--force</c> was not given; it is left untouched.</summary>
+    public const int OutputExists = 5;
+
     /// <summary>Interrupted (Ctrl+C or SIGTERM); a partial download stays as <c>.part</c>.</summary>
     public const int Interrupted = 130;
 }

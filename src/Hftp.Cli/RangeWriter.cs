@@ -3,12 +3,22 @@ using Microsoft.Win32.SafeHandles;
 namespace Hftp.Cli;
 
 /// <summary>
-/// A write-only stream onto one range of a shared file: each connection of a parallel download writes its
-/// range in place, so the file never has to be reassembled. <see cref="Written"/> is what a resume skips.
+/// A write-only stream onto bytes <c>[Start, End)</c> of the shared <c>.part</c> file: each connection writes its
+/// range in place. <see cref="Written"/> grows only after the bytes were handed to the file system, so a state
+/// saved from it never claims more than the file holds.
 /// </summary>
-internal sealed class RangeWriter(SafeFileHandle file, long rangeStart, long alreadyWritten) : Stream
+internal sealed class RangeWriter(SafeFileHandle file, long start, long end, TransferProgress progress) : Stream
 {
-    public long Written { get; private set; } = alreadyWritten;
+    private long _written;
+
+    public long Start => start;
+
+    public long End => end;
+
+    /// <summary>Bytes of the range on disk, from its start.</summary>
+    public long Written => Volatile.Read(ref _written);
+
+    public long Remaining => end - start - Written;
 
     public override bool CanRead => false;
 
@@ -32,13 +42,29 @@ internal sealed class RangeWriter(SafeFileHandle file, long rangeStart, long alr
 
     public override void Write(byte[] buffer, int offset, int count)
     {
-        RandomAccess.Write(file, buffer.AsSpan(offset, count), rangeStart + Written);
-        Written += count;
+        CheckRoom(count);
+        RandomAccess.Write(file, buffer.AsSpan(offset, count), start + _written);
+        Advance(count);
     }
 
     public override async ValueTask WriteAsync(ReadOnlyMemory<byte> buffer, CancellationToken cancellationToken = default)
     {
-        await RandomAccess.WriteAsync(file, buffer, rangeStart + Written, cancellationToken);
-        Written += buffer.Length;
+        CheckRoom(buffer.Length);
+        await RandomAccess.WriteAsync(file, buffer, start + _written, cancellationToken);
+        Advance(buffer.Length);
+    }
+
+    private void CheckRoom(int count)
+    {
+        if (count > Remaining)
+        {
+            throw new InvalidOperationException($"A write past the end of range [{start}, {end})");
+        }
+    }
+
+    private void Advance(int count)
+    {
+        Volatile.Write(ref _written, _written + count);
+        progress.Add(count);
     }
 }

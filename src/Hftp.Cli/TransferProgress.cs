@@ -4,45 +4,28 @@ using System.Globalization;
 namespace Hftp.Cli;
 
 /// <summary>
-/// Counts bytes arriving over one or more connections. On a terminal it redraws a bar (bytes, rate, ETA) at
-/// most ten times a second; otherwise it stays quiet until the one summary line.
+/// Counts the bytes a download writes, over one or more connections. Bytes resumed from an earlier run count
+/// toward how far it is, never toward the rate. On a terminal it redraws a bar (bytes, rate, ETA) at most ten
+/// times a second; otherwise it stays quiet until the one summary line.
 /// </summary>
-internal sealed class TransferProgress(CliConsole console, string name, long total, bool showBar)
+internal sealed class TransferProgress(CliConsole console, string name, long total, long resumed, bool showBar)
 {
     private static readonly long RedrawInterval = Stopwatch.Frequency / 10;
 
     private readonly long _started = Stopwatch.GetTimestamp();
     private readonly object _drawLock = new();
-    private long _received;
+    private long _moved;
     private long _lastDrawn;
 
-    public long Received => Interlocked.Read(ref _received);
+    /// <summary>Bytes written in this run.</summary>
+    public long Moved => Interlocked.Read(ref _moved);
 
-    /// <summary>A progress sink for one connection, fed with that connection's running total.</summary>
-    public IProgress<long> ForConnection(long alreadyReceived)
+    /// <summary>Bytes of the download on disk: resumed plus moved.</summary>
+    public long Done => resumed + Moved;
+
+    public void Add(long count)
     {
-        Interlocked.Add(ref _received, alreadyReceived);
-        return new ConnectionProgress(this);
-    }
-
-    public void Finish(bool completed)
-    {
-        var seconds = Math.Max(Stopwatch.GetElapsedTime(_started).TotalSeconds, 1e-6);
-        if (showBar)
-        {
-            console.Error.Write("\r\u001b[K");
-        }
-
-        console.Error.WriteLine(completed
-            ? string.Create(CultureInfo.InvariantCulture,
-                $"{name}: saved {Received} bytes in {seconds:0.00} s ({ByteSize.Format(Received / seconds)}/s)")
-            : string.Create(CultureInfo.InvariantCulture,
-                $"{name}: stopped at {Received} of {total} bytes; 'hftp get --continue' resumes"));
-    }
-
-    private void Add(long delta)
-    {
-        Interlocked.Add(ref _received, delta);
+        Interlocked.Add(ref _moved, count);
         var now = Stopwatch.GetTimestamp();
         if (!showBar || now - Interlocked.Read(ref _lastDrawn) < RedrawInterval)
         {
@@ -56,27 +39,34 @@ internal sealed class TransferProgress(CliConsole console, string name, long tot
         }
     }
 
-    private void Draw()
+    public void Finish(bool completed, string resumeHint)
     {
-        var received = Received;
         var seconds = Math.Max(Stopwatch.GetElapsedTime(_started).TotalSeconds, 1e-6);
-        var rate = received / seconds;
-        var fraction = total == 0 ? 1 : (double)received / total;
-        const int width = 24;
-        var filled = (int)(fraction * width);
-        var eta = rate > 0 ? TimeSpan.FromSeconds((total - received) / rate) : TimeSpan.Zero;
-        console.Error.Write(string.Create(CultureInfo.InvariantCulture,
-            $"\r\u001b[K{name} [{new string('=', filled)}{new string(' ', width - filled)}] {ByteSize.Format(received)} / {ByteSize.Format(total)}  {ByteSize.Format(rate)}/s  ETA {eta:hh\\:mm\\:ss}"));
+        var rate = ByteSize.Format(Moved / seconds);
+        lock (_drawLock)
+        {
+            if (showBar)
+            {
+                console.Error.Write("\r\u001b[K");
+            }
+
+            console.Error.WriteLine(
+                !completed ? string.Create(CultureInfo.InvariantCulture, $"{name}: stopped at {Done} of {total} bytes; {resumeHint}")
+                : resumed == 0 ? string.Create(CultureInfo.InvariantCulture, $"{name}: saved {total} bytes in {seconds:0.00} s ({rate}/s)")
+                : string.Create(CultureInfo.InvariantCulture, $"{name}: saved {total} bytes, {Moved} in this run, in {seconds:0.00} s ({rate}/s)"));
+        }
     }
 
-    private sealed class ConnectionProgress(TransferProgress owner) : IProgress<long>
+    private void Draw()
     {
-        private long _reported;
-
-        public void Report(long value)
-        {
-            owner.Add(value - _reported);
-            _reported = value;
-        }
+        var seconds = Math.Max(Stopwatch.GetElapsedTime(_started).TotalSeconds, 1e-6);
+        var rate = Moved / seconds;
+        var done = Done;
+        var fraction = total == 0 ? 1 : (double)done / total;
+        const int width = 24;
+        var filled = (int)(fraction * width);
+        var eta = rate > 0 ? TimeSpan.FromSeconds((total - done) / rate) : TimeSpan.Zero;
+        console.Error.Write(string.Create(CultureInfo.InvariantCulture,
+            $"\r\u001b[K{name} [{new string('=', filled)}{new string(' ', width - filled)}] {ByteSize.Format(done)} / {ByteSize.Format(total)}  {ByteSize.Format(rate)}/s  ETA {eta:hh\\:mm\\:ss}"));
     }
 }

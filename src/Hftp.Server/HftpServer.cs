@@ -3,6 +3,7 @@ using System.Diagnostics;
 using System.Net;
 using System.Net.Sockets;
 using Hftp.Server.Files;
+using Hftp.Server.Limits;
 using Hftp.Server.Networking;
 using Serilog;
 
@@ -10,25 +11,49 @@ namespace Hftp.Server;
 
 /// <summary>
 /// A thread-per-connection HFTP server: an accept loop on its own thread hands each client to a dedicated,
-/// named, background thread running a <see cref="Connection"/>. It can be started on port 0 and stopped
-/// from code; it owns its threads and sockets and closes them all on <see cref="Stop"/>.
+/// named, background thread running a <see cref="Connection"/>. It takes at most <see cref="MaxConnections"/>
+/// clients at once (the rest wait in the listen backlog), backs off instead of failing when the system runs out
+/// of threads or descriptors, and on <see cref="Stop"/> drains: replies under way finish, idle clients close.
 /// </summary>
 public sealed class HftpServer : IDisposable
 {
+    // Time without accepting after the system refused a thread or a descriptor: some connection may end meanwhile.
+    private static readonly TimeSpan BackOffTime = TimeSpan.FromMilliseconds(500);
+
+    // One line per interval for each recurring condition, however many clients meet it.
+    private static readonly TimeSpan WarningInterval = TimeSpan.FromSeconds(10);
+
+    // After the shutdown timeout cut the rest, how long their threads get to close and log.
+    private static readonly TimeSpan CutGrace = TimeSpan.FromSeconds(5);
+
     private readonly ServerOptions _options;
     private readonly ILogger _logger;
     private readonly FileStore _files;
+    private readonly ConnectionTimeouts _timeouts;
     private readonly ConcurrentDictionary<long, (Connection Connection, Thread Thread)> _connections = new();
     private readonly TcpListener _listener;
+    private readonly CancellationTokenSource _stopAccepting = new();
+    private readonly WarningThrottle _capWarning = new(WarningInterval);
+    private readonly WarningThrottle _threadWarning = new(WarningInterval);
+    private readonly WarningThrottle _acceptWarning = new(WarningInterval);
+    private readonly Lock _stopLock = new();
+    private SemaphoreSlim? _slots;
     private Thread? _acceptThread;
     private long _nextConnectionId;
     private volatile bool _stopping;
+    private int _activeConnections;
+    private int _peakConnections;
+    private int _finishedReplies;
+    private int _closedIdle;
+    private int _cut;
+    private ShutdownSummary? _summary;
 
     public HftpServer(ServerOptions options, ILogger logger)
     {
         _options = options;
         _logger = logger;
         _files = new FileStore(options.Directory, logger);
+        _timeouts = ConnectionTimeouts.From(options);
         _listener = new TcpListener(options.Address, options.Port);
         if (options.Address.Equals(IPAddress.IPv6Any))
         {
@@ -45,9 +70,17 @@ public sealed class HftpServer : IDisposable
 
     public int ActiveConnections => _connections.Count;
 
+    /// <summary>The most connections served at once since the server started.</summary>
+    public int PeakConnections => Volatile.Read(ref _peakConnections);
+
+    /// <summary>Connections served at once: as configured, or derived from the process's limits at <see cref="Start"/>.</summary>
+    public int MaxConnections { get; private set; }
+
     /// <summary>Binds and starts accepting. Throws <see cref="SocketException"/> if the address is taken.</summary>
     public void Start()
     {
+        MaxConnections = DecideMaxConnections();
+        _slots = new SemaphoreSlim(MaxConnections, MaxConnections);
         _listener.Start(backlog: 512);
         if (!_files.Exists)
         {
@@ -58,30 +91,51 @@ public sealed class HftpServer : IDisposable
         _acceptThread.Start();
     }
 
-    /// <summary>Stops accepting, ends every connection, and waits (bounded) for their threads.</summary>
-    public void Stop(TimeSpan? timeout = null)
+    /// <summary>
+    /// Stops accepting and drains: connections waiting for a request close at once, replies under way get up to
+    /// <paramref name="timeout"/> (default: the shutdown timeout option) to finish, then the rest are cut.
+    /// Waits, bounded, for every connection's thread to end, so every closing line is logged.
+    /// </summary>
+    public ShutdownSummary Stop(TimeSpan? timeout = null)
     {
-        if (_stopping)
+        lock (_stopLock)
         {
-            return;
-        }
+            if (_summary is not null)
+            {
+                return _summary;
+            }
 
-        _stopping = true;
-        _listener.Stop();
-        var deadline = Stopwatch.GetTimestamp() + (long)((timeout ?? TimeSpan.FromSeconds(2)).TotalSeconds * Stopwatch.Frequency);
-        _acceptThread?.Join(Remaining(deadline));
-        foreach (var (connection, _) in _connections.Values)
-        {
-            connection.Stop();
-        }
+            _stopping = true;
+            _stopAccepting.Cancel();
+            _listener.Stop();
+            _acceptThread?.Join(CutGrace);
 
-        foreach (var (_, thread) in _connections.Values)
-        {
-            thread.Join(Remaining(deadline));
+            var drainDeadline = Deadline(timeout ?? _options.ShutdownTimeout);
+            foreach (var (connection, _) in _connections.Values)
+            {
+                connection.BeginDrain();
+            }
+
+            JoinConnectionThreads(drainDeadline);
+            foreach (var (connection, _) in _connections.Values)
+            {
+                connection.Stop();
+            }
+
+            JoinConnectionThreads(Deadline(CutGrace));
+            _summary = new ShutdownSummary(_finishedReplies, _closedIdle, _cut);
+            return _summary;
         }
     }
 
-    public void Dispose() => Stop();
+    public void Dispose()
+    {
+        Stop();
+        _stopAccepting.Dispose();
+    }
+
+    private static long Deadline(TimeSpan timeout) =>
+        Stopwatch.GetTimestamp() + (long)(Math.Max(0, timeout.TotalSeconds) * Stopwatch.Frequency);
 
     private static TimeSpan Remaining(long deadline)
     {
@@ -89,56 +143,186 @@ public sealed class HftpServer : IDisposable
         return remaining > TimeSpan.Zero ? remaining : TimeSpan.Zero;
     }
 
+    private void JoinConnectionThreads(long deadline)
+    {
+        foreach (var (_, thread) in _connections.Values)
+        {
+            thread.Join(Remaining(deadline));
+        }
+    }
+
+    private int DecideMaxConnections()
+    {
+        var (allowed, explanation) = ConnectionLimit.Derive(SystemLimits.Read());
+        if (_options.MaxConnections is not { } configured)
+        {
+            _logger.Information("Max connections {MaxConnections} ({Explanation})", allowed, explanation);
+            return allowed;
+        }
+
+        _logger.Information("Max connections {MaxConnections} (as configured; the limits allow {Allowed})", configured, allowed);
+        if (configured > allowed)
+        {
+            _logger.Warning(
+                "Max connections {MaxConnections} is more than the limits allow ({Allowed}, {Explanation}): near them the server backs off instead of accepting",
+                configured, allowed, explanation);
+        }
+
+        return configured;
+    }
+
     private void AcceptLoop()
     {
-        while (!_stopping)
+        ConnectionThread? spare = null;
+        try
         {
-            Socket client;
-            try
+            while (!_stopping)
             {
-                client = _listener.AcceptSocket();
-            }
-            catch (Exception exception) when (exception is SocketException or ObjectDisposedException or InvalidOperationException)
-            {
-                if (_stopping)
+                if (!WaitForRoom())
                 {
                     return;
                 }
 
-                // Out of file descriptors and the like: say so, back off a moment, keep serving.
-                _logger.Error(exception, "Accepting a connection failed");
-                Thread.Sleep(50);
-                continue;
-            }
+                // The thread first: if the system has none to give, the client stays in the backlog, unharmed.
+                spare ??= TryStartThread();
+                var client = spare is null ? null : TryAccept();
+                if (client is null)
+                {
+                    _slots!.Release();
+                    continue;
+                }
 
-            StartConnection(client);
+                if (StartConnection(spare!, client))
+                {
+                    spare = null;
+                }
+            }
+        }
+        finally
+        {
+            spare?.Assign(null);
         }
     }
 
-    private void StartConnection(Socket client)
+    // At the cap, waits for a connection to end instead of accepting: clients queue in the listen backlog, as
+    // nginx's do, and are accepted in order as room appears.
+    private bool WaitForRoom()
+    {
+        if (_slots!.Wait(0))
+        {
+            return true;
+        }
+
+        if (_capWarning.Record(out var times))
+        {
+            _logger.Warning(
+                "At the connection cap ({MaxConnections}): new clients wait in the listen backlog until a connection ends (reached {Times} time(s) since the last such warning)",
+                MaxConnections, times);
+        }
+
+        try
+        {
+            _slots.Wait(_stopAccepting.Token);
+            return true;
+        }
+        catch (OperationCanceledException)
+        {
+            return false;
+        }
+    }
+
+    private ConnectionThread? TryStartThread()
+    {
+        try
+        {
+            return ConnectionThread.Start(RunConnection, _options.ConnectionStackSize);
+        }
+        catch (Exception exception) when (exception is OutOfMemoryException or ThreadStartException)
+        {
+            // The task limit (RLIMIT_NPROC, threads-max, pids.max) or memory: wait for connections to end.
+            if (_threadWarning.Record(out var times))
+            {
+                _logger.Warning(
+                    "The system refused a new thread ({Error}, {Active} connections): not accepting for {Pause} ms at a time ({Times} time(s) since the last such warning)",
+                    exception.Message, _activeConnections, BackOffTime.TotalMilliseconds, times);
+            }
+
+            BackOff();
+            return null;
+        }
+    }
+
+    private Socket? TryAccept()
+    {
+        try
+        {
+            return _listener.AcceptSocket();
+        }
+        catch (Exception exception) when (exception is SocketException or ObjectDisposedException or InvalidOperationException)
+        {
+            if (_stopping)
+            {
+                return null;
+            }
+
+            // Out of descriptors (EMFILE, ENFILE) or buffers: the client stays queued; wait for connections to end.
+            var error = exception is SocketException socketException ? socketException.SocketErrorCode.ToString() : exception.Message;
+            if (_acceptWarning.Record(out var times))
+            {
+                _logger.Warning(
+                    "Accepting a connection failed ({Error}, {Active} connections): not accepting for {Pause} ms at a time ({Times} time(s) since the last such warning)",
+                    error, _activeConnections, BackOffTime.TotalMilliseconds, times);
+            }
+
+            BackOff();
+            return null;
+        }
+    }
+
+    private void BackOff() => _stopAccepting.Token.WaitHandle.WaitOne(BackOffTime);
+
+    private bool StartConnection(ConnectionThread thread, Socket client)
     {
         var id = Interlocked.Increment(ref _nextConnectionId);
+        Connection connection;
         try
         {
             client.NoDelay = true;
-            var connection = new Connection(id, client, _files, _options.MaxRequestLineLength, _logger);
-            var thread = new Thread(() => RunConnection(connection), _options.ConnectionStackSize)
-            {
-                IsBackground = true,
-                Name = $"hftp-connection-{id}",
-            };
-            _connections[id] = (connection, thread);
-            thread.Start();
-            if (_stopping)
-            {
-                connection.Stop();
-            }
+            connection = new Connection(id, client, _files, _options.MaxRequestLineLength, _logger, _timeouts);
         }
-        catch (Exception exception) when (exception is OutOfMemoryException or ThreadStartException or SocketException)
+        catch (Exception exception) when (exception is SocketException or ObjectDisposedException)
         {
-            _connections.TryRemove(id, out _);
-            _logger.Error(exception, "Could not start a thread for a new connection; closing it");
+            // The client left before it could be set up (reset in the backlog): nothing to serve.
+            _logger.Debug(exception, "Could not set up a connection just accepted");
             client.Dispose();
+            _slots!.Release();
+            return false;
+        }
+
+        _connections[id] = (connection, thread.Thread);
+        var active = Interlocked.Increment(ref _activeConnections);
+        InterlockedMax(ref _peakConnections, active);
+        thread.Assign(connection);
+        if (_stopping)
+        {
+            connection.BeginDrain();
+        }
+
+        return true;
+    }
+
+    private static void InterlockedMax(ref int target, int value)
+    {
+        var current = Volatile.Read(ref target);
+        while (value > current)
+        {
+            var seen = Interlocked.CompareExchange(ref target, value, current);
+            if (seen == current)
+            {
+                return;
+            }
+
+            current = seen;
         }
     }
 
@@ -146,11 +330,25 @@ public sealed class HftpServer : IDisposable
     {
         try
         {
-            connection.Run();
+            var reason = connection.Run();
+            switch (reason)
+            {
+                case CloseReason.ShutdownAfterReply:
+                    Interlocked.Increment(ref _finishedReplies);
+                    break;
+                case CloseReason.ShutdownWhileIdle:
+                    Interlocked.Increment(ref _closedIdle);
+                    break;
+                case CloseReason.ServerStopping:
+                    Interlocked.Increment(ref _cut);
+                    break;
+            }
         }
         finally
         {
             _connections.TryRemove(connection.Id, out _);
+            Interlocked.Decrement(ref _activeConnections);
+            _slots!.Release();
         }
     }
 }

@@ -22,7 +22,7 @@ public static class ServerCommand
         var parseResult = Create().Parse(args);
         if (parseResult.Errors.Count == 0)
         {
-            return await parseResult.InvokeAsync();
+            return await parseResult.InvokeAsync(TerminationConfiguration(parseResult));
         }
 
         error ??= Console.Error;
@@ -76,6 +76,27 @@ public static class ServerCommand
             HelpName = "BYTES",
         };
 
+        var maxConnectionsOption = new Option<int?>("--max-connections")
+        {
+            Description = "Clients served at once; more wait in the listen backlog until one leaves "
+                + "[default: derived from RLIMIT_NOFILE, RLIMIT_NPROC, threads-max and pid_max, at most 32768; logged at start]",
+            CustomParser = result => ParseNumber(result, "--max-connections", 1, int.MaxValue, "be a whole number of at least 1"),
+            HelpName = "COUNT",
+        };
+
+        var idleTimeoutOption = CreateDurationOption(
+            "--idle-timeout", "Close a connection that sends no request for this long (300ms, 60s, 5m; 0 or 'off': never)",
+            ServerOptions.DefaultIdleTimeout, allowOff: true);
+        var requestTimeoutOption = CreateDurationOption(
+            "--request-timeout", "Close a connection whose request line is not complete this long after its first byte (0 or 'off': never)",
+            ServerOptions.DefaultRequestTimeout, allowOff: true);
+        var sendTimeoutOption = CreateDurationOption(
+            "--send-timeout", "Close a connection whose client reads nothing of a reply for this long (0 or 'off': never)",
+            ServerOptions.DefaultSendTimeout, allowOff: true);
+        var shutdownTimeoutOption = CreateDurationOption(
+            ShutdownTimeoutName, "On Ctrl+C or SIGTERM, how long replies under way may take to finish before they are cut (0: cut at once)",
+            ServerOptions.DefaultShutdownTimeout, allowOff: false);
+
         var command = new RootCommand("hftp-server: serves a directory's files over HFTP, the Home-made File Transfer Protocol.")
         {
             portOption,
@@ -83,6 +104,11 @@ public static class ServerCommand
             addressOption,
             logLevelOption,
             maxLineOption,
+            maxConnectionsOption,
+            idleTimeoutOption,
+            requestTimeoutOption,
+            sendTimeoutOption,
+            shutdownTimeoutOption,
         };
 
         command.SetAction((parseResult, cancellationToken) =>
@@ -93,10 +119,48 @@ public static class ServerCommand
                 Port = parseResult.GetValue(portOption),
                 Directory = parseResult.GetRequiredValue(directoryOption).FullName,
                 MaxRequestLineLength = parseResult.GetValue(maxLineOption),
+                MaxConnections = parseResult.GetValue(maxConnectionsOption),
+                IdleTimeout = parseResult.GetValue(idleTimeoutOption),
+                RequestTimeout = parseResult.GetValue(requestTimeoutOption),
+                SendTimeout = parseResult.GetValue(sendTimeoutOption),
+                ShutdownTimeout = parseResult.GetValue(shutdownTimeoutOption),
             };
             return RunAsync(options, parseResult.GetValue(logLevelOption), cancellationToken);
         });
         return command;
+    }
+
+    private const string ShutdownTimeoutName = "--shutdown-timeout";
+
+    // Time the drain may take beyond --shutdown-timeout: cutting the rest and logging every closing line.
+    private static readonly TimeSpan ShutdownMargin = TimeSpan.FromSeconds(15);
+
+    // System.CommandLine ends the process with 143 (130 on Ctrl+C) when the action has not returned 2 s after the
+    // signal; the graceful drain needs longer, and the drain is itself bounded.
+    private static InvocationConfiguration TerminationConfiguration(ParseResult parseResult) => new()
+    {
+        ProcessTerminationTimeout = parseResult.GetValue<TimeSpan>(ShutdownTimeoutName) + ShutdownMargin,
+    };
+
+    private static Option<TimeSpan> CreateDurationOption(string name, string description, TimeSpan defaultValue, bool allowOff) => new(name)
+    {
+        Description = description,
+        DefaultValueFactory = _ => defaultValue,
+        CustomParser = result => ParseDuration(result, name, allowOff),
+        HelpName = "DURATION",
+    };
+
+    private static TimeSpan ParseDuration(ArgumentResult result, string option, bool allowOff)
+    {
+        var text = result.Tokens.Count > 0 ? result.Tokens[0].Value : string.Empty;
+        if (DurationText.TryParse(text, allowOff, out var duration))
+        {
+            return allowOff && duration == TimeSpan.Zero ? Timeout.InfiniteTimeSpan : duration;
+        }
+
+        var off = allowOff ? ", or 'off'" : string.Empty;
+        result.AddError($"{option} must be a duration such as 300ms, 60s or 5m{off} (got '{text}').");
+        return TimeSpan.Zero;
     }
 
     // Custom parsers, not validators: a validator reading an unparsable value throws instead of reporting.
@@ -166,9 +230,10 @@ public static class ServerCommand
             // Ctrl+C or SIGTERM: the normal way to stop.
         }
 
-        logger.Information("Shutting down: closing {Count} connections", server.ActiveConnections);
-        server.Stop();
-        logger.Information("Stopped");
+        logger.Information("Shutting down: {Count} connections; replies under way get up to {Seconds:0.###} s to finish",
+            server.ActiveConnections, options.ShutdownTimeout.TotalSeconds);
+        var summary = server.Stop();
+        logger.Information("Stopped: {Finished} replies finished, {Idle} idle closed, {Cut} cut", summary.FinishedReplies, summary.ClosedIdle, summary.Cut);
         return 0;
     }
 

@@ -6,6 +6,11 @@ namespace Hftp.Server;
 /// <summary>Everything a server needs to start: where to listen, what to serve, and its limits.</summary>
 public sealed record ServerOptions
 {
+    public static readonly TimeSpan DefaultIdleTimeout = TimeSpan.FromMinutes(5);
+    public static readonly TimeSpan DefaultRequestTimeout = TimeSpan.FromSeconds(60);
+    public static readonly TimeSpan DefaultSendTimeout = TimeSpan.FromSeconds(60);
+    public static readonly TimeSpan DefaultShutdownTimeout = TimeSpan.FromSeconds(10);
+
     public IPAddress Address { get; init; } = IPAddress.Any;
 
     /// <summary>TCP port; 0 asks the system for a free one.</summary>
@@ -17,4 +22,19 @@ public sealed record ServerOptions
 
     /// <summary>Stack reserved per connection thread; the connection loop is shallow, so thousands fit.</summary>
     public int ConnectionStackSize { get; init; } = 128 * 1024;
+
+    /// <summary>Connections served at once; null derives it from the process's limits at start.</summary>
+    public int? MaxConnections { get; init; }
+
+    /// <summary>How long a connection may wait for the first byte of its next request; infinite for none.</summary>
+    public TimeSpan IdleTimeout { get; init; } = DefaultIdleTimeout;
+
+    /// <summary>How long a request line may take from its first byte to its end; infinite for none.</summary>
+    public TimeSpan RequestTimeout { get; init; } = DefaultRequestTimeout;
+
+    /// <summary>How long a send may make no progress because the client reads nothing; infinite for none.</summary>
+    public TimeSpan SendTimeout { get; init; } = DefaultSendTimeout;
+
+    /// <summary>On stop, how long replies already under way may take to finish before they are cut.</summary>
+    public TimeSpan ShutdownTimeout { get; init; } = DefaultShutdownTimeout;
 }

@@ -1,4 +1,3 @@
-using System.Diagnostics;
 using System.Globalization;
 using System.Net;
 using System.Net.Sockets;
@@ -74,55 +73,14 @@ public sealed class CliTests : IDisposable
     }
 
     [Fact]
-    public async Task ContinueResumesFromThePartFile()
-    {
-        var content = RandomNumberGenerator.GetBytes(1_000_003);
-        _server.WriteFile("resume.bin", content);
-        File.WriteAllBytes(Saved("resume.bin.part"), content[..400_000]);
-
-        var run = await CliRun.InvokeAsync("get", "resume.bin", "--continue", "-o", Saved("resume.bin"), "-p", Port, "-H", "127.0.0.1");
-
-        Assert.Equal(ExitCodes.Success, run.ExitCode);
-        Assert.Equal(content, File.ReadAllBytes(Saved("resume.bin")));
-        Assert.True(_server.Log.Contains(Serilog.Events.LogEventLevel.Information, "bytes sent 800"),
-            "the resumed download should fetch only the missing 600,003 bytes (about 800,000 in base64)");
-    }
-
-    [Fact]
     public async Task ParallelDownloadOfAFewHundredMebibytesIsByteExact()
     {
-        WriteSpreadRandomFile(_server.PathOf("large.bin"), 200L << 20);
+        TestFiles.WriteSpreadRandom(_server.PathOf("large.bin"), 200L << 20);
 
         var run = await CliRun.InvokeAsync("get", "large.bin", "-j", "4", "-o", Saved("large.bin"), "-p", Port, "-H", "127.0.0.1");
 
         Assert.Equal(ExitCodes.Success, run.ExitCode);
-        Assert.Equal(HashOf(_server.PathOf("large.bin")), HashOf(Saved("large.bin")));
-        Assert.Empty(Directory.GetFiles(_downloads, "*.part*"));
-    }
-
-    [Fact]
-    public async Task InterruptedParallelDownloadContinuesToAByteExactFile()
-    {
-        const long size = 1L << 30;
-        WriteSpreadRandomFile(_server.PathOf("parallel.bin"), size);
-        var part = Saved("parallel.bin.part");
-
-        using (var process = StartHftp("get", "parallel.bin", "-j", "4", "-o", Saved("parallel.bin"), "-p", Port, "-H", "127.0.0.1"))
-        {
-            // Interrupt once all four ranges are being served: well before a 1 GiB download can finish.
-            Assert.True(await Eventually.HoldsAsync(() => _server.Server.ActiveConnections >= 4, TimeSpan.FromSeconds(30)),
-                "the four range connections never opened");
-            await InterruptAsync(process);
-            Assert.Equal(ExitCodes.Interrupted, process.ExitCode);
-        }
-
-        Assert.True(File.Exists(part + ".ranges"), "no record of how far each range got");
-        Assert.False(File.Exists(Saved("parallel.bin")));
-
-        var run = await CliRun.InvokeAsync("get", "parallel.bin", "-j", "4", "--continue", "-o", Saved("parallel.bin"), "-p", Port, "-H", "127.0.0.1");
-
-        Assert.Equal(ExitCodes.Success, run.ExitCode);
-        Assert.Equal(HashOf(_server.PathOf("parallel.bin")), HashOf(Saved("parallel.bin")));
+        Assert.Equal(TestFiles.HashOf(_server.PathOf("large.bin")), TestFiles.HashOf(Saved("large.bin")));
         Assert.Empty(Directory.GetFiles(_downloads, "*.part*"));
     }
 
@@ -206,70 +164,5 @@ public sealed class CliTests : IDisposable
         {
             Assert.Contains(command, run.Output, StringComparison.Ordinal);
         }
-    }
-
-    [Fact]
-    public async Task InterruptedProcessLeavesThePartForContinue()
-    {
-        const long size = 1L << 30;
-        _server.WriteSparseFile("slow.bin", size);
-
-        var part = Saved("slow.bin.part");
-        using var process = StartHftp("get", "slow.bin", "-o", Saved("slow.bin"), "-p", Port, "-H", "127.0.0.1");
-        var errorOutput = process.StandardError.ReadToEndAsync();
-        Assert.True(await Eventually.HoldsAsync(() => File.Exists(part) && new FileInfo(part).Length > 0, TimeSpan.FromSeconds(30)),
-            "the download never started");
-
-        await InterruptAsync(process);
-
-        Assert.Equal(ExitCodes.Interrupted, process.ExitCode);
-        Assert.True(new FileInfo(part).Length is > 0 and < size);
-        Assert.False(File.Exists(Saved("slow.bin")));
-        Assert.Contains("--continue", await errorOutput, StringComparison.Ordinal);
-    }
-
-    // Sparse, with random 64 KiB blocks spread through it: cheap to make, and misplaced bytes change its hash.
-    private static void WriteSpreadRandomFile(string path, long size)
-    {
-        using var file = new FileStream(path, FileMode.CreateNew, FileAccess.Write);
-        file.SetLength(size);
-        for (long position = 0; position < size; position += 7L << 20)
-        {
-            file.Position = position;
-            file.Write(RandomNumberGenerator.GetBytes(64 * 1024));
-        }
-    }
-
-    private static Process StartHftp(params string[] args)
-    {
-        var info = new ProcessStartInfo("dotnet") { RedirectStandardError = true, RedirectStandardOutput = true, UseShellExecute = false };
-        info.ArgumentList.Add(Path.Combine(AppContext.BaseDirectory, "hftp.dll"));
-        foreach (var argument in args)
-        {
-            info.ArgumentList.Add(argument);
-        }
-
-        return Process.Start(info)!;
-    }
-
-    // SIGINT, as Ctrl+C sends; the process is killed by its PID if it does not stop in time.
-    private static async Task InterruptAsync(Process process)
-    {
-        using (var interrupt = Process.Start(new ProcessStartInfo("kill", ["-INT", process.Id.ToString(CultureInfo.InvariantCulture)]))!)
-        {
-            await interrupt.WaitForExitAsync();
-        }
-
-        if (!process.WaitForExit(10_000))
-        {
-            process.Kill();
-            Assert.Fail("hftp did not stop on SIGINT");
-        }
-    }
-
-    private static string HashOf(string path)
-    {
-        using var stream = File.OpenRead(path);
-        return Convert.ToHexString(SHA256.HashData(stream));
     }
 }

@@ -57,6 +57,11 @@ public sealed class CommandLineTests : IDisposable
     [InlineData("--log-level", "loud", "--log-level: 'loud' is not one of Verbose, Debug, Information, Warning, Error, Fatal.")]
     [InlineData("--max-request-line", "lots", "--max-request-line must be at least 64 bytes (got 'lots').")]
     [InlineData("--max-request-line", "10", "--max-request-line must be at least 64 bytes (got '10').")]
+    [InlineData("--max-connections", "0", "--max-connections must be a whole number of at least 1 (got '0').")]
+    [InlineData("--idle-timeout", "soon", "--idle-timeout must be a duration such as 300ms, 60s or 5m, or 'off' (got 'soon').")]
+    [InlineData("--request-timeout", "-1s", "--request-timeout must be a duration such as 300ms, 60s or 5m, or 'off' (got '-1s').")]
+    [InlineData("--send-timeout", "5 min", "--send-timeout must be a duration such as 300ms, 60s or 5m, or 'off' (got '5 min').")]
+    [InlineData("--shutdown-timeout", "off", "--shutdown-timeout must be a duration such as 300ms, 60s or 5m (got 'off').")]
     public async Task BadOptionIsAShortErrorAndExitCodeOne(string option, string value, string expected)
     {
         using var error = new StringWriter();
@@ -80,7 +85,11 @@ public sealed class CommandLineTests : IDisposable
         var exitCode = parseResult.Invoke(new System.CommandLine.InvocationConfiguration { Output = output });
 
         Assert.Equal(0, exitCode);
-        foreach (var option in new[] { "--port", "-p", "--dir", "-d", "--datadir", "--address", "-a", "--log-level", "--max-request-line", "--version" })
+        foreach (var option in new[]
+        {
+            "--port", "-p", "--dir", "-d", "--datadir", "--address", "-a", "--log-level", "--max-request-line", "--max-connections",
+            "--idle-timeout", "--request-timeout", "--send-timeout", "--shutdown-timeout", "--version",
+        })
         {
             Assert.Contains(option, output.ToString(), StringComparison.Ordinal);
         }
@@ -97,6 +106,53 @@ public sealed class CommandLineTests : IDisposable
         Assert.Equal(IPAddress.Any, parseResult.GetValue<IPAddress>("--address"));
         Assert.Equal("testdata", parseResult.GetValue<DirectoryInfo>("--dir")!.Name);
         Assert.Equal(16L * 1024 * 1024, parseResult.GetValue<long>("--max-request-line"));
+        Assert.Null(parseResult.GetValue<int?>("--max-connections"));
+        Assert.Equal(TimeSpan.FromMinutes(5), parseResult.GetValue<TimeSpan>("--idle-timeout"));
+        Assert.Equal(TimeSpan.FromSeconds(60), parseResult.GetValue<TimeSpan>("--request-timeout"));
+        Assert.Equal(TimeSpan.FromSeconds(60), parseResult.GetValue<TimeSpan>("--send-timeout"));
+        Assert.Equal(TimeSpan.FromSeconds(10), parseResult.GetValue<TimeSpan>("--shutdown-timeout"));
+    }
+
+    [Theory]
+    [InlineData("300ms", 300)]
+    [InlineData("1.5s", 1500)]
+    [InlineData("2m", 120_000)]
+    [InlineData("1h", 3_600_000)]
+    [InlineData("45", 45_000)]
+    public void DurationsTakeAUnitAndBareNumbersAreSeconds(string text, int milliseconds)
+    {
+        var parseResult = ServerCommand.Create().Parse(["--idle-timeout", text, "--shutdown-timeout", text]);
+
+        Assert.Empty(parseResult.Errors);
+        Assert.Equal(TimeSpan.FromMilliseconds(milliseconds), parseResult.GetValue<TimeSpan>("--idle-timeout"));
+        Assert.Equal(TimeSpan.FromMilliseconds(milliseconds), parseResult.GetValue<TimeSpan>("--shutdown-timeout"));
+    }
+
+    [Theory]
+    [InlineData("off")]
+    [InlineData("0")]
+    public void ATimeoutOfZeroOrOffIsNone(string text)
+    {
+        var parseResult = ServerCommand.Create().Parse(["--idle-timeout", text, "--request-timeout", text, "--send-timeout", text]);
+
+        Assert.Empty(parseResult.Errors);
+        Assert.Equal(Timeout.InfiniteTimeSpan, parseResult.GetValue<TimeSpan>("--idle-timeout"));
+        Assert.Equal(Timeout.InfiniteTimeSpan, parseResult.GetValue<TimeSpan>("--request-timeout"));
+        Assert.Equal(Timeout.InfiniteTimeSpan, parseResult.GetValue<TimeSpan>("--send-timeout"));
+    }
+
+    [Fact]
+    public async Task ProcessHonoursTheTimeoutAndCapOptions()
+    {
+        using var server = ServerProcess.Start(
+            "--port", "0", "--address", "127.0.0.1", "--dir", _directory, "--idle-timeout", "300ms", "--max-connections", "3");
+        var port = await server.WaitForPortAsync(ProcessTimeout);
+
+        using var client = RawClient.Connect(new IPEndPoint(IPAddress.Loopback, port));
+        await client.ExpectClosedAsync(TimeSpan.FromSeconds(10));
+
+        Assert.Contains("Max connections 3 (as configured", server.Output, StringComparison.Ordinal);
+        Assert.True(await Eventually.HoldsAsync(() => server.Output.Contains("(IdleTimeout)", StringComparison.Ordinal), ProcessTimeout));
     }
 
     [Fact]

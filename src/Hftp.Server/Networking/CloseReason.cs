@@ -18,6 +18,21 @@ internal enum CloseReason
     /// <summary>The network failed: reset, broken pipe.</summary>
     NetworkError,
 
-    /// <summary>The server is shutting down.</summary>
+    /// <summary>The server is shutting down and cut the connection (its shutdown timeout ran out).</summary>
     ServerStopping,
+
+    /// <summary>No byte of a next request came within the idle timeout.</summary>
+    IdleTimeout,
+
+    /// <summary>A request line was not complete within the request timeout of its first byte.</summary>
+    RequestTimeout,
+
+    /// <summary>The client read nothing of a reply for the send timeout.</summary>
+    SendTimeout,
+
+    /// <summary>The server is shutting down and the connection was waiting for a request: closed at once.</summary>
+    ShutdownWhileIdle,
+
+    /// <summary>The server is shutting down: the reply under way was finished, then the connection closed.</summary>
+    ShutdownAfterReply,
 }

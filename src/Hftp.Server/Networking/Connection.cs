@@ -22,6 +22,13 @@ internal sealed class Connection : IDisposable
     // sending cannot hold the thread.
     private static readonly TimeSpan DrainTime = TimeSpan.FromSeconds(1);
 
+    // Where the connection is, for a graceful shutdown: blocked waiting for a request (it can be closed at once),
+    // or answering (its reply is let finish); the draining phases say which of the two the shutdown found.
+    private const int Waiting = 0;
+    private const int Answering = 1;
+    private const int DrainingWhileIdle = 2;
+    private const int DrainingAfterReply = 3;
+
     private readonly Socket _socket;
     private readonly FileStore _files;
     private readonly ILogger _logger;
@@ -31,9 +38,13 @@ internal sealed class Connection : IDisposable
     private volatile bool _stopping;
     private long _requestsServed;
     private (string Name, long Size)? _sizeSeenThisBatch;
+    private readonly ConnectionTimeouts _timeouts;
+    private int _phase = Waiting;
+    private int _receiveTimeoutMilliseconds;
 
-    public Connection(long id, Socket socket, FileStore files, long maxRequestLineLength, ILogger logger)
+    public Connection(long id, Socket socket, FileStore files, long maxRequestLineLength, ILogger logger, ConnectionTimeouts? timeouts = null)
     {
+        _timeouts = timeouts ?? ConnectionTimeouts.None;
         Id = id;
         _socket = socket;
         _files = files;
@@ -41,6 +52,9 @@ internal sealed class Connection : IDisposable
         _logger = logger;
         _reader = new RequestReader(maxRequestLineLength);
         _writer = new ReplyWriter(socket);
+
+        // A blocking send that moves no byte for this long fails: the client is not reading.
+        socket.SendTimeout = ConnectionTimeouts.ToSocketMilliseconds(_timeouts.Send);
 
         // Rented here, on the accepting thread: memory the connection's own thread first allocates costs a
         // whole GC allocation quantum, which thousands of idle connections would each pay.
@@ -51,8 +65,8 @@ internal sealed class Connection : IDisposable
 
     public IPEndPoint? RemoteEndPoint { get; }
 
-    /// <summary>Runs the connection to its end; never throws. Called on the connection's own thread.</summary>
-    public void Run()
+    /// <summary>Runs the connection to its end and says why it ended; never throws. Called on the connection's own thread.</summary>
+    public CloseReason Run()
     {
         var started = Stopwatch.GetTimestamp();
         var receiveBuffer = _receiveBuffer;
@@ -61,10 +75,19 @@ internal sealed class Connection : IDisposable
         {
             _logger.Information("Connected by {Remote}", RemoteEndPoint);
             reason = Serve(receiveBuffer);
-            if (reason is CloseReason.Quit or CloseReason.ClientFault or CloseReason.ServerFault)
+            if (reason is not (CloseReason.ClientClosed or CloseReason.ServerStopping))
             {
                 CloseGracefully(receiveBuffer);
             }
+        }
+        catch (SocketException exception) when (IsTimeout(exception) && !_stopping)
+        {
+            reason = CloseReason.SendTimeout;
+            _logger.Warning("{Remote} reads nothing: a send made no progress for {Seconds:0.###} s (send timeout), closing",
+                RemoteEndPoint, _timeouts.Send.TotalSeconds);
+
+            // Reset rather than close, so the kernel drops the unsent reply at once instead of keeping it queued.
+            _socket.LingerState = new LingerOption(true, 0);
         }
         catch (Exception exception) when (exception is SocketException or ObjectDisposedException)
         {
@@ -84,6 +107,45 @@ internal sealed class Connection : IDisposable
             _logger.Information(
                 "Closed {Remote} ({Reason}): requests served {Requests}, bytes sent {BytesSent}, {Seconds:0.000} s",
                 RemoteEndPoint, reason, _requestsServed, _writer.BytesSent, Stopwatch.GetElapsedTime(started).TotalSeconds);
+        }
+
+        return reason;
+    }
+
+    /// <summary>
+    /// Starts a graceful shutdown from another thread: a connection waiting for a request is closed at once; one
+    /// answering finishes the reply under way, then closes. <see cref="Stop"/> later cuts whatever is left.
+    /// </summary>
+    public void BeginDrain()
+    {
+        while (true)
+        {
+            var phase = Volatile.Read(ref _phase);
+            if (phase >= DrainingWhileIdle)
+            {
+                return;
+            }
+
+            var draining = phase == Waiting ? DrainingWhileIdle : DrainingAfterReply;
+            if (Interlocked.CompareExchange(ref _phase, draining, phase) != phase)
+            {
+                continue;
+            }
+
+            if (draining == DrainingWhileIdle)
+            {
+                // Wakes the blocked receive, which then reads end of stream; nothing is being sent, so nothing is cut.
+                try
+                {
+                    _socket.Shutdown(SocketShutdown.Receive);
+                }
+                catch (Exception exception) when (exception is SocketException or ObjectDisposedException)
+                {
+                    // Already closed.
+                }
+            }
+
+            return;
         }
     }
 
@@ -109,24 +171,60 @@ internal sealed class Connection : IDisposable
 
     private CloseReason Serve(byte[] receiveBuffer)
     {
+        // When the first byte of the unfinished request line arrived; 0 while no line is under way.
+        long lineStarted = 0;
         while (true)
         {
-            var received = _socket.Receive(receiveBuffer);
+            if (Interlocked.CompareExchange(ref _phase, Waiting, Answering) >= DrainingWhileIdle)
+            {
+                return DrainReason();
+            }
+
+            if (!TryReceive(receiveBuffer, lineStarted, out var received))
+            {
+                return TimedOut(lineStarted);
+            }
+
+            var receivedAt = Stopwatch.GetTimestamp();
             _sizeSeenThisBatch = null;
+            if (Interlocked.CompareExchange(ref _phase, Answering, Waiting) >= DrainingWhileIdle)
+            {
+                return DrainReason();
+            }
+
             if (received == 0)
             {
                 return _stopping ? CloseReason.ServerStopping : CloseReason.ClientClosed;
             }
 
             var input = receiveBuffer.AsSpan(0, received);
+            var lineEnded = false;
             while (_reader.TryRead(input, out var consumed, out var request))
             {
+                lineEnded = true;
                 input = input[consumed..];
                 if (Answer(request) is { } reason)
                 {
                     _writer.Flush();
                     return reason;
                 }
+
+                if (Volatile.Read(ref _phase) >= DrainingWhileIdle)
+                {
+                    // Shutting down: this reply goes out whole, the requests pipelined after it are not answered.
+                    _writer.Flush();
+                    return DrainReason();
+                }
+            }
+
+            // The reader took the rest of the input into an unfinished line, if there was any rest.
+            if (input.IsEmpty)
+            {
+                lineStarted = lineEnded ? 0 : lineStarted;
+            }
+            else if (lineEnded || lineStarted == 0)
+            {
+                lineStarted = receivedAt;
             }
 
             // Replies to everything the client pipelined in this read go out in one send.
@@ -134,6 +232,61 @@ internal sealed class Connection : IDisposable
             _writer.ReleaseIfEmpty();
         }
     }
+
+    // Waits for request bytes until the idle deadline (no line under way) or the line's deadline: a per-read
+    // timeout alone would let a client that sends a byte just before each one hold the connection forever.
+    private bool TryReceive(byte[] buffer, long lineStarted, out int received)
+    {
+        var timeout = lineStarted == 0 ? _timeouts.Idle : RemainingOf(_timeouts.Request, lineStarted);
+        received = 0;
+        if (timeout <= TimeSpan.Zero && timeout != Timeout.InfiniteTimeSpan)
+        {
+            return false;
+        }
+
+        SetReceiveTimeout(ConnectionTimeouts.ToSocketMilliseconds(timeout));
+        try
+        {
+            received = _socket.Receive(buffer);
+            return true;
+        }
+        catch (SocketException exception) when (IsTimeout(exception))
+        {
+            return false;
+        }
+    }
+
+    private CloseReason TimedOut(long lineStarted)
+    {
+        if (lineStarted == 0)
+        {
+            _logger.Warning("{Remote} sent no request for {Seconds:0.###} s (idle timeout), closing", RemoteEndPoint, _timeouts.Idle.TotalSeconds);
+            return CloseReason.IdleTimeout;
+        }
+
+        _logger.Warning("{Remote} did not finish a request line within {Seconds:0.###} s of its first byte (request timeout), closing",
+            RemoteEndPoint, _timeouts.Request.TotalSeconds);
+        return CloseReason.RequestTimeout;
+    }
+
+    private CloseReason DrainReason() =>
+        Volatile.Read(ref _phase) == DrainingAfterReply ? CloseReason.ShutdownAfterReply : CloseReason.ShutdownWhileIdle;
+
+    private static TimeSpan RemainingOf(TimeSpan timeout, long since) =>
+        timeout == Timeout.InfiniteTimeSpan ? timeout : timeout - Stopwatch.GetElapsedTime(since);
+
+    // A setsockopt per change, not per receive: between requests the value is the same each time.
+    private void SetReceiveTimeout(int milliseconds)
+    {
+        if (milliseconds != _receiveTimeoutMilliseconds)
+        {
+            _socket.ReceiveTimeout = milliseconds;
+            _receiveTimeoutMilliseconds = milliseconds;
+        }
+    }
+
+    private static bool IsTimeout(SocketException exception) =>
+        exception.SocketErrorCode is SocketError.TimedOut or SocketError.WouldBlock;
 
     private CloseReason? Answer(in Request request)
     {
@@ -289,7 +442,7 @@ internal sealed class Connection : IDisposable
                 return;
             }
 
-            _socket.ReceiveTimeout = Math.Max(1, (int)remaining.TotalMilliseconds);
+            SetReceiveTimeout(ConnectionTimeouts.ToSocketMilliseconds(remaining));
             try
             {
                 if (_socket.Receive(scratch) == 0)
@@ -297,7 +450,7 @@ internal sealed class Connection : IDisposable
                     return;
                 }
             }
-            catch (SocketException exception) when (exception.SocketErrorCode is SocketError.TimedOut or SocketError.WouldBlock)
+            catch (SocketException exception) when (IsTimeout(exception))
             {
                 return;
             }

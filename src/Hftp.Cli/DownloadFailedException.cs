@@ -1,0 +1,27 @@
+namespace Hftp.Cli;
+
+/// <summary>A download refused or stopped for a reason the user must act on; carries its exit code.</summary>
+public sealed class DownloadFailedException : Exception
+{
+    public DownloadFailedException()
+    {
+    }
+
+    public DownloadFailedException(string message)
+        : base(message)
+    {
+    }
+
+    public DownloadFailedException(string message, Exception innerException)
+        : base(message, innerException)
+    {
+    }
+
+    public DownloadFailedException(int exitCode, string message)
+        : base(message)
+    {
+        ExitCode = exitCode;
+    }
+
+    public int ExitCode { get; } = ExitCodes.LocalError;
+}

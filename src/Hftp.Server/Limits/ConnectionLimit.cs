@@ -1,0 +1,80 @@
+using System.Globalization;
+
+namespace Hftp.Server.Limits;
+
+/// <summary>
+/// How many connections the server takes at once by default: as many as the process's limits allow with a
+/// margin to spare, because the runtime dies ("Out of memory.", SIGABRT) when it cannot create a thread of its
+/// own, and files cannot be opened without descriptors.
+/// </summary>
+internal static class ConnectionLimit
+{
+    /// <summary>Never more than this by default, whatever the limits: beyond it memory is the limit (tens of KiB each when idle).</summary>
+    public const int Ceiling = 32768;
+
+    /// <summary>Used where the limits cannot be read (not Linux).</summary>
+    public const int FixedDefault = 1000;
+
+    /// <summary>Descriptors kept free for the listener, logs, the runtime and files opened at the moment.</summary>
+    public const int DescriptorReserve = 64;
+
+    /// <summary>Tasks kept free for the runtime's own threads (GC, finalizer, thread pool, signal handling).</summary>
+    public const int TaskReserve = 64;
+
+    /// <summary>
+    /// Of the descriptors left, this share goes to sockets; the rest stays for the files connections hold open
+    /// while they answer <c>get_slice</c> (one each). Two per connection would be certain but would halve the
+    /// clients; if every client reads a slice at once and they run out, an open fails (199), nothing worse.
+    /// </summary>
+    public const double SocketShare = 0.75;
+
+    /// <summary>A connection runs on its own thread.</summary>
+    public const int TasksPerConnection = 1;
+
+    /// <summary>The default cap for these limits, and which limits decided it (for the log).</summary>
+    public static (int Value, string Explanation) Derive(SystemLimits limits)
+    {
+        if (!OperatingSystem.IsLinux())
+        {
+            return (FixedDefault, "fixed default on this OS");
+        }
+
+        var bounds = new List<(long Bound, string Text)>();
+        if (limits.OpenFiles is { } openFiles)
+        {
+            var raised = limits.OpenFilesRaisedFrom is { } from ? $" (raised from {from})" : string.Empty;
+            var bound = (long)((openFiles - limits.OpenFilesInUse - DescriptorReserve) * SocketShare);
+            bounds.Add((bound, $"RLIMIT_NOFILE {openFiles}{raised} with {limits.OpenFilesInUse} open, 3/4 of the rest for sockets: {bound}"));
+        }
+
+        if (limits.UserTasks is { } userTasks)
+        {
+            var bound = (userTasks - limits.UserTasksInUse - TaskReserve) / TasksPerConnection;
+            bounds.Add((bound, $"RLIMIT_NPROC {userTasks} with {limits.UserTasksInUse} tasks of this user: {bound}"));
+        }
+
+        // Every thread on the system takes a pid, and the kernel refuses threads past threads-max.
+        var systemTasks = Min(limits.SystemThreads, limits.ProcessIds);
+        if (systemTasks is { } system)
+        {
+            var bound = (system - limits.SystemTasksInUse - TaskReserve) / TasksPerConnection;
+            bounds.Add((bound, $"threads-max {Show(limits.SystemThreads)}, pid_max {Show(limits.ProcessIds)} with {limits.SystemTasksInUse} tasks running: {bound}"));
+        }
+
+        if (limits.CgroupTasks is { } cgroupTasks)
+        {
+            var bound = (cgroupTasks - limits.CgroupTasksInUse - TaskReserve) / TasksPerConnection;
+            bounds.Add((bound, $"cgroup pids.max {cgroupTasks} with {limits.CgroupTasksInUse} in use: {bound}"));
+        }
+
+        var value = bounds.Count == 0 ? Ceiling : (int)Math.Clamp(bounds.Min(b => b.Bound), 1, Ceiling);
+        var explanation = string.Join("; ", bounds.Select(b => b.Text))
+            + $"; at most {Ceiling}; {DescriptorReserve} descriptors and {TaskReserve} tasks kept in reserve";
+        return (value, "from " + explanation);
+    }
+
+    private static long? Min(long? first, long? second) =>
+        first is null ? second : second is null ? first : Math.Min(first.Value, second.Value);
+
+    private static string Show(long? limit) => limit?.ToString(CultureInfo.InvariantCulture) ?? "unknown";
+}

@@ -1,0 +1,66 @@
+using System.Globalization;
+using System.Text.RegularExpressions;
+using Hftp.Cli;
+using Hftp.Testing;
+
+namespace Hftp.Client.Tests;
+
+/// <summary>A real server on port 0 and a scratch download directory, with the helpers the <c>get</c> tests share.</summary>
+public abstract class DownloadFixture : IDisposable
+{
+    private protected DownloadFixture()
+    {
+        Server = TestServer.Start();
+        Downloads = Directory.CreateTempSubdirectory("hftp-downloads-").FullName;
+    }
+
+    private protected TestServer Server { get; }
+
+    private protected string Downloads { get; }
+
+    private protected string Port => Server.Port.ToString(CultureInfo.InvariantCulture);
+
+    public void Dispose()
+    {
+        Server.Dispose();
+        Directory.Delete(Downloads, recursive: true);
+        GC.SuppressFinalize(this);
+    }
+
+    private protected string Saved(string name) => Path.Combine(Downloads, name);
+
+    private protected string[] Leftovers() => Directory.GetFiles(Downloads, "*.part*");
+
+    /// <summary>Bytes the server sent, summed over every connection it has closed so far.</summary>
+    private protected long ServerBytesSent() =>
+        Server.Log.Events
+            .Select(e => BytesSent().Match(e.RenderMessage(CultureInfo.InvariantCulture)))
+            .Where(match => match.Success)
+            .Sum(match => long.Parse(match.Groups[1].Value, CultureInfo.InvariantCulture));
+
+    /// <summary>
+    /// Runs <c>hftp get</c> in-process through a relay that lets <paramref name="budget"/> bytes of replies pass,
+    /// then interrupts it (as Ctrl+C does) once they have.
+    /// </summary>
+    private protected async Task<CliRun> InterruptedGetAsync(long budget, params string[] args)
+    {
+        using var relay = new TcpRelay(Server.Port, budget);
+        using var interrupt = new CancellationTokenSource();
+        var run = CliRun.InvokeUntilAsync(interrupt.Token, [.. args, "-H", "127.0.0.1", "-p", relay.Port.ToString(CultureInfo.InvariantCulture)]);
+        Assert.True(await Eventually.HoldsAsync(() => relay.Forwarded >= budget || run.IsCompleted, TimeSpan.FromSeconds(30)),
+            "the download never reached the relay's budget");
+        if (run.IsCompleted)
+        {
+            Assert.Fail($"the download ended before it was interrupted: {(await run).Error}");
+        }
+
+        await interrupt.CancelAsync();
+        var result = await run;
+        Assert.True(result.ExitCode == ExitCodes.Interrupted, $"exit {result.ExitCode} from the interrupted run: {result.Error}");
+        return result;
+    }
+
+    private protected Task<CliRun> GetAsync(params string[] args) => CliRun.InvokeAsync([.. args, "-H", "127.0.0.1", "-p", Port]);
+
+    private static Regex BytesSent() => new(@"bytes sent (\d+)");
+}

@@ -1,0 +1,138 @@
+using System.Diagnostics;
+using System.Net.Sockets;
+using Hftp.Testing;
+using Serilog.Events;
+
+namespace Hftp.Server.Tests;
+
+public sealed class TimeoutTests
+{
+    private static readonly TimeSpan Bound = TimeSpan.FromSeconds(10);
+
+    [Fact]
+    public async Task IdleClientIsClosedAfterTheIdleTimeoutWithAWarning()
+    {
+        using var server = TestServer.Start(options => options with { IdleTimeout = TimeSpan.FromMilliseconds(300) });
+        server.WriteFile("f", "x");
+        using var client = server.Connect();
+        var asked = Stopwatch.GetTimestamp();
+        await client.SendAsync("get_metadata f\r\n");
+        await client.ExpectAsync("0 OK\r\n1\r\n");
+
+        await client.ExpectClosedAsync(Bound);
+
+        // The idle time starts once the reply is sent, which is after the request was.
+        Assert.True(Stopwatch.GetElapsedTime(asked) >= TimeSpan.FromMilliseconds(300), "closed before the idle timeout");
+        Assert.True(await Eventually.HoldsAsync(() => server.Log.Contains(LogEventLevel.Warning, "idle"), Bound));
+        Assert.True(await Eventually.HoldsAsync(() => server.Log.Contains(LogEventLevel.Information, "(IdleTimeout)"), Bound));
+    }
+
+    [Fact]
+    public async Task IdleTimeoutCountsFromTheLastReplyNotFromConnecting()
+    {
+        using var server = TestServer.Start(options => options with { IdleTimeout = TimeSpan.FromSeconds(3) });
+        server.WriteFile("f", "x");
+        using var client = server.Connect();
+        var started = Stopwatch.GetTimestamp();
+
+        // Each pause is under the idle timeout, all of them together well over it.
+        for (var request = 0; request < 8; request++)
+        {
+            await client.SendAsync("get_metadata f\r\n");
+            await client.ExpectAsync("0 OK\r\n1\r\n");
+            await Task.Delay(500);
+        }
+
+        Assert.True(Stopwatch.GetElapsedTime(started) > TimeSpan.FromSeconds(3));
+        await client.SendAsync("quit\r\n");
+        await client.ExpectAsync("0 OK\r\n");
+        Assert.False(server.Log.Contains(LogEventLevel.Warning, "idle"));
+    }
+
+    [Fact]
+    public async Task SlowlorisIsClosedByTheRequestTimeoutWhileAFreshClientIsServed()
+    {
+        var requestTimeout = TimeSpan.FromSeconds(1);
+        using var server = TestServer.Start(options => options with { RequestTimeout = requestTimeout, IdleTimeout = TimeSpan.FromSeconds(30) });
+        server.WriteFile("f", "x");
+        using var slow = server.Connect();
+        var started = Stopwatch.GetTimestamp();
+
+        // A byte every 100 ms: far inside any per-read timeout, yet the line never ends.
+        var closed = await TrickleUntilClosedAsync(slow.Socket, "get_metadata " + new string('x', 200), TimeSpan.FromMilliseconds(100));
+        var elapsed = Stopwatch.GetElapsedTime(started);
+
+        Assert.True(closed, "the trickling client was never closed");
+        Assert.InRange(elapsed, requestTimeout - TimeSpan.FromMilliseconds(100), requestTimeout + TimeSpan.FromSeconds(4));
+        Assert.True(await Eventually.HoldsAsync(() => server.Log.Contains(LogEventLevel.Warning, "request line"), Bound));
+        Assert.True(await Eventually.HoldsAsync(() => server.Log.Contains(LogEventLevel.Information, "(RequestTimeout)"), Bound));
+
+        using var fresh = server.Connect();
+        await fresh.SendAsync("get_metadata f\r\n");
+        await fresh.ExpectAsync("0 OK\r\n1\r\n");
+    }
+
+    [Fact]
+    public async Task RequestTimeoutDoesNotCutALineSentByteByByteInTime()
+    {
+        using var server = TestServer.Start(options => options with { RequestTimeout = TimeSpan.FromSeconds(3) });
+        server.WriteFile("f", "x");
+        using var client = server.Connect();
+
+        // Two lines, each slow but within the deadline: the deadline restarts with each line.
+        for (var line = 0; line < 2; line++)
+        {
+            foreach (var character in "get_metadata f\r\n")
+            {
+                await client.SendAsync(character.ToString());
+                await Task.Delay(60);
+            }
+
+            await client.ExpectAsync("0 OK\r\n1\r\n");
+        }
+    }
+
+    [Fact]
+    public async Task ClientThatReadsNothingOfABigSliceIsClosedByTheSendTimeout()
+    {
+        using var server = TestServer.Start(options => options with { SendTimeout = TimeSpan.FromMilliseconds(500) });
+        const long size = 64L * 1024 * 1024;
+        server.WriteSparseFile("big", size);
+
+        // A small receive window, so the reply fills both kernel buffers quickly and the server's send stalls.
+        using var socket = new Socket(SocketType.Stream, ProtocolType.Tcp) { ReceiveBufferSize = 4096 };
+        await socket.ConnectAsync(server.EndPoint);
+        await socket.SendAsync(System.Text.Encoding.ASCII.GetBytes($"get_slice big 0 {size}\r\n"));
+
+        Assert.True(await Eventually.HoldsAsync(() => server.Log.Contains(LogEventLevel.Information, "(SendTimeout)"), Bound),
+            "the stalled reply was never given up");
+        Assert.True(server.Log.Contains(LogEventLevel.Warning, "reads nothing"));
+        Assert.Equal(0, server.Server.ActiveConnections);
+    }
+
+    // Sends one byte of the text per interval until the server closes the connection; false if it never does.
+    private static async Task<bool> TrickleUntilClosedAsync(Socket socket, string text, TimeSpan interval)
+    {
+        var buffer = new byte[256];
+        foreach (var character in text)
+        {
+            try
+            {
+                if (socket.Poll(0, SelectMode.SelectRead) && socket.Receive(buffer) == 0)
+                {
+                    return true;
+                }
+
+                socket.Send([(byte)character]);
+            }
+            catch (SocketException)
+            {
+                return true;
+            }
+
+            await Task.Delay(interval);
+        }
+
+        return false;
+    }
+}
