@@ -34,10 +34,9 @@ public sealed class HftpServer : IDisposable
     private readonly TcpListener _listener;
     private readonly CancellationTokenSource _stopAccepting = new();
     private readonly WarningThrottle _capWarning = new(WarningInterval);
-    private readonly WarningThrottle _threadWarning = new(WarningInterval);
-    private readonly WarningThrottle _acceptWarning = new(WarningInterval);
     private readonly Lock _stopLock = new();
     private SemaphoreSlim? _slots;
+    private readonly AcceptFailureReport _acceptFailures;
     private Thread? _acceptThread;
     private long _nextConnectionId;
     private volatile bool _stopping;
@@ -55,6 +54,7 @@ public sealed class HftpServer : IDisposable
         _files = new FileStore(options.Directory, logger);
         _timeouts = ConnectionTimeouts.From(options);
         _listener = new TcpListener(options.Address, options.Port);
+        _acceptFailures = new AcceptFailureReport(logger, AcceptFailureReport.DefaultInterval);
         if (options.Address.Equals(IPAddress.IPv6Any))
         {
             // "::" serves IPv4 clients too, as most servers do.
@@ -240,12 +240,7 @@ public sealed class HftpServer : IDisposable
         catch (Exception exception) when (exception is OutOfMemoryException or ThreadStartException)
         {
             // The task limit (RLIMIT_NPROC, threads-max, pids.max) or memory: wait for connections to end.
-            if (_threadWarning.Record(out var times))
-            {
-                _logger.Warning(
-                    "The system refused a new thread ({Error}, {Active} connections): not accepting for {Pause} ms at a time ({Times} time(s) since the last such warning)",
-                    exception.Message, _activeConnections, BackOffTime.TotalMilliseconds, times);
-            }
+            _acceptFailures.Failed(exception);
 
             BackOff();
             return null;
@@ -266,13 +261,8 @@ public sealed class HftpServer : IDisposable
             }
 
             // Out of descriptors (EMFILE, ENFILE) or buffers: the client stays queued; wait for connections to end.
-            var error = exception is SocketException socketException ? socketException.SocketErrorCode.ToString() : exception.Message;
-            if (_acceptWarning.Record(out var times))
-            {
-                _logger.Warning(
-                    "Accepting a connection failed ({Error}, {Active} connections): not accepting for {Pause} ms at a time ({Times} time(s) since the last such warning)",
-                    error, _activeConnections, BackOffTime.TotalMilliseconds, times);
-            }
+            // Said once when it starts, summarized while it lasts, not logged per retry.
+            _acceptFailures.Failed(exception);
 
             BackOff();
             return null;
@@ -303,6 +293,7 @@ public sealed class HftpServer : IDisposable
         var active = Interlocked.Increment(ref _activeConnections);
         InterlockedMax(ref _peakConnections, active);
         thread.Assign(connection);
+        _acceptFailures.Succeeded();
         if (_stopping)
         {
             connection.BeginDrain();

@@ -97,6 +97,14 @@ public static class ServerCommand
             ShutdownTimeoutName, "On Ctrl+C or SIGTERM, how long replies under way may take to finish before they are cut (0: cut at once)",
             ServerOptions.DefaultShutdownTimeout, allowOff: false);
 
+        var logBufferOption = new Option<int>("--log-buffer")
+        {
+            Description = "Log events held for a console that is not keeping up; beyond this they are dropped and counted",
+            DefaultValueFactory = _ => ServerLogging.DefaultBufferSize,
+            CustomParser = result => ParseNumber(result, "--log-buffer", 16, 10_000_000, "be between 16 and 10000000"),
+            HelpName = "EVENTS",
+        };
+
         var command = new RootCommand("hftp-server: serves a directory's files over HFTP, the Home-made File Transfer Protocol.")
         {
             portOption,
@@ -109,6 +117,7 @@ public static class ServerCommand
             requestTimeoutOption,
             sendTimeoutOption,
             shutdownTimeoutOption,
+            logBufferOption,
         };
 
         command.SetAction((parseResult, cancellationToken) =>
@@ -125,7 +134,7 @@ public static class ServerCommand
                 SendTimeout = parseResult.GetValue(sendTimeoutOption),
                 ShutdownTimeout = parseResult.GetValue(shutdownTimeoutOption),
             };
-            return RunAsync(options, parseResult.GetValue(logLevelOption), cancellationToken);
+            return RunAsync(options, parseResult.GetValue(logLevelOption), parseResult.GetValue(logBufferOption), cancellationToken);
         });
         return command;
     }
@@ -204,9 +213,10 @@ public static class ServerCommand
         return null;
     }
 
-    private static async Task<int> RunAsync(ServerOptions options, LogEventLevel logLevel, CancellationToken cancellationToken)
+    private static async Task<int> RunAsync(ServerOptions options, LogEventLevel logLevel, int logBuffer, CancellationToken cancellationToken)
     {
-        using var logger = ServerLogging.CreateConsoleLogger(logLevel);
+        using var log = ServerLogging.CreateConsoleLog(logLevel, logBuffer);
+        var logger = log.Logger;
         using var server = new HftpServer(options, logger);
         try
         {
@@ -219,6 +229,7 @@ public static class ServerCommand
             return StartupFailed;
         }
 
+        using var reclaimer = new MemoryReclaimer(logger, () => server.ActiveConnections, MemoryReclaimer.DefaultInterval);
         var endPoint = server.LocalEndPoint;
         logger.Information("Serving {Directory} on {EndPoint}", server.Directory, FormatEndPoint(endPoint.Address, endPoint.Port));
         try

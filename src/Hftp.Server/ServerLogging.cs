@@ -1,6 +1,6 @@
 using System.Globalization;
 using Serilog;
-using Serilog.Core;
+using Serilog.Configuration;
 using Serilog.Events;
 
 namespace Hftp.Server;
@@ -10,9 +10,22 @@ public static class ServerLogging
 {
     public const string OutputTemplate = "[{Timestamp:HH:mm:ss} {Level:u3}] {Message:lj}{NewLine}{Exception}";
 
-    public static Logger CreateConsoleLogger(LogEventLevel minimumLevel) =>
-        new LoggerConfiguration()
-            .MinimumLevel.Is(minimumLevel)
-            .WriteTo.Console(outputTemplate: OutputTemplate, formatProvider: CultureInfo.InvariantCulture)
-            .CreateLogger();
+    /// <summary>Events waiting for a slow console before new ones are dropped (Serilog.Sinks.Async's own default).</summary>
+    public const int DefaultBufferSize = 10_000;
+
+    /// <summary>How often dropped events are counted into one warning line.</summary>
+    public static readonly TimeSpan DropReportInterval = TimeSpan.FromSeconds(2);
+
+    /// <summary>How long the exit waits for the console to take the last lines (System.CommandLine allows 2 s after SIGTERM).</summary>
+    public static readonly TimeSpan FlushTimeout = TimeSpan.FromSeconds(1);
+
+    /// <summary>
+    /// The console behind a bounded queue and a writer thread of its own: a console nobody reads (a full pipe)
+    /// costs dropped lines, counted and reported, but never blocks the accept loop or a connection.
+    /// </summary>
+    public static BoundedLog CreateConsoleLog(LogEventLevel minimumLevel, int bufferSize = DefaultBufferSize) =>
+        new(minimumLevel, bufferSize, WriteToConsole, DropReportInterval, FlushTimeout);
+
+    private static void WriteToConsole(LoggerSinkConfiguration sink) =>
+        sink.Console(outputTemplate: OutputTemplate, formatProvider: CultureInfo.InvariantCulture);
 }

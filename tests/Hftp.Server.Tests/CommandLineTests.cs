@@ -62,6 +62,7 @@ public sealed class CommandLineTests : IDisposable
     [InlineData("--request-timeout", "-1s", "--request-timeout must be a duration such as 300ms, 60s or 5m, or 'off' (got '-1s').")]
     [InlineData("--send-timeout", "5 min", "--send-timeout must be a duration such as 300ms, 60s or 5m, or 'off' (got '5 min').")]
     [InlineData("--shutdown-timeout", "off", "--shutdown-timeout must be a duration such as 300ms, 60s or 5m (got 'off').")]
+    [InlineData("--log-buffer", "0", "--log-buffer must be between 16 and 10000000 (got '0').")]
     public async Task BadOptionIsAShortErrorAndExitCodeOne(string option, string value, string expected)
     {
         using var error = new StringWriter();
@@ -87,7 +88,7 @@ public sealed class CommandLineTests : IDisposable
         Assert.Equal(0, exitCode);
         foreach (var option in new[]
         {
-            "--port", "-p", "--dir", "-d", "--datadir", "--address", "-a", "--log-level", "--max-request-line", "--max-connections",
+            "--port", "-p", "--dir", "-d", "--datadir", "--address", "-a", "--log-level", "--max-request-line", "--max-connections", "--log-buffer",
             "--idle-timeout", "--request-timeout", "--send-timeout", "--shutdown-timeout", "--version",
         })
         {
@@ -111,6 +112,7 @@ public sealed class CommandLineTests : IDisposable
         Assert.Equal(TimeSpan.FromSeconds(60), parseResult.GetValue<TimeSpan>("--request-timeout"));
         Assert.Equal(TimeSpan.FromSeconds(60), parseResult.GetValue<TimeSpan>("--send-timeout"));
         Assert.Equal(TimeSpan.FromSeconds(10), parseResult.GetValue<TimeSpan>("--shutdown-timeout"));
+        Assert.Equal(10_000, parseResult.GetValue<int>("--log-buffer"));
     }
 
     [Theory]

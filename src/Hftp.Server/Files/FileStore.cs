@@ -1,3 +1,4 @@
+using System.Collections.Concurrent;
 using System.Runtime.InteropServices;
 using Hftp.Protocol;
 using Serilog;
@@ -11,7 +12,11 @@ namespace Hftp.Server.Files;
 /// </summary>
 internal sealed class FileStore
 {
+    // Entries whose failure was already logged, bounded so that a huge broken directory cannot grow it for ever.
+    private const int MaxUnlistableReported = 1024;
+
     private readonly ILogger _logger;
+    private readonly ConcurrentDictionary<string, int> _unlistable = new(StringComparer.Ordinal);
     private int _reportedMissing;
 
     public FileStore(string directory, ILogger logger)
@@ -49,9 +54,16 @@ internal sealed class FileStore
         foreach (var entry in entries)
         {
             var name = Path.GetFileName(entry);
-            if (TryGetSize(name, out _))
+            switch (Examine(name, out _, out var error))
             {
-                names.Add(name);
+                case Verdict.Served:
+                    names.Add(name);
+                    ForgetUnlistable(name);
+                    break;
+                case Verdict.Failed:
+                    // One entry that cannot be examined (ESTALE, ENOTCONN, EACCES on the directory) leaves the rest listed.
+                    ReportUnlistable(name, error);
+                    break;
             }
         }
 
@@ -60,28 +72,39 @@ internal sealed class FileStore
     }
 
     /// <summary>The size of a served file, without opening it. False when no such file is served.</summary>
-    public bool TryGetSize(string name, out long size)
+    public bool TryGetSize(string name, out long size) => Examine(name, out size, out var error) switch
+    {
+        Verdict.Served => true,
+        Verdict.NotServed => false,
+        _ => throw Failure(error, name),
+    };
+
+    // The one decision of what is served, entry by entry: a regular file (or a symlink to one inside the root)
+    // that this process may read. Failed: the entry could not be examined, with the errno.
+    private Verdict Examine(string name, out long size, out int error)
     {
         size = 0;
         if (!IsServableName(name))
         {
-            return false;
+            error = 0;
+            return Verdict.NotServed;
         }
 
         var path = Path.Join(Root, name);
-        var error = LinuxFiles.TryStat(path, followSymlink: false, out var kind, out size);
+        error = LinuxFiles.TryStat(path, followSymlink: false, out var kind, out size, out var readableByEveryone);
         if (error != 0)
         {
-            return IsNotFound(error) ? NotFound(error) : throw Failure(error, name);
+            return IsNotFound(error) ? NotFound(error) : Verdict.Failed;
         }
 
         ReportPresent();
-        return kind switch
+        var served = kind switch
         {
-            FileKind.Regular => true,
+            FileKind.Regular => readableByEveryone || LinuxFiles.CanRead(path),
             FileKind.SymbolicLink => TryResolveLink(path, out size),
             _ => false,
         };
+        return served ? Verdict.Served : Verdict.NotServed;
     }
 
     /// <summary>Opens a served file for reading, or returns null when no such file is served.</summary>
@@ -109,7 +132,9 @@ internal sealed class FileStore
         if (error != 0)
         {
             handle.Dispose();
-            return IsNotFound(error) ? null : throw Failure(error, name);
+
+            // Not readable by us (an ACL or security module the permission bits did not show): not served, as when listing.
+            return IsNotFound(error) || error is LinuxFiles.PermissionDenied or LinuxFiles.OperationNotPermitted ? null : throw Failure(error, name);
         }
 
         // The name may have been swapped since it was checked: trust only what the open handle is.
@@ -132,8 +157,9 @@ internal sealed class FileStore
         var target = LinuxFiles.RealPath(path);
         return target is not null
             && IsInsideRoot(target)
-            && LinuxFiles.TryStat(target, followSymlink: true, out var kind, out size) == 0
-            && kind == FileKind.Regular;
+            && LinuxFiles.TryStat(target, followSymlink: true, out var kind, out size, out var readableByEveryone) == 0
+            && kind == FileKind.Regular
+            && (readableByEveryone || LinuxFiles.CanRead(target));
     }
 
     private bool IsInsideRoot(string? canonicalPath)
@@ -152,14 +178,31 @@ internal sealed class FileStore
         error is LinuxFiles.NoSuchEntry or LinuxFiles.NotADirectory or LinuxFiles.NameTooLong or LinuxFiles.TooManySymbolicLinks
             or LinuxFiles.NoSuchDeviceOrAddress;
 
-    private bool NotFound(int error)
+    private Verdict NotFound(int error)
     {
         if (error is LinuxFiles.NoSuchEntry or LinuxFiles.NotADirectory && !Exists)
         {
             ReportMissing();
         }
 
-        return false;
+        return Verdict.NotServed;
+    }
+
+    // Once per entry while it keeps failing, not once per listing: clients list often.
+    private void ReportUnlistable(string name, int error)
+    {
+        if (_unlistable.Count < MaxUnlistableReported && _unlistable.TryAdd(name, error))
+        {
+            _logger.Warning("Leaving {Name} out of the listing: {Error}", name, Marshal.GetPInvokeErrorMessage(error));
+        }
+    }
+
+    private void ForgetUnlistable(string name)
+    {
+        if (!_unlistable.IsEmpty)
+        {
+            _unlistable.TryRemove(name, out _);
+        }
     }
 
     private static IOException Failure(int error, string name) =>
@@ -181,5 +224,12 @@ internal sealed class FileStore
         {
             _logger.Information("Served directory {Directory} exists again", Root);
         }
+    }
+
+    private enum Verdict
+    {
+        Served,
+        NotServed,
+        Failed,
     }
 }

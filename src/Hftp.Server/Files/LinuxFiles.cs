@@ -14,6 +14,7 @@ internal static partial class LinuxFiles
     private const int AtEmptyPath = 0x1000;
     private const uint StatxType = 0x1;
     private const uint StatxSize = 0x200;
+    private const uint StatxMode = 0x2;
     private const int StatxBufferSize = 256;
     private const int StatxModeOffset = 28;
     private const int StatxSizeOffset = 40;
@@ -23,7 +24,9 @@ internal static partial class LinuxFiles
     private const int OpenNonBlocking = 0x800;
     private const int OpenCloseOnExec = 0x80000;
 
+    public const int OperationNotPermitted = 1;
     public const int NoSuchEntry = 2;
+    public const int PermissionDenied = 13;
     public const int NoSuchDeviceOrAddress = 6;
     public const int Interrupted = 4;
     public const int NotADirectory = 20;
@@ -35,13 +38,26 @@ internal static partial class LinuxFiles
         ? 0x8000
         : 0x20000;
 
+    private const int ReadPermission = 4;
+    private const int AtEffectiveIds = 0x200;
+    private const int ReadableByEveryone = 0x124; // 0444
+
     /// <summary>Type and size of the entry at <paramref name="path"/>, following a final symlink or not.</summary>
-    public static unsafe int TryStat(string path, bool followSymlink, out FileKind kind, out long size)
+    public static int TryStat(string path, bool followSymlink, out FileKind kind, out long size) =>
+        TryStat(path, followSymlink, out kind, out size, out _);
+
+    /// <summary>Type, size and whether its permission bits let anyone at all read it.</summary>
+    public static unsafe int TryStat(string path, bool followSymlink, out FileKind kind, out long size, out bool readableByEveryone)
     {
         var buffer = stackalloc byte[StatxBufferSize];
         var flags = followSymlink ? 0 : AtSymlinkNoFollow;
-        return Complete(Statx(AtCurrentDirectory, path, flags, StatxType | StatxSize, buffer), buffer, out kind, out size);
+        var error = Complete(Statx(AtCurrentDirectory, path, flags, StatxType | StatxSize | StatxMode, buffer), buffer, out kind, out size);
+        readableByEveryone = error == 0 && (*(ushort*)(buffer + StatxModeOffset) & ReadableByEveryone) == ReadableByEveryone;
+        return error;
     }
+
+    /// <summary>Whether this process may open <paramref name="path"/> for reading (the kernel's answer, with our effective ids).</summary>
+    public static bool CanRead(string path) => AccessAt(AtCurrentDirectory, path, ReadPermission, AtEffectiveIds) == 0;
 
     /// <summary>Type and size of an open file: the file actually read, whatever happens to its name.</summary>
     public static unsafe int TryStat(SafeFileHandle handle, out FileKind kind, out long size)
@@ -135,6 +151,9 @@ internal static partial class LinuxFiles
 
     [LibraryImport("libc", EntryPoint = "statx", SetLastError = true, StringMarshalling = StringMarshalling.Utf8)]
     private static unsafe partial int Statx(int directory, string path, int flags, uint mask, byte* buffer);
+
+    [LibraryImport("libc", EntryPoint = "faccessat", SetLastError = true, StringMarshalling = StringMarshalling.Utf8)]
+    private static partial int AccessAt(int directory, string path, int mode, int flags);
 
     [LibraryImport("libc", EntryPoint = "open", SetLastError = true, StringMarshalling = StringMarshalling.Utf8)]
     private static partial int Open(string path, int flags);

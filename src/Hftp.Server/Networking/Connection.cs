@@ -71,6 +71,7 @@ internal sealed class Connection : IDisposable
         var started = Stopwatch.GetTimestamp();
         var receiveBuffer = _receiveBuffer;
         var reason = CloseReason.NetworkError;
+        string? networkError = null;
         try
         {
             _logger.Information("Connected by {Remote}", RemoteEndPoint);
@@ -91,8 +92,9 @@ internal sealed class Connection : IDisposable
         }
         catch (Exception exception) when (exception is SocketException or ObjectDisposedException)
         {
+            // A client that vanishes (reset, broken pipe) is routine: its closing line says so, without a stack trace.
             reason = _stopping ? CloseReason.ServerStopping : CloseReason.NetworkError;
-            _logger.Debug(exception, "Network error on {Remote}", RemoteEndPoint);
+            networkError = exception is SocketException && !_stopping ? exception.Message : null;
         }
         catch (Exception exception)
         {
@@ -104,9 +106,7 @@ internal sealed class Connection : IDisposable
             ArrayPool<byte>.Shared.Return(receiveBuffer);
             _receiveBuffer = [];
             Dispose();
-            _logger.Information(
-                "Closed {Remote} ({Reason}): requests served {Requests}, bytes sent {BytesSent}, {Seconds:0.000} s",
-                RemoteEndPoint, reason, _requestsServed, _writer.BytesSent, Stopwatch.GetElapsedTime(started).TotalSeconds);
+            LogClosed(reason, networkError, Stopwatch.GetElapsedTime(started));
         }
 
         return reason;
@@ -291,11 +291,20 @@ internal sealed class Connection : IDisposable
     private CloseReason? Answer(in Request request)
     {
         _requestsServed++;
-        if (_logger.IsEnabled(LogEventLevel.Debug))
+        if (!_logger.IsEnabled(LogEventLevel.Debug))
         {
-            LogRequest(request);
+            return Reply(request);
         }
 
+        // Logged once answered, so the line tells what the client got.
+        var replyStart = _writer.BytesWritten;
+        var reason = Reply(request);
+        LogRequest(request, _writer.LastStatus, _writer.BytesWritten - replyStart);
+        return reason;
+    }
+
+    private CloseReason? Reply(in Request request)
+    {
         _writer.BeginReply();
         if (!request.IsValid)
         {
@@ -407,24 +416,41 @@ internal sealed class Connection : IDisposable
         return CloseReason.ServerFault;
     }
 
-    private void LogRequest(in Request request)
+    private void LogRequest(in Request request, StatusCode status, long replyBytes)
     {
         if (!request.IsValid)
         {
-            _logger.Debug("{Remote} sent a request that earns {Status}", RemoteEndPoint, request.Status.Describe());
+            _logger.Debug("{Remote} sent an invalid request -> {Status}, {Bytes} bytes", RemoteEndPoint, status.Describe(), replyBytes);
         }
         else if (request.Command == Command.GetSlice)
         {
-            _logger.Debug("{Remote} asks {Command} {FileName} {Offset} {Size}",
-                RemoteEndPoint, request.Command.Name(), request.FileName ?? "(name too long)", request.Offset, request.Size);
+            _logger.Debug("{Remote} {Command} {FileName} {Offset} {Size} -> {Status}, {Bytes} bytes",
+                RemoteEndPoint, request.Command.Name(), request.FileName ?? "(name too long)", request.Offset, request.Size, status.Describe(), replyBytes);
         }
         else if (request.Command == Command.GetMetadata)
         {
-            _logger.Debug("{Remote} asks {Command} {FileName}", RemoteEndPoint, request.Command.Name(), request.FileName ?? "(name too long)");
+            _logger.Debug("{Remote} {Command} {FileName} -> {Status}, {Bytes} bytes",
+                RemoteEndPoint, request.Command.Name(), request.FileName ?? "(name too long)", status.Describe(), replyBytes);
         }
         else
         {
-            _logger.Debug("{Remote} asks {Command}", RemoteEndPoint, request.Command.Name());
+            _logger.Debug("{Remote} {Command} -> {Status}, {Bytes} bytes", RemoteEndPoint, request.Command.Name(), status.Describe(), replyBytes);
+        }
+    }
+
+    private void LogClosed(CloseReason reason, string? networkError, TimeSpan duration)
+    {
+        if (networkError is null)
+        {
+            _logger.Information(
+                "Closed {Remote} ({Reason}): requests served {Requests}, bytes sent {BytesSent}, {Seconds:0.000} s",
+                RemoteEndPoint, reason, _requestsServed, _writer.BytesSent, duration.TotalSeconds);
+        }
+        else
+        {
+            _logger.Information(
+                "Closed {Remote} ({Reason}: {Error}): requests served {Requests}, bytes sent {BytesSent}, {Seconds:0.000} s",
+                RemoteEndPoint, reason, networkError, _requestsServed, _writer.BytesSent, duration.TotalSeconds);
         }
     }
 

@@ -6,20 +6,59 @@ namespace Hftp.Server.Networking;
 
 /// <summary>
 /// Buffers replies and sends them in as few syscalls as it can: pipelined replies go out together when the
-/// connection runs out of requests to answer. Its buffer is rented from the pool only while there is
-/// something to send, so an idle connection holds none (thousands of idle clients cost little).
+/// connection runs out of requests to answer. Its buffer is taken only while there is something to send, so an
+/// idle connection holds none: a small one for short replies, and one large buffer from <see cref="LargeBuffers"/>
+/// for a listing, a batch of pipelined replies or a slice, whose send area it fills and sends in turn.
 /// </summary>
 internal sealed class ReplyWriter(Socket socket) : IDisposable
 {
     public const int SmallBufferSize = 4 * 1024;
-    public const int LargeBufferSize = 1024 * 1024;
+
+    /// <summary>Bytes sent per send while streaming a slice.</summary>
+    public const int SendAreaSize = 256 * 1024;
+
+    /// <summary>
+    /// A slice's raw bytes are read into this area, after the send area of the same buffer, then encoded into the
+    /// send area: a multiple of 3, so every chunk but the last encodes without padding.
+    /// </summary>
+    public const int ReadAreaSize = 96 * 1024;
+
+    /// <summary>Large buffers kept for reuse; a burst beyond this allocates, and the extra buffers are dropped after it.</summary>
+    public const int LargeBuffersRetained = 16;
+
+    /// <summary>The large buffers of every connection in the process: one per connection that is sending something large.</summary>
+    public static readonly ReplyBufferPool LargeBuffers = new(SendAreaSize + ReadAreaSize, LargeBuffersRetained);
 
     private byte[] _buffer = [];
+    private bool _isLarge;
+    private int _capacity;
     private int _length;
     private int _replyStart;
     private bool _replyPartlySent;
 
     public long BytesSent { get; private set; }
+
+    /// <summary>Every reply byte so far, sent or still buffered: the difference across a request is its reply's size.</summary>
+    public long BytesWritten => BytesSent + _length;
+
+    /// <summary>The status of the reply written last: what a request was answered.</summary>
+    public StatusCode LastStatus { get; private set; }
+
+    /// <summary>True once any byte of the current reply reached the socket: it can no longer be taken back.</summary>
+    public bool ReplyPartlySent => _replyPartlySent;
+
+    /// <summary>
+    /// Where a slice's raw bytes are read before they are encoded into the send area: part of the large buffer,
+    /// which this switches to. Valid until the buffer is released.
+    /// </summary>
+    public Span<byte> ReadArea
+    {
+        get
+        {
+            UseLargeBuffer();
+            return _buffer.AsSpan(SendAreaSize, ReadAreaSize);
+        }
+    }
 
     /// <summary>Marks where the next reply starts, so it can be retracted while none of it has been sent.</summary>
     public void BeginReply()
@@ -27,9 +66,6 @@ internal sealed class ReplyWriter(Socket socket) : IDisposable
         _replyStart = _length;
         _replyPartlySent = false;
     }
-
-    /// <summary>True once any byte of the current reply reached the socket: it can no longer be taken back.</summary>
-    public bool ReplyPartlySent => _replyPartlySent;
 
     /// <summary>Drops what the current reply buffered (e.g. a <c>0 OK</c> whose body then failed to read).</summary>
     public void RetractReply()
@@ -40,7 +76,11 @@ internal sealed class ReplyWriter(Socket socket) : IDisposable
         }
     }
 
-    public void WriteStatus(StatusCode status) => Write(status.StatusLine());
+    public void WriteStatus(StatusCode status)
+    {
+        LastStatus = status;
+        Write(status.StatusLine());
+    }
 
     public void WriteLine(long number)
     {
@@ -64,33 +104,34 @@ internal sealed class ReplyWriter(Socket socket) : IDisposable
         Advance(bytes.Length);
     }
 
-    /// <summary>A span of at least <paramref name="sizeHint"/> free bytes; sends or grows the buffer to get it.</summary>
+    /// <summary>
+    /// A span of at least <paramref name="sizeHint"/> (at most <see cref="SendAreaSize"/>) free bytes: switches from
+    /// the small buffer to the large one, or sends what is buffered, to make room.
+    /// </summary>
     public Span<byte> GetSpan(int sizeHint)
     {
-        if (_buffer.Length - _length >= sizeHint)
+        ArgumentOutOfRangeException.ThrowIfGreaterThan(sizeHint, SendAreaSize);
+        if (_capacity - _length >= sizeHint)
         {
-            return _buffer.AsSpan(_length);
+            return _buffer.AsSpan(_length, _capacity - _length);
         }
 
-        // Growing keeps a status line and the first slice chunk in one send; past the large size, send first.
-        if (_length > 0 && _length + sizeHint > Math.Max(LargeBufferSize, _buffer.Length))
+        if (_buffer.Length == 0 && sizeHint <= SmallBufferSize)
+        {
+            _buffer = ArrayPool<byte>.Shared.Rent(SmallBufferSize);
+            _capacity = SmallBufferSize;
+        }
+        else if (!_isLarge)
+        {
+            UseLargeBuffer();
+        }
+
+        if (_capacity - _length < sizeHint)
         {
             Flush();
         }
 
-        if (_buffer.Length == 0)
-        {
-            _buffer = ArrayPool<byte>.Shared.Rent(Math.Max(SmallBufferSize, sizeHint));
-        }
-        else if (_buffer.Length - _length < sizeHint)
-        {
-            var larger = ArrayPool<byte>.Shared.Rent(Math.Max(LargeBufferSize, _length + sizeHint));
-            _buffer.AsSpan(0, _length).CopyTo(larger);
-            ArrayPool<byte>.Shared.Return(_buffer);
-            _buffer = larger;
-        }
-
-        return _buffer.AsSpan(_length);
+        return _buffer.AsSpan(_length, _capacity - _length);
     }
 
     public void Advance(int count) => _length += count;
@@ -114,19 +155,51 @@ internal sealed class ReplyWriter(Socket socket) : IDisposable
         _replyStart = 0;
     }
 
-    /// <summary>Gives the buffer back to the pool once everything is sent: the connection is about to wait.</summary>
+    /// <summary>Gives the buffer back once everything is sent: the connection is about to wait.</summary>
     public void ReleaseIfEmpty()
     {
-        if (_length == 0 && _buffer.Length > 0)
+        if (_length != 0 || _buffer.Length == 0)
+        {
+            return;
+        }
+
+        if (_isLarge)
+        {
+            LargeBuffers.Return(_buffer);
+        }
+        else
         {
             ArrayPool<byte>.Shared.Return(_buffer);
-            _buffer = [];
         }
+
+        _buffer = [];
+        _isLarge = false;
+        _capacity = 0;
     }
 
     public void Dispose()
     {
         _length = 0;
         ReleaseIfEmpty();
+    }
+
+    // Keeps what is buffered (a status line, pipelined replies) in front of what comes next.
+    private void UseLargeBuffer()
+    {
+        if (_isLarge)
+        {
+            return;
+        }
+
+        var large = LargeBuffers.Rent();
+        _buffer.AsSpan(0, _length).CopyTo(large);
+        if (_buffer.Length > 0)
+        {
+            ArrayPool<byte>.Shared.Return(_buffer);
+        }
+
+        _buffer = large;
+        _isLarge = true;
+        _capacity = SendAreaSize;
     }
 }

@@ -1,0 +1,70 @@
+using System.Diagnostics;
+using System.Net.Sockets;
+using Serilog;
+
+namespace Hftp.Server.Networking;
+
+/// <summary>
+/// Failures to take a new connection (out of file descriptors or threads) come in floods, one every retry: they
+/// are logged as one warning when they start, one summary per interval while they last, and one line when
+/// connections are taken again. Used from the accept thread only.
+/// </summary>
+internal sealed class AcceptFailureReport(ILogger logger, TimeSpan interval)
+{
+    public static readonly TimeSpan DefaultInterval = TimeSpan.FromSeconds(10);
+
+    private bool _failing;
+    private long _firstFailure;
+    private long _lastReport;
+    private int _total;
+    private int _sinceReport;
+
+    public void Failed(Exception exception)
+    {
+        var error = Describe(exception);
+        var now = Stopwatch.GetTimestamp();
+        _total++;
+        if (!_failing)
+        {
+            _failing = true;
+            _firstFailure = _lastReport = now;
+            _sinceReport = 0;
+            logger.Warning(
+                "Cannot accept new connections: {Error}; retrying, further failures summarized every {Interval} s",
+                error, interval.TotalSeconds);
+            return;
+        }
+
+        _sinceReport++;
+        if (Stopwatch.GetElapsedTime(_lastReport, now) >= interval)
+        {
+            logger.Warning("Accepting failed {Count} more times in {Seconds:0} s: {Error}",
+                _sinceReport, Stopwatch.GetElapsedTime(_lastReport, now).TotalSeconds, error);
+            _lastReport = now;
+            _sinceReport = 0;
+        }
+    }
+
+    /// <summary>A connection was taken: ends a run of failures, if there was one. Cheap when there was none.</summary>
+    public void Succeeded()
+    {
+        if (!_failing)
+        {
+            return;
+        }
+
+        logger.Information("Accepting connections again after {Count} failures in {Seconds:0.0} s",
+            _total, Stopwatch.GetElapsedTime(_firstFailure).TotalSeconds);
+        _failing = false;
+        _total = 0;
+    }
+
+    private static string Describe(Exception exception) => exception switch
+    {
+        SocketException socketError => socketError.Message,
+
+        // The runtime reports a thread it cannot create (no memory, no descriptor, thread limit) as out of memory.
+        OutOfMemoryException or ThreadStartException => "could not start a connection thread (out of memory, threads or file descriptors)",
+        _ => exception.Message,
+    };
+}

@@ -1,0 +1,62 @@
+using System.Net.Sockets;
+using Hftp.Testing;
+using Serilog.Events;
+
+namespace Hftp.Server.Tests;
+
+/// <summary>What the server logs about each request and each connection (the test server logs at Debug).</summary>
+public sealed class RequestLogTests
+{
+    private static readonly TimeSpan Bound = TimeSpan.FromSeconds(10);
+
+    [Fact]
+    public async Task DebugRequestLinesNameTheStatusAnsweredAndTheReplySize()
+    {
+        using var server = TestServer.Start();
+        server.WriteFile("a", "0123456789ab");
+        using var client = server.Connect();
+        var remote = client.Socket.LocalEndPoint!.ToString();
+
+        await client.SendAsync("get_slice a 0 10\r\nget_metadata nope\r\nget_slice a 5 10\r\nnope\r\n");
+        await client.ExpectAsync("0 OK\r\nMDEyMzQ1Njc4OQ==\r\n202 FILE NOT FOUND\r\n203 OFFSET EXCEEDS FILE SIZE\r\n200 NO SUCH COMMAND\r\n");
+
+        foreach (var line in new[]
+        {
+            $"{remote} get_slice a 0 10 -> 0 OK, 24 bytes",
+            $"{remote} get_metadata nope -> 202 FILE NOT FOUND, 20 bytes",
+            $"{remote} get_slice a 5 10 -> 203 OFFSET EXCEEDS FILE SIZE, 30 bytes",
+            $"{remote} sent an invalid request -> 200 NO SUCH COMMAND, 21 bytes",
+        })
+        {
+            Assert.True(await Eventually.HoldsAsync(() => server.Log.ContainsText(LogEventLevel.Debug, line), Bound), line);
+        }
+    }
+
+    [Fact]
+    public async Task ClientVanishingMidReplyIsOneClosingLineWithoutAStackTrace()
+    {
+        using var server = TestServer.Start();
+        const long size = 256L << 20;
+        server.WriteSparseFile("big.bin", size);
+        var client = server.Connect();
+        var remote = client.Socket.LocalEndPoint!.ToString()!;
+
+        await client.SendAsync($"get_slice big.bin 0 {size}\r\n");
+        await client.ExpectAsync("0 OK\r\n");
+        await client.ReadExactlyAsync(64 * 1024);
+        client.Socket.LingerState = new LingerOption(enable: true, seconds: 0); // vanish: reset, not a clean close
+        client.Dispose();
+
+        Assert.True(await Eventually.HoldsAsync(() => server.Log.ContainsText(LogEventLevel.Information, $"Closed {remote}"), Bound));
+        var aboutClient = server.Log.Events
+            .Where(e => CapturedLog.Text(e).Contains(remote, StringComparison.Ordinal))
+            .ToList();
+        Assert.All(aboutClient, e => Assert.Null(e.Exception));
+        var closing = Assert.Single(aboutClient, e => e.Level >= LogEventLevel.Information && !IsConnectedLine(e));
+        Assert.Equal(LogEventLevel.Information, closing.Level);
+        Assert.Matches("^Closed .* \\(\"?NetworkError\"?: [A-Za-z ]+\\): requests served 1", CapturedLog.Text(closing));
+    }
+
+    private static bool IsConnectedLine(LogEvent logEvent) =>
+        CapturedLog.Text(logEvent).StartsWith("Connected by", StringComparison.Ordinal);
+}
