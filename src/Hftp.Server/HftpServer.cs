@@ -84,7 +84,10 @@ public sealed class HftpServer : IDisposable
         _listener.Start(backlog: 512);
         if (!_files.Exists)
         {
-            _logger.Warning("Served directory {Directory} does not exist yet; serving nothing until it does", _files.Root);
+            var workingDirectory = Environment.CurrentDirectory;
+            _logger.Warning(
+                "Served directory {Directory} does not exist{Origin:l}; serving nothing until it does. {Advice:l}",
+                _files.Root, MissingDirectoryHint.Origin(_options.Directory, workingDirectory), MissingDirectoryHint.Advice(_options.Directory, workingDirectory));
         }
 
         _acceptThread = new Thread(AcceptLoop) { IsBackground = true, Name = "hftp-accept" };
@@ -278,7 +281,7 @@ public sealed class HftpServer : IDisposable
         try
         {
             client.NoDelay = true;
-            connection = new Connection(id, client, _files, _options.MaxRequestLineLength, _logger, _timeouts);
+            connection = new Connection(id, client, _files, _options.MaxRequestLineLength, _logger, _timeouts, _options.ProxyProtocol);
         }
         catch (Exception exception) when (exception is SocketException or ObjectDisposedException)
         {
