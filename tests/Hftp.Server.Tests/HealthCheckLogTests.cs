@@ -27,6 +27,22 @@ public sealed class HealthCheckLogTests
     }
 
     [Fact]
+    public async Task ACheckThatResetsAfterTheQuitReplyIsStillLoggedAtDebug()
+    {
+        // HAProxy ends its checks with a reset, not a close.
+        using var server = TestServer.Start();
+        var check = server.Connect();
+        var remote = check.Socket.LocalEndPoint!.ToString()!;
+        await check.SendAsync("quit\r\n");
+        await check.ExpectAsync("0 OK\r\n");
+        check.Socket.LingerState = new System.Net.Sockets.LingerOption(enable: true, seconds: 0);
+        check.Dispose();
+
+        Assert.True(await Eventually.HoldsAsync(() => server.Log.Events.Any(e => CapturedLog.Text(e).StartsWith($"Closed {remote}", StringComparison.Ordinal)), Bound));
+        Assert.DoesNotContain(server.Log.Events, e => e.Level >= LogEventLevel.Information && CapturedLog.Text(e).Contains(remote, StringComparison.Ordinal));
+    }
+
+    [Fact]
     public async Task AClientThatAsksForSomethingIsLoggedAtInformation()
     {
         using var server = TestServer.Start();

@@ -465,7 +465,9 @@ internal sealed class Connection : IDisposable
 
     private void LogClosed(CloseReason reason, string? networkError, TimeSpan duration)
     {
-        var level = _isHealthCheck && reason == CloseReason.Quit && _requestsServed == 1 ? LogEventLevel.Debug : LogEventLevel.Information;
+        // A health check's only request was quit; HAProxy then resets rather than closes, which is no news either.
+        var level = _isHealthCheck && _requestsServed == 1 && reason is CloseReason.Quit or CloseReason.NetworkError
+            ? LogEventLevel.Debug : LogEventLevel.Information;
         if (networkError is null)
         {
             _logger.Write(
@@ -475,7 +477,8 @@ internal sealed class Connection : IDisposable
         }
         else
         {
-            _logger.Information(
+            _logger.Write(
+                level,
                 "Closed {Remote} ({Reason}: {Error}): requests served {Requests}, bytes sent {BytesSent}, {Seconds:0.000} s",
                 RemoteEndPoint, reason, networkError, _requestsServed, _writer.BytesSent, duration.TotalSeconds);
         }
