@@ -30,11 +30,14 @@ public sealed class HftpServer : IDisposable
     private readonly ILogger _logger;
     private readonly FileStore _files;
     private readonly ConnectionTimeouts _timeouts;
-    private readonly ConcurrentDictionary<long, (Connection Connection, Thread Thread)> _connections = new();
+    private readonly ConcurrentDictionary<long, Connection> _connections = new();
     private readonly TcpListener _listener;
     private readonly CancellationTokenSource _stopAccepting = new();
     private readonly WarningThrottle _capWarning = new(WarningInterval);
     private readonly Lock _stopLock = new();
+
+    // Threads held for the runtime, let go when the system refuses the server one (see ThreadReserve).
+    private readonly ThreadReserve _runtimeReserve = new(size: 8);
     private SemaphoreSlim? _slots;
     private readonly AcceptFailureReport _acceptFailures;
     private Thread? _acceptThread;
@@ -79,9 +82,11 @@ public sealed class HftpServer : IDisposable
     /// <summary>Binds and starts accepting. Throws <see cref="SocketException"/> if the address is taken.</summary>
     public void Start()
     {
+        // As long a queue as the kernel allows (net.core.somaxconn): clients past the cap wait in it.
+        _listener.Start(backlog: int.MaxValue);
         MaxConnections = DecideMaxConnections();
         _slots = new SemaphoreSlim(MaxConnections, MaxConnections);
-        _listener.Start(backlog: 512);
+        _runtimeReserve.TryFill();
         if (!_files.Exists)
         {
             var workingDirectory = Environment.CurrentDirectory;
@@ -97,7 +102,7 @@ public sealed class HftpServer : IDisposable
     /// <summary>
     /// Stops accepting and drains: connections waiting for a request close at once, replies under way get up to
     /// <paramref name="timeout"/> (default: the shutdown timeout option) to finish, then the rest are cut.
-    /// Waits, bounded, for every connection's thread to end, so every closing line is logged.
+    /// Waits, bounded, for every connection to end, so every closing line is logged.
     /// </summary>
     public ShutdownSummary Stop(TimeSpan? timeout = null)
     {
@@ -108,24 +113,27 @@ public sealed class HftpServer : IDisposable
                 return _summary;
             }
 
+            // Drain first, then stop listening: once the listener is closed every connection knows it is draining
+            // (one registered meanwhile sees _stopping and drains itself).
             _stopping = true;
-            _stopAccepting.Cancel();
-            _listener.Stop();
-            _acceptThread?.Join(CutGrace);
-
             var drainDeadline = Deadline(timeout ?? _options.ShutdownTimeout);
-            foreach (var (connection, _) in _connections.Values)
+            foreach (var connection in _connections.Values)
             {
                 connection.BeginDrain();
             }
 
-            JoinConnectionThreads(drainDeadline);
-            foreach (var (connection, _) in _connections.Values)
+            _stopAccepting.Cancel();
+            _listener.Stop();
+            _acceptThread?.Join(CutGrace);
+
+            WaitForConnectionsToEnd(drainDeadline);
+            foreach (var connection in _connections.Values)
             {
                 connection.Stop();
             }
 
-            JoinConnectionThreads(Deadline(CutGrace));
+            WaitForConnectionsToEnd(Deadline(CutGrace));
+            _runtimeReserve.Release();
             _summary = new ShutdownSummary(_finishedReplies, _closedIdle, _cut);
             return _summary;
         }
@@ -146,13 +154,10 @@ public sealed class HftpServer : IDisposable
         return remaining > TimeSpan.Zero ? remaining : TimeSpan.Zero;
     }
 
-    private void JoinConnectionThreads(long deadline)
-    {
-        foreach (var (_, thread) in _connections.Values)
-        {
-            thread.Join(Remaining(deadline));
-        }
-    }
+    // Waits until every connection has closed and logged its closing line; not for each thread's teardown too,
+    // which the runtime serializes and which takes seconds for ten thousand threads.
+    private void WaitForConnectionsToEnd(long deadline) =>
+        SpinWait.SpinUntil(() => Volatile.Read(ref _activeConnections) == 0, Remaining(deadline));
 
     private int DecideMaxConnections()
     {
@@ -163,15 +168,17 @@ public sealed class HftpServer : IDisposable
             return allowed;
         }
 
-        _logger.Information("Max connections {MaxConnections} (as configured; the limits allow {Allowed})", configured, allowed);
-        if (configured > allowed)
+        if (configured <= allowed)
         {
-            _logger.Warning(
-                "Max connections {MaxConnections} is more than the limits allow ({Allowed}, {Explanation}): near them the server backs off instead of accepting",
-                configured, allowed, explanation);
+            _logger.Information("Max connections {MaxConnections} (as configured; the limits allow {Allowed})", configured, allowed);
+            return configured;
         }
 
-        return configured;
+        // Past the limits the runtime itself runs out of descriptors or threads and aborts: never go there.
+        _logger.Warning(
+            "Max connections {MaxConnections} (configured {Configured}, more than the limits allow, {Explanation}); raise the limits to serve more",
+            allowed, configured, explanation);
+        return allowed;
     }
 
     private void AcceptLoop()
@@ -236,18 +243,31 @@ public sealed class HftpServer : IDisposable
 
     private ConnectionThread? TryStartThread()
     {
+        if (!_runtimeReserve.IsFull && !_runtimeReserve.TryFill())
+        {
+            RefusedThread("no room to keep threads in reserve for the runtime");
+            return null;
+        }
+
         try
         {
             return ConnectionThread.Start(RunConnection, _options.ConnectionStackSize);
         }
         catch (Exception exception) when (exception is OutOfMemoryException or ThreadStartException)
         {
-            // The task limit (RLIMIT_NPROC, threads-max, pids.max) or memory: wait for connections to end.
-            _acceptFailures.Failed(exception);
-
-            BackOff();
+            // The task limit (RLIMIT_NPROC, threads-max, pids.max) or memory: give the runtime our reserve at
+            // once, then wait for connections to end.
+            _runtimeReserve.Release();
+            RefusedThread(AcceptFailureReport.Describe(exception));
             return null;
         }
+    }
+
+    // Said once when it starts, summarized while it lasts (with failures to accept), not logged per retry.
+    private void RefusedThread(string error)
+    {
+        _acceptFailures.Failed(error);
+        BackOff();
     }
 
     private Socket? TryAccept()
@@ -292,7 +312,7 @@ public sealed class HftpServer : IDisposable
             return false;
         }
 
-        _connections[id] = (connection, thread.Thread);
+        _connections[id] = connection;
         var active = Interlocked.Increment(ref _activeConnections);
         InterlockedMax(ref _peakConnections, active);
         thread.Assign(connection);

@@ -68,6 +68,15 @@ public sealed class ConnectionCapTests
     }
 
     [Fact]
+    public async Task ACapAboveWhatTheLimitsAllowIsLoweredToThemWithAWarning()
+    {
+        using var server = TestServer.Start(options => options with { MaxConnections = int.MaxValue });
+
+        Assert.InRange(server.Server.MaxConnections, 1, Limits.ConnectionLimit.Ceiling);
+        Assert.True(await Eventually.HoldsAsync(() => server.Log.Contains(LogEventLevel.Warning, "more than the limits allow"), Bound));
+    }
+
+    [Fact]
     public async Task TheDefaultCapIsDerivedFromTheLimitsAndLogged()
     {
         using var server = TestServer.Start();

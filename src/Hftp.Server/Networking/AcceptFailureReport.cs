@@ -19,9 +19,10 @@ internal sealed class AcceptFailureReport(ILogger logger, TimeSpan interval)
     private int _total;
     private int _sinceReport;
 
-    public void Failed(Exception exception)
+    public void Failed(Exception exception) => Failed(Describe(exception));
+
+    public void Failed(string error)
     {
-        var error = Describe(exception);
         var now = Stopwatch.GetTimestamp();
         _total++;
         if (!_failing)
@@ -59,7 +60,7 @@ internal sealed class AcceptFailureReport(ILogger logger, TimeSpan interval)
         _total = 0;
     }
 
-    private static string Describe(Exception exception) => exception switch
+    public static string Describe(Exception exception) => exception switch
     {
         SocketException socketError => socketError.Message,
 
