@@ -12,14 +12,14 @@ namespace Hftp.Cli;
 /// interrupted download resumes with any <c>-j</c>: the missing ranges are split across the connections.
 /// A dropped connection is retried with backoff, from the last byte written.
 /// </summary>
-internal sealed class Downloader(DownloadRequest request, CliConsole console, RetryPolicy? retryPolicy = null)
+internal sealed class Downloader(DownloadRequest request, CliConsole console)
 {
     // Below this a range is not worth its own connection: small files use fewer connections than asked.
     private const long MinimumRangeLength = 256 * 1024;
 
     private static readonly TimeSpan SaveInterval = TimeSpan.FromMilliseconds(200);
 
-    private readonly RetryPolicy _retryPolicy = retryPolicy ?? RetryPolicy.WithRetries(request.Retries);
+    private readonly RetryPolicy _retryPolicy = RetryPolicy.WithRetries(request.Retries);
 
     public async Task RunAsync(CancellationToken cancellationToken)
     {
@@ -46,7 +46,7 @@ internal sealed class Downloader(DownloadRequest request, CliConsole console, Re
                 }
             }
 
-            part.Complete(output, overwrite: request.Force);
+            part.Complete(writers, output, overwrite: request.Force);
             completed = true;
         }
         catch
@@ -94,7 +94,7 @@ internal sealed class Downloader(DownloadRequest request, CliConsole console, Re
     // before anything is written.
     private async Task<(long Size, long Length)> AskSizeAsync(CancellationToken cancellationToken)
     {
-        await using var client = await ConnectAsync(cancellationToken);
+        await using var client = await HftpClient.ConnectAsync(request.Host, request.Port, cancellationToken: cancellationToken);
         var size = await client.GetSizeAsync(request.Name, cancellationToken);
         var offset = request.Offset;
         if (request.Length is { } length)
@@ -146,7 +146,7 @@ internal sealed class Downloader(DownloadRequest request, CliConsole console, Re
         using var failed = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
         var queue = new ConcurrentQueue<RangeWriter>(writers);
         var connections = Enumerable.Range(0, Math.Min(request.Connections, writers.Count))
-            .Select(_ => FetchFromQueueAsync(queue, size, failed))
+            .Select(_ => new RangeFetcher(request, size, _retryPolicy, Warn).RunAsync(queue, failed))
             .ToArray();
         try
         {
@@ -163,74 +163,6 @@ internal sealed class Downloader(DownloadRequest request, CliConsole console, Re
             }
 
             throw;
-        }
-    }
-
-    // One connection: takes ranges until none are left, reconnecting when the connection drops.
-    private async Task FetchFromQueueAsync(ConcurrentQueue<RangeWriter> queue, long size, CancellationTokenSource failed)
-    {
-        var cancellationToken = failed.Token;
-        HftpClient? client = null;
-        try
-        {
-            while (queue.TryDequeue(out var writer))
-            {
-                var failures = 0;
-                while (writer.Remaining > 0)
-                {
-                    var before = writer.Written;
-                    try
-                    {
-                        if (client is null)
-                        {
-                            client = await ConnectAsync(cancellationToken);
-                            if (failures > 0)
-                            {
-                                await CheckSizeAsync(client, size, cancellationToken);
-                            }
-                        }
-
-                        await client.ReadSliceAsync(request.Name, request.Offset + writer.Start + writer.Written, writer.Remaining, writer, null, cancellationToken);
-                    }
-                    catch (HftpConnectionException exception) when (!cancellationToken.IsCancellationRequested)
-                    {
-                        client?.Dispose();
-                        client = null;
-                        failures = writer.Written > before ? 1 : failures + 1; // progress restarts the count
-                        if (failures > _retryPolicy.Retries)
-                        {
-                            throw;
-                        }
-
-                        var delay = _retryPolicy.DelayBefore(failures);
-                        Warn(string.Create(CultureInfo.InvariantCulture,
-                            $"{request.Name}: {exception.Message}; retry {failures} of {_retryPolicy.Retries} in {delay.TotalSeconds:0.0#} s"));
-                        await Task.Delay(delay, cancellationToken);
-                    }
-                }
-            }
-        }
-        catch (Exception exception) when (exception is not OperationCanceledException)
-        {
-            await failed.CancelAsync();
-            throw;
-        }
-        finally
-        {
-            if (client is not null)
-            {
-                await client.DisposeAsync();
-            }
-        }
-    }
-
-    private async Task CheckSizeAsync(HftpClient client, long size, CancellationToken cancellationToken)
-    {
-        var now = await client.GetSizeAsync(request.Name, cancellationToken);
-        if (now != size)
-        {
-            throw new DownloadFailedException(ExitCodes.ServerError, string.Create(CultureInfo.InvariantCulture,
-                $"{request.Name} changed on the server during the download ({size} bytes, now {now}); run again to start over"));
         }
     }
 
@@ -275,9 +207,6 @@ internal sealed class Downloader(DownloadRequest request, CliConsole console, Re
             Warn($"{part.Path}: could not record its resume state: {exception.Message}");
         }
     }
-
-    private Task<HftpClient> ConnectAsync(CancellationToken cancellationToken) =>
-        HftpClient.ConnectAsync(request.Host, request.Port, cancellationToken: cancellationToken);
 
     private void Warn(string message) => console.Error.WriteLine($"hftp: {message}");
 }

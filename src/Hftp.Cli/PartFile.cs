@@ -90,11 +90,22 @@ internal sealed class PartFile : IDisposable
         }
     }
 
-    /// <summary>Flushes the finished file, renames it to <paramref name="output"/>, and removes the state.</summary>
-    public void Complete(string output, bool overwrite)
+    /// <summary>Checks that every byte is there, flushes the file, renames it to <paramref name="output"/>, and removes the state.</summary>
+    public void Complete(IReadOnlyList<RangeWriter> writers, string output, bool overwrite)
     {
         lock (_saveLock)
         {
+            var done = Resumed.Done.Clone();
+            foreach (var writer in writers)
+            {
+                done.Add(writer.Start, writer.Start + writer.Written);
+            }
+
+            if (done.MissingFrom(Resumed.Length).Count > 0 || RandomAccess.GetLength(Handle) != Resumed.Length)
+            {
+                throw new DownloadFailedException(ExitCodes.LocalError, $"{Path} is not complete; kept for --continue");
+            }
+
             RandomAccess.FlushToDisk(Handle);
             Handle.Dispose();
             File.Move(Path, output, overwrite);

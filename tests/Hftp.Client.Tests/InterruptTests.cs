@@ -14,7 +14,7 @@ public sealed class InterruptTests : DownloadFixture
 
     public InterruptTests()
     {
-        TestFiles.WriteSpreadRandom(Server.PathOf("data.bin"), FileSize, spacing: 1L << 20);
+        TestFiles.WriteSpreadRandom(Server.PathOf("data.bin"), FileSize, spacing: 64 * 1024); // every byte random
     }
 
     private string Output => Saved("data.bin");

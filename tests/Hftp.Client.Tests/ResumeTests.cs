@@ -13,7 +13,7 @@ public sealed class ResumeTests : DownloadFixture
 
     public ResumeTests()
     {
-        TestFiles.WriteSpreadRandom(Server.PathOf("data.bin"), FileSize, spacing: 1L << 20);
+        TestFiles.WriteSpreadRandom(Server.PathOf("data.bin"), FileSize, spacing: 64 * 1024); // every byte random
     }
 
     [Fact]
@@ -91,7 +91,7 @@ public sealed class ResumeTests : DownloadFixture
     {
         Assert.Equal(ExitCodes.Interrupted, (await InterruptedGetAsync(8L << 20, "get", "data.bin", "-o", Output)).ExitCode);
         File.Delete(Source);
-        TestFiles.WriteSpreadRandom(Source, FileSize + 12345, spacing: 1L << 20);
+        TestFiles.WriteSpreadRandom(Source, FileSize + 12345, spacing: 64 * 1024);
 
         var run = await GetAsync("get", "data.bin", "--continue", "-j", "2", "-o", Output);
 

@@ -19,7 +19,7 @@ public sealed class RetryTests : IDisposable
 
     public RetryTests()
     {
-        TestFiles.WriteSpreadRandom(Path.Combine(_served, "big.bin"), FileSize, spacing: 1L << 20);
+        TestFiles.WriteSpreadRandom(Path.Combine(_served, "big.bin"), FileSize, spacing: 64 * 1024);
     }
 
     private string Output => Path.Combine(_downloads, "big.bin");
@@ -55,7 +55,7 @@ public sealed class RetryTests : IDisposable
     public async Task RetriesGiveUpAfterTheLastOneAndKeepThePart()
     {
         using var server = TestServer.Start();
-        TestFiles.WriteSpreadRandom(server.PathOf("big.bin"), FileSize, spacing: 1L << 20);
+        TestFiles.WriteSpreadRandom(server.PathOf("big.bin"), FileSize, spacing: 64 * 1024);
         using var relay = new TcpRelay(server.Port, budget: 4L << 20);
         var run = CliRun.InvokeAsync("get", "big.bin", "--retries", "2", "-o", Output, "-H", "127.0.0.1", "-p", Port(relay));
         await WaitForBudgetAsync(relay, run);
@@ -75,7 +75,7 @@ public sealed class RetryTests : IDisposable
     public async Task RetryStopsWhenTheFileChangedOnTheServer()
     {
         using var server = TestServer.Start();
-        TestFiles.WriteSpreadRandom(server.PathOf("big.bin"), FileSize, spacing: 1L << 20);
+        TestFiles.WriteSpreadRandom(server.PathOf("big.bin"), FileSize, spacing: 64 * 1024);
         using var relay = new TcpRelay(server.Port, budget: 4L << 20);
         var run = CliRun.InvokeAsync("get", "big.bin", "-o", Output, "-H", "127.0.0.1", "-p", Port(relay));
         await WaitForBudgetAsync(relay, run);

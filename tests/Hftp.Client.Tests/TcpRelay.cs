@@ -119,10 +119,17 @@ internal sealed class TcpRelay : IDisposable
             while (true)
             {
                 var allowed = limited ? await ReserveAsync(buffer.Length) : buffer.Length;
-                var read = await from.ReceiveAsync(buffer.AsMemory(0, allowed), _stop.Token);
-                if (limited)
+                var read = 0;
+                try
                 {
-                    Interlocked.Add(ref _reserved, read - allowed);
+                    read = await from.ReceiveAsync(buffer.AsMemory(0, allowed), _stop.Token);
+                }
+                finally
+                {
+                    if (limited)
+                    {
+                        Interlocked.Add(ref _reserved, read - allowed); // unused budget goes back, even when the socket closed
+                    }
                 }
 
                 if (read == 0)

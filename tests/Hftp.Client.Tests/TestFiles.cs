@@ -4,8 +4,11 @@ namespace Hftp.Client.Tests;
 
 internal static class TestFiles
 {
-    /// <summary>Sparse, with random 64 KiB blocks every <paramref name="spacing"/> bytes: cheap to make, and misplaced bytes change its hash.</summary>
-    public static void WriteSpreadRandom(string path, long size, long spacing = 7L << 20, Random? random = null)
+    /// <summary>
+    /// Random 64 KiB blocks every <paramref name="spacing"/> bytes, zeros (sparse) between: cheap to make, and
+    /// misplaced bytes change its hash. A spacing of 64 KiB makes every byte random.
+    /// </summary>
+    public static void WriteSpreadRandom(string path, long size, long spacing = 7L << 20)
     {
         using var file = new FileStream(path, FileMode.CreateNew, FileAccess.Write);
         file.SetLength(size);
@@ -13,14 +16,7 @@ internal static class TestFiles
         for (long position = 0; position < size; position += spacing)
         {
             file.Position = position;
-            if (random is null)
-            {
-                RandomNumberGenerator.Fill(block);
-            }
-            else
-            {
-                random.NextBytes(block);
-            }
+            RandomNumberGenerator.Fill(block);
 
             file.Write(block, 0, (int)Math.Min(block.Length, size - position));
         }
