@@ -8,8 +8,8 @@ namespace Hftp.Server;
 /// Gives memory back to the system once a burst is over. The garbage collector runs only when the server
 /// allocates, and an idle server allocates nothing, so the buffers and connection state a burst left behind would
 /// stay resident. When many connections have ended, or many large reply buffers were dropped, and the last
-/// interval brought no new drops, it runs one compacting collection that decommits the freed heap, then trims the
-/// native heap (malloc_trim). It runs on a thread of its own: out of file descriptors, the runtime cannot add
+/// interval ended no connection and dropped no buffer (the burst is over), it runs compacting collections that
+/// decommit the freed heap, then trims the native heap (malloc_trim). It runs on a thread of its own: out of file descriptors, the runtime cannot add
 /// thread-pool threads and exits when a timer callback needs one.
 /// </summary>
 public sealed partial class MemoryReclaimer : IDisposable
@@ -23,20 +23,17 @@ public sealed partial class MemoryReclaimer : IDisposable
     public const int EndedConnectionsWorthReclaiming = 256;
 
     private readonly ILogger _logger;
-    private readonly Func<int> _activeConnections;
     private readonly TimeSpan _interval;
     private readonly ManualResetEventSlim _stop = new();
     private readonly Thread _thread;
-    private long _droppedAtLastCheck;
-    private long _droppedAtLastReclaim;
-    private int _peakConnections;
+    private (long Dropped, long Ended) _lastCheck;
+    private (long Dropped, long Ended) _lastReclaim;
 
-    public MemoryReclaimer(ILogger logger, Func<int> activeConnections, TimeSpan interval)
+    public MemoryReclaimer(ILogger logger, TimeSpan interval)
     {
         _logger = logger;
-        _activeConnections = activeConnections;
         _interval = interval;
-        _droppedAtLastCheck = _droppedAtLastReclaim = ReplyWriter.LargeBuffers.DroppedBytes;
+        _lastCheck = _lastReclaim = (ReplyWriter.LargeBuffers.DroppedBytes, Connection.EndedCount);
         _thread = new Thread(Run, 128 * 1024) { IsBackground = true, Name = "hftp-memory" };
         _thread.Start();
     }
@@ -58,22 +55,19 @@ public sealed partial class MemoryReclaimer : IDisposable
 
     private void Check()
     {
-        var active = _activeConnections();
-        _peakConnections = Math.Max(_peakConnections, active);
-        var dropped = ReplyWriter.LargeBuffers.DroppedBytes;
-        var burstOver = dropped == _droppedAtLastCheck;
-        _droppedAtLastCheck = dropped;
-        var droppedSinceReclaim = dropped - _droppedAtLastReclaim;
-        var endedConnections = _peakConnections - active;
-        if (burstOver && (droppedSinceReclaim >= DroppedBytesWorthReclaiming || endedConnections >= EndedConnectionsWorthReclaiming))
+        var now = (Dropped: ReplyWriter.LargeBuffers.DroppedBytes, Ended: Connection.EndedCount);
+        var burstOver = now == _lastCheck;
+        _lastCheck = now;
+        var dropped = now.Dropped - _lastReclaim.Dropped;
+        var ended = now.Ended - _lastReclaim.Ended;
+        if (burstOver && (dropped >= DroppedBytesWorthReclaiming || ended >= EndedConnectionsWorthReclaiming))
         {
-            Reclaim(endedConnections, droppedSinceReclaim);
-            _droppedAtLastReclaim = dropped;
-            _peakConnections = active;
+            Reclaim(ended, dropped);
+            _lastReclaim = now;
         }
     }
 
-    private void Reclaim(int endedConnections, long droppedBytes)
+    private void Reclaim(long endedConnections, long droppedBytes)
     {
         var before = Environment.WorkingSet;
         // Twice, around the finalizers: ended threads give their native runtime state back only once their Thread

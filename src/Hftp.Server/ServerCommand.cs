@@ -246,7 +246,7 @@ public static class ServerCommand
             return StartupFailed;
         }
 
-        using var reclaimer = new MemoryReclaimer(logger, () => server.ActiveConnections, MemoryReclaimer.DefaultInterval);
+        using var reclaimer = new MemoryReclaimer(logger, MemoryReclaimer.DefaultInterval);
         var endPoint = server.LocalEndPoint;
         logger.Information("Serving {Directory} on {EndPoint}", server.Directory, FormatEndPoint(endPoint.Address, endPoint.Port));
         try

@@ -1,0 +1,33 @@
+using System.Net;
+using Hftp.Testing;
+
+namespace Hftp.Server.Tests;
+
+/// <summary>The real server process gives memory back once a burst is over, and logs that it did.</summary>
+public sealed class MemoryReclaimTests : IDisposable
+{
+    private static readonly TimeSpan Bound = TimeSpan.FromSeconds(30);
+
+    private readonly string _directory = Directory.CreateTempSubdirectory("hftp-reclaim-").FullName;
+
+    public void Dispose() => Directory.Delete(_directory, recursive: true);
+
+    [Fact]
+    public async Task AfterABurstOfConnectionsTheServerGivesMemoryBackAndSaysSo()
+    {
+        using var server = ServerProcess.Start("--port", "0", "--address", "127.0.0.1", "--dir", _directory);
+        var endPoint = new IPEndPoint(IPAddress.Loopback, await server.WaitForPortAsync(Bound));
+
+        // More connections than the threshold (256), ended; then the server is left quiet.
+        await Parallel.ForAsync(0, 300, new ParallelOptions { MaxDegreeOfParallelism = 4 }, async (_, _) =>
+        {
+            using var client = RawClient.Connect(endPoint);
+            await client.SendAsync("quit\r\n");
+            await client.ExpectAsync("0 OK\r\n");
+        });
+
+        Assert.True(
+            await Eventually.HoldsAsync(() => server.Output.Contains("Gave memory back after a burst (", StringComparison.Ordinal), Bound),
+            server.Output[^Math.Min(2000, server.Output.Length)..]);
+    }
+}
