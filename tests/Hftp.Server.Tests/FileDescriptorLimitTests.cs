@@ -13,11 +13,11 @@ public sealed class FileDescriptorLimitTests : IDisposable
     public void Dispose() => Directory.Delete(_directory, recursive: true);
 
     [Fact]
-    public async Task RunningOutOfFileDescriptorsIsSummarizedWithoutStackTracesAndServingResumes()
+    public async Task AFewFileDescriptorsCapTheServerBelowThemWithoutStackTracesAndServingGoesOn()
     {
-        // The runtime itself holds about 70 descriptors; 160 clients cannot all be taken under 128 (each needs a socket,
-        // and starting a thread needs descriptors too). A cap derived from that limit would keep the server clear of
-        // it, so the cap is set above it on purpose.
+        // The runtime itself holds about 70 descriptors; 160 clients cannot all be taken under 128. The cap derived
+        // from that limit (a configured one above it is lowered to it) keeps the server clear of running out: the
+        // clients wait in the listen backlog instead, and each is served once the ones before it leave.
         using var server = ServerProcess.StartWithFileLimit(
             128, "--port", "0", "--address", "127.0.0.1", "--dir", _directory, "--max-connections", "1000");
         var endPoint = new IPEndPoint(IPAddress.Loopback, await server.WaitForPortAsync(Bound));
@@ -29,22 +29,20 @@ public sealed class FileDescriptorLimitTests : IDisposable
                 held.Add(RawClient.Connect(endPoint));
             }
 
-            Assert.True(await Eventually.HoldsAsync(() => server.Output.Contains("Cannot accept new connections", StringComparison.Ordinal), Bound), server.Output);
-            Assert.DoesNotContain("   at ", server.Output, StringComparison.Ordinal);
+            Assert.True(await Eventually.HoldsAsync(() => server.Output.Contains("At the connection cap", StringComparison.Ordinal), Bound), server.Output);
+            Assert.Contains("more than the limits allow", server.Output, StringComparison.Ordinal);
         }
         finally
         {
             held.ForEach(client => client.Dispose());
         }
 
-        // Descriptors free again: the waiting clients are accepted, a new one is served, and the log says so once.
         using var client = RawClient.Connect(endPoint);
         await client.SendAsync("get_file_listing\r\n");
         await client.ExpectAsync("0 OK\r\n\r\n", Bound);
-        Assert.True(await Eventually.HoldsAsync(() => server.Output.Contains("Accepting connections again", StringComparison.Ordinal), Bound), server.Output);
         var lines = server.Output.Split('\n');
         Assert.DoesNotContain(lines, line => line.StartsWith("   at ", StringComparison.Ordinal));
-        // One line per run of failures (a busy machine may free a descriptor for a moment), never one per failure.
-        Assert.InRange(lines.Count(line => line.Contains("Cannot accept new connections", StringComparison.Ordinal)), 1, 3);
+        // Should descriptors still run out (other processes' files, say), AcceptFailureReportTests covers the summary.
+        Assert.InRange(lines.Count(line => line.Contains("Cannot accept new connections", StringComparison.Ordinal)), 0, 3);
     }
 }
