@@ -34,12 +34,12 @@ public sealed class HftpServer : IDisposable
     private readonly TcpListener _listener;
     private readonly CancellationTokenSource _stopAccepting = new();
     private readonly WarningThrottle _capWarning = new(WarningInterval);
-    private readonly AcceptFailureReport _acceptFailures;
     private readonly Lock _stopLock = new();
 
     // Threads held for the runtime, let go when the system refuses the server one (see ThreadReserve).
     private readonly ThreadReserve _runtimeReserve = new(size: 8);
     private SemaphoreSlim? _slots;
+    private readonly AcceptFailureReport _acceptFailures;
     private Thread? _acceptThread;
     private long _nextConnectionId;
     private volatile bool _stopping;
@@ -89,7 +89,10 @@ public sealed class HftpServer : IDisposable
         _runtimeReserve.TryFill();
         if (!_files.Exists)
         {
-            _logger.Warning("Served directory {Directory} does not exist yet; serving nothing until it does", _files.Root);
+            var workingDirectory = Environment.CurrentDirectory;
+            _logger.Warning(
+                "Served directory {Directory} does not exist{Origin:l}; serving nothing until it does. {Advice:l}",
+                _files.Root, MissingDirectoryHint.Origin(_options.Directory, workingDirectory), MissingDirectoryHint.Advice(_options.Directory, workingDirectory));
         }
 
         _acceptThread = new Thread(AcceptLoop) { IsBackground = true, Name = "hftp-accept" };
@@ -256,11 +259,12 @@ public sealed class HftpServer : IDisposable
             // The task limit (RLIMIT_NPROC, threads-max, pids.max) or memory: give the runtime our reserve at
             // once, then wait for connections to end.
             _runtimeReserve.Release();
-            RefusedThread(exception.Message);
+            RefusedThread(AcceptFailureReport.Describe(exception));
             return null;
         }
     }
 
+    // Said once when it starts, summarized while it lasts (with failures to accept), not logged per retry.
     private void RefusedThread(string error)
     {
         _acceptFailures.Failed(error);
@@ -281,7 +285,9 @@ public sealed class HftpServer : IDisposable
             }
 
             // Out of descriptors (EMFILE, ENFILE) or buffers: the client stays queued; wait for connections to end.
+            // Said once when it starts, summarized while it lasts, not logged per retry.
             _acceptFailures.Failed(exception);
+
             BackOff();
             return null;
         }
@@ -296,7 +302,7 @@ public sealed class HftpServer : IDisposable
         try
         {
             client.NoDelay = true;
-            connection = new Connection(id, client, _files, _options.MaxRequestLineLength, _logger, _timeouts);
+            connection = new Connection(id, client, _files, _options.MaxRequestLineLength, _logger, _timeouts, _options.ProxyProtocol);
         }
         catch (Exception exception) when (exception is SocketException or ObjectDisposedException)
         {
@@ -311,6 +317,7 @@ public sealed class HftpServer : IDisposable
         var active = Interlocked.Increment(ref _activeConnections);
         InterlockedMax(ref _peakConnections, active);
         thread.Assign(connection);
+        _acceptFailures.Succeeded();
         if (_stopping)
         {
             connection.BeginDrain();

@@ -51,6 +51,14 @@ public static class ServerCommand
             DefaultValueFactory = _ => new DirectoryInfo("testdata"),
             HelpName = "DIR",
         };
+        directoryOption.Validators.Add(result =>
+        {
+            // A missing directory may appear later and is served then; a file in its place is a mistake to report now.
+            if (result.GetValueOrDefault<DirectoryInfo>() is { } directory && File.Exists(directory.FullName))
+            {
+                result.AddError($"--dir {directory.FullName} is a file, not a directory: pass the directory that holds the files to serve.");
+            }
+        });
 
         var addressOption = new Option<IPAddress>("--address", "-a")
         {
@@ -76,14 +84,6 @@ public static class ServerCommand
             HelpName = "BYTES",
         };
 
-        var logBufferOption = new Option<int>("--log-buffer")
-        {
-            Description = "Log events held for a console that is not keeping up; beyond this they are dropped and counted",
-            DefaultValueFactory = _ => ServerLogging.DefaultBufferSize,
-            CustomParser = result => ParseNumber(result, "--log-buffer", 16, 10_000_000, "be between 16 and 10000000"),
-            HelpName = "EVENTS",
-        };
-
         var maxConnectionsOption = new Option<int?>("--max-connections")
         {
             Description = "Clients served at once; more wait in the listen backlog until one leaves "
@@ -105,6 +105,19 @@ public static class ServerCommand
             ShutdownTimeoutName, "On Ctrl+C or SIGTERM, how long replies under way may take to finish before they are cut (0: cut at once)",
             ServerOptions.DefaultShutdownTimeout, allowOff: false);
 
+        var logBufferOption = new Option<int>("--log-buffer")
+        {
+            Description = "Log events held for a console that is not keeping up; beyond this they are dropped and counted",
+            DefaultValueFactory = _ => ServerLogging.DefaultBufferSize,
+            CustomParser = result => ParseNumber(result, "--log-buffer", 16, 10_000_000, "be between 16 and 10000000"),
+            HelpName = "EVENTS",
+        };
+
+        var proxyProtocolOption = new Option<bool>("--proxy-protocol")
+        {
+            Description = "Every connection starts with a PROXY protocol v1 or v2 header (HAProxy send-proxy); logs name the client it gives",
+        };
+
         var command = new RootCommand("hftp-server: serves a directory's files over HFTP, the Home-made File Transfer Protocol.")
         {
             portOption,
@@ -112,12 +125,13 @@ public static class ServerCommand
             addressOption,
             logLevelOption,
             maxLineOption,
-            logBufferOption,
             maxConnectionsOption,
             idleTimeoutOption,
             requestTimeoutOption,
             sendTimeoutOption,
             shutdownTimeoutOption,
+            logBufferOption,
+            proxyProtocolOption,
         };
 
         command.SetAction((parseResult, cancellationToken) =>
@@ -126,13 +140,16 @@ public static class ServerCommand
             {
                 Address = parseResult.GetRequiredValue(addressOption),
                 Port = parseResult.GetValue(portOption),
-                Directory = parseResult.GetRequiredValue(directoryOption).FullName,
+                // As given: a relative path is resolved against the working directory, and the start-up warning
+                // about a missing directory quotes it.
+                Directory = parseResult.GetRequiredValue(directoryOption).ToString(),
                 MaxRequestLineLength = parseResult.GetValue(maxLineOption),
                 MaxConnections = parseResult.GetValue(maxConnectionsOption),
                 IdleTimeout = parseResult.GetValue(idleTimeoutOption),
                 RequestTimeout = parseResult.GetValue(requestTimeoutOption),
                 SendTimeout = parseResult.GetValue(sendTimeoutOption),
                 ShutdownTimeout = parseResult.GetValue(shutdownTimeoutOption),
+                ProxyProtocol = parseResult.GetValue(proxyProtocolOption),
             };
             return RunAsync(options, parseResult.GetValue(logLevelOption), parseResult.GetValue(logBufferOption), cancellationToken);
         });

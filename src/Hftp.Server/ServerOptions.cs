@@ -40,4 +40,7 @@ public sealed record ServerOptions
 
     /// <summary>On stop, how long replies already under way may take to finish before they are cut.</summary>
     public TimeSpan ShutdownTimeout { get; init; } = DefaultShutdownTimeout;
+
+    /// <summary>Every connection starts with a PROXY protocol header (v1 or v2) from a load balancer naming the client.</summary>
+    public bool ProxyProtocol { get; init; }
 }

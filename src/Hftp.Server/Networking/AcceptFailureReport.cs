@@ -60,7 +60,7 @@ internal sealed class AcceptFailureReport(ILogger logger, TimeSpan interval)
         _total = 0;
     }
 
-    private static string Describe(Exception exception) => exception switch
+    public static string Describe(Exception exception) => exception switch
     {
         SocketException socketError => socketError.Message,
 

@@ -35,4 +35,7 @@ internal enum CloseReason
 
     /// <summary>The server is shutting down: the reply under way was finished, then the connection closed.</summary>
     ShutdownAfterReply,
+
+    /// <summary>With --proxy-protocol: the connection did not start with a valid PROXY protocol header.</summary>
+    BadProxyHeader,
 }

@@ -22,7 +22,11 @@ internal sealed class Connection : IDisposable
     // sending cannot hold the thread.
     private static readonly TimeSpan DrainTime = TimeSpan.FromSeconds(1);
 
-    private static long _ended;
+    // How long a new connection's first bytes are awaited to tell a load balancer's health check (it connects, says
+    // quit, and leaves at once) from a client; a client that is slower to speak is simply logged a moment later.
+    private static readonly TimeSpan HealthCheckWait = TimeSpan.FromMilliseconds(200);
+
+    private static ReadOnlySpan<byte> QuitRequest => "quit\r\n"u8;
 
     // Where the connection is, for a graceful shutdown: blocked waiting for a request (it can be closed at once),
     // or answering (its reply is let finish); the draining phases say which of the two the shutdown found.
@@ -30,6 +34,8 @@ internal sealed class Connection : IDisposable
     private const int Answering = 1;
     private const int DrainingWhileIdle = 2;
     private const int DrainingAfterReply = 3;
+
+    private static long _ended;
 
     private readonly Socket _socket;
     private readonly FileStore _files;
@@ -43,9 +49,14 @@ internal sealed class Connection : IDisposable
     private readonly ConnectionTimeouts _timeouts;
     private int _phase = Waiting;
     private int _receiveTimeoutMilliseconds;
+    private readonly bool _expectProxyHeader;
+    private bool _isHealthCheck;
 
-    public Connection(long id, Socket socket, FileStore files, long maxRequestLineLength, ILogger logger, ConnectionTimeouts? timeouts = null)
+    public Connection(
+        long id, Socket socket, FileStore files, long maxRequestLineLength, ILogger logger, ConnectionTimeouts? timeouts = null,
+        bool expectProxyHeader = false)
     {
+        _expectProxyHeader = expectProxyHeader;
         _timeouts = timeouts ?? ConnectionTimeouts.None;
         Id = id;
         _socket = socket;
@@ -68,7 +79,11 @@ internal sealed class Connection : IDisposable
     /// <summary>Connections ended in this process so far: each leaves a thread's and a socket's state to reclaim.</summary>
     public static long EndedCount => Interlocked.Read(ref _ended);
 
-    public IPEndPoint? RemoteEndPoint { get; }
+    /// <summary>The client: the socket's peer, or with a PROXY protocol header the client the proxy speaks for.</summary>
+    public IPEndPoint? RemoteEndPoint { get; private set; }
+
+    /// <summary>The proxy that sent a PROXY protocol header naming another client; null otherwise.</summary>
+    public IPEndPoint? ProxyEndPoint { get; private set; }
 
     /// <summary>Runs the connection to its end and says why it ended; never throws. Called on the connection's own thread.</summary>
     public CloseReason Run()
@@ -79,7 +94,17 @@ internal sealed class Connection : IDisposable
         string? networkError = null;
         try
         {
-            _logger.Information("Connected by {Remote}", RemoteEndPoint);
+            if (_expectProxyHeader && !TryReadProxyHeader(receiveBuffer, out reason))
+            {
+                if (reason == CloseReason.BadProxyHeader)
+                {
+                    CloseGracefully(receiveBuffer);
+                }
+
+                return reason;
+            }
+
+            LogConnected(receiveBuffer);
             reason = Serve(receiveBuffer);
             if (reason is not (CloseReason.ClientClosed or CloseReason.ServerStopping))
             {
@@ -451,17 +476,115 @@ internal sealed class Connection : IDisposable
 
     private void LogClosed(CloseReason reason, string? networkError, TimeSpan duration)
     {
+        // A health check's only request was quit; HAProxy then resets rather than closes, which is no news either.
+        var level = _isHealthCheck && _requestsServed == 1 && reason is CloseReason.Quit or CloseReason.NetworkError
+            ? LogEventLevel.Debug : LogEventLevel.Information;
         if (networkError is null)
         {
-            _logger.Information(
+            _logger.Write(
+                level,
                 "Closed {Remote} ({Reason}): requests served {Requests}, bytes sent {BytesSent}, {Seconds:0.000} s",
                 RemoteEndPoint, reason, _requestsServed, _writer.BytesSent, duration.TotalSeconds);
         }
         else
         {
-            _logger.Information(
+            _logger.Write(
+                level,
                 "Closed {Remote} ({Reason}: {Error}): requests served {Requests}, bytes sent {BytesSent}, {Seconds:0.000} s",
                 RemoteEndPoint, reason, networkError, _requestsServed, _writer.BytesSent, duration.TotalSeconds);
+        }
+    }
+
+    // A health check (deploy/haproxy.cfg: connect, "quit", expect "0 OK") every few seconds per backend would drown
+    // the log at Information, so a connection whose first bytes are exactly "quit\r\n" is logged at Debug. The bytes
+    // are peeked, not read: Serve reads and answers them as usual.
+    private void LogConnected(byte[] buffer)
+    {
+        try
+        {
+            if (_socket.Poll(HealthCheckWait, SelectMode.SelectRead))
+            {
+                var peeked = _socket.Receive(buffer, 0, QuitRequest.Length, SocketFlags.Peek);
+                _isHealthCheck = buffer.AsSpan(0, peeked).SequenceEqual(QuitRequest);
+            }
+        }
+        catch (SocketException)
+        {
+            // Reset already: Serve meets the same error and the closing line names it.
+        }
+
+        var level = _isHealthCheck ? LogEventLevel.Debug : LogEventLevel.Information;
+        if (ProxyEndPoint is null)
+        {
+            _logger.Write(level, "Connected by {Remote}", RemoteEndPoint);
+        }
+        else
+        {
+            _logger.Write(level, "Connected by {Remote} through proxy {Proxy}", RemoteEndPoint, ProxyEndPoint);
+        }
+    }
+
+    // --proxy-protocol: the connection comes from a load balancer and starts with a header naming the real client.
+    // Read exactly as many bytes as the header can still need, so the client's first request stays in the socket for
+    // Serve. Anything else is not our client speaking: close without an HFTP reply, which only the proxy would read.
+    private bool TryReadProxyHeader(byte[] buffer, out CloseReason reason)
+    {
+        var started = Stopwatch.GetTimestamp();
+        var received = 0;
+        while (true)
+        {
+            var result = ProxyHeader.Parse(buffer.AsSpan(0, received));
+            if (result.Status == ProxyHeaderStatus.Complete)
+            {
+                if (result.Source is { } source)
+                {
+                    ProxyEndPoint = RemoteEndPoint;
+                    RemoteEndPoint = source;
+                }
+
+                reason = CloseReason.Quit;
+                return true;
+            }
+
+            var error = result.Error;
+            if (result.Status == ProxyHeaderStatus.Incomplete)
+            {
+                var timeout = RemainingOf(_timeouts.Request, started);
+                if (timeout > TimeSpan.Zero || timeout == Timeout.InfiniteTimeSpan)
+                {
+                    SetReceiveTimeout(ConnectionTimeouts.ToSocketMilliseconds(timeout));
+                    try
+                    {
+                        var count = _socket.Receive(buffer, received, result.BytesNeeded, SocketFlags.None);
+                        if (count > 0)
+                        {
+                            received += count;
+                            continue;
+                        }
+
+                        if (_stopping || Volatile.Read(ref _phase) >= DrainingWhileIdle)
+                        {
+                            reason = _stopping ? CloseReason.ServerStopping : DrainReason();
+                            return false;
+                        }
+
+                        error = "no complete PROXY protocol header before closing";
+                    }
+                    catch (SocketException exception) when (IsTimeout(exception))
+                    {
+                        error = "no complete PROXY protocol header within the request timeout";
+                    }
+                }
+                else
+                {
+                    error = "no complete PROXY protocol header within the request timeout";
+                }
+            }
+
+            _logger.Warning("{Remote} sent {Error} (--proxy-protocol expects one first on every connection): closing without a reply",
+                RemoteEndPoint, error);
+            reason = CloseReason.BadProxyHeader;
+            return false;
         }
     }
 

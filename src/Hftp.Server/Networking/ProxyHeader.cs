@@ -1,0 +1,216 @@
+using System.Buffers.Binary;
+using System.Net;
+using System.Net.Sockets;
+using System.Text;
+
+namespace Hftp.Server.Networking;
+
+/// <summary>
+/// Parses the PROXY protocol header (HAProxy's proxy-protocol.txt, versions 1 and 2) that a load balancer sends before
+/// the client's own bytes, telling who the client is. Pure: it looks at the bytes received so far and says whether
+/// they are a header, cannot be one, or how many more bytes to read. It never asks for more bytes than the header
+/// can still need, so the caller can read exactly that many and leave the client's first request in the socket.
+/// </summary>
+internal static class ProxyHeader
+{
+    /// <summary>The longest version 1 header, CRLF included, as the specification fixes it.</summary>
+    public const int MaxVersion1Length = 107;
+
+    /// <summary>
+    /// The longest version 2 header accepted (16 fixed bytes, addresses and TLVs), so that it fits the connection's
+    /// receive buffer; the addresses of TCP over IPv6 take 36 bytes, the rest is room for a proxy's TLVs.
+    /// </summary>
+    public const int MaxVersion2Length = 4096;
+
+    // "PROXY UNKNOWN\r\n": no header is shorter, so reading this many bytes never reads past one.
+    private const int ShortestLength = 15;
+
+    private const int Version2FixedLength = 16;
+
+    private static ReadOnlySpan<byte> Version1Prefix => "PROXY "u8;
+
+    private static ReadOnlySpan<byte> Version2Signature => [0x0D, 0x0A, 0x0D, 0x0A, 0x00, 0x0D, 0x0A, 0x51, 0x55, 0x49, 0x54, 0x0A];
+
+    public static ProxyHeaderResult Parse(ReadOnlySpan<byte> received)
+    {
+        if (received.IsEmpty)
+        {
+            return ProxyHeaderResult.NeedMore(ShortestLength);
+        }
+
+        if (StartsLike(received, Version1Prefix))
+        {
+            return ParseVersion1(received);
+        }
+
+        return StartsLike(received, Version2Signature)
+            ? ParseVersion2(received)
+            : ProxyHeaderResult.Fail("no PROXY protocol header");
+    }
+
+    // True when the bytes so far agree with the start of the signature (all of it, once they are as long).
+    private static bool StartsLike(ReadOnlySpan<byte> received, ReadOnlySpan<byte> signature)
+    {
+        var length = Math.Min(received.Length, signature.Length);
+        return received[..length].SequenceEqual(signature[..length]);
+    }
+
+    private static ProxyHeaderResult ParseVersion1(ReadOnlySpan<byte> received)
+    {
+        var end = received.IndexOf((byte)'\n');
+        if (end < 0)
+        {
+            if (received.Length >= MaxVersion1Length)
+            {
+                return ProxyHeaderResult.Fail($"a version 1 header longer than {MaxVersion1Length} bytes");
+            }
+
+            // The line ends somewhere ahead; only one byte is certain to belong to it.
+            return ProxyHeaderResult.NeedMore(received.Length < ShortestLength ? ShortestLength - received.Length : 1);
+        }
+
+        if (end + 1 > MaxVersion1Length)
+        {
+            return ProxyHeaderResult.Fail($"a version 1 header longer than {MaxVersion1Length} bytes");
+        }
+
+        if (end == 0 || received[end - 1] != (byte)'\r')
+        {
+            return ProxyHeaderResult.Fail("a version 1 header not ended by CRLF");
+        }
+
+        var line = received[..(end - 1)];
+        foreach (var b in line)
+        {
+            if (b is < 0x20 or > 0x7E)
+            {
+                return ProxyHeaderResult.Fail("a version 1 header with a byte that is not printable ASCII");
+            }
+        }
+
+        // Printable ASCII of at most 105 bytes: safe to look at as text.
+        var parts = Encoding.ASCII.GetString(line).Split(' ');
+        var length = end + 1;
+        if (parts[1] == "UNKNOWN")
+        {
+            // The specification: the rest of an UNKNOWN line is to be ignored.
+            return ProxyHeaderResult.Done(length, null);
+        }
+
+        var family = parts[1] switch
+        {
+            "TCP4" => AddressFamily.InterNetwork,
+            "TCP6" => AddressFamily.InterNetworkV6,
+            _ => AddressFamily.Unknown,
+        };
+        if (family == AddressFamily.Unknown)
+        {
+            return ProxyHeaderResult.Fail("a version 1 header whose protocol is not TCP4, TCP6 or UNKNOWN");
+        }
+
+        if (parts.Length != 6)
+        {
+            return ProxyHeaderResult.Fail("a version 1 header without exactly two addresses and two ports");
+        }
+
+        if (!TryParseAddress(parts[2], family, out var source) || !TryParseAddress(parts[3], family, out _))
+        {
+            return ProxyHeaderResult.Fail($"a version 1 header with an address that is not {parts[1]}");
+        }
+
+        if (!TryParsePort(parts[4], out var sourcePort) || !TryParsePort(parts[5], out _))
+        {
+            return ProxyHeaderResult.Fail("a version 1 header with a port that is not 0 to 65535");
+        }
+
+        return ProxyHeaderResult.Done(length, new IPEndPoint(source, sourcePort));
+    }
+
+    // IPAddress.TryParse also takes forms the specification excludes ("1", "0x7f.1", scope ids); these do not pass.
+    private static bool TryParseAddress(string text, AddressFamily family, out IPAddress address)
+    {
+        address = IPAddress.None;
+        var allowed = family == AddressFamily.InterNetwork ? "0123456789." : "0123456789abcdefABCDEF:.";
+        if (text.Length == 0 || text.AsSpan().IndexOfAnyExcept(allowed) >= 0)
+        {
+            return false;
+        }
+
+        if (family == AddressFamily.InterNetwork && text.Count(c => c == '.') != 3)
+        {
+            return false;
+        }
+
+        if (!IPAddress.TryParse(text, out var parsed) || parsed.AddressFamily != family)
+        {
+            return false;
+        }
+
+        address = parsed;
+        return true;
+    }
+
+    private static bool TryParsePort(string text, out int port)
+    {
+        port = 0;
+        return text.Length is > 0 and <= 5
+            && text.AsSpan().IndexOfAnyExceptInRange('0', '9') < 0
+            && int.TryParse(text, System.Globalization.CultureInfo.InvariantCulture, out port)
+            && port <= 65535;
+    }
+
+    private static ProxyHeaderResult ParseVersion2(ReadOnlySpan<byte> received)
+    {
+        if (received.Length < Version2FixedLength)
+        {
+            return ProxyHeaderResult.NeedMore(Version2FixedLength - received.Length);
+        }
+
+        var versionAndCommand = received[12];
+        if (versionAndCommand >> 4 != 2)
+        {
+            return ProxyHeaderResult.Fail("a version 2 signature with a version other than 2");
+        }
+
+        var command = versionAndCommand & 0x0F;
+        if (command > 1)
+        {
+            return ProxyHeaderResult.Fail("a version 2 header whose command is neither LOCAL nor PROXY");
+        }
+
+        var length = Version2FixedLength + BinaryPrimitives.ReadUInt16BigEndian(received[14..16]);
+        if (length > MaxVersion2Length)
+        {
+            return ProxyHeaderResult.Fail($"a version 2 header longer than {MaxVersion2Length} bytes");
+        }
+
+        if (received.Length < length)
+        {
+            return ProxyHeaderResult.NeedMore(length - received.Length);
+        }
+
+        // LOCAL: the proxy's own connection (a health check); the peer's address stands.
+        if (command == 0)
+        {
+            return ProxyHeaderResult.Done(length, null);
+        }
+
+        var addresses = received[Version2FixedLength..length];
+        var familyAndProtocol = received[13];
+        switch (familyAndProtocol)
+        {
+            case 0x11: // TCP over IPv4: source, destination, source port, destination port
+                return addresses.Length < 12
+                    ? ProxyHeaderResult.Fail("a version 2 TCP4 header too short for its addresses")
+                    : ProxyHeaderResult.Done(length, new IPEndPoint(new IPAddress(addresses[..4]), BinaryPrimitives.ReadUInt16BigEndian(addresses[8..10])));
+            case 0x21: // TCP over IPv6
+                return addresses.Length < 36
+                    ? ProxyHeaderResult.Fail("a version 2 TCP6 header too short for its addresses")
+                    : ProxyHeaderResult.Done(length, new IPEndPoint(new IPAddress(addresses[..16]), BinaryPrimitives.ReadUInt16BigEndian(addresses[32..34])));
+            case 0x00 or 0x31: // unspecified, or a Unix socket: no address worth logging
+                return ProxyHeaderResult.Done(length, null);
+            default:
+                return ProxyHeaderResult.Fail($"a version 2 header for a transport other than TCP (0x{familyAndProtocol:X2})");
+        }
+    }
+}
