@@ -49,7 +49,7 @@ public static class CliCommand
         var portOption = new Option<int>("--port", "-p")
         {
             Description = "Server TCP port",
-            DefaultValueFactory = _ => Syntax.DefaultPort,
+            DefaultValueFactory = _ => Defaults.Port,
             CustomParser = result => ParseInt(result, "--port", 1, 65535),
             Recursive = true,
         };
