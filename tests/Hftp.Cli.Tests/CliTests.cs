@@ -5,7 +5,7 @@ using System.Security.Cryptography;
 using Hftp.Cli;
 using Hftp.Testing;
 
-namespace Hftp.Client.Tests;
+namespace Hftp.Cli.Tests;
 
 public sealed class CliTests : IDisposable
 {
@@ -162,7 +162,29 @@ public sealed class CliTests : IDisposable
         Assert.Contains("2 server error status, 3 network failure", run.Output, StringComparison.Ordinal);
         foreach (var command in new[] { "ls", "stat", "get", "shell" })
         {
-            Assert.Contains(command, run.Output, StringComparison.Ordinal);
+            Assert.Contains(command, HelpNames(run.Output));
         }
     }
+
+    [Theory]
+    [InlineData("--help", "-H --host -p --port --retries --version")]
+    [InlineData("get --help", "-o --output --offset --length -c --continue -f --force -j --connections -q --quiet -H -p --retries")]
+    public async Task HelpListsEveryOptionByEachOfItsNames(string arguments, string names)
+    {
+        var run = await CliRun.InvokeAsync(arguments.Split(' '));
+
+        Assert.Equal(ExitCodes.Success, run.ExitCode);
+        foreach (var name in names.Split(' '))
+        {
+            Assert.Contains(name, HelpNames(run.Output));
+        }
+    }
+
+    // The first column of the help's option and command lines ("  -j, --connections <N>  ...", "  get <NAME>  ..."),
+    // split into whole names: a substring search finds "-p" inside "--port" and "ls" inside other words.
+    private static HashSet<string> HelpNames(string help) => help.ReplaceLineEndings("\n").Split('\n')
+        .Where(line => line.StartsWith("  ", StringComparison.Ordinal))
+        .SelectMany(line => line.TrimStart().Split("  ")[0].Split(", "))
+        .Select(name => name.Split(' ')[0])
+        .ToHashSet(StringComparer.Ordinal);
 }
