@@ -167,6 +167,22 @@ public sealed class CliTests : IDisposable
     }
 
     [Theory]
+    [InlineData("ls --port 0", "--port must be a whole number from 1 to 65535 (got '0').")]
+    [InlineData("ls -p http", "--port must be a whole number from 1 to 65535 (got 'http').")]
+    [InlineData("get f -j 65", "--connections must be a whole number from 1 to 64 (got '65').")]
+    [InlineData("get f --retries -1", "--retries must be a whole number from 0 to 1000 (got '-1').")]
+    [InlineData("get f --offset -5", "--offset must be a whole number of bytes, 0 or more (got '-5').")]
+    [InlineData("get f --length 1.5", "--length must be a whole number of bytes, 0 or more (got '1.5').")]
+    public async Task BadNumberIsOneLineNamingTheOptionAndExitCodeOne(string arguments, string message)
+    {
+        var run = await CliRun.InvokeAsync(arguments.Split(' '));
+
+        Assert.Equal(ExitCodes.Usage, run.ExitCode);
+        Assert.Equal($"hftp: {message}\nTry 'hftp --help' for more information.\n", run.Error.ReplaceLineEndings("\n"));
+        Assert.Empty(run.Output);
+    }
+
+    [Theory]
     [InlineData("--help", "-H --host -p --port --retries --version")]
     [InlineData("get --help", "-o --output --offset --length -c --continue -f --force -j --connections -q --quiet -H -p --retries")]
     public async Task HelpListsEveryOptionByEachOfItsNames(string arguments, string names)
