@@ -1,7 +1,7 @@
 using System.CommandLine;
-using System.CommandLine.Parsing;
 using System.Globalization;
 using Hftp.Client;
+using Hftp.CommandLine;
 using Hftp.Protocol;
 using Command = System.CommandLine.Command;
 
@@ -18,13 +18,7 @@ public static class CliCommand
         var parseResult = Create(console).Parse(args);
         if (parseResult.Errors.Count > 0)
         {
-            foreach (var error in parseResult.Errors)
-            {
-                await console.Error.WriteLineAsync($"hftp: {error.Message}");
-            }
-
-            await console.Error.WriteLineAsync("Try 'hftp --help' for more information.");
-            return ExitCodes.Usage;
+            return await ParseErrors.WriteAsync(parseResult, "hftp", console.Error);
         }
 
         // Ctrl+C cancels the action, which then records how far a download got; give it time to flush that to
@@ -44,13 +38,15 @@ public static class CliCommand
         {
             Description = "Server name or address (IPv4 or IPv6)",
             DefaultValueFactory = _ => "localhost",
+            HelpName = "HOST",
             Recursive = true,
         };
         var portOption = new Option<int>("--port", "-p")
         {
             Description = "Server TCP port",
-            DefaultValueFactory = _ => Syntax.DefaultPort,
-            CustomParser = result => ParseInt(result, "--port", 1, 65535),
+            DefaultValueFactory = _ => Defaults.Port,
+            CustomParser = result => WholeNumbers.ParseInt32(result, 1, 65535),
+            HelpName = "PORT",
             Recursive = true,
         };
 
@@ -59,7 +55,7 @@ public static class CliCommand
             Description = "Reconnect up to N times when a connection drops mid-transfer, waiting 0.2 s, 0.4 s, 0.8 s ... (at most 5 s) first",
             HelpName = "N",
             DefaultValueFactory = _ => RetryPolicy.DefaultRetries,
-            CustomParser = result => ParseInt(result, "--retries", 0, 1000),
+            CustomParser = result => WholeNumbers.ParseInt32(result, 0, 1000),
             Recursive = true,
         };
 
@@ -122,15 +118,26 @@ public static class CliCommand
             Description = "Where to save it; an existing directory means DIR/NAME [default: NAME in the current directory]",
             HelpName = "PATH",
         };
-        var offset = new Option<long>("--offset") { Description = "First byte to download", CustomParser = result => ParseLong(result, "--offset") };
-        var length = new Option<long?>("--length") { Description = "How many bytes [default: to the end]", CustomParser = result => ParseLong(result, "--length") };
+        var offset = new Option<long>("--offset")
+        {
+            Description = "First byte to download",
+            HelpName = "BYTES",
+            CustomParser = result => WholeNumbers.ParseInt64(result, 0, unit: "bytes"),
+        };
+        var length = new Option<long?>("--length")
+        {
+            Description = "How many bytes [default: to the end]",
+            HelpName = "BYTES",
+            CustomParser = result => WholeNumbers.ParseInt64(result, 0, unit: "bytes"),
+        };
         var resume = new Option<bool>("--continue", "-c") { Description = "Resume PATH.part, if its state matches the file on the server" };
         var force = new Option<bool>("--force", "-f") { Description = "Replace PATH if it exists (without it, an existing PATH is an error)" };
         var connections = new Option<int>("--connections", "-j")
         {
             Description = "Download over up to N connections at once, each with its share of the missing bytes",
             DefaultValueFactory = _ => 1,
-            CustomParser = result => ParseInt(result, "--connections", 1, 64),
+            CustomParser = result => WholeNumbers.ParseInt32(result, 1, 64),
+            HelpName = "N",
         };
         var quiet = new Option<bool>("--quiet", "-q") { Description = "No progress bar, no summary line" };
         var command = new Command("get", "Download a file, or a range of it, into PATH.part, then rename it into place")
@@ -205,29 +212,5 @@ public static class CliCommand
             await console.Error.WriteLineAsync($"hftp: {exception.Message}");
             return ExitCodes.LocalError;
         }
-    }
-
-    private static int ParseInt(ArgumentResult result, string option, int minimum, int maximum)
-    {
-        var text = result.Tokens.Count > 0 ? result.Tokens[0].Value : string.Empty;
-        if (int.TryParse(text, NumberStyles.AllowLeadingSign, CultureInfo.InvariantCulture, out var value) && value >= minimum && value <= maximum)
-        {
-            return value;
-        }
-
-        result.AddError($"{option} must be a whole number from {minimum} to {maximum} (got '{text}').");
-        return minimum;
-    }
-
-    private static long ParseLong(ArgumentResult result, string option)
-    {
-        var text = result.Tokens.Count > 0 ? result.Tokens[0].Value : string.Empty;
-        if (long.TryParse(text, NumberStyles.None, CultureInfo.InvariantCulture, out var value))
-        {
-            return value;
-        }
-
-        result.AddError($"{option} must be a whole number of bytes, 0 or more (got '{text}').");
-        return 0;
     }
 }

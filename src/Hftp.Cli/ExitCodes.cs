@@ -6,7 +6,7 @@ public static class ExitCodes
     public const int Success = 0;
 
     /// <summary>A bad command line or argument (System.CommandLine's own code for parse errors).</summary>
-    public const int Usage = 1;
+    public const int Usage = Hftp.CommandLine.ParseErrors.ExitCode;
 
     /// <summary>The server answered with an error status (202 FILE NOT FOUND, 203 ...).</summary>
     public const int ServerError = 2;

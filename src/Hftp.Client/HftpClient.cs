@@ -30,7 +30,7 @@ public sealed class HftpClient : IAsyncDisposable, IDisposable
 
     /// <summary>Connects to <paramref name="host"/> (a name, an IPv4 or an IPv6 address) on <paramref name="port"/>.</summary>
     public static async Task<HftpClient> ConnectAsync(
-        string host, int port = Syntax.DefaultPort, HftpClientOptions? options = null, CancellationToken cancellationToken = default)
+        string host, int port = Defaults.Port, HftpClientOptions? options = null, CancellationToken cancellationToken = default)
     {
         options ??= new HftpClientOptions();
         var socket = new Socket(SocketType.Stream, ProtocolType.Tcp) { NoDelay = true };

@@ -14,12 +14,6 @@ public readonly record struct Request(
 {
     public bool IsValid => Status == StatusCode.Ok;
 
-    /// <summary>
-    /// True when the line named a file of valid characters longer than any file name can be: such a name
-    /// is well-formed (the reply is 202, not 201) but was not kept, so <see cref="FileName"/> is null.
-    /// </summary>
-    public bool FileNameTooLong => IsValid && FileName is null && Command is Command.GetMetadata or Command.GetSlice;
-
     public static Request Rejected(StatusCode status) => new(status, RequestFault.None, default, null, 0, 0);
 
     public static Request Faulted(RequestFault fault) => new(fault.Status(), fault, default, null, 0, 0);

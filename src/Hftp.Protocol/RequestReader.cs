@@ -39,9 +39,6 @@ public sealed class RequestReader
         ResetLine();
     }
 
-    /// <summary>Bytes of the current, unfinished line seen so far (terminator excluded).</summary>
-    public long PendingLineLength => _lineLength;
-
     /// <summary>
     /// Consumes bytes from <paramref name="input"/> until one request line ends or faults. Returns true with
     /// the <paramref name="request"/> when one did; <paramref name="consumed"/> says how far it read. Returns

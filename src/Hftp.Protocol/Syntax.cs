@@ -3,7 +3,8 @@ namespace Hftp.Protocol;
 /// <summary>The lexical rules of HFTP requests and the protocol's fixed numbers.</summary>
 public static class Syntax
 {
-    public const int DefaultPort = 19500;
+    /// <summary>Same as <see cref="Defaults.Port"/>; kept only while the server's options and the load generator still read it here.</summary>
+    public const int DefaultPort = Defaults.Port;
 
     public const string LineTerminatorText = "\r\n";
 

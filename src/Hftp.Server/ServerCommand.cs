@@ -40,7 +40,7 @@ public static class ServerCommand
         var portOption = new Option<int>("--port", "-p")
         {
             Description = "TCP port to listen on; 0 picks a free port and logs it",
-            DefaultValueFactory = _ => Syntax.DefaultPort,
+            DefaultValueFactory = _ => Defaults.Port,
             CustomParser = result => ParseNumber(result, "--port", 0, 65535, "be between 0 and 65535"),
             HelpName = "PORT",
         };

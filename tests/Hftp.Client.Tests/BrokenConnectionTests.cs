@@ -1,4 +1,5 @@
 using System.Diagnostics;
+using Hftp.Testing;
 
 namespace Hftp.Client.Tests;
 
@@ -24,7 +25,7 @@ public sealed class BrokenConnectionTests
         var disposing = Stopwatch.GetElapsedTime(started);
 
         var connection = Assert.Single(server.Connections);
-        await connection.Ended.WaitAsync(TimeSpan.FromSeconds(10));
+        await connection.Ended.WaitAsync(TestTimeouts.Reply);
         Assert.DoesNotContain("quit", connection.Requests);
         Assert.True(disposing < TimeSpan.FromMilliseconds(500), $"DisposeAsync took {disposing.TotalMilliseconds:0} ms");
     }
@@ -34,10 +35,10 @@ public sealed class BrokenConnectionTests
     public async Task CallAfterAFailureFailsAtOnce(string failure)
     {
         await using var server = NeverClosingServer();
-        using var client = await HftpClient.ConnectAsync("127.0.0.1", server.Port, new HftpClientOptions { ReadTimeout = TimeSpan.FromSeconds(20) });
+        using var client = await HftpClient.ConnectAsync("127.0.0.1", server.Port, new HftpClientOptions { ReadTimeout = TestTimeouts.Reply * 2 });
         await FailAsync(client, failure);
 
-        var next = await Assert.ThrowsAsync<HftpConnectionException>(() => client.GetSizeAsync("f")).WaitAsync(TimeSpan.FromSeconds(10));
+        var next = await Assert.ThrowsAsync<HftpConnectionException>(() => client.GetSizeAsync("f")).WaitAsync(TestTimeouts.Reply);
 
         Assert.Contains("earlier failure", next.Message, StringComparison.Ordinal);
         Assert.Single(server.Connections[0].Requests);

@@ -106,7 +106,7 @@ public sealed class HftpClientTests
 
         await client.QuitAsync();
 
-        Assert.True(await Eventually.HoldsAsync(() => server.Server.ActiveConnections == 0, TimeSpan.FromSeconds(5)));
+        Assert.True(await Eventually.HoldsAsync(() => server.Server.ActiveConnections == 0, TestTimeouts.Condition));
         await Assert.ThrowsAsync<ObjectDisposedException>(() => client.ListFilesAsync());
         await client.DisposeAsync();
         // A connection whose only request is quit looks like a load balancer's health check: logged at Debug.
@@ -165,7 +165,7 @@ public sealed class HftpClientTests
 
         await Assert.ThrowsAsync<HftpProtocolException>(() => client.ListFilesAsync());
         client.Dispose();
-        await answering.WaitAsync(TimeSpan.FromSeconds(10));
+        await answering.WaitAsync(TestTimeouts.Reply);
     }
 
     [Fact]

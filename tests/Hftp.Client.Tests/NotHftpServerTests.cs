@@ -1,5 +1,4 @@
-using System.Globalization;
-using Hftp.Cli;
+using Hftp.Testing;
 
 namespace Hftp.Client.Tests;
 
@@ -27,18 +26,6 @@ public sealed class NotHftpServerTests
         var failure = await Assert.ThrowsAsync<HftpProtocolException>(() => client.ListFilesAsync());
 
         Assert.Equal($"127.0.0.1:{server.Port} is not an HFTP server (it answered like an HTTP server)", failure.Message);
-    }
-
-    [Fact]
-    public async Task LsAgainstAnHttpServerExitsThreeSayingSo()
-    {
-        await using var server = ClosingAfter(HttpOneOneAnswer);
-        var port = server.Port.ToString(CultureInfo.InvariantCulture);
-
-        var run = await CliRun.InvokeAsync("ls", "-H", "127.0.0.1", "-p", port);
-
-        Assert.Equal(ExitCodes.NetworkError, run.ExitCode);
-        Assert.Equal($"hftp: 127.0.0.1:{port} is not an HFTP server (it answered like an HTTP server)\n", run.Error.ReplaceLineEndings("\n"));
     }
 
     [Theory]

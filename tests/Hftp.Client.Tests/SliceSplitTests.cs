@@ -1,5 +1,6 @@
 using System.Globalization;
 using System.Text;
+using Hftp.Testing;
 
 namespace Hftp.Client.Tests;
 

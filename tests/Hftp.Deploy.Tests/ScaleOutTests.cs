@@ -1,7 +1,7 @@
 using System.Net;
 using System.Security.Cryptography;
 using System.Text.RegularExpressions;
-using Hftp.Client.Tests;
+using Hftp.Cli.Tests;
 using Hftp.Testing;
 
 namespace Hftp.Deploy.Tests;
@@ -58,7 +58,7 @@ public sealed partial class ScaleOutTests : IDisposable
 
         relay.Release();
 
-        var errors = await hftp.WaitForExitAsync(timeoutSeconds: 120);
+        var errors = await hftp.WaitForExitAsync();
         Assert.True(hftp.ExitCode == 0, $"hftp exited {hftp.ExitCode}: {errors}\nHAProxy: {haproxy.Output}");
         Assert.Equal(Hash(source), Hash(saved));
         Assert.True(ConnectedLines(other) > servedBefore, "the other instance did not serve the rest");

@@ -1,4 +1,5 @@
 using Hftp.Protocol;
+using Hftp.Protocol.Cases;
 using Hftp.Testing;
 
 namespace Hftp.Server.Tests;

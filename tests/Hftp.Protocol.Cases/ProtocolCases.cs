@@ -1,7 +1,7 @@
 using System.Text;
 using Hftp.Protocol;
 
-namespace Hftp.Testing;
+namespace Hftp.Protocol.Cases;
 
 /// <summary>
 /// The one table of cases built from PROTOCOL.md's decisions, used by the parser tests (bytes fed to

@@ -2,7 +2,7 @@ using System.Buffers.Text;
 using BenchmarkDotNet.Attributes;
 using Hftp.Server.Networking;
 
-namespace Hftp.Benchmarks;
+namespace Hftp.MicroBenchmarks;
 
 /// <summary>
 /// Base64 encoding of one slice chunk as <see cref="SliceWriter"/> does it: the CPU cost per byte of

@@ -1,6 +1,6 @@
 using Hftp.Protocol;
 
-namespace Hftp.Testing;
+namespace Hftp.Protocol.Cases;
 
 /// <summary>
 /// One row of PROTOCOL.md's rules: the exact request bytes, the status they earn, and whether the

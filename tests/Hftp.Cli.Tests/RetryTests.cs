@@ -4,7 +4,7 @@ using System.Net.Sockets;
 using Hftp.Cli;
 using Hftp.Testing;
 
-namespace Hftp.Client.Tests;
+namespace Hftp.Cli.Tests;
 
 /// <summary>
 /// <c>--retries</c>: a connection that drops mid-transfer is reconnected with backoff and continues from the
@@ -34,16 +34,16 @@ public sealed class RetryTests : IDisposable
     public async Task DownloadSurvivesTheServerRestartingMidTransfer()
     {
         var first = ServerProcess.Start("--address", "127.0.0.1", "--port", "0", "--dir", _served);
-        using var relay = new TcpRelay(await first.WaitForPortAsync(TimeSpan.FromSeconds(30)), budget: 4L << 20);
+        using var relay = new TcpRelay(await first.WaitForPortAsync(TestTimeouts.Process), budget: 4L << 20);
         var run = CliRun.InvokeAsync("get", "big.bin", "-j", "2", "--retries", "3", "-o", Output, "-H", "127.0.0.1", "-p", Port(relay));
         await WaitForBudgetAsync(relay, run);
 
         first.Dispose(); // killed by its PID, mid-transfer
         using var second = ServerProcess.Start("--address", "127.0.0.1", "--port", "0", "--dir", _served);
-        relay.UpstreamPort = await second.WaitForPortAsync(TimeSpan.FromSeconds(30));
+        relay.UpstreamPort = await second.WaitForPortAsync(TestTimeouts.Process);
         relay.Release();
         relay.DropConnections();
-        var result = await run.WaitAsync(TimeSpan.FromSeconds(60));
+        var result = await run.WaitAsync(TestTimeouts.Transfer);
 
         Assert.True(result.ExitCode == ExitCodes.Success, result.Error);
         Assert.Contains("; retry 1 of 3 in 0.2 s", result.Error, StringComparison.Ordinal);
@@ -62,7 +62,7 @@ public sealed class RetryTests : IDisposable
 
         relay.UpstreamPort = ClosedPort(); // the server is gone for good
         relay.DropConnections();
-        var result = await run.WaitAsync(TimeSpan.FromSeconds(60));
+        var result = await run.WaitAsync(TestTimeouts.Transfer);
 
         Assert.Equal(ExitCodes.NetworkError, result.ExitCode);
         Assert.Contains("retry 1 of 2 in 0.2 s", result.Error, StringComparison.Ordinal);
@@ -84,7 +84,7 @@ public sealed class RetryTests : IDisposable
         server.WriteFile("big.bin", "something else");
         relay.Release();
         relay.DropConnections();
-        var result = await run.WaitAsync(TimeSpan.FromSeconds(60));
+        var result = await run.WaitAsync(TestTimeouts.Transfer);
 
         Assert.Equal(ExitCodes.ServerError, result.ExitCode);
         Assert.Contains("big.bin changed on the server", result.Error, StringComparison.Ordinal);
@@ -114,7 +114,7 @@ public sealed class RetryTests : IDisposable
 
     private static async Task WaitForBudgetAsync(TcpRelay relay, Task<CliRun> run)
     {
-        Assert.True(await Eventually.HoldsAsync(() => relay.Forwarded >= relay.Budget || run.IsCompleted, TimeSpan.FromSeconds(30)),
+        Assert.True(await Eventually.HoldsAsync(() => relay.Forwarded >= relay.Budget || run.IsCompleted, TestTimeouts.Condition),
             "the download never reached the relay's budget");
         if (run.IsCompleted)
         {

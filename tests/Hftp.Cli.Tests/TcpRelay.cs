@@ -1,7 +1,7 @@
 using System.Net;
 using System.Net.Sockets;
 
-namespace Hftp.Client.Tests;
+namespace Hftp.Cli.Tests;
 
 /// <summary>
 /// A loopback TCP relay between a client and a server. It forwards at most <see cref="Budget"/> bytes from the

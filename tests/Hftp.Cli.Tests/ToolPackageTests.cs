@@ -4,8 +4,9 @@ using System.Globalization;
 using System.Runtime.InteropServices;
 using System.Security.Cryptography;
 using System.Text.RegularExpressions;
+using Hftp.Testing;
 
-namespace Hftp.Client.Tests;
+namespace Hftp.Cli.Tests;
 
 /// <summary>
 /// The README's install path, for real: <c>dotnet pack</c> both tools, <c>dotnet tool install</c> them into a temporary
@@ -15,7 +16,7 @@ namespace Hftp.Client.Tests;
 [Trait("Category", "Packaging")]
 public sealed partial class ToolPackageTests : IDisposable
 {
-    private static readonly TimeSpan CommandTimeout = TimeSpan.FromSeconds(120);
+    private static readonly TimeSpan CommandTimeout = TestTimeouts.Build;
 
     private readonly string _root = Directory.CreateTempSubdirectory("hftp-tools-").FullName;
 
@@ -66,7 +67,7 @@ public sealed partial class ToolPackageTests : IDisposable
             if (!server.Process.HasExited)
             {
                 server.Process.Kill();
-                server.Process.WaitForExit(10_000);
+                server.Process.WaitForExit(TestTimeouts.Process);
             }
         }
     }
@@ -127,7 +128,7 @@ public sealed partial class ToolPackageTests : IDisposable
             if (!running.Process.HasExited)
             {
                 running.Process.Kill(entireProcessTree: true);
-                running.Process.WaitForExit(10_000);
+                running.Process.WaitForExit(TestTimeouts.Process);
             }
         }
 

@@ -3,7 +3,7 @@ using System.Text.RegularExpressions;
 using Hftp.Cli;
 using Hftp.Testing;
 
-namespace Hftp.Client.Tests;
+namespace Hftp.Cli.Tests;
 
 /// <summary>A real server on port 0 and a scratch download directory, with the helpers the <c>get</c> tests share.</summary>
 public abstract class DownloadFixture : IDisposable
@@ -47,7 +47,7 @@ public abstract class DownloadFixture : IDisposable
         using var relay = new TcpRelay(Server.Port, budget);
         using var interrupt = new CancellationTokenSource();
         var run = CliRun.InvokeUntilAsync(interrupt.Token, [.. args, "-H", "127.0.0.1", "-p", relay.Port.ToString(CultureInfo.InvariantCulture)]);
-        Assert.True(await Eventually.HoldsAsync(() => relay.Forwarded >= budget || run.IsCompleted, TimeSpan.FromSeconds(30)),
+        Assert.True(await Eventually.HoldsAsync(() => relay.Forwarded >= budget || run.IsCompleted, TestTimeouts.Condition),
             "the download never reached the relay's budget");
         if (run.IsCompleted)
         {

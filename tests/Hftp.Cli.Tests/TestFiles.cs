@@ -1,6 +1,6 @@
 using System.Security.Cryptography;
 
-namespace Hftp.Client.Tests;
+namespace Hftp.Cli.Tests;
 
 internal static class TestFiles
 {

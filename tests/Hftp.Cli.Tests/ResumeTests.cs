@@ -1,6 +1,6 @@
 using Hftp.Cli;
 
-namespace Hftp.Client.Tests;
+namespace Hftp.Cli.Tests;
 
 /// <summary>Interrupted downloads resume in any mode from any mode, byte-exact, or start over with a warning.</summary>
 public sealed class ResumeTests : DownloadFixture

@@ -1,6 +1,6 @@
 using Hftp.Cli;
 
-namespace Hftp.Client.Tests;
+namespace Hftp.Cli.Tests;
 
 /// <summary>The resume state's pieces: the byte-range set, and the state file's format and validation.</summary>
 public sealed class ResumeStateTests : IDisposable

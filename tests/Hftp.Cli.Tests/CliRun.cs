@@ -1,6 +1,6 @@
 using Hftp.Cli;
 
-namespace Hftp.Client.Tests;
+namespace Hftp.Cli.Tests;
 
 /// <summary>Runs the <c>hftp</c> command in-process with captured output, from a given working directory's paths.</summary>
 internal sealed record CliRun(int ExitCode, string Output, string Error)

@@ -5,7 +5,7 @@ using Hftp.Cli;
 using Hftp.Testing;
 using Xunit.Abstractions;
 
-namespace Hftp.Client.Tests;
+namespace Hftp.Cli.Tests;
 
 /// <summary>
 /// The resume property: a download of a few hundred MiB, interrupted at random moments (SIGINT or SIGKILL of
@@ -99,7 +99,7 @@ public sealed class InterruptionPropertyTests(ITestOutputHelper output) : Downlo
         var share = random.NextDouble() * 0.9;
         var before = Recorded(target);
         var goal = before + (long)(share * (FileSize - before));
-        await Eventually.HoldsAsync(() => process.HasExited || Recorded(target) >= Math.Max(goal, before + 1), TimeSpan.FromSeconds(60));
+        await Eventually.HoldsAsync(() => process.HasExited || Recorded(target) >= Math.Max(goal, before + 1), TestTimeouts.Transfer);
         return $"at {share:P0} of the rest recorded";
     }
 

@@ -2,7 +2,7 @@ using System.Globalization;
 using Hftp.Cli;
 using Hftp.Testing;
 
-namespace Hftp.Client.Tests;
+namespace Hftp.Cli.Tests;
 
 /// <summary>
 /// The real <c>hftp</c> process stopped by SIGINT (Ctrl+C) or SIGKILL at a known point: a relay holds the
@@ -75,7 +75,7 @@ public sealed class InterruptTests : DownloadFixture
     {
         var recorded = await Eventually.HoldsAsync(
             () => process.HasExited || (relay.Forwarded >= relay.Budget && (ResumeState.Read(Output + ".part.state", out _)?.Done.Count ?? 0) > 0),
-            TimeSpan.FromSeconds(60));
+            TestTimeouts.Transfer);
         Assert.True(recorded && !process.HasExited, "the download never recorded progress, or ended early");
     }
 }

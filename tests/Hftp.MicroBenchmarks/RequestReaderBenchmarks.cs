@@ -1,7 +1,7 @@
 using BenchmarkDotNet.Attributes;
 using Hftp.Protocol;
 
-namespace Hftp.Benchmarks;
+namespace Hftp.MicroBenchmarks;
 
 /// <summary>Framing and parsing cost per request: the server's hot path for small requests.</summary>
 [MemoryDiagnoser]

@@ -1,7 +1,7 @@
 using Hftp.Cli;
 using Serilog.Events;
 
-namespace Hftp.Client.Tests;
+namespace Hftp.Cli.Tests;
 
 /// <summary>Where <c>get</c> saves, and when it refuses: like curl and wget, never a silent overwrite.</summary>
 public sealed class OutputTests : DownloadFixture

@@ -1,7 +1,8 @@
 using System.Diagnostics;
 using System.Globalization;
+using Hftp.Testing;
 
-namespace Hftp.Client.Tests;
+namespace Hftp.Cli.Tests;
 
 /// <summary>
 /// The real <c>hftp</c> command (hftp.dll built beside the tests) run as a child process, so a test can send it
@@ -50,9 +51,9 @@ internal sealed class HftpProcess : IDisposable
     }
 
     /// <summary>Waits (bounded) for the process to end and returns its stderr.</summary>
-    public async Task<string> WaitForExitAsync(int timeoutSeconds = 60)
+    public async Task<string> WaitForExitAsync()
     {
-        using var timeout = new CancellationTokenSource(TimeSpan.FromSeconds(timeoutSeconds));
+        using var timeout = new CancellationTokenSource(TestTimeouts.Transfer);
         try
         {
             await _process.WaitForExitAsync(timeout.Token);
@@ -60,7 +61,7 @@ internal sealed class HftpProcess : IDisposable
         catch (OperationCanceledException)
         {
             _process.Kill();
-            Assert.Fail($"hftp did not end within {timeoutSeconds} s");
+            Assert.Fail($"hftp did not end within {TestTimeouts.Transfer.TotalSeconds} s");
         }
 
         await _output;
@@ -72,7 +73,7 @@ internal sealed class HftpProcess : IDisposable
         if (!_process.HasExited)
         {
             _process.Kill();
-            _process.WaitForExit(10_000);
+            _process.WaitForExit(TestTimeouts.Process);
         }
 
         _process.Dispose();

@@ -3,14 +3,14 @@ using System.Net;
 using System.Net.Sockets;
 using System.Text;
 
-namespace Hftp.Client.Tests;
+namespace Hftp.Testing;
 
 /// <summary>
 /// A stand-in HFTP server on 127.0.0.1, port 0, that answers with exactly the bytes a test scripts, written in
 /// the segments the test chooses: for replies a real server never sends, or sends split where TCP happened
 /// to split them. Each accepted connection runs the script; disposing stops the listener and every connection.
 /// </summary>
-internal sealed class ScriptedServer : IAsyncDisposable
+public sealed class ScriptedServer : IAsyncDisposable
 {
     private readonly TcpListener _listener = new(IPAddress.Loopback, 0);
     private readonly CancellationTokenSource _stop = new();

@@ -2,10 +2,10 @@ using System.Collections.Concurrent;
 using System.Net.Sockets;
 using System.Text;
 
-namespace Hftp.Client.Tests;
+namespace Hftp.Testing;
 
 /// <summary>One connection to a <see cref="ScriptedServer"/>: reads request lines, writes reply bytes.</summary>
-internal sealed class ScriptedConnection(Socket socket, CancellationToken stopping) : IDisposable
+public sealed class ScriptedConnection(Socket socket, CancellationToken stopping) : IDisposable
 {
     /// <summary>
     /// Pause after each segment of a split reply, so the client has read it before the next arrives and sees

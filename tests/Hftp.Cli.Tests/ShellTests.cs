@@ -4,7 +4,7 @@ using System.Text;
 using Hftp.Cli;
 using Hftp.Testing;
 
-namespace Hftp.Client.Tests;
+namespace Hftp.Cli.Tests;
 
 /// <summary><c>hftp shell</c>: slices of any size, built-in commands, surviving a failed download, a clean end.</summary>
 public sealed class ShellTests : IDisposable
@@ -137,7 +137,7 @@ public sealed class ShellTests : IDisposable
 
         Assert.Equal(ExitCodes.Success, run.ExitCode);
         Assert.EndsWith("hftp> 0 OK\n41\nhftp> \n", run.Output.ReplaceLineEndings("\n"), StringComparison.Ordinal);
-        Assert.True(await Eventually.HoldsAsync(() => _server.Log.Contains(Serilog.Events.LogEventLevel.Information, "(Quit)"), TimeSpan.FromSeconds(10)));
+        Assert.True(await Eventually.HoldsAsync(() => _server.Log.Contains(Serilog.Events.LogEventLevel.Information, "(Quit)"), TestTimeouts.Condition));
     }
 
     [Fact]
@@ -161,7 +161,7 @@ public sealed class ShellTests : IDisposable
             var output = new StringBuilder();
             var reading = CollectAsync(process.StandardOutput, output);
             var errors = process.StandardError.ReadToEndAsync();
-            Assert.True(await Eventually.HoldsAsync(() => Snapshot(output).EndsWith("hftp> ", StringComparison.Ordinal), TimeSpan.FromSeconds(30)),
+            Assert.True(await Eventually.HoldsAsync(() => Snapshot(output).EndsWith("hftp> ", StringComparison.Ordinal), TestTimeouts.Process),
                 $"no prompt; output so far: {Snapshot(output)}");
 
             using (var interrupt = Process.Start(new ProcessStartInfo("kill", ["-INT", process.Id.ToString(CultureInfo.InvariantCulture)]))!)
@@ -169,11 +169,11 @@ public sealed class ShellTests : IDisposable
                 await interrupt.WaitForExitAsync();
             }
 
-            Assert.True(process.WaitForExit(10_000), "hftp shell did not stop on SIGINT");
-            await reading.WaitAsync(TimeSpan.FromSeconds(10));
+            Assert.True(process.WaitForExit(TestTimeouts.Process), "hftp shell did not stop on SIGINT");
+            await reading.WaitAsync(TestTimeouts.Reply);
             Assert.Equal(ExitCodes.Interrupted, process.ExitCode);
             Assert.EndsWith("hftp> \n", Snapshot(output).ReplaceLineEndings("\n"), StringComparison.Ordinal);
-            Assert.Equal("hftp: interrupted\n", (await errors.WaitAsync(TimeSpan.FromSeconds(10))).ReplaceLineEndings("\n"));
+            Assert.Equal("hftp: interrupted\n", (await errors.WaitAsync(TestTimeouts.Reply)).ReplaceLineEndings("\n"));
         }
         finally
         {

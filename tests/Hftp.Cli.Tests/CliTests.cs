@@ -5,7 +5,7 @@ using System.Security.Cryptography;
 using Hftp.Cli;
 using Hftp.Testing;
 
-namespace Hftp.Client.Tests;
+namespace Hftp.Cli.Tests;
 
 public sealed class CliTests : IDisposable
 {
@@ -162,7 +162,45 @@ public sealed class CliTests : IDisposable
         Assert.Contains("2 server error status, 3 network failure", run.Output, StringComparison.Ordinal);
         foreach (var command in new[] { "ls", "stat", "get", "shell" })
         {
-            Assert.Contains(command, run.Output, StringComparison.Ordinal);
+            Assert.Contains(command, HelpNames(run.Output));
         }
     }
+
+    [Theory]
+    [InlineData("ls --port 0", "--port must be a whole number from 1 to 65535 (got '0').")]
+    [InlineData("ls -p http", "--port must be a whole number from 1 to 65535 (got 'http').")]
+    [InlineData("get f -j 65", "--connections must be a whole number from 1 to 64 (got '65').")]
+    [InlineData("get f --retries -1", "--retries must be a whole number from 0 to 1000 (got '-1').")]
+    [InlineData("get f --offset -5", "--offset must be a whole number of bytes, 0 or more (got '-5').")]
+    [InlineData("get f --length 1.5", "--length must be a whole number of bytes, 0 or more (got '1.5').")]
+    public async Task BadNumberIsOneLineNamingTheOptionAndExitCodeOne(string arguments, string message)
+    {
+        var run = await CliRun.InvokeAsync(arguments.Split(' '));
+
+        Assert.Equal(ExitCodes.Usage, run.ExitCode);
+        Assert.Equal($"hftp: {message}\nTry 'hftp --help' for more information.\n", run.Error.ReplaceLineEndings("\n"));
+        Assert.Empty(run.Output);
+    }
+
+    [Theory]
+    [InlineData("--help", "-H --host -p --port --retries --version")]
+    [InlineData("get --help", "-o --output --offset --length -c --continue -f --force -j --connections -q --quiet -H -p --retries")]
+    public async Task HelpListsEveryOptionByEachOfItsNames(string arguments, string names)
+    {
+        var run = await CliRun.InvokeAsync(arguments.Split(' '));
+
+        Assert.Equal(ExitCodes.Success, run.ExitCode);
+        foreach (var name in names.Split(' '))
+        {
+            Assert.Contains(name, HelpNames(run.Output));
+        }
+    }
+
+    // The first column of the help's option and command lines ("  -j, --connections <N>  ...", "  get <NAME>  ..."),
+    // split into whole names: a substring search finds "-p" inside "--port" and "ls" inside other words.
+    private static HashSet<string> HelpNames(string help) => help.ReplaceLineEndings("\n").Split('\n')
+        .Where(line => line.StartsWith("  ", StringComparison.Ordinal))
+        .SelectMany(line => line.TrimStart().Split("  ")[0].Split(", "))
+        .Select(name => name.Split(' ')[0])
+        .ToHashSet(StringComparer.Ordinal);
 }
