@@ -36,6 +36,7 @@ public sealed class HftpServer : IDisposable
     private readonly WarningThrottle _capWarning = new(WarningInterval);
     private readonly AcceptFailureReport _acceptFailures;
     private readonly Lock _stopLock = new();
+    private readonly ServerMetrics _metrics;
     private SemaphoreSlim? _slots;
     private Thread? _acceptThread;
     private long _nextConnectionId;
@@ -55,6 +56,7 @@ public sealed class HftpServer : IDisposable
         _timeouts = ConnectionTimeouts.From(options);
         _listener = new TcpListener(options.Address, options.Port);
         _acceptFailures = new AcceptFailureReport(logger, WarningInterval);
+        _metrics = new ServerMetrics(() => Volatile.Read(ref _activeConnections), () => MaxConnections);
         if (options.Address.Equals(IPAddress.IPv6Any))
         {
             // "::" serves IPv4 clients too, as most servers do.
@@ -75,6 +77,9 @@ public sealed class HftpServer : IDisposable
 
     /// <summary>Connections served at once: as configured, or derived from the process's limits at <see cref="Start"/>.</summary>
     public int MaxConnections { get; private set; }
+
+    /// <summary>This server's instruments (meter <see cref="ServerMetrics.MeterName"/>).</summary>
+    internal ServerMetrics Metrics => _metrics;
 
     /// <summary>Binds and starts accepting. Throws <see cref="SocketException"/> if the address is taken.</summary>
     public void Start()
@@ -133,6 +138,7 @@ public sealed class HftpServer : IDisposable
     {
         Stop();
         _stopAccepting.Dispose();
+        _metrics.Dispose();
     }
 
     private static long Deadline(TimeSpan timeout) =>
@@ -214,6 +220,7 @@ public sealed class HftpServer : IDisposable
             return true;
         }
 
+        _metrics.CapReached();
         if (_capWarning.Record(out var times))
         {
             _logger.Warning(
@@ -287,9 +294,11 @@ public sealed class HftpServer : IDisposable
             return false;
         }
 
+        connection.Metrics = _metrics;
         _connections[id] = connection;
         var active = Interlocked.Increment(ref _activeConnections);
         InterlockedMax(ref _peakConnections, active);
+        _metrics.ConnectionAccepted();
         thread.Assign(connection);
         if (_stopping)
         {
@@ -319,6 +328,7 @@ public sealed class HftpServer : IDisposable
         try
         {
             var reason = connection.Run();
+            _metrics.ConnectionClosed(reason);
             switch (reason)
             {
                 case CloseReason.ShutdownAfterReply:

@@ -105,6 +105,13 @@ public static class ServerCommand
             ShutdownTimeoutName, "On Ctrl+C or SIGTERM, how long replies under way may take to finish before they are cut (0: cut at once)",
             ServerOptions.DefaultShutdownTimeout, allowOff: false);
 
+        var metricsOption = new Option<IPEndPoint?>("--metrics")
+        {
+            Description = "Serve Prometheus metrics at http://ADDRESS:PORT/metrics (e.g. 127.0.0.1:9464) [default: off]",
+            CustomParser = ParseMetricsEndPoint,
+            HelpName = "ADDRESS:PORT",
+        };
+
         var command = new RootCommand("hftp-server: serves a directory's files over HFTP, the Home-made File Transfer Protocol.")
         {
             portOption,
@@ -118,6 +125,7 @@ public static class ServerCommand
             requestTimeoutOption,
             sendTimeoutOption,
             shutdownTimeoutOption,
+            metricsOption,
         };
 
         command.SetAction((parseResult, cancellationToken) =>
@@ -133,6 +141,7 @@ public static class ServerCommand
                 RequestTimeout = parseResult.GetValue(requestTimeoutOption),
                 SendTimeout = parseResult.GetValue(sendTimeoutOption),
                 ShutdownTimeout = parseResult.GetValue(shutdownTimeoutOption),
+                MetricsEndPoint = parseResult.GetValue(metricsOption),
             };
             return RunAsync(options, parseResult.GetValue(logLevelOption), parseResult.GetValue(logBufferOption), cancellationToken);
         });
@@ -213,6 +222,19 @@ public static class ServerCommand
         return null;
     }
 
+    private static IPEndPoint? ParseMetricsEndPoint(ArgumentResult result)
+    {
+        var text = result.Tokens.Count > 0 ? result.Tokens[0].Value : string.Empty;
+        if (IPEndPoint.TryParse(text, out var endPoint) && endPoint.Port > 0 && text.EndsWith(
+            ":" + endPoint.Port.ToString(System.Globalization.CultureInfo.InvariantCulture), StringComparison.Ordinal))
+        {
+            return endPoint;
+        }
+
+        result.AddError($"--metrics: '{text}' is not ADDRESS:PORT with a port from 1 to 65535 (for example 127.0.0.1:9464 or [::1]:9464).");
+        return null;
+    }
+
     private static async Task<int> RunAsync(ServerOptions options, LogEventLevel logLevel, int logBuffer, CancellationToken cancellationToken)
     {
         using var log = ServerLogging.CreateConsoleLog(logLevel, logBuffer);
@@ -229,9 +251,21 @@ public static class ServerCommand
             return StartupFailed;
         }
 
+        using var metrics = TryStartMetrics(options.MetricsEndPoint, out var metricsError);
+        if (metricsError is not null)
+        {
+            await Console.Error.WriteLineAsync(metricsError);
+            return StartupFailed;
+        }
+
         using var reclaimer = new MemoryReclaimer(logger, MemoryReclaimer.DefaultInterval);
         var endPoint = server.LocalEndPoint;
         logger.Information("Serving {Directory} on {EndPoint}", server.Directory, FormatEndPoint(endPoint.Address, endPoint.Port));
+        if (metrics is not null)
+        {
+            logger.Information("Metrics at {Uri}", metrics.Uri);
+        }
+
         try
         {
             await Task.Delay(Timeout.Infinite, cancellationToken);
@@ -246,6 +280,25 @@ public static class ServerCommand
         var summary = server.Stop();
         logger.Information("Stopped: {Finished} replies finished, {Idle} idle closed, {Cut} cut", summary.FinishedReplies, summary.ClosedIdle, summary.Cut);
         return 0;
+    }
+
+    private static MetricsEndpoint? TryStartMetrics(IPEndPoint? endPoint, out string? error)
+    {
+        error = null;
+        if (endPoint is null)
+        {
+            return null;
+        }
+
+        try
+        {
+            return MetricsEndpoint.Start(endPoint);
+        }
+        catch (MetricsEndpointException exception)
+        {
+            error = $"hftp-server: cannot serve metrics on {endPoint}: {exception.Message}";
+            return null;
+        }
     }
 
     private static string FormatEndPoint(IPAddress address, int port) => new IPEndPoint(address, port).ToString();

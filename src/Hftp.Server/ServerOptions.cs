@@ -37,4 +37,7 @@ public sealed record ServerOptions
 
     /// <summary>On stop, how long replies already under way may take to finish before they are cut.</summary>
     public TimeSpan ShutdownTimeout { get; init; } = DefaultShutdownTimeout;
+
+    /// <summary>Where to serve Prometheus metrics (<c>--metrics</c>); null for none.</summary>
+    public IPEndPoint? MetricsEndPoint { get; init; }
 }
