@@ -59,7 +59,7 @@ public sealed class MetricsEndpoint : IDisposable
 
     public void Dispose() => _provider.Dispose();
 
-    // HttpListener prefixes take IPv6 addresses in brackets.
-    private static string HostOf(IPAddress address) =>
-        address.AddressFamily == AddressFamily.InterNetworkV6 ? $"[{address}]" : address.ToString();
+    // HttpListener binds the prefix's host and answers only requests whose Host header names it; "*" binds every
+    // interface and answers any name. Its prefix parser cannot take IPv6 addresses, so the option allows IPv4 only.
+    private static string HostOf(IPAddress address) => address.Equals(IPAddress.Any) ? "*" : address.ToString();
 }

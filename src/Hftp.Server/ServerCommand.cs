@@ -228,7 +228,13 @@ public static class ServerCommand
         if (IPEndPoint.TryParse(text, out var endPoint) && endPoint.Port > 0 && text.EndsWith(
             ":" + endPoint.Port.ToString(System.Globalization.CultureInfo.InvariantCulture), StringComparison.Ordinal))
         {
-            return endPoint;
+            if (endPoint.AddressFamily == AddressFamily.InterNetwork)
+            {
+                return endPoint;
+            }
+
+            result.AddError($"--metrics: '{text}' is IPv6; the metrics listener (HttpListener) takes an IPv4 address only.");
+            return null;
         }
 
         result.AddError($"--metrics: '{text}' is not ADDRESS:PORT with a port from 1 to 65535 (for example 127.0.0.1:9464 or [::1]:9464).");
