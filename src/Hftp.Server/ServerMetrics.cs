@@ -24,8 +24,14 @@ internal sealed class ServerMetrics : IDisposable
     private readonly Counter<long> _capReached;
     private readonly Counter<long> _closed;
     private readonly Counter<long> _timeouts;
-    private readonly Counter<long> _requests;
-    private readonly Counter<long> _bytesSent;
+    private readonly ObservableCounter<long> _requests;
+    private readonly ObservableCounter<long> _bytesSent;
+
+    // Requests and bytes are summed here and read at each collection: on the hot path one interlocked add,
+    // where a counter's measurement would cost the SDK a lookup of its tags per request (measured: ~20% of the
+    // requests/s of pipelined get_metadata). Requests by command (invalid, then each Command) and status.
+    private readonly long[] _requestCounts = new long[CommandNames.Length * StatusNames.Length];
+    private long _sentBytes;
     private readonly Histogram<double> _sliceDuration;
 
     public ServerMetrics(Func<int> openConnections, Func<int> maxConnections)
@@ -40,8 +46,10 @@ internal sealed class ServerMetrics : IDisposable
             "Times every connection slot was taken, so accepting paused until a connection ended");
         _closed = Meter.CreateCounter<long>("hftp.connections.closed", "{connection}", "Connections ended, by reason");
         _timeouts = Meter.CreateCounter<long>("hftp.timeouts", "{timeout}", "Connections closed by a timeout, by kind");
-        _requests = Meter.CreateCounter<long>("hftp.requests", "{request}", "Requests answered, by command and reply status");
-        _bytesSent = Meter.CreateCounter<long>("hftp.sent", "By", "Reply bytes handed to the network");
+        _requests = Meter.CreateObservableCounter("hftp.requests", ObserveRequests, "{request}",
+            "Requests answered, by command and reply status");
+        _bytesSent = Meter.CreateObservableCounter("hftp.sent", () => Interlocked.Read(ref _sentBytes), "By",
+            "Reply bytes handed to the network");
         _sliceDuration = Meter.CreateHistogram("hftp.slice.duration", "s",
             "Time to answer a get_slice answered 0 OK: from reading its file to handing its last byte to the reply buffer",
             tags: null, new InstrumentAdvice<double> { HistogramBucketBoundaries = SliceDurationBuckets });
@@ -66,33 +74,61 @@ internal sealed class ServerMetrics : IDisposable
     /// <summary>Counts an answered request; a <c>get_slice</c> answered 0 OK also records how long it took since <paramref name="started"/>.</summary>
     public void RequestAnswered(in Request request, StatusCode status, long started)
     {
-        var command = request.IsValid ? request.Command.Name() : "invalid";
-        _requests.Add(1,
-            new KeyValuePair<string, object?>("hftp.request.command", command),
-            new KeyValuePair<string, object?>("hftp.response.status_code", StatusText(status)));
+        if (_requests.Enabled)
+        {
+            var command = request.IsValid ? 1 + (int)request.Command : 0;
+            Interlocked.Increment(ref _requestCounts[(command * StatusNames.Length) + StatusSlot(status)]);
+        }
+
         if (status == StatusCode.Ok && request.IsValid && request.Command == Command.GetSlice && _sliceDuration.Enabled)
         {
             _sliceDuration.Record(Stopwatch.GetElapsedTime(started).TotalSeconds);
         }
     }
 
-    public void Sent(int bytes) => _bytesSent.Add(bytes);
+    public void Sent(int bytes)
+    {
+        if (_bytesSent.Enabled)
+        {
+            Interlocked.Add(ref _sentBytes, bytes);
+        }
+    }
 
     public void Dispose() => Meter.Dispose();
 
-    // Constant strings, so a tag costs no allocation.
-    private static string StatusText(StatusCode status) => status switch
+    private static readonly string[] CommandNames = ["invalid", .. Enum.GetValues<Command>().Select(Commands.Name)];
+
+    private static readonly string[] StatusNames = ["0", "100", "101", "199", "200", "201", "202", "203"];
+
+    private static int StatusSlot(StatusCode status) => status switch
     {
-        StatusCode.Ok => "0",
-        StatusCode.BadEol => "100",
-        StatusCode.BadRequest => "101",
-        StatusCode.InternalServerError => "199",
-        StatusCode.NoSuchCommand => "200",
-        StatusCode.InvalidArguments => "201",
-        StatusCode.FileNotFound => "202",
-        StatusCode.OffsetExceedsFileSize => "203",
-        _ => "other",
+        StatusCode.Ok => 0,
+        StatusCode.BadEol => 1,
+        StatusCode.BadRequest => 2,
+        StatusCode.InternalServerError => 3,
+        StatusCode.NoSuchCommand => 4,
+        StatusCode.InvalidArguments => 5,
+        StatusCode.FileNotFound => 6,
+        _ => 7,
     };
+
+    // At each collection: one measurement per command and status seen so far.
+    private List<Measurement<long>> ObserveRequests()
+    {
+        var measurements = new List<Measurement<long>>();
+        for (var slot = 0; slot < _requestCounts.Length; slot++)
+        {
+            var count = Interlocked.Read(ref _requestCounts[slot]);
+            if (count > 0)
+            {
+                measurements.Add(new Measurement<long>(count,
+                    new KeyValuePair<string, object?>("hftp.request.command", CommandNames[slot / StatusNames.Length]),
+                    new KeyValuePair<string, object?>("hftp.response.status_code", StatusNames[slot % StatusNames.Length])));
+            }
+        }
+
+        return measurements;
+    }
 
     private static string TimeoutKind(CloseReason reason) => reason switch
     {

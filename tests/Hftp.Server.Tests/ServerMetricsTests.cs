@@ -31,7 +31,7 @@ public sealed class ServerMetricsTests
     {
         using var counted = TestServer.Start();
         using var other = TestServer.Start();
-        var requests = new ConcurrentQueue<(string Command, string Status)>();
+        var requests = new ConcurrentQueue<(string Command, string Status, long Count)>();
         using var listener = new MeterListener();
         listener.InstrumentPublished = (instrument, meterListener) =>
         {
@@ -40,8 +40,8 @@ public sealed class ServerMetricsTests
                 meterListener.EnableMeasurementEvents(instrument);
             }
         };
-        listener.SetMeasurementEventCallback<long>((_, _, tags, _) =>
-            requests.Enqueue((Tag(tags, "hftp.request.command"), Tag(tags, "hftp.response.status_code"))));
+        listener.SetMeasurementEventCallback<long>((_, count, tags, _) =>
+            requests.Enqueue((Tag(tags, "hftp.request.command"), Tag(tags, "hftp.response.status_code"), count)));
         listener.Start();
 
         using (var client = other.Connect())
@@ -56,7 +56,8 @@ public sealed class ServerMetricsTests
             await client.ExpectAsync("202 FILE NOT FOUND\r\n200 NO SUCH COMMAND\r\n");
         }
 
-        Assert.Equal([("get_metadata", "202"), ("invalid", "200")], requests.ToArray());
+        listener.RecordObservableInstruments();
+        Assert.Equal([("get_metadata", "202", 1), ("invalid", "200", 1)], requests.OrderBy(request => request.Command, StringComparer.Ordinal));
     }
 
     private static void RecordOneOfEach(ServerMetrics metrics, in Request slice, in Request invalid)
