@@ -237,7 +237,7 @@ public static class ServerCommand
             return null;
         }
 
-        result.AddError($"--metrics: '{text}' is not ADDRESS:PORT with a port from 1 to 65535 (for example 127.0.0.1:9464 or [::1]:9464).");
+        result.AddError($"--metrics: '{text}' is not ADDRESS:PORT with a port from 1 to 65535 (for example 127.0.0.1:9464 or 0.0.0.0:9464).");
         return null;
     }
 

@@ -26,13 +26,13 @@ internal sealed class ServerMetrics : IDisposable
     private readonly Counter<long> _timeouts;
     private readonly ObservableCounter<long> _requests;
     private readonly ObservableCounter<long> _bytesSent;
+    private readonly Histogram<double> _sliceDuration;
 
     // Requests and bytes are summed here and read at each collection: on the hot path one interlocked add,
     // where a counter's measurement would cost the SDK a lookup of its tags per request (measured: ~20% of the
     // requests/s of pipelined get_metadata). Requests by command (invalid, then each Command) and status.
     private readonly long[] _requestCounts = new long[CommandNames.Length * StatusNames.Length];
     private long _sentBytes;
-    private readonly Histogram<double> _sliceDuration;
 
     public ServerMetrics(Func<int> openConnections, Func<int> maxConnections)
     {
