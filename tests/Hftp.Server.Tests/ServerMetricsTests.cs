@@ -60,6 +60,33 @@ public sealed class ServerMetricsTests
         Assert.Equal([("get_metadata", "202", 1), ("invalid", "200", 1)], requests.OrderBy(request => request.Command, StringComparer.Ordinal));
     }
 
+    [Fact]
+    public async Task RequestTimeoutIsCountedByKindAndAsACloseReason()
+    {
+        using var server = TestServer.Start(options => options with { RequestTimeout = TimeSpan.FromMilliseconds(300) });
+        var closes = new ConcurrentQueue<(string Instrument, string Tag)>();
+        using var listener = new MeterListener();
+        listener.InstrumentPublished = (instrument, meterListener) =>
+        {
+            if (ReferenceEquals(instrument.Meter, server.Server.Metrics.Meter) && instrument.Name is "hftp.timeouts" or "hftp.connections.closed")
+            {
+                meterListener.EnableMeasurementEvents(instrument);
+            }
+        };
+        listener.SetMeasurementEventCallback<long>((instrument, _, tags, _) =>
+            closes.Enqueue((instrument.Name, Tag(tags, instrument.Name == "hftp.timeouts" ? "hftp.timeout.kind" : "hftp.close.reason"))));
+        listener.Start();
+
+        using (var client = server.Connect())
+        {
+            await client.SendAsync("get_meta");
+            await client.ExpectClosedAsync(TimeSpan.FromSeconds(30));
+        }
+
+        Assert.True(await Eventually.HoldsAsync(() => closes.Count == 2, TimeSpan.FromSeconds(30)), string.Join(", ", closes));
+        Assert.Equal([("hftp.connections.closed", "request_timeout"), ("hftp.timeouts", "request")], closes.OrderBy(close => close.Instrument, StringComparer.Ordinal));
+    }
+
     private static void RecordOneOfEach(ServerMetrics metrics, in Request slice, in Request invalid)
     {
         metrics.ConnectionAccepted();
