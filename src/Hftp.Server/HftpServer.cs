@@ -37,6 +37,7 @@ public sealed class HftpServer : IDisposable
     private readonly AcceptFailureReport _acceptFailures;
     private readonly Lock _stopLock = new();
     private readonly ServerMetrics _metrics;
+    private IPEndPoint? _boundEndPoint;
     private SemaphoreSlim? _slots;
     private Thread? _acceptThread;
     private long _nextConnectionId;
@@ -64,8 +65,11 @@ public sealed class HftpServer : IDisposable
         }
     }
 
-    /// <summary>Where the server listens; with port 0, the port the system picked.</summary>
-    public IPEndPoint LocalEndPoint => (IPEndPoint)_listener.LocalEndpoint;
+    /// <summary>
+    /// Where the server listens; with port 0, the port the system picked. Kept from <see cref="Start"/>, so it stays
+    /// readable while and after <see cref="Stop"/> closes the listener.
+    /// </summary>
+    public IPEndPoint LocalEndPoint => _boundEndPoint ?? (IPEndPoint)_listener.LocalEndpoint;
 
     /// <summary>The served directory, as an absolute path.</summary>
     public string Directory => _files.Root;
@@ -88,6 +92,7 @@ public sealed class HftpServer : IDisposable
         _slots = new SemaphoreSlim(MaxConnections, MaxConnections);
         // As long a queue as the kernel allows (net.core.somaxconn): clients past the cap wait in it.
         _listener.Start(backlog: int.MaxValue);
+        _boundEndPoint = (IPEndPoint)_listener.LocalEndpoint;
         if (!_files.Exists)
         {
             _logger.Warning("Served directory {Directory} does not exist yet; serving nothing until it does", _files.Root);
