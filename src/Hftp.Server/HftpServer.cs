@@ -38,6 +38,8 @@ public sealed class HftpServer : IDisposable
 
     // Threads held for the runtime, let go when the system refuses the server one (see ThreadReserve).
     private readonly ThreadReserve _runtimeReserve = new(size: 8);
+    private readonly ServerMetrics _metrics;
+    private IPEndPoint? _boundEndPoint;
     private SemaphoreSlim? _slots;
     private readonly AcceptFailureReport _acceptFailures;
     private Thread? _acceptThread;
@@ -58,6 +60,7 @@ public sealed class HftpServer : IDisposable
         _timeouts = ConnectionTimeouts.From(options);
         _listener = new TcpListener(options.Address, options.Port);
         _acceptFailures = new AcceptFailureReport(logger, WarningInterval);
+        _metrics = new ServerMetrics(() => Volatile.Read(ref _activeConnections), () => MaxConnections);
         if (options.Address.Equals(IPAddress.IPv6Any))
         {
             // "::" serves IPv4 clients too, as most servers do.
@@ -65,8 +68,11 @@ public sealed class HftpServer : IDisposable
         }
     }
 
-    /// <summary>Where the server listens; with port 0, the port the system picked.</summary>
-    public IPEndPoint LocalEndPoint => (IPEndPoint)_listener.LocalEndpoint;
+    /// <summary>
+    /// Where the server listens; with port 0, the port the system picked. Kept from <see cref="Start"/>, so it stays
+    /// readable while and after <see cref="Stop"/> closes the listener.
+    /// </summary>
+    public IPEndPoint LocalEndPoint => _boundEndPoint ?? (IPEndPoint)_listener.LocalEndpoint;
 
     /// <summary>The served directory, as an absolute path.</summary>
     public string Directory => _files.Root;
@@ -79,6 +85,9 @@ public sealed class HftpServer : IDisposable
     /// <summary>Connections served at once: as configured, or derived from the process's limits at <see cref="Start"/>.</summary>
     public int MaxConnections { get; private set; }
 
+    /// <summary>This server's instruments (meter <see cref="ServerMetrics.MeterName"/>).</summary>
+    internal ServerMetrics Metrics => _metrics;
+
     /// <summary>Binds and starts accepting. Throws <see cref="SocketException"/> if the address is taken.</summary>
     public void Start()
     {
@@ -87,6 +96,7 @@ public sealed class HftpServer : IDisposable
         MaxConnections = DecideMaxConnections();
         _slots = new SemaphoreSlim(MaxConnections, MaxConnections);
         _runtimeReserve.TryFill();
+        _boundEndPoint = (IPEndPoint)_listener.LocalEndpoint;
         if (!_files.Exists)
         {
             var workingDirectory = Environment.CurrentDirectory;
@@ -143,6 +153,7 @@ public sealed class HftpServer : IDisposable
     {
         Stop();
         _stopAccepting.Dispose();
+        _metrics.Dispose();
     }
 
     private static long Deadline(TimeSpan timeout) =>
@@ -224,6 +235,7 @@ public sealed class HftpServer : IDisposable
             return true;
         }
 
+        _metrics.CapReached();
         if (_capWarning.Record(out var times))
         {
             _logger.Warning(
@@ -313,9 +325,11 @@ public sealed class HftpServer : IDisposable
             return false;
         }
 
+        connection.Metrics = _metrics;
         _connections[id] = connection;
         var active = Interlocked.Increment(ref _activeConnections);
         InterlockedMax(ref _peakConnections, active);
+        _metrics.ConnectionAccepted();
         thread.Assign(connection);
         _acceptFailures.Succeeded();
         if (_stopping)
@@ -346,6 +360,7 @@ public sealed class HftpServer : IDisposable
         try
         {
             var reason = connection.Run();
+            _metrics.ConnectionClosed(reason);
             switch (reason)
             {
                 case CloseReason.ShutdownAfterReply:

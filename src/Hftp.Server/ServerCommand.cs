@@ -118,6 +118,13 @@ public static class ServerCommand
             Description = "Every connection starts with a PROXY protocol v1 or v2 header (HAProxy send-proxy); logs name the client it gives",
         };
 
+        var metricsOption = new Option<IPEndPoint?>("--metrics")
+        {
+            Description = "Serve Prometheus metrics at http://ADDRESS:PORT/metrics (e.g. 127.0.0.1:9464) [default: off]",
+            CustomParser = ParseMetricsEndPoint,
+            HelpName = "ADDRESS:PORT",
+        };
+
         var command = new RootCommand("hftp-server: serves a directory's files over HFTP, the Home-made File Transfer Protocol.")
         {
             portOption,
@@ -132,6 +139,7 @@ public static class ServerCommand
             shutdownTimeoutOption,
             logBufferOption,
             proxyProtocolOption,
+            metricsOption,
         };
 
         command.SetAction((parseResult, cancellationToken) =>
@@ -150,6 +158,7 @@ public static class ServerCommand
                 SendTimeout = parseResult.GetValue(sendTimeoutOption),
                 ShutdownTimeout = parseResult.GetValue(shutdownTimeoutOption),
                 ProxyProtocol = parseResult.GetValue(proxyProtocolOption),
+                MetricsEndPoint = parseResult.GetValue(metricsOption),
             };
             return RunAsync(options, parseResult.GetValue(logLevelOption), parseResult.GetValue(logBufferOption), cancellationToken);
         });
@@ -230,6 +239,25 @@ public static class ServerCommand
         return null;
     }
 
+    private static IPEndPoint? ParseMetricsEndPoint(ArgumentResult result)
+    {
+        var text = result.Tokens.Count > 0 ? result.Tokens[0].Value : string.Empty;
+        if (IPEndPoint.TryParse(text, out var endPoint) && endPoint.Port > 0 && text.EndsWith(
+            ":" + endPoint.Port.ToString(System.Globalization.CultureInfo.InvariantCulture), StringComparison.Ordinal))
+        {
+            if (endPoint.AddressFamily == AddressFamily.InterNetwork)
+            {
+                return endPoint;
+            }
+
+            result.AddError($"--metrics: '{text}' is IPv6; the metrics listener (HttpListener) takes an IPv4 address only.");
+            return null;
+        }
+
+        result.AddError($"--metrics: '{text}' is not ADDRESS:PORT with a port from 1 to 65535 (for example 127.0.0.1:9464 or 0.0.0.0:9464).");
+        return null;
+    }
+
     private static async Task<int> RunAsync(ServerOptions options, LogEventLevel logLevel, int logBuffer, CancellationToken cancellationToken)
     {
         using var log = ServerLogging.CreateConsoleLog(logLevel, logBuffer);
@@ -246,9 +274,21 @@ public static class ServerCommand
             return StartupFailed;
         }
 
+        using var metrics = TryStartMetrics(options.MetricsEndPoint, out var metricsError);
+        if (metricsError is not null)
+        {
+            await Console.Error.WriteLineAsync(metricsError);
+            return StartupFailed;
+        }
+
         using var reclaimer = new MemoryReclaimer(logger, MemoryReclaimer.DefaultInterval);
         var endPoint = server.LocalEndPoint;
         logger.Information("Serving {Directory} on {EndPoint}", server.Directory, FormatEndPoint(endPoint.Address, endPoint.Port));
+        if (metrics is not null)
+        {
+            logger.Information("Metrics at {Uri}", metrics.Uri);
+        }
+
         try
         {
             await Task.Delay(Timeout.Infinite, cancellationToken);
@@ -263,6 +303,25 @@ public static class ServerCommand
         var summary = server.Stop();
         logger.Information("Stopped: {Finished} replies finished, {Idle} idle closed, {Cut} cut", summary.FinishedReplies, summary.ClosedIdle, summary.Cut);
         return 0;
+    }
+
+    private static MetricsEndpoint? TryStartMetrics(IPEndPoint? endPoint, out string? error)
+    {
+        error = null;
+        if (endPoint is null)
+        {
+            return null;
+        }
+
+        try
+        {
+            return MetricsEndpoint.Start(endPoint);
+        }
+        catch (MetricsEndpointException exception)
+        {
+            error = $"hftp-server: cannot serve metrics on {endPoint}: {exception.Message}";
+            return null;
+        }
     }
 
     private static string FormatEndPoint(IPAddress address, int port) => new IPEndPoint(address, port).ToString();

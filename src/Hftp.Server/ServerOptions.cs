@@ -43,4 +43,6 @@ public sealed record ServerOptions
 
     /// <summary>Every connection starts with a PROXY protocol header (v1 or v2) from a load balancer naming the client.</summary>
     public bool ProxyProtocol { get; init; }
+    /// <summary>Where to serve Prometheus metrics (<c>--metrics</c>); null for none.</summary>
+    public IPEndPoint? MetricsEndPoint { get; init; }
 }

@@ -51,6 +51,7 @@ internal sealed class Connection : IDisposable
     private int _receiveTimeoutMilliseconds;
     private readonly bool _expectProxyHeader;
     private bool _isHealthCheck;
+    private ServerMetrics? _metrics;
 
     public Connection(
         long id, Socket socket, FileStore files, long maxRequestLineLength, ILogger logger, ConnectionTimeouts? timeouts = null,
@@ -84,6 +85,13 @@ internal sealed class Connection : IDisposable
 
     /// <summary>The proxy that sent a PROXY protocol header naming another client; null otherwise.</summary>
     public IPEndPoint? ProxyEndPoint { get; private set; }
+
+    /// <summary>Where requests and sent bytes are counted; set before <see cref="Run"/>.</summary>
+    public ServerMetrics? Metrics
+    {
+        get => _metrics;
+        set => _metrics = _writer.Metrics = value;
+    }
 
     /// <summary>Runs the connection to its end and says why it ended; never throws. Called on the connection's own thread.</summary>
     public CloseReason Run()
@@ -327,15 +335,16 @@ internal sealed class Connection : IDisposable
     private CloseReason? Answer(in Request request)
     {
         _requestsServed++;
-        if (!_logger.IsEnabled(LogEventLevel.Debug))
-        {
-            return Reply(request);
-        }
-
-        // Logged once answered, so the line tells what the client got.
+        var started = Stopwatch.GetTimestamp();
         var replyStart = _writer.BytesWritten;
         var reason = Reply(request);
-        LogRequest(request, _writer.LastStatus, _writer.BytesWritten - replyStart);
+        _metrics?.RequestAnswered(request, _writer.LastStatus, started);
+        if (_logger.IsEnabled(LogEventLevel.Debug))
+        {
+            // Logged once answered, so the line tells what the client got.
+            LogRequest(request, _writer.LastStatus, _writer.BytesWritten - replyStart);
+        }
+
         return reason;
     }
 

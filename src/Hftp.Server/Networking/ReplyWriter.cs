@@ -40,6 +40,9 @@ internal sealed class ReplyWriter(Socket socket) : IDisposable
 
     public long BytesSent { get; private set; }
 
+    /// <summary>Where sent bytes are counted, as they reach the socket.</summary>
+    public ServerMetrics? Metrics { get; set; }
+
     /// <summary>How long the send under way has moved no byte: a failed send is a send timeout only after that long.</summary>
     public TimeSpan SendStalledFor => Stopwatch.GetElapsedTime(_lastSendProgress);
 
@@ -148,7 +151,9 @@ internal sealed class ReplyWriter(Socket socket) : IDisposable
         _lastSendProgress = Stopwatch.GetTimestamp();
         while (sent < _length)
         {
-            sent += socket.Send(_buffer, sent, _length - sent, SocketFlags.None);
+            var sentNow = socket.Send(_buffer, sent, _length - sent, SocketFlags.None);
+            Metrics?.Sent(sentNow);
+            sent += sentNow;
             _lastSendProgress = Stopwatch.GetTimestamp();
         }
 
