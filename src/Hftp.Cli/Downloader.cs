@@ -87,6 +87,13 @@ internal sealed class Downloader(DownloadRequest request, CliConsole console)
             throw new DownloadFailedException(ExitCodes.OutputExists, $"{output} already exists; use --force to replace it");
         }
 
+        // Said here, before the server is asked, instead of the runtime's "Could not find a part of the path" for PATH.part.
+        var directory = Path.GetDirectoryName(Path.GetFullPath(output));
+        if (directory is not null && !Directory.Exists(directory))
+        {
+            throw new DownloadFailedException(ExitCodes.LocalError, $"cannot save {output}: the directory {directory} does not exist");
+        }
+
         return output;
     }
 
