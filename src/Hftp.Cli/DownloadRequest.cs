@@ -12,4 +12,5 @@ public sealed record DownloadRequest(
     int Connections,
     bool Quiet,
     bool Force = false,
-    int Retries = RetryPolicy.DefaultRetries);
+    int Retries = RetryPolicy.DefaultRetries,
+    string OverwriteHint = "use --force to replace it");

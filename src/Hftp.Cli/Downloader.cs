@@ -84,7 +84,14 @@ internal sealed class Downloader(DownloadRequest request, CliConsole console)
 
         if (File.Exists(output) && !request.Force)
         {
-            throw new DownloadFailedException(ExitCodes.OutputExists, $"{output} already exists; use --force to replace it");
+            throw new DownloadFailedException(ExitCodes.OutputExists, $"{output} already exists; {request.OverwriteHint}");
+        }
+
+        // Said here, before the server is asked, instead of the runtime's "Could not find a part of the path" for PATH.part.
+        var directory = Path.GetDirectoryName(Path.GetFullPath(output));
+        if (directory is not null && !Directory.Exists(directory))
+        {
+            throw new DownloadFailedException(ExitCodes.LocalError, $"cannot save {output}: the directory {directory} does not exist");
         }
 
         return output;

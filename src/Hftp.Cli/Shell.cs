@@ -124,7 +124,8 @@ internal sealed class Shell(string host, int port, CliConsole console)
     {
         try
         {
-            var request = new DownloadRequest(host, port, name, output, 0, null, Continue: false, Connections: 1, Quiet: false);
+            var request = new DownloadRequest(host, port, name, output, 0, null, Continue: false, Connections: 1, Quiet: false,
+                OverwriteHint: $"save it under another name with 'get {name} PATH', or remove it"); // the shell has no --force
             await new Downloader(request, console).RunAsync(cancellationToken);
         }
         catch (Exception exception) when (exception is HftpException or DownloadFailedException or ArgumentException or IOException or UnauthorizedAccessException)

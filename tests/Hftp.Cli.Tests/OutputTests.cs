@@ -65,6 +65,21 @@ public sealed class OutputTests : DownloadFixture
         Assert.Contains("saved 10 bytes", run.Error, StringComparison.Ordinal);
     }
 
+    [Theory]
+    [InlineData("missing/ten")]
+    [InlineData("missing/")]
+    public async Task MissingOutputDirectoryIsNamedBeforeAnythingIsFetched(string output)
+    {
+        var path = Saved(output);
+
+        var run = await GetAsync("get", "ten", "-o", path);
+
+        Assert.Equal(ExitCodes.LocalError, run.ExitCode);
+        Assert.Equal($"hftp: cannot save {Saved("missing/ten")}: the directory {Saved("missing")} does not exist\n", run.Error.ReplaceLineEndings("\n"));
+        Assert.False(Directory.Exists(Saved("missing")));
+        Assert.False(Server.Log.ContainsText(LogEventLevel.Debug, "get_metadata ten"), "the server was asked");
+    }
+
     [Fact]
     public async Task ZeroLengthAtTheEndIsAnEmptyFile()
     {

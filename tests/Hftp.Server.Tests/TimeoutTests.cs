@@ -110,6 +110,54 @@ public sealed class TimeoutTests
         Assert.Equal(0, server.Server.ActiveConnections);
     }
 
+    [Fact]
+    public async Task ClientReadingSlowlyButSteadilyIsNotCutByTheSendTimeout()
+    {
+        var sendTimeout = TimeSpan.FromSeconds(2);
+        using var server = TestServer.Start(options => options with { SendTimeout = sendTimeout });
+        const long size = 16L * 1024 * 1024;
+        server.WriteSparseFile("big", size);
+        using var socket = new Socket(SocketType.Stream, ProtocolType.Tcp) { ReceiveBufferSize = 16 * 1024 };
+        await socket.ConnectAsync(server.EndPoint);
+        await socket.SendAsync(System.Text.Encoding.ASCII.GetBytes($"get_slice big 0 {size}\r\n"));
+
+        // A few KiB every 20 ms (its window is small) for four send timeouts: the client reads all along, but far too
+        // slowly for the server's kernel send queue (megabytes on loopback) to drain by half, where a blocked send moves.
+        var buffer = new byte[16 * 1024];
+        var started = Stopwatch.GetTimestamp();
+        long received = 0;
+        while (Stopwatch.GetElapsedTime(started) < sendTimeout * 4)
+        {
+            received += await ReceiveOrFailAsync(socket, buffer, received);
+            await Task.Delay(20);
+        }
+
+        // Then everything else at full speed: the reply is whole, not a byte lost or repeated around the stalls.
+        var expected = "0 OK\r\n".Length + (size + 2) / 3 * 4 + "\r\n".Length;
+        while (received < expected)
+        {
+            received += await ReceiveOrFailAsync(socket, buffer, received);
+        }
+
+        Assert.Equal(expected, received);
+        Assert.False(server.Log.Contains(LogEventLevel.Information, "(SendTimeout)"), "a steady reader was cut by the send timeout");
+    }
+
+    private static async Task<int> ReceiveOrFailAsync(Socket socket, byte[] buffer, long receivedSoFar)
+    {
+        try
+        {
+            var count = await socket.ReceiveAsync(buffer);
+            Assert.True(count > 0, $"the server closed the connection after {receivedSoFar} bytes");
+            return count;
+        }
+        catch (SocketException exception)
+        {
+            Assert.Fail($"the server dropped the connection after {receivedSoFar} bytes: {exception.SocketErrorCode}");
+            throw;
+        }
+    }
+
     // Sends one byte of the text per interval until the server closes the connection; false if it never does.
     private static async Task<bool> TrickleUntilClosedAsync(Socket socket, string text, TimeSpan interval)
     {

@@ -69,6 +69,7 @@ internal sealed class Connection : IDisposable
 
         // A blocking send that moves no byte for this long fails: the client is not reading.
         socket.SendTimeout = ConnectionTimeouts.ToSocketMilliseconds(_timeouts.Send);
+        LimitUnsentBytes(socket);
 
         // Rented here, on the accepting thread: memory the connection's own thread first allocates costs a
         // whole GC allocation quantum, which thousands of idle connections would each pay.
@@ -321,6 +322,20 @@ internal sealed class Connection : IDisposable
         {
             _socket.ReceiveTimeout = milliseconds;
             _receiveTimeoutMilliseconds = milliseconds;
+        }
+    }
+
+    // A blocked send moves again only once the kernel's send queue has drained by half, and on loopback that queue
+    // grows to megabytes: a client reading slowly but steadily (the course's client reads 4 KiB at a time) then
+    // leaves a send blocked for minutes and is cut by the send timeout. Keeping at most two send chunks unsent in the
+    // kernel lets a blocked send move every 64 KiB the client reads (and holds less kernel memory per client).
+    private const int ProtocolTcp = 6, TcpNotSentLowWater = 25;
+
+    private static void LimitUnsentBytes(Socket socket)
+    {
+        if (OperatingSystem.IsLinux())
+        {
+            socket.SetRawSocketOption(ProtocolTcp, TcpNotSentLowWater, BitConverter.GetBytes(2 * ReplyWriter.SendChunkSize));
         }
     }
 

@@ -19,6 +19,12 @@ internal sealed class ReplyWriter(Socket socket) : IDisposable
     public const int SendAreaSize = 256 * 1024;
 
     /// <summary>
+    /// Most bytes given to one send call, and half the unsent bytes the kernel keeps (TCP_NOTSENT_LOWAT): a client
+    /// must read this much within the send timeout, not the megabytes of a loopback send queue.
+    /// </summary>
+    public const int SendChunkSize = 64 * 1024;
+
+    /// <summary>
     /// A slice's raw bytes are read into this area, after the send area of the same buffer, then encoded into the
     /// send area: a multiple of 3, so every chunk but the last encodes without padding.
     /// </summary>
@@ -151,7 +157,9 @@ internal sealed class ReplyWriter(Socket socket) : IDisposable
         _lastSendProgress = Stopwatch.GetTimestamp();
         while (sent < _length)
         {
-            var sentNow = socket.Send(_buffer, sent, _length - sent, SocketFlags.None);
+            // A sync send's timeout is a deadline for the whole call, not for a pause in it: in calls of at most
+            // SendChunkSize, a client that reads steadily completes each one long before the send timeout.
+            var sentNow = socket.Send(_buffer, sent, Math.Min(_length - sent, SendChunkSize), SocketFlags.None);
             Metrics?.Sent(sentNow);
             sent += sentNow;
             _lastSendProgress = Stopwatch.GetTimestamp();
