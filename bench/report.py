@@ -68,7 +68,7 @@ def abuse_section():
     lines = [ABUSE_HEADING + "\n"]
     lines.append(f"Measured by `bench/run.sh {flags}`".rstrip() + f" on {datetime.date.today().isoformat()}, load generator at commit `{commit}`, "
                  f"hftp-server at commit `{server_commit}`, on the same")
-    lines.append("shared 2-core machine (other builds and tests were running: latencies are indicative). The soak runs against")
+    lines.append("2-core machine (it may be shared with other work: read latency tails with the control row in mind). The soak runs against")
     lines.append("the main hftp-server; slowloris against a server of its own, started with "
                  + (f"`{flags_used}`." if flags_used != "none" else "no timeouts (this server has none)."))
     lines.append("")
