@@ -55,7 +55,34 @@ public sealed partial class ServerProcess : IDisposable
 
     /// <summary>As <see cref="StartUnprivileged(string[])"/>, with these environment variables set for the server.</summary>
     public static ServerProcess StartUnprivileged(IReadOnlyDictionary<string, string> environment, params string[] arguments) =>
-        Start(stallOutput: false, arguments, RunningAsRoot ? ["setpriv", "--reuid=65534", "--regid=65534", "--clear-groups", "--"] : null, environment);
+        RunningAsRoot
+            ? Start(stallOutput: false, arguments, ["setpriv", "--reuid=65534", "--regid=65534", "--clear-groups", "--"], environment, BuildReadableByAll.Value)
+            : Start(stallOutput: false, arguments, launcher: null, environment);
+
+    // The build folder may sit where nobody cannot reach it (a checkout under a 0700 temporary folder, say): the
+    // unprivileged server runs from a copy of it that every user can read, made once per test run.
+    private static readonly Lazy<string> BuildReadableByAll = new(CopyBuildForEveryone);
+
+    private static string CopyBuildForEveryone()
+    {
+        if (OperatingSystem.IsWindows())
+        {
+            return AppContext.BaseDirectory;
+        }
+
+        var copy = Directory.CreateTempSubdirectory("hftp-server-build-").FullName;
+        File.SetUnixFileMode(copy, UnixFileMode.UserRead | UnixFileMode.UserWrite | UnixFileMode.UserExecute
+            | UnixFileMode.GroupRead | UnixFileMode.GroupExecute | UnixFileMode.OtherRead | UnixFileMode.OtherExecute);
+        foreach (var file in Directory.GetFiles(AppContext.BaseDirectory))
+        {
+            var target = Path.Combine(copy, Path.GetFileName(file));
+            File.Copy(file, target);
+            File.SetUnixFileMode(target, UnixFileMode.UserRead | UnixFileMode.UserWrite | UnixFileMode.GroupRead | UnixFileMode.OtherRead);
+        }
+
+        AppDomain.CurrentDomain.ProcessExit += (_, _) => Directory.Delete(copy, recursive: true);
+        return copy;
+    }
 
     /// <summary>
     /// Starts the server with its standard output a pipe that nobody reads past the startup line (see
@@ -81,7 +108,8 @@ public sealed partial class ServerProcess : IDisposable
     }
 
     private static ServerProcess Start(
-        bool stallOutput, string[] arguments, string[]? launcher = null, IReadOnlyDictionary<string, string>? environment = null)
+        bool stallOutput, string[] arguments, string[]? launcher = null, IReadOnlyDictionary<string, string>? environment = null,
+        string? serverDirectory = null)
     {
         var published = Environment.GetEnvironmentVariable("HFTP_SERVER_EXE");
         var command = new List<string>(launcher ?? []);
@@ -99,7 +127,7 @@ public sealed partial class ServerProcess : IDisposable
 
         if (string.IsNullOrEmpty(published))
         {
-            info.ArgumentList.Add(Path.Combine(AppContext.BaseDirectory, "hftp-server.dll"));
+            info.ArgumentList.Add(Path.Combine(serverDirectory ?? AppContext.BaseDirectory, "hftp-server.dll"));
         }
 
         foreach (var argument in arguments)
