@@ -34,6 +34,12 @@ internal sealed class TcpRelay : IDisposable
 
     public long Forwarded => Interlocked.Read(ref _forwarded);
 
+    /// <summary>
+    /// The whole budget is granted to receives: forwarded, or held by a connection whose receive waits on a
+    /// server with nothing more to send (a finished range of a parallel download), so Forwarded may stay below it.
+    /// </summary>
+    public bool BudgetGranted => Interlocked.Read(ref _reserved) >= Budget;
+
     /// <summary>Where connections accepted from now on are relayed to.</summary>
     public int UpstreamPort
     {
