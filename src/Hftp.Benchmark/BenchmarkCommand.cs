@@ -65,24 +65,9 @@ public static class BenchmarkCommand
 
         var directory = new Option<string>("--dir") { Description = "The directory the server serves (read here for the expected replies)", Required = true };
         var seed = new Option<int?>("--seed") { Description = "Seed of the random mix (printed; default: random)" };
-        var maxRequests = new Option<int>("--max-requests")
-        {
-            Description = "Exchanges per client, at most",
-            DefaultValueFactory = _ => 1_000_000,
-            CustomParser = result => ParseInt(result, 1, 100_000_000),
-        };
-        var tolerance = new Option<int>("--tolerance")
-        {
-            Description = "Server threads and fds allowed above the baseline at the end",
-            DefaultValueFactory = _ => 8,
-            CustomParser = result => ParseInt(result, 0, 10_000),
-        };
-        var settle = new Option<int>("--settle-seconds")
-        {
-            Description = "How long the server has to return to its baseline",
-            DefaultValueFactory = _ => 10,
-            CustomParser = result => ParseInt(result, 1, 600),
-        };
+        var maxRequests = WholeNumberOption("--max-requests", "Exchanges per client, at most", 1_000_000, 1, 100_000_000);
+        var tolerance = WholeNumberOption("--tolerance", "Server threads and fds allowed above the baseline at the end", 8, 0, 10_000);
+        var settle = WholeNumberOption("--settle-seconds", "How long the server has to return to its baseline", 10, 1, 600);
         var soak = new Command("soak", "C clients loop a random mix of valid, invalid, pipelined, byte-at-a-time, fatal and quit requests; every reply is checked")
         {
             directory, seed, maxRequests, tolerance, settle,
@@ -98,24 +83,9 @@ public static class BenchmarkCommand
                 ReplyTimeout: TimeSpan.FromSeconds(10)),
             output).Run());
 
-        var interval = new Option<int>("--interval-ms")
-        {
-            Description = "Milliseconds between the bytes each held connection sends",
-            DefaultValueFactory = _ => 5000,
-            CustomParser = result => ParseInt(result, 1, 600_000),
-        };
-        var openRate = new Option<int>("--open-rate")
-        {
-            Description = "Held connections opened per second, at most",
-            DefaultValueFactory = _ => 2000,
-            CustomParser = result => ParseInt(result, 1, 100_000),
-        };
-        var probeRate = new Option<int>("--probe-rate")
-        {
-            Description = "Fresh probe connections per second",
-            DefaultValueFactory = _ => 20,
-            CustomParser = result => ParseInt(result, 1, 1000),
-        };
+        var interval = WholeNumberOption("--interval-ms", "Milliseconds between the bytes each held connection sends", 5000, 1, 600_000);
+        var openRate = WholeNumberOption("--open-rate", "Held connections opened per second, at most", 2000, 1, 100_000);
+        var probeRate = WholeNumberOption("--probe-rate", "Fresh probe connections per second", 20, 1, 1000);
         var slowloris = new Command("slowloris", "Holds C connections that send one byte of a never-ending request per interval, while a fresh client measures its latency")
         {
             file, interval, openRate, probeRate,
@@ -139,6 +109,13 @@ public static class BenchmarkCommand
         root.Subcommands.Add(startup);
         return root;
     }
+
+    private static Option<int> WholeNumberOption(string name, string description, int defaultValue, int minimum, int maximum) => new(name)
+    {
+        Description = description,
+        DefaultValueFactory = _ => defaultValue,
+        CustomParser = result => ParseInt(result, minimum, maximum),
+    };
 
     private static int ParseInt(ArgumentResult result, int minimum, int maximum)
     {
