@@ -12,7 +12,7 @@ public static class BenchmarkCommand
     public static RootCommand Create(TextWriter output)
     {
         var host = new Option<string>("--host") { Description = "Server address (loopback only, please)", DefaultValueFactory = _ => "127.0.0.1", Recursive = true };
-        var port = new Option<int>("--port", "-p") { Description = "Server port", DefaultValueFactory = _ => Syntax.DefaultPort, Recursive = true };
+        var port = new Option<int>("--port", "-p") { Description = "Server port", DefaultValueFactory = _ => Defaults.Port, Recursive = true };
         var connections = new Option<int>("--connections", "-c", "--clients")
         {
             Description = "Concurrent connections",

@@ -2,6 +2,7 @@ using System.Buffers.Text;
 using System.Diagnostics;
 using System.Globalization;
 using System.Text;
+using Hftp.Protocol;
 
 namespace Hftp.Benchmark;
 
@@ -19,7 +20,7 @@ internal sealed class BulkLoad(LoadSettings settings, string name, string? verif
     public int Run()
     {
         var size = Wire.GetSize(settings.Host, settings.Port, name);
-        var request = Encoding.ASCII.GetBytes($"get_slice {name} 0 {size}\r\n");
+        var request = Encoding.ASCII.GetBytes(Requests.GetSlice(name, 0, size));
         var encodedLength = (size + 2) / 3 * 4;
         var expected = verifyPath is null ? null : File.ReadAllBytes(verifyPath);
         if (expected is not null && expected.LongLength != size)
@@ -58,10 +59,11 @@ internal sealed class BulkLoad(LoadSettings settings, string name, string? verif
             while (Stopwatch.GetTimestamp() < deadline)
             {
                 Wire.SendAll(socket, request);
-                Wire.ReceiveExactly(socket, buffer.AsSpan(0, 6));
-                if (!buffer.AsSpan(0, 6).SequenceEqual("0 OK\r\n"u8))
+                var ok = StatusCode.Ok.StatusLine();
+                Wire.ReceiveExactly(socket, buffer.AsSpan(0, ok.Length));
+                if (!buffer.AsSpan(0, ok.Length).SequenceEqual(ok))
                 {
-                    throw new InvalidDataException("status was not 0 OK");
+                    throw new InvalidDataException($"status was not {StatusCode.Ok.Describe()}");
                 }
 
                 ReadBody(socket, buffer, decoded, encodedLength, expected);

@@ -2,6 +2,7 @@ using System.Diagnostics;
 using System.Globalization;
 using System.Net.Sockets;
 using System.Text;
+using Hftp.Protocol;
 
 namespace Hftp.Benchmark;
 
@@ -14,8 +15,8 @@ internal sealed class IdleLoad(LoadSettings settings, string name, TextWriter ou
     public int Run()
     {
         var size = Wire.GetSize(settings.Host, settings.Port, name);
-        var request = Encoding.ASCII.GetBytes($"get_metadata {name}\r\n");
-        var reply = Encoding.ASCII.GetBytes($"0 OK\r\n{size}\r\n");
+        var request = Encoding.ASCII.GetBytes(Requests.GetMetadata(name));
+        var reply = Encoding.ASCII.GetBytes(Replies.Size(size));
         var report = new LoadReport("idle", output);
         using var sampler = settings.ServerPid is { } pid ? new ServerSampler(pid) : null;
 

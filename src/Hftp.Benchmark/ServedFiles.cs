@@ -94,14 +94,6 @@ internal sealed class ServedFiles : IDisposable
         }
     }
 
-    private static byte[] BuildListingReply(List<(string Name, long Size)> files)
-    {
-        var text = new StringBuilder().Append(StatusCode.Ok.Describe()).Append(Syntax.LineTerminatorText);
-        foreach (var (name, _) in files)
-        {
-            text.Append(name).Append(Syntax.LineTerminatorText);
-        }
-
-        return Encoding.ASCII.GetBytes(text.Append(Syntax.LineTerminatorText).ToString());
-    }
+    private static byte[] BuildListingReply(List<(string Name, long Size)> files) =>
+        Encoding.ASCII.GetBytes(Replies.Listing(files.Select(file => file.Name)));
 }

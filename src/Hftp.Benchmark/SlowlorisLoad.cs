@@ -22,7 +22,7 @@ internal sealed class SlowlorisLoad(LoadSettings settings, SlowlorisSettings slo
     private const int MaxConnectsInFlight = 256;
 
     // Valid request bytes and no terminator: a server without a request timeout waits for the rest forever.
-    private static readonly byte[] EndlessLine = Encoding.ASCII.GetBytes("get_metadata " + string.Concat(Enumerable.Repeat("slowloris", 100)));
+    private static readonly byte[] EndlessLine = Encoding.ASCII.GetBytes(Requests.GetMetadata(string.Concat(Enumerable.Repeat("slowloris", 100)))[..^Syntax.LineTerminatorText.Length]);
 
     private readonly ConcurrentQueue<HeldConnection> _opened = new();
     private readonly LatencyHistogram _probeLatencies = new();
@@ -42,7 +42,7 @@ internal sealed class SlowlorisLoad(LoadSettings settings, SlowlorisSettings slo
     {
         var endPoint = new IPEndPoint(Dns.GetHostAddresses(settings.Host)[0], settings.Port);
         var size = Wire.GetSize(settings.Host, settings.Port, name);
-        var probeReply = Encoding.ASCII.GetBytes($"{StatusCode.Ok.Describe()}\r\n{size}\r\n");
+        var probeReply = Encoding.ASCII.GetBytes(Replies.Size(size));
         var report = new LoadReport("slowloris", output);
         WarnIfTooFewFileDescriptors(report);
         report.Line(string.Create(CultureInfo.InvariantCulture,
@@ -57,7 +57,7 @@ internal sealed class SlowlorisLoad(LoadSettings settings, SlowlorisSettings slo
         {
             var opener = new Thread(() => Open(endPoint, all, deadline)) { IsBackground = true, Name = "slowloris-open" };
             var sender = new Thread(() => SendBytes(deadline)) { IsBackground = true, Name = "slowloris-send" };
-            var probe = new Thread(() => Probe(endPoint, Encoding.ASCII.GetBytes($"get_metadata {name}\r\n"), probeReply, deadline)) { IsBackground = true, Name = "slowloris-probe" };
+            var probe = new Thread(() => Probe(endPoint, Encoding.ASCII.GetBytes(Requests.GetMetadata(name)), probeReply, deadline)) { IsBackground = true, Name = "slowloris-probe" };
             opener.Start();
             sender.Start();
             probe.Start();

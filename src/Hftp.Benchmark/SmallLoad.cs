@@ -1,6 +1,7 @@
 using System.Diagnostics;
 using System.Globalization;
 using System.Text;
+using Hftp.Protocol;
 
 namespace Hftp.Benchmark;
 
@@ -17,9 +18,9 @@ internal sealed class SmallLoad(LoadSettings settings, string name, int pipeline
     public int Run()
     {
         var size = Wire.GetSize(settings.Host, settings.Port, name);
-        var request = Encoding.ASCII.GetBytes($"get_metadata {name}\r\n");
+        var request = Encoding.ASCII.GetBytes(Requests.GetMetadata(name));
         var batch = Enumerable.Repeat(request, pipeline).SelectMany(bytes => bytes).ToArray();
-        var reply = Encoding.ASCII.GetBytes($"0 OK\r\n{size}\r\n");
+        var reply = Encoding.ASCII.GetBytes(Replies.Size(size));
 
         var report = new LoadReport("small", output);
         using var sampler = settings.ServerPid is { } pid ? new ServerSampler(pid) : null;

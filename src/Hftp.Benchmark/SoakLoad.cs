@@ -94,7 +94,7 @@ internal sealed class SoakLoad(LoadSettings settings, SoakSettings soak, TextWri
     {
         using var socket = Wire.Connect(settings.Host, settings.Port);
         socket.ReceiveTimeout = (int)soak.ReplyTimeout.TotalMilliseconds;
-        Wire.SendAll(socket, "get_file_listing\r\nquit\r\n"u8);
+        Wire.SendAll(socket, Encoding.ASCII.GetBytes(Requests.GetFileListing + Requests.Quit));
         var problem = ExpectReply(socket, files.ListingReply, new byte[64 * 1024]);
         if (problem is not null)
         {

@@ -1,4 +1,3 @@
-using System.Buffers.Text;
 using System.Globalization;
 using System.Text;
 using Hftp.Protocol;
@@ -70,7 +69,7 @@ internal sealed class SoakRequests(ServedFiles files, Random random)
                 var (fatal, status) = Fatal();
                 return new SoakExchange(kind, fatal, Status(status), 1, ServerCloses: true, ByteAtATime: false);
             case SoakKind.Quit:
-                return new SoakExchange(kind, Ascii("quit\r\n"), Status(StatusCode.Ok), 1, ServerCloses: true, ByteAtATime: false);
+                return new SoakExchange(kind, Ascii(Requests.Quit), Status(StatusCode.Ok), 1, ServerCloses: true, ByteAtATime: false);
             default:
                 var (line, expected) = NonFatal(kind);
                 return new SoakExchange(kind, line, expected, 1, ServerCloses: false, ByteAtATime: false);
@@ -82,22 +81,22 @@ internal sealed class SoakRequests(ServedFiles files, Random random)
         var (name, size) = files.Files[random.Next(files.Files.Count)];
         return kind switch
         {
-            SoakKind.Listing => (Ascii("get_file_listing\r\n"), files.ListingReply),
-            SoakKind.Metadata => (Ascii($"get_metadata {name}\r\n"), Ok($"{size}\r\n")),
+            SoakKind.Listing => (Ascii(Requests.GetFileListing), files.ListingReply),
+            SoakKind.Metadata => (Ascii(Requests.GetMetadata(name)), Ascii(Replies.Size(size))),
             SoakKind.Slice => Slice(name, size),
             SoakKind.UnknownCommand => (Ascii(Pick("nope", "QUIT", "GET_METADATA " + name, string.Empty, " get_file_listing", "get_slices " + name + " 0 1") + "\r\n"),
                 Status(StatusCode.NoSuchCommand)),
             SoakKind.BadArguments => (Ascii(Pick("get_metadata", "get_metadata  " + name, "get_metadata " + name + " ", "quit now", "quit ", "get_file_listing x",
                     "get_slice " + name + " 1", "get_slice " + name + " -1 2", "get_slice " + name + " 0 1x", "get_metadata a/b", "get_slice " + name + " 0  1") + "\r\n"),
                 Status(StatusCode.InvalidArguments)),
-            SoakKind.MissingFile => (Ascii(Pick("get_metadata " + MissingName(), "get_slice " + MissingName() + " 0 1", "get_metadata ..", "get_metadata .") + "\r\n"),
+            SoakKind.MissingFile => (Ascii(Pick(Requests.GetMetadata(MissingName()), Requests.GetSlice(MissingName(), 0, 1), Requests.GetMetadata(".."), Requests.GetMetadata("."))),
                 Status(StatusCode.FileNotFound)),
             SoakKind.OutOfRange => (Ascii(Pick(
-                    $"get_slice {name} {size} 1",
-                    $"get_slice {name} 0 {size + 1}",
-                    $"get_slice {name} {size + 1} 0",
-                    $"get_slice {name} 99999999999999999999 1",
-                    $"get_slice {name} 9223372036854775807 9223372036854775807") + "\r\n"),
+                    Requests.GetSlice(name, size, 1),
+                    Requests.GetSlice(name, 0, size + 1),
+                    Requests.GetSlice(name, size + 1, 0),
+                    Requests.Line($"{Command.GetSlice.Name()} {name} 99999999999999999999 1"), // beyond 64 bits
+                    Requests.GetSlice(name, long.MaxValue, long.MaxValue))),
                 Status(StatusCode.OffsetExceedsFileSize)),
             _ => throw new ArgumentOutOfRangeException(nameof(kind), kind, "not a single non-fatal request"),
         };
@@ -109,15 +108,11 @@ internal sealed class SoakRequests(ServedFiles files, Random random)
         var length = (int)random.NextInt64(Math.Min(MaxSliceSize, size - offset) + 1);
         var content = new byte[length];
         files.ReadSlice(name, offset, content);
-        var status = StatusCode.Ok.StatusLine();
-        var reply = new byte[status.Length + Base64.GetMaxEncodedToUtf8Length(length) + Syntax.LineTerminator.Length];
-        status.CopyTo(reply);
-        Base64.EncodeToUtf8(content, reply.AsSpan(status.Length), out _, out var written);
-        Syntax.LineTerminator.CopyTo(reply.AsSpan(status.Length + written));
+        var reply = Replies.SliceBytes(content);
 
         // Leading zeros are valid (PROTOCOL.md) and exercise the number parser.
         var offsetText = random.Next(8) == 0 ? "00" + offset.ToString(CultureInfo.InvariantCulture) : offset.ToString(CultureInfo.InvariantCulture);
-        return (Ascii($"get_slice {name} {offsetText} {length}\r\n"), reply);
+        return (Ascii(Requests.Line($"{Command.GetSlice.Name()} {name} {offsetText} {length}")), reply);
     }
 
     private (byte[] Request, StatusCode Status) Fatal() => random.Next(4) switch
@@ -143,8 +138,6 @@ internal sealed class SoakRequests(ServedFiles files, Random random)
     private string Pick(params string[] choices) => choices[random.Next(choices.Length)];
 
     private static byte[] Status(StatusCode code) => code.StatusLine().ToArray();
-
-    private static byte[] Ok(string body) => [.. StatusCode.Ok.StatusLine(), .. Encoding.ASCII.GetBytes(body)];
 
     private static byte[] Ascii(string text) => Encoding.ASCII.GetBytes(text);
 }

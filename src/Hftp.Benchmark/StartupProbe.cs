@@ -1,6 +1,7 @@
 using System.Diagnostics;
 using System.Globalization;
 using System.Net.Sockets;
+using Hftp.Protocol;
 
 namespace Hftp.Benchmark;
 
@@ -50,7 +51,7 @@ internal sealed class StartupProbe(LoadSettings settings, int rounds, string[] c
                 try
                 {
                     using var socket = Wire.Connect(settings.Host, settings.Port);
-                    if (Wire.AskOneLine(socket, "get_file_listing\r\n") == "0 OK")
+                    if (Wire.AskOneLine(socket, Requests.GetFileListing) == StatusCode.Ok.Describe())
                     {
                         return Stopwatch.GetElapsedTime(started).TotalMilliseconds;
                     }

@@ -1,6 +1,7 @@
 using System.Net;
 using System.Net.Sockets;
 using System.Text;
+using Hftp.Protocol;
 
 namespace Hftp.Benchmark;
 
@@ -78,22 +79,22 @@ internal static class Wire
         SendAll(socket, Encoding.ASCII.GetBytes(request));
         var line = new StringBuilder();
         var one = new byte[1];
-        while (!line.ToString().EndsWith("\r\n", StringComparison.Ordinal))
+        while (!line.ToString().EndsWith(Syntax.LineTerminatorText, StringComparison.Ordinal))
         {
             ReceiveExactly(socket, one);
             line.Append((char)one[0]);
         }
 
-        return line.ToString(0, line.Length - 2);
+        return line.ToString(0, line.Length - Syntax.LineTerminatorText.Length);
     }
 
     public static long GetSize(string host, int port, string name)
     {
         using var socket = Connect(host, port);
-        var status = AskOneLine(socket, $"get_metadata {name}\r\n");
-        if (status != "0 OK")
+        var status = AskOneLine(socket, Requests.GetMetadata(name));
+        if (status != StatusCode.Ok.Describe())
         {
-            throw new InvalidOperationException($"get_metadata {name}: {status}");
+            throw new InvalidOperationException($"{Command.GetMetadata.Name()} {name}: {status}");
         }
 
         return long.Parse(AskOneLine(socket, string.Empty), System.Globalization.CultureInfo.InvariantCulture);

@@ -12,14 +12,14 @@ namespace Hftp.Cli;
 /// </summary>
 internal sealed class Shell(string host, int port, CliConsole console)
 {
-    private const string Help = """
+    private static readonly string Help = $"""
         * Commands:
         *   ls                   list the served files
         *   get NAME [PATH]      download NAME to PATH (default: NAME in the current directory)
         *   NAME                 the same as 'get NAME'
         *   help                 this text
-        *   exit                 leave (so do 'quit', Ctrl+D and Ctrl+C)
-        * A line starting with get_file_listing, get_metadata, get_slice or quit is sent as typed,
+        *   exit                 leave (so do '{Command.Quit.Name()}', Ctrl+D and Ctrl+C)
+        * A line starting with {string.Join(", ", Commands.All.SkipLast(1).Select(Commands.Name))} or {Commands.All[^1].Name()} is sent as typed,
         * and the reply shown as the server sent it.
         """;
 
@@ -28,7 +28,7 @@ internal sealed class Shell(string host, int port, CliConsole console)
         await using var client = await HftpClient.ConnectAsync(host, port, cancellationToken: cancellationToken);
         console.Out.WriteLine($"* Connected to {host}:{port}. Files:");
         await ListAsync(client, cancellationToken);
-        console.Out.WriteLine("* Type a file name to download it, a protocol command to send it as is, 'help', or 'quit'.");
+        console.Out.WriteLine($"* Type a file name to download it, a protocol command to send it as is, 'help', or '{Command.Quit.Name()}'.");
         while (true)
         {
             console.Out.Write("hftp> ");
@@ -47,7 +47,7 @@ internal sealed class Shell(string host, int port, CliConsole console)
                 continue;
             }
 
-            if (IsProtocolCommand(line.Split(' ')[0]))
+            if (Commands.TryParseFirstElement(line, out var command))
             {
                 var reply = await client.SendRawAsync(line, console.Out, cancellationToken);
                 if (reply.Status.IsFatal())
@@ -56,7 +56,7 @@ internal sealed class Shell(string host, int port, CliConsole console)
                     return ExitCodes.NetworkError;
                 }
 
-                if (reply.Status == StatusCode.Ok && words is ["quit"])
+                if (reply.Status == StatusCode.Ok && command == Command.Quit)
                 {
                     return ExitCodes.Success;
                 }
@@ -92,9 +92,6 @@ internal sealed class Shell(string host, int port, CliConsole console)
             }
         }
     }
-
-    private static bool IsProtocolCommand(string word) =>
-        word == Command.GetFileListing.Name() || word == Command.GetMetadata.Name() || word == Command.GetSlice.Name() || word == Command.Quit.Name();
 
     // Console.In blocks in ReadLine whatever a token says: waiting on the token as well lets Ctrl+C end the
     // prompt (with its line ended) instead of the process being cut off mid-line.

@@ -51,14 +51,14 @@ public sealed class HftpClient : IAsyncDisposable, IDisposable
     }
 
     public Task<IReadOnlyList<string>> ListFilesAsync(CancellationToken cancellationToken = default) =>
-        ExchangeAsync<IReadOnlyList<string>>(Line(Command.GetFileListing.Name()), async () =>
+        ExchangeAsync<IReadOnlyList<string>>(Requests.GetFileListing, async () =>
         {
             await ExpectOkAsync(null, cancellationToken);
             return await ReadListingAsync(cancellationToken);
         }, cancellationToken);
 
     public Task<long> GetSizeAsync(string name, CancellationToken cancellationToken = default) =>
-        ExchangeAsync(Line($"{Command.GetMetadata.Name()} {CheckName(name)}"), async () =>
+        ExchangeAsync(Requests.GetMetadata(CheckName(name)), async () =>
         {
             await ExpectOkAsync(name, cancellationToken);
             return await ReadSizeAsync(cancellationToken);
@@ -70,7 +70,7 @@ public sealed class HftpClient : IAsyncDisposable, IDisposable
         var requests = new StringBuilder();
         foreach (var name in names)
         {
-            requests.Append(Command.GetMetadata.Name()).Append(' ').Append(CheckName(name)).Append(Syntax.LineTerminatorText);
+            requests.Append(Requests.GetMetadata(CheckName(name)));
         }
 
         return ExchangeAsync<IReadOnlyList<FileSizeResult>>(requests.ToString(), async () =>
@@ -96,7 +96,7 @@ public sealed class HftpClient : IAsyncDisposable, IDisposable
     {
         ArgumentOutOfRangeException.ThrowIfNegative(offset);
         ArgumentOutOfRangeException.ThrowIfNegative(length);
-        return ExchangeAsync(Line($"{Command.GetSlice.Name()} {CheckName(name)} {offset} {length}"), async () =>
+        return ExchangeAsync(Requests.GetSlice(CheckName(name), offset, length), async () =>
         {
             await ExpectOkAsync(name, cancellationToken);
             await _replies.ReadBase64LineAsync(destination, length, progress, cancellationToken);
@@ -124,23 +124,31 @@ public sealed class HftpClient : IAsyncDisposable, IDisposable
             throw new ArgumentException("A request is one line.", nameof(line));
         }
 
-        return ExchangeAsync(Line(line), async () =>
+        // Only a 0 OK has a body, and only a line the server read as a command can earn one; its shape is the command's.
+        var isCommand = Commands.TryParseFirstElement(line, out var command);
+        return ExchangeAsync(Requests.Line(line), async () =>
         {
             var (status, message) = await ReadStatusAsync(cancellationToken);
             await output.WriteAsync($"{(int)status} {message}\n");
-            var command = line.Split(' ')[0];
-            if (status == StatusCode.Ok && command == Command.GetFileListing.Name())
+            if (status == StatusCode.Ok && isCommand)
             {
-                while (await CopyBodyLineAsync(output, isListing: true, cancellationToken) > 0)
+                switch (command)
                 {
+                    case Command.GetFileListing:
+                        while (await CopyBodyLineAsync(output, isListing: true, cancellationToken) > 0)
+                        {
+                        }
+
+                        break;
+                    case Command.GetMetadata or Command.GetSlice:
+                        await CopyBodyLineAsync(output, isListing: false, cancellationToken);
+                        break;
+                    case Command.Quit:
+                        _closed = true;
+                        break;
                 }
             }
-            else if (status == StatusCode.Ok && (command == Command.GetMetadata.Name() || command == Command.GetSlice.Name()))
-            {
-                await CopyBodyLineAsync(output, isListing: false, cancellationToken);
-            }
 
-            _closed |= status == StatusCode.Ok && command == Command.Quit.Name();
             return new RawReply(status, message, []);
         }, cancellationToken);
     }
@@ -153,7 +161,7 @@ public sealed class HftpClient : IAsyncDisposable, IDisposable
             return;
         }
 
-        await ExchangeAsync(Line(Command.Quit.Name()), async () =>
+        await ExchangeAsync(Requests.Quit, async () =>
         {
             _closed = true;
             var (status, message) = await _replies.ReadStatusAsync(cancellationToken);
@@ -190,8 +198,6 @@ public sealed class HftpClient : IAsyncDisposable, IDisposable
     private static string CheckName(string name) => Syntax.IsValidFileName(name)
         ? name
         : throw new ArgumentException($"'{name}' is not an HFTP file name (1 or more of A-Z a-z 0-9 . - _).", nameof(name));
-
-    private static string Line(string request) => request + Syntax.LineTerminatorText;
 
     /// <summary>
     /// Sends <paramref name="requests"/> (terminated lines) and reads the reply with <paramref name="readReply"/>.
@@ -275,7 +281,7 @@ public sealed class HftpClient : IAsyncDisposable, IDisposable
     private async Task<long> ReadSizeAsync(CancellationToken cancellationToken)
     {
         var line = await _replies.ReadLineAsync(cancellationToken);
-        return long.TryParse(line, System.Globalization.NumberStyles.None, System.Globalization.CultureInfo.InvariantCulture, out var size)
+        return Replies.TryParseSize(line, out var size)
             ? size
             : throw new HftpProtocolException($"Not a file size: '{line}'");
     }

@@ -38,20 +38,17 @@ internal sealed class ReplyReader(Stream stream, TimeSpan readTimeout, string pe
             var pending = _buffer.AsSpan(_start, _end - _start);
             var terminator = pending.IndexOf(Syntax.LineTerminator);
             var line = terminator >= 0 ? pending[..terminator] : pending;
-            if (!CouldBeStatusLine(line, isComplete: terminator >= 0))
+            if (!Replies.CouldBeStatusLine(line, isComplete: terminator >= 0))
             {
                 throw NotHftpServer(line);
             }
 
             if (terminator >= 0)
             {
-                var text = Encoding.ASCII.GetString(line);
                 _start += terminator + Syntax.LineTerminator.Length;
-                var space = text.IndexOf(' ', StringComparison.Ordinal);
-                return int.TryParse(text.AsSpan(0, space), NumberStyles.None, CultureInfo.InvariantCulture, out var number)
-                    && StatusCodes.TryParse(number, out var status)
-                    ? (status, text[(space + 1)..])
-                    : throw new HftpProtocolException($"Not an HFTP status: '{Shorten(text)}'");
+                return Replies.TryParseStatusLine(line, out var status, out var message)
+                    ? (status, Encoding.ASCII.GetString(message))
+                    : throw new HftpProtocolException($"Not an HFTP status: '{Shorten(Encoding.ASCII.GetString(line))}'");
             }
 
             if (pending.Length > MaxTextLineLength)
@@ -275,23 +272,6 @@ internal sealed class ReplyReader(Stream stream, TimeSpan readTimeout, string pe
     private static string Describe(byte value) => value is >= 0x21 and <= 0x7E
         ? $"'{(char)value}'"
         : $"byte 0x{value:X2}{value switch { 0x20 => " (space)", 0x09 => " (tab)", 0x0A => " (\\n)", 0x0D => " (\\r)", _ => string.Empty }}";
-
-    // DIGITS SPACE TEXT, printable ASCII; an incomplete line only has to be a prefix of one (maybe with its \r in).
-    private static bool CouldBeStatusLine(ReadOnlySpan<byte> line, bool isComplete)
-    {
-        if (!isComplete && line.EndsWith([Syntax.CarriageReturn]))
-        {
-            line = line[..^1];
-        }
-
-        var digits = line.IndexOfAnyExceptInRange((byte)'0', (byte)'9');
-        if (digits < 0)
-        {
-            return !isComplete;
-        }
-
-        return digits > 0 && line[digits] == Syntax.Space && line[digits..].IndexOfAnyExceptInRange((byte)0x20, (byte)0x7E) < 0;
-    }
 
     private HftpProtocolException NotHftpServer(ReadOnlySpan<byte> reply)
     {

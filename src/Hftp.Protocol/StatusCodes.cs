@@ -41,6 +41,9 @@ public static class StatusCodes
     /// <summary>The full status line, <c>CODE MESSAGE\r\n</c>, as ASCII bytes.</summary>
     public static ReadOnlySpan<byte> StatusLine(this StatusCode code) => StatusLines[IndexOf(code)];
 
+    /// <summary>The full status line, <c>CODE MESSAGE\r\n</c>, as text: what a reply starts with.</summary>
+    public static string StatusLineText(this StatusCode code) => code.Describe() + Syntax.LineTerminatorText;
+
     /// <summary>The status line as text, without the terminator: what logs and error messages show.</summary>
     public static string Describe(this StatusCode code) => $"{(int)code} {code.Message()}";
 

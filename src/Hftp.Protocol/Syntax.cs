@@ -3,9 +3,6 @@ namespace Hftp.Protocol;
 /// <summary>The lexical rules of HFTP requests and the protocol's fixed numbers.</summary>
 public static class Syntax
 {
-    /// <summary>Same as <see cref="Defaults.Port"/>; kept only while the server's options and the load generator still read it here.</summary>
-    public const int DefaultPort = Defaults.Port;
-
     public const string LineTerminatorText = "\r\n";
 
     public const byte CarriageReturn = (byte)'\r';

@@ -14,7 +14,7 @@ public sealed record ServerOptions
     public IPAddress Address { get; init; } = IPAddress.Any;
 
     /// <summary>TCP port; 0 asks the system for a free one.</summary>
-    public int Port { get; init; } = Syntax.DefaultPort;
+    public int Port { get; init; } = Defaults.Port;
 
     public string Directory { get; init; } = "testdata";
 
