@@ -31,6 +31,9 @@ public static class Replies
     public static string Slice(ReadOnlySpan<byte> content) =>
         StatusCode.Ok.StatusLineText() + Convert.ToBase64String(content) + Syntax.LineTerminatorText;
 
+    /// <summary>A slice reply whose base64 line is already known: <c>0 OK</c>, then <paramref name="base64Line"/>.</summary>
+    public static string Base64Slice(string base64Line) => StatusCode.Ok.StatusLineText() + base64Line + Syntax.LineTerminatorText;
+
     /// <summary>The bytes of a slice reply for <paramref name="content"/>, written without intermediate text.</summary>
     public static byte[] SliceBytes(ReadOnlySpan<byte> content)
     {

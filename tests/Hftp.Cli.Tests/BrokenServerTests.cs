@@ -1,5 +1,6 @@
 using System.Globalization;
 using Hftp.Cli;
+using Hftp.Protocol;
 using Hftp.Testing;
 
 namespace Hftp.Cli.Tests;
@@ -15,7 +16,7 @@ public sealed class BrokenServerTests : IDisposable
     public async Task GetOfMalformedBase64ExitsThreeAndSavesNothing()
     {
         await using var server = ScriptedServer.Answering(request =>
-            request.StartsWith("get_metadata", StringComparison.Ordinal) ? "0 OK\r\n3\r\n" : "0 OK\r\nQU JD\r\n");
+            request.StartsWith("get_metadata", StringComparison.Ordinal) ? Replies.Size(3) : Replies.Base64Slice("QU JD"));
         var target = Path.Combine(_downloads, "f");
 
         var run = await CliRun.InvokeAsync("get", "f", "-o", target, "-p", server.Port.ToString(CultureInfo.InvariantCulture), "-H", "127.0.0.1");

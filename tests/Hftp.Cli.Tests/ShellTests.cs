@@ -2,6 +2,7 @@ using System.Diagnostics;
 using System.Globalization;
 using System.Text;
 using Hftp.Cli;
+using Hftp.Protocol;
 using Hftp.Testing;
 
 namespace Hftp.Cli.Tests;
@@ -110,16 +111,16 @@ public sealed class ShellTests : IDisposable
                 switch (request)
                 {
                     case "get_file_listing":
-                        await connection.SendAsync("0 OK\r\nf\r\n\r\n");
+                        await connection.SendAsync(Replies.Listing("f"));
                         break;
                     case "get_metadata f":
-                        await connection.SendAsync("0 OK\r\n3\r\n");
+                        await connection.SendAsync(Replies.Size(3));
                         break;
                     case "get_slice f 0 3":
                         await connection.SendAsync("0 OK\r\nQU");
                         return;
                     default:
-                        await connection.SendAsync("0 OK\r\n");
+                        await connection.SendAsync(StatusCode.Ok.StatusLineText());
                         return;
                 }
             }

@@ -1,4 +1,5 @@
 using System.Diagnostics;
+using Hftp.Protocol;
 using Hftp.Testing;
 
 namespace Hftp.Client.Tests;
@@ -74,7 +75,7 @@ public sealed class BrokenConnectionTests
         var reply = request switch
         {
             "get_metadata f" => "0 OK\r\n12 bytes\r\n",
-            "get_file_listing" => "0 OK\r\n" + new string('a', 20_000),
+            "get_file_listing" => StatusCode.Ok.StatusLineText() + new string('a', 20_000),
             "get_slice f 0 3" => "0 OK\r\nQU JD\r\n",
             _ => string.Empty,
         };

@@ -1,3 +1,4 @@
+using Hftp.Protocol;
 using Hftp.Testing;
 
 namespace Hftp.Client.Tests;
@@ -38,6 +39,6 @@ public sealed class MalformedSliceTests
 
     private static ScriptedServer ServerReplying(string base64Line, int length) => ScriptedServer.Answering(request =>
         request.StartsWith("get_metadata", StringComparison.Ordinal)
-            ? $"0 OK\r\n{length}\r\n"
-            : $"0 OK\r\n{base64Line}\r\n");
+            ? Replies.Size(length)
+            : Replies.Base64Slice(base64Line));
 }

@@ -1,5 +1,6 @@
 using System.Globalization;
 using System.Text;
+using Hftp.Protocol;
 using Hftp.Testing;
 
 namespace Hftp.Client.Tests;
@@ -104,7 +105,7 @@ public sealed class SliceSplitTests
         return content;
     }
 
-    private static byte[] ReplyOf(byte[] content) => Encoding.ASCII.GetBytes("0 OK\r\n" + Convert.ToBase64String(content) + "\r\n");
+    private static byte[] ReplyOf(byte[] content) => Encoding.ASCII.GetBytes(Replies.Slice(content));
 
     /// <summary>
     /// Asks for the slice once per entry of <paramref name="cutsPerRequest"/>; the scripted server sends the

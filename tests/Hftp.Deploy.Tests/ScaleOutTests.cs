@@ -2,6 +2,7 @@ using System.Net;
 using System.Security.Cryptography;
 using System.Text.RegularExpressions;
 using Hftp.Cli.Tests;
+using Hftp.Protocol;
 using Hftp.Testing;
 
 namespace Hftp.Deploy.Tests;
@@ -78,8 +79,8 @@ public sealed partial class ScaleOutTests : IDisposable
 
         using var client = RawClient.Connect(new IPEndPoint(IPAddress.Loopback, haproxy.Port));
         var self = client.Socket.LocalEndPoint!.ToString()!;
-        await client.SendAsync("get_file_listing\r\nquit\r\n");
-        await client.ExpectAsync("0 OK\r\nf.txt\r\n\r\n0 OK\r\n");
+        await client.SendAsync(Requests.GetFileListing + Requests.Quit);
+        await client.ExpectAsync(Replies.Listing("f.txt") + StatusCode.Ok.StatusLineText());
         await client.ExpectClosedAsync(Bound);
 
         Assert.True(await Eventually.HoldsAsync(() => server.Output.Contains($"INF] Closed {self} (Quit)", StringComparison.Ordinal), Bound), server.Output);

@@ -1,3 +1,4 @@
+using System.Text;
 using BenchmarkDotNet.Attributes;
 using Hftp.Protocol;
 
@@ -8,9 +9,9 @@ namespace Hftp.MicroBenchmarks;
 public class RequestReaderBenchmarks
 {
     private readonly RequestReader _reader = new();
-    private readonly byte[] _metadata = "get_metadata archivo.txt\r\n"u8.ToArray();
-    private readonly byte[] _slice = "get_slice archivo.txt 1073741824 65536\r\n"u8.ToArray();
-    private readonly byte[] _pipelined = [.. Enumerable.Repeat("get_metadata archivo.txt\r\n"u8.ToArray(), 16).SelectMany(bytes => bytes)];
+    private readonly byte[] _metadata = Encoding.ASCII.GetBytes(Requests.GetMetadata("archivo.txt"));
+    private readonly byte[] _slice = Encoding.ASCII.GetBytes(Requests.GetSlice("archivo.txt", 1073741824, 65536));
+    private readonly byte[] _pipelined = [.. Enumerable.Repeat(Encoding.ASCII.GetBytes(Requests.GetMetadata("archivo.txt")), 16).SelectMany(bytes => bytes)];
 
     [Benchmark]
     public Request GetMetadata() => ReadOne(_metadata);

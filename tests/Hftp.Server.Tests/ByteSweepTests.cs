@@ -13,8 +13,8 @@ namespace Hftp.Server.Tests;
 public sealed class ByteSweepTests : IDisposable
 {
     private const string Content = "!Que calor que hace hoy, pinta una birra!";
-    private static readonly byte[] Original = Encoding.ASCII.GetBytes("get_metadata archivo.txt\r\n");
-    private static readonly byte[] Answered = Encoding.ASCII.GetBytes($"0 OK\r\n{Content.Length}\r\n");
+    private static readonly byte[] Original = Encoding.ASCII.GetBytes(Requests.GetMetadata("archivo.txt"));
+    private static readonly byte[] Answered = Encoding.ASCII.GetBytes(Replies.Size(Content.Length));
 
     private readonly TestServer _server = TestServer.Start();
 
@@ -57,7 +57,7 @@ public sealed class ByteSweepTests : IDisposable
         {
             using var client = _server.Connect();
             await client.SendAsync(variant.Concat(Original).ToArray());
-            await client.ExpectAsync(Expected(variant).Describe() + "\r\n");
+            await client.ExpectAsync(Expected(variant).StatusLineText());
             await client.ExpectClosedAsync();
         });
 
@@ -82,7 +82,7 @@ public sealed class ByteSweepTests : IDisposable
     private static byte[] ReplyTo(byte[] variant)
     {
         var status = Expected(variant);
-        return status == StatusCode.Ok ? Answered : Encoding.ASCII.GetBytes(status.Describe() + "\r\n");
+        return status == StatusCode.Ok ? Answered : status.StatusLine().ToArray();
     }
 
     // PROTOCOL.md, written out for one request of exactly this length ending where the original ends.
@@ -108,7 +108,7 @@ public sealed class ByteSweepTests : IDisposable
         }
 
         var elements = Encoding.ASCII.GetString(request, 0, request.Length - 2).Split(' ');
-        if (elements[0] != "get_metadata")
+        if (elements[0] != Command.GetMetadata.Name())
         {
             return StatusCode.NoSuchCommand;
         }

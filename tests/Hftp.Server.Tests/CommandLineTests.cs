@@ -1,5 +1,6 @@
 using System.Net;
 using System.Net.Sockets;
+using Hftp.Protocol;
 using Hftp.Testing;
 
 namespace Hftp.Server.Tests;
@@ -21,8 +22,8 @@ public sealed class CommandLineTests : IDisposable
 
         using (var client = RawClient.Connect(new IPEndPoint(IPAddress.Loopback, port)))
         {
-            await client.SendAsync("get_metadata f.txt\r\nquit\r\n");
-            await client.ExpectAsync("0 OK\r\n5\r\n0 OK\r\n");
+            await client.SendAsync(Requests.GetMetadata("f.txt") + Requests.Quit);
+            await client.ExpectAsync(Replies.Size(5) + StatusCode.Ok.StatusLineText());
         }
 
         using var idle = RawClient.Connect(new IPEndPoint(IPAddress.Loopback, port));
@@ -182,10 +183,10 @@ public sealed class CommandLineTests : IDisposable
         server.Start();
 
         using var client = RawClient.Connect(new IPEndPoint(IPAddress.Loopback, server.LocalEndPoint.Port));
-        await client.SendAsync("get_file_listing\r\n");
-        await client.ExpectAsync("0 OK\r\n\r\n");
+        await client.SendAsync(Requests.GetFileListing);
+        await client.ExpectAsync(Replies.Listing());
         using var client6 = RawClient.Connect(new IPEndPoint(IPAddress.IPv6Loopback, server.LocalEndPoint.Port));
-        await client6.SendAsync("get_file_listing\r\n");
-        await client6.ExpectAsync("0 OK\r\n\r\n");
+        await client6.SendAsync(Requests.GetFileListing);
+        await client6.ExpectAsync(Replies.Listing());
     }
 }

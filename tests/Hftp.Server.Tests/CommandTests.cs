@@ -14,9 +14,9 @@ public sealed class CommandTests
         server.WriteFile("a.txt", "a");
         using var client = server.Connect();
 
-        await client.SendAsync("get_file_listing\r\n");
+        await client.SendAsync(Requests.GetFileListing);
 
-        await client.ExpectAsync("0 OK\r\na.txt\r\nb.txt\r\n\r\n");
+        await client.ExpectAsync(Replies.Listing("a.txt", "b.txt"));
     }
 
     [Fact]
@@ -25,9 +25,9 @@ public sealed class CommandTests
         using var server = TestServer.Start();
         using var client = server.Connect();
 
-        await client.SendAsync("get_file_listing\r\n");
+        await client.SendAsync(Requests.GetFileListing);
 
-        await client.ExpectAsync("0 OK\r\n\r\n");
+        await client.ExpectAsync(Replies.Listing());
     }
 
     [Fact]
@@ -37,9 +37,9 @@ public sealed class CommandTests
         server.WriteFile("archivo.txt", "!Que calor que hace hoy, pinta una birra!");
         using var client = server.Connect();
 
-        await client.SendAsync("get_metadata archivo.txt\r\n");
+        await client.SendAsync(Requests.GetMetadata("archivo.txt"));
 
-        await client.ExpectAsync("0 OK\r\n41\r\n");
+        await client.ExpectAsync(Replies.Size(41));
     }
 
     [Fact]
@@ -49,9 +49,9 @@ public sealed class CommandTests
         server.WriteFile("archivo.txt", "!Que calor que hace hoy, pinta una birra!");
         using var client = server.Connect();
 
-        await client.SendAsync("get_slice archivo.txt 5 20\r\n");
+        await client.SendAsync(Requests.GetSlice("archivo.txt", 5, 20));
 
-        await client.ExpectAsync("0 OK\r\nY2Fsb3IgcXVlIGhhY2UgaG95LCA=\r\n");
+        await client.ExpectAsync(Replies.Base64Slice("Y2Fsb3IgcXVlIGhhY2UgaG95LCA="));
     }
 
     [Fact]
@@ -60,16 +60,16 @@ public sealed class CommandTests
         using var server = TestServer.Start();
         server.WriteFile("grows.txt", "ab");
         using var client = server.Connect();
-        await client.SendAsync("get_metadata grows.txt\r\nget_metadata grows.txt\r\n");
-        await client.ExpectAsync("0 OK\r\n2\r\n0 OK\r\n2\r\n");
+        await client.SendAsync(Requests.GetMetadata("grows.txt") + Requests.GetMetadata("grows.txt"));
+        await client.ExpectAsync(Replies.Size(2) + Replies.Size(2));
 
         server.WriteFile("grows.txt", "abcde");
-        await client.SendAsync("get_metadata grows.txt\r\n");
-        await client.ExpectAsync("0 OK\r\n5\r\n");
+        await client.SendAsync(Requests.GetMetadata("grows.txt"));
+        await client.ExpectAsync(Replies.Size(5));
 
         File.Delete(server.PathOf("grows.txt"));
-        await client.SendAsync("get_metadata grows.txt\r\n");
-        await client.ExpectAsync("202 FILE NOT FOUND\r\n");
+        await client.SendAsync(Requests.GetMetadata("grows.txt"));
+        await client.ExpectAsync(StatusCode.FileNotFound.StatusLineText());
     }
 
     [Fact]
@@ -79,9 +79,9 @@ public sealed class CommandTests
         server.WriteFile("a.txt", "abc");
         using var client = server.Connect();
 
-        await client.SendAsync("get_slice a.txt 1 0\r\n");
+        await client.SendAsync(Requests.GetSlice("a.txt", 1, 0));
 
-        await client.ExpectAsync("0 OK\r\n\r\n");
+        await client.ExpectAsync(Replies.Base64Slice(string.Empty));
     }
 
     [Fact]
@@ -92,9 +92,9 @@ public sealed class CommandTests
         server.WriteFile("nul.bin", content);
         using var client = server.Connect();
 
-        await client.SendAsync($"get_slice nul.bin 0 {content.Length}\r\n");
+        await client.SendAsync(Requests.GetSlice("nul.bin", 0, content.Length));
 
-        await client.ExpectAsync("0 OK\r\n");
+        await client.ExpectAsync(StatusCode.Ok.StatusLineText());
         Assert.Equal(content, await Base64Reply.ReadSliceBodyAsync(client, content.Length));
     }
 
@@ -105,9 +105,9 @@ public sealed class CommandTests
         server.WriteFile("pad.bin", [0xFB, 0xFF, 0xBF, 0xFE]);
         using var client = server.Connect();
 
-        await client.SendAsync("get_slice pad.bin 0 4\r\nget_slice pad.bin 0 2\r\n");
+        await client.SendAsync(Requests.GetSlice("pad.bin", 0, 4) + Requests.GetSlice("pad.bin", 0, 2));
 
-        await client.ExpectAsync("0 OK\r\n+/+//g==\r\n0 OK\r\n+/8=\r\n");
+        await client.ExpectAsync(Replies.Base64Slice("+/+//g==") + Replies.Base64Slice("+/8="));
     }
 
     [Fact]
@@ -118,9 +118,9 @@ public sealed class CommandTests
         using var client = server.Connect();
         var offsetExceeds = Encoding.ASCII.GetString(StatusCode.OffsetExceedsFileSize.StatusLine());
 
-        await client.SendAsync("get_slice ten.txt 0 11\r\nget_slice ten.txt 1 10\r\nget_slice ten.txt 0 10\r\n");
+        await client.SendAsync(Requests.GetSlice("ten.txt", 0, 11) + Requests.GetSlice("ten.txt", 1, 10) + Requests.GetSlice("ten.txt", 0, 10));
 
-        await client.ExpectAsync(offsetExceeds + offsetExceeds + "0 OK\r\nMDEyMzQ1Njc4OQ==\r\n");
+        await client.ExpectAsync(offsetExceeds + offsetExceeds + Replies.Base64Slice("MDEyMzQ1Njc4OQ=="));
     }
 
     [Fact]
@@ -129,9 +129,9 @@ public sealed class CommandTests
         using var server = TestServer.Start();
         using var client = server.Connect();
 
-        await client.SendAsync("quit\r\n");
+        await client.SendAsync(Requests.Quit);
 
-        await client.ExpectAsync("0 OK\r\n");
+        await client.ExpectAsync(StatusCode.Ok.StatusLineText());
         await client.ExpectClosedAsync(TimeSpan.FromSeconds(0.5));
     }
 
@@ -141,13 +141,13 @@ public sealed class CommandTests
         using var server = TestServer.Start();
         using var client = server.Connect();
 
-        foreach (var character in "quit\r\n")
+        foreach (var character in Requests.Quit)
         {
             await client.SendAsync(character.ToString());
             await Task.Delay(50); // each byte in its own segment, as the course suite sends it
         }
 
-        await client.ExpectAsync("0 OK\r\n");
+        await client.ExpectAsync(StatusCode.Ok.StatusLineText());
         await client.ExpectClosedAsync(TimeSpan.FromSeconds(0.5));
     }
 
@@ -158,7 +158,7 @@ public sealed class CommandTests
         using var client = server.Connect();
 
         await client.SendAsync("qui\nt\n");
-        await client.ExpectAsync("100 BAD EOL\r\n");
+        await client.ExpectAsync(StatusCode.BadEol.StatusLineText());
         await client.SendAsync("\r\n");
 
         await client.ExpectClosedAsync(TimeSpan.FromSeconds(2));
@@ -172,9 +172,9 @@ public sealed class CommandTests
         server.WriteFile("x", "1");
         using var client = server.Connect();
 
-        await client.SendAsync("get_file_listing\r\nget_file_listing\r\n");
+        await client.SendAsync(Requests.GetFileListing + Requests.GetFileListing);
 
-        await client.ExpectAsync("0 OK\r\nx\r\n\r\n0 OK\r\nx\r\n\r\n");
+        await client.ExpectAsync(Replies.Listing("x") + Replies.Listing("x"));
     }
 
     [Fact]
@@ -187,7 +187,7 @@ public sealed class CommandTests
         await client.SendAsync("get_metadata f\r\nnope\r\nget_slice f 0 5\r\nget_metadata g\r\nget_slice f 5 1\r\nquit\r\n");
 
         await client.ExpectAsync(
-            "0 OK\r\n5\r\n200 NO SUCH COMMAND\r\n0 OK\r\naGVsbG8=\r\n202 FILE NOT FOUND\r\n203 OFFSET EXCEEDS FILE SIZE\r\n0 OK\r\n");
+            Replies.Size(5) + StatusCode.NoSuchCommand.StatusLineText() + Replies.Base64Slice("aGVsbG8=") + StatusCode.FileNotFound.StatusLineText() + StatusCode.OffsetExceedsFileSize.StatusLineText() + StatusCode.Ok.StatusLineText());
         await client.ExpectClosedAsync();
     }
 
@@ -200,7 +200,7 @@ public sealed class CommandTests
 
         await client.SendAsync("get_metadata f\r\nqu\rit\r\nget_metadata f\r\nget_metadata f\r\n");
 
-        await client.ExpectAsync("0 OK\r\n5\r\n101 BAD REQUEST\r\n");
+        await client.ExpectAsync(Replies.Size(5) + StatusCode.BadRequest.StatusLineText());
         await client.ExpectClosedAsync();
     }
 
@@ -212,7 +212,7 @@ public sealed class CommandTests
 
         await client.SendAsync(new string('a', 2000));
 
-        await client.ExpectAsync("101 BAD REQUEST\r\n");
+        await client.ExpectAsync(StatusCode.BadRequest.StatusLineText());
         await client.ExpectClosedAsync();
     }
 
@@ -223,11 +223,11 @@ public sealed class CommandTests
         server.WriteFile("f", "hello");
         using var client = server.Connect();
 
-        var sending = client.SendAsync("get_metadata " + new string('x', 5 * 1024 * 1024) + "\r\n");
-        await client.ExpectAsync("202 FILE NOT FOUND\r\n");
+        var sending = client.SendAsync(Requests.GetMetadata(new string('x', 5 * 1024 * 1024)));
+        await client.ExpectAsync(StatusCode.FileNotFound.StatusLineText());
         await sending;
-        await client.SendAsync("get_metadata f\r\n");
+        await client.SendAsync(Requests.GetMetadata("f"));
 
-        await client.ExpectAsync("0 OK\r\n5\r\n");
+        await client.ExpectAsync(Replies.Size(5));
     }
 }

@@ -1,3 +1,4 @@
+using Hftp.Protocol;
 using Hftp.Testing;
 
 namespace Hftp.Server.Tests;
@@ -10,8 +11,8 @@ public sealed class ConcurrencyTests
         using var server = TestServer.Start();
         server.WriteFile("shared.txt", "0123456789");
         using var first = server.Connect();
-        await first.SendAsync("get_metadata shared.txt\r\n");
-        await first.ExpectAsync("0 OK\r\n10\r\n");
+        await first.SendAsync(Requests.GetMetadata("shared.txt"));
+        await first.ExpectAsync(Replies.Size(10));
 
         var others = Enumerable.Range(0, 32).Select(_ => server.Connect()).ToList();
         try
@@ -20,13 +21,13 @@ public sealed class ConcurrencyTests
             await Task.WhenAll(others.Select(async (client, index) =>
             {
                 var offset = index % 10;
-                await client.SendAsync($"get_slice shared.txt {offset} 1\r\n");
-                await client.ExpectAsync($"0 OK\r\n{Convert.ToBase64String([(byte)('0' + offset)])}\r\n");
+                await client.SendAsync(Requests.GetSlice("shared.txt", offset, 1));
+                await client.ExpectAsync(Replies.Base64Slice(Convert.ToBase64String([(byte)('0' + offset)])));
             }));
 
             // The first client, connected all along, is still served.
-            await first.SendAsync("get_slice shared.txt 0 3\r\n");
-            await first.ExpectAsync("0 OK\r\nMDEy\r\n");
+            await first.SendAsync(Requests.GetSlice("shared.txt", 0, 3));
+            await first.ExpectAsync(Replies.Base64Slice("MDEy"));
         }
         finally
         {
@@ -43,11 +44,11 @@ public sealed class ConcurrencyTests
         await slow.SendAsync("get_meta");
 
         using var fast = server.Connect();
-        await fast.SendAsync("get_metadata f\r\n");
-        await fast.ExpectAsync("0 OK\r\n1\r\n");
+        await fast.SendAsync(Requests.GetMetadata("f"));
+        await fast.ExpectAsync(Replies.Size(1));
 
         await slow.SendAsync("data f\r\n");
-        await slow.ExpectAsync("0 OK\r\n1\r\n");
+        await slow.ExpectAsync(Replies.Size(1));
     }
 
     [Fact]
@@ -56,8 +57,8 @@ public sealed class ConcurrencyTests
         var server = TestServer.Start();
         using var idle = server.Connect();
         using var busy = server.Connect();
-        await busy.SendAsync("get_file_listing\r\n");
-        await busy.ExpectAsync("0 OK\r\n\r\n");
+        await busy.SendAsync(Requests.GetFileListing);
+        await busy.ExpectAsync(Replies.Listing());
 
         server.Dispose();
 

@@ -1,4 +1,5 @@
 using System.Net.Sockets;
+using Hftp.Protocol;
 using Hftp.Testing;
 using Serilog.Events;
 
@@ -23,11 +24,11 @@ public sealed class ConnectionCapTests
             {
                 var client = server.Connect();
                 clients.Add(client);
-                await client.SendAsync("get_metadata f\r\n");
+                await client.SendAsync(Requests.GetMetadata("f"));
             }
 
             // The first ones in the queue are served; the rest wait, connected, with their request sent.
-            await Task.WhenAll(clients.Take(cap).Select(client => client.ExpectAsync("0 OK\r\n10\r\n", Bound)));
+            await Task.WhenAll(clients.Take(cap).Select(client => client.ExpectAsync(Replies.Size(10), Bound)));
             Assert.Equal(cap, server.Server.ActiveConnections);
             Assert.True(await Eventually.HoldsAsync(() => server.Log.Contains(LogEventLevel.Warning, "connection cap"), Bound));
             Assert.All(clients.Skip(cap), client => Assert.Equal(0, client.Socket.Available));
@@ -35,15 +36,15 @@ public sealed class ConnectionCapTests
             // As the first leave, the waiting ones are accepted and answered; none is reset.
             await Task.WhenAll(clients.Take(cap).Select(async client =>
             {
-                await client.SendAsync("quit\r\n");
-                await client.ExpectAsync("0 OK\r\n", Bound);
+                await client.SendAsync(Requests.Quit);
+                await client.ExpectAsync(StatusCode.Ok.StatusLineText(), Bound);
                 await client.ExpectClosedAsync(Bound);
             }));
             await Task.WhenAll(clients.Skip(cap).Select(async client =>
             {
-                await client.ExpectAsync("0 OK\r\n10\r\n", Bound);
-                await client.SendAsync("get_slice f 2 3\r\nquit\r\n");
-                await client.ExpectAsync("0 OK\r\nMjM0\r\n0 OK\r\n", Bound);
+                await client.ExpectAsync(Replies.Size(10), Bound);
+                await client.SendAsync(Requests.GetSlice("f", 2, 3) + Requests.Quit);
+                await client.ExpectAsync(Replies.Base64Slice("MjM0") + StatusCode.Ok.StatusLineText(), Bound);
                 await client.ExpectClosedAsync(Bound);
             }));
 

@@ -1,4 +1,5 @@
 using System.Net;
+using Hftp.Protocol;
 using Hftp.Testing;
 
 namespace Hftp.Server.Tests;
@@ -25,8 +26,8 @@ public sealed class ConsoleLogTests : IDisposable
         await Parallel.ForAsync(0, 2000, new ParallelOptions { MaxDegreeOfParallelism = 4, CancellationToken = deadline.Token }, async (_, _) =>
         {
             using var client = RawClient.Connect(endPoint);
-            await client.SendAsync("get_metadata f\r\n");
-            await client.ExpectAsync("0 OK\r\n5\r\n", TimeSpan.FromSeconds(10));
+            await client.SendAsync(Requests.GetMetadata("f"));
+            await client.ExpectAsync(Replies.Size(5), TimeSpan.FromSeconds(10));
         });
 
         // Nor may the console hold up the exit: the last lines are flushed for a bounded time only.

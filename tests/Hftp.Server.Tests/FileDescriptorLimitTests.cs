@@ -1,4 +1,5 @@
 using System.Net;
+using Hftp.Protocol;
 using Hftp.Testing;
 
 namespace Hftp.Server.Tests;
@@ -39,8 +40,8 @@ public sealed class FileDescriptorLimitTests : IDisposable
 
         // Descriptors free again: the waiting clients are accepted, a new one is served, and the log says so once.
         using var client = RawClient.Connect(endPoint);
-        await client.SendAsync("get_file_listing\r\n");
-        await client.ExpectAsync("0 OK\r\n\r\n", Bound);
+        await client.SendAsync(Requests.GetFileListing);
+        await client.ExpectAsync(Replies.Listing(), Bound);
         Assert.True(await Eventually.HoldsAsync(() => server.Output.Contains("Accepting connections again", StringComparison.Ordinal), Bound), server.Output);
         var lines = server.Output.Split('\n');
         Assert.DoesNotContain(lines, line => line.StartsWith("   at ", StringComparison.Ordinal));

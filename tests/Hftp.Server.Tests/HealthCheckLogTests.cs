@@ -1,3 +1,4 @@
+using Hftp.Protocol;
 using Hftp.Testing;
 using Serilog.Events;
 
@@ -16,8 +17,8 @@ public sealed class HealthCheckLogTests
         using (var check = server.Connect())
         {
             remote = check.Socket.LocalEndPoint!.ToString()!;
-            await check.SendAsync("quit\r\n");
-            await check.ExpectAsync("0 OK\r\n");
+            await check.SendAsync(Requests.Quit);
+            await check.ExpectAsync(StatusCode.Ok.StatusLineText());
             await check.ExpectClosedAsync(Bound);
         }
 
@@ -33,8 +34,8 @@ public sealed class HealthCheckLogTests
         using var server = TestServer.Start();
         var check = server.Connect();
         var remote = check.Socket.LocalEndPoint!.ToString()!;
-        await check.SendAsync("quit\r\n");
-        await check.ExpectAsync("0 OK\r\n");
+        await check.SendAsync(Requests.Quit);
+        await check.ExpectAsync(StatusCode.Ok.StatusLineText());
         check.Socket.LingerState = new System.Net.Sockets.LingerOption(enable: true, seconds: 0);
         check.Dispose();
 
@@ -49,9 +50,9 @@ public sealed class HealthCheckLogTests
         using var client = server.Connect();
         var remote = client.Socket.LocalEndPoint!.ToString()!;
 
-        await client.SendAsync("get_file_listing\r\nquit\r\n");
+        await client.SendAsync(Requests.GetFileListing + Requests.Quit);
 
-        await client.ExpectAsync("0 OK\r\n\r\n0 OK\r\n");
+        await client.ExpectAsync(Replies.Listing() + StatusCode.Ok.StatusLineText());
         Assert.True(await Eventually.HoldsAsync(() => HasClosedLine(server.Log, LogEventLevel.Information, remote, "Quit"), Bound));
         Assert.True(server.Log.ContainsText(LogEventLevel.Information, $"Connected by {remote}"));
     }

@@ -1,4 +1,5 @@
 using System.Net.Sockets;
+using Hftp.Protocol;
 using Hftp.Testing;
 
 namespace Hftp.Server.Tests;
@@ -25,9 +26,9 @@ public abstract class LargeFileTests
         server.WriteFile("blocks.bin", content);
         using var client = server.Connect();
 
-        await client.SendAsync($"get_metadata blocks.bin\r\nget_slice blocks.bin 0 {content.Length}\r\n");
+        await client.SendAsync(Requests.GetMetadata("blocks.bin") + Requests.GetSlice("blocks.bin", 0, content.Length));
 
-        await client.ExpectAsync($"0 OK\r\n{content.Length}\r\n0 OK\r\n");
+        await client.ExpectAsync(Replies.Size(content.Length) + StatusCode.Ok.StatusLineText());
         Assert.Equal(content, await Base64Reply.ReadSliceBodyAsync(client, content.Length, TimeSpan.FromSeconds(60)));
     }
 
@@ -47,12 +48,12 @@ public abstract class LargeFileTests
 
         using var client = server.Connect();
 
-        await client.SendAsync($"get_metadata huge.bin\r\nget_slice huge.bin {markerOffset} {marker.Length}\r\n");
-        await client.ExpectAsync($"0 OK\r\n{size}\r\n0 OK\r\n");
+        await client.SendAsync(Requests.GetMetadata("huge.bin") + Requests.GetSlice("huge.bin", markerOffset, marker.Length));
+        await client.ExpectAsync(Replies.Size(size) + StatusCode.Ok.StatusLineText());
         Assert.Equal(marker, await Base64Reply.ReadSliceBodyAsync(client, marker.Length));
 
-        await client.SendAsync($"get_slice huge.bin {size - 4} 4\r\nget_slice huge.bin {size - 4} 5\r\n");
-        await client.ExpectAsync("0 OK\r\nAAAAAA==\r\n203 OFFSET EXCEEDS FILE SIZE\r\n");
+        await client.SendAsync(Requests.GetSlice("huge.bin", size - 4, 4) + Requests.GetSlice("huge.bin", size - 4, 5));
+        await client.ExpectAsync(Replies.Base64Slice("AAAAAA==") + StatusCode.OffsetExceedsFileSize.StatusLineText());
     }
 
     [Fact]
@@ -63,24 +64,24 @@ public abstract class LargeFileTests
         server.WriteSparseFile("big.bin", 256L << 20);
 
         using var bystander = server.Connect();
-        await bystander.SendAsync("get_metadata small\r\n");
-        await bystander.ExpectAsync("0 OK\r\n2\r\n");
+        await bystander.SendAsync(Requests.GetMetadata("small"));
+        await bystander.ExpectAsync(Replies.Size(2));
 
         using (var leaver = server.Connect())
         {
-            await leaver.SendAsync("get_slice big.bin 0 268435456\r\n");
-            await leaver.ExpectAsync("0 OK\r\n");
+            await leaver.SendAsync(Requests.GetSlice("big.bin", 0, 268435456));
+            await leaver.ExpectAsync(StatusCode.Ok.StatusLineText());
             await leaver.ReadExactlyAsync(64 * 1024);
             leaver.Socket.LingerState = new LingerOption(true, 0); // leave abruptly: a reset, not a goodbye
         }
 
         Assert.True(await Eventually.HoldsAsync(() => server.Server.ActiveConnections == 1, TimeSpan.FromSeconds(10)),
             $"the abandoned connection's thread did not end; {server.Server.ActiveConnections} connections remain");
-        await bystander.SendAsync("get_slice small 0 2\r\n");
-        await bystander.ExpectAsync("0 OK\r\nb2s=\r\n");
+        await bystander.SendAsync(Requests.GetSlice("small", 0, 2));
+        await bystander.ExpectAsync(Replies.Base64Slice("b2s="));
         using var newcomer = server.Connect();
-        await newcomer.SendAsync("get_metadata small\r\n");
-        await newcomer.ExpectAsync("0 OK\r\n2\r\n");
+        await newcomer.SendAsync(Requests.GetMetadata("small"));
+        await newcomer.ExpectAsync(Replies.Size(2));
     }
 }
 

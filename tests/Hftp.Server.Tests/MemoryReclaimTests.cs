@@ -1,4 +1,5 @@
 using System.Net;
+using Hftp.Protocol;
 using Hftp.Testing;
 
 namespace Hftp.Server.Tests;
@@ -22,8 +23,8 @@ public sealed class MemoryReclaimTests : IDisposable
         await Parallel.ForAsync(0, 300, new ParallelOptions { MaxDegreeOfParallelism = 4 }, async (_, _) =>
         {
             using var client = RawClient.Connect(endPoint);
-            await client.SendAsync("quit\r\n");
-            await client.ExpectAsync("0 OK\r\n");
+            await client.SendAsync(Requests.Quit);
+            await client.ExpectAsync(StatusCode.Ok.StatusLineText());
         });
 
         Assert.True(

@@ -54,12 +54,12 @@ public sealed class MetricsTests : IDisposable
         Assert.Equal(1, during.Value("hftp_connections_open"));
         Assert.Equal(1, during.Value("hftp_connections_max"));
         Assert.Equal(2, during.Value("hftp_connections_accepted_total"));
-        Assert.Equal(5, Requests(during, "get_metadata", StatusCode.Ok));
-        Assert.Equal(2, Requests(during, "get_metadata", StatusCode.FileNotFound));
-        Assert.Equal(3, Requests(during, "get_slice", StatusCode.Ok));
-        Assert.Equal(1, Requests(during, "get_slice", StatusCode.OffsetExceedsFileSize));
-        Assert.Equal(4, Requests(during, "invalid", StatusCode.NoSuchCommand));
-        Assert.Equal(1, Requests(during, "invalid", StatusCode.InvalidArguments));
+        Assert.Equal(5, RequestCount(during, Command.GetMetadata.Name(), StatusCode.Ok));
+        Assert.Equal(2, RequestCount(during, Command.GetMetadata.Name(), StatusCode.FileNotFound));
+        Assert.Equal(3, RequestCount(during, Command.GetSlice.Name(), StatusCode.Ok));
+        Assert.Equal(1, RequestCount(during, Command.GetSlice.Name(), StatusCode.OffsetExceedsFileSize));
+        Assert.Equal(4, RequestCount(during, "invalid", StatusCode.NoSuchCommand));
+        Assert.Equal(1, RequestCount(during, "invalid", StatusCode.InvalidArguments));
         Assert.Equal(16, during.Value("hftp_requests_total"));
         Assert.Equal(Encoding.ASCII.GetByteCount(replies), during.Value("hftp_sent_bytes_total"));
         Assert.Equal(3, during.Value("hftp_slice_duration_seconds_count"));
@@ -68,12 +68,12 @@ public sealed class MetricsTests : IDisposable
         Assert.Equal(1, during.Value("hftp_connections_closed_total", ("hftp_close_reason", "idle_timeout")));
         Assert.Equal(1, during.Value("hftp_connections_closed_total"));
 
-        await client.SendAsync("quit\r\n");
-        await client.ExpectAsync("0 OK\r\n");
+        await client.SendAsync(Requests.Quit);
+        await client.ExpectAsync(StatusCode.Ok.StatusLineText());
         await client.ExpectClosedAsync(ProcessTimeout);
         var after = await ScrapeUntilAsync(metrics, scrape => scrape.Value("hftp_connections_open") == 0);
-        Assert.Equal(1, Requests(after, "quit", StatusCode.Ok));
-        Assert.Equal(Encoding.ASCII.GetByteCount(replies + "0 OK\r\n"), after.Value("hftp_sent_bytes_total"));
+        Assert.Equal(1, RequestCount(after, Command.Quit.Name(), StatusCode.Ok));
+        Assert.Equal(Encoding.ASCII.GetByteCount(replies + StatusCode.Ok.StatusLineText()), after.Value("hftp_sent_bytes_total"));
         Assert.Equal(1, after.Value("hftp_connections_closed_total", ("hftp_close_reason", "quit")));
         Assert.Equal(2, after.Value("hftp_connections_accepted_total"));
     }
@@ -88,8 +88,8 @@ public sealed class MetricsTests : IDisposable
         var endPoint = new IPEndPoint(IPAddress.Loopback, await server.WaitForPortAsync(ProcessTimeout));
         using (var client = RawClient.Connect(endPoint))
         {
-            await client.SendAsync("get_slice f.txt 0 3\r\nnope\r\nquit\r\n");
-            await client.ExpectAsync("0 OK\r\naGVs\r\n200 NO SUCH COMMAND\r\n0 OK\r\n");
+            await client.SendAsync(Requests.GetSlice("f.txt", 0, 3) + Requests.Line("nope") + Requests.Quit);
+            await client.ExpectAsync(Replies.Base64Slice("aGVs") + StatusCode.NoSuchCommand.StatusLineText() + StatusCode.Ok.StatusLineText());
             await client.ExpectClosedAsync(ProcessTimeout);
         }
 
@@ -153,35 +153,33 @@ public sealed class MetricsTests : IDisposable
         var replies = new StringBuilder();
         void Add(string request, string reply)
         {
-            requests.Append(request).Append("\r\n");
+            requests.Append(request);
             replies.Append(reply);
         }
 
         for (var i = 0; i < 5; i++)
         {
-            Add("get_metadata f.txt", "0 OK\r\n5\r\n");
+            Add(Requests.GetMetadata("f.txt"), Replies.Size(5));
         }
 
-        Add("get_metadata missing.txt", StatusLine(StatusCode.FileNotFound));
-        Add("get_metadata gone.txt", StatusLine(StatusCode.FileNotFound));
+        Add(Requests.GetMetadata("missing.txt"), StatusCode.FileNotFound.StatusLineText());
+        Add(Requests.GetMetadata("gone.txt"), StatusCode.FileNotFound.StatusLineText());
         foreach (var (offset, size) in new[] { (0, 3), (10, 3000), (1000, 200_000) })
         {
-            Add($"get_slice s.bin {offset} {size}", "0 OK\r\n" + Convert.ToBase64String(data, offset, size) + "\r\n");
+            Add(Requests.GetSlice("s.bin", offset, size), Replies.Slice(data.AsSpan(offset, size)));
         }
 
-        Add("get_slice f.txt 3 10", StatusLine(StatusCode.OffsetExceedsFileSize));
+        Add(Requests.GetSlice("f.txt", 3, 10), StatusCode.OffsetExceedsFileSize.StatusLineText());
         for (var i = 0; i < 4; i++)
         {
-            Add("nope", StatusLine(StatusCode.NoSuchCommand));
+            Add(Requests.Line("nope"), StatusCode.NoSuchCommand.StatusLineText());
         }
 
-        Add("get_metadata", StatusLine(StatusCode.InvalidArguments));
+        Add(Requests.Line(Command.GetMetadata.Name()), StatusCode.InvalidArguments.StatusLineText());
         return (requests.ToString(), replies.ToString());
     }
 
-    private static string StatusLine(StatusCode status) => status.Describe() + "\r\n";
-
-    private static double Requests(PrometheusScrape scrape, string command, StatusCode status) =>
+    private static double RequestCount(PrometheusScrape scrape, string command, StatusCode status) =>
         scrape.Value("hftp_requests_total",
             ("hftp_request_command", command),
             ("hftp_response_status_code", ((int)status).ToString(CultureInfo.InvariantCulture)));

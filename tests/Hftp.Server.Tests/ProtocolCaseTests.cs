@@ -27,8 +27,8 @@ public sealed class ProtocolCaseTests
         else if (protocolCase.Expected != StatusCode.Ok)
         {
             // Non-fatal errors leave the connection serving.
-            await client.SendAsync("get_metadata sample.txt\r\n");
-            await client.ExpectAsync("0 OK\r\n10\r\n");
+            await client.SendAsync(Requests.GetMetadata("sample.txt"));
+            await client.ExpectAsync(Replies.Size(10));
         }
     }
 }

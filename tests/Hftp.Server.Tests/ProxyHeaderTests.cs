@@ -1,5 +1,6 @@
 using System.Net;
 using System.Text;
+using Hftp.Protocol;
 using Hftp.Server.Networking;
 
 namespace Hftp.Server.Tests;
@@ -24,7 +25,7 @@ public sealed class ProxyHeaderTests
 
     public static TheoryData<string, string> InvalidHeaders => new()
     {
-        { Ascii("get_file_listing\r\n"), "no PROXY protocol header" },
+        { Ascii(Requests.GetFileListing), "no PROXY protocol header" },
         { Ascii("GET / HTTP/1.1\r\n"), "no PROXY protocol header" },
         { Ascii("PROXY TCP4 1 127.0.0.1 4242 19500\r\n"), "address" },
         { Ascii("PROXY TCP4 2001:db8::7 127.0.0.1 4242 19500\r\n"), "address" },

@@ -1,4 +1,5 @@
 using System.Net;
+using Hftp.Protocol;
 using Hftp.Testing;
 using Serilog.Events;
 
@@ -19,7 +20,7 @@ public sealed class ProxyProtocolTests
 
         await client.SendAsync("PROXY TCP4 203.0.113.7 127.0.0.1 4242 19500\r\nget_metadata f\r\nquit\r\n");
 
-        await client.ExpectAsync("0 OK\r\n5\r\n0 OK\r\n");
+        await client.ExpectAsync(Replies.Size(5) + StatusCode.Ok.StatusLineText());
         Assert.True(await Eventually.HoldsAsync(() => HasClosedLine(server.Log, LogEventLevel.Information, "203.0.113.7:4242", "Quit"), Bound));
         Assert.True(server.Log.ContainsText(LogEventLevel.Information, $"Connected by 203.0.113.7:4242 through proxy {proxy}"));
     }
@@ -40,8 +41,8 @@ public sealed class ProxyProtocolTests
             await client.SendAsync(new[] { b });
         }
 
-        await client.SendAsync("get_file_listing\r\n");
-        await client.ExpectAsync("0 OK\r\n\r\n");
+        await client.SendAsync(Requests.GetFileListing);
+        await client.ExpectAsync(Replies.Listing());
         Assert.True(server.Log.ContainsText(LogEventLevel.Information, "Connected by [2001:db8::7]:4242 through proxy"));
     }
 
@@ -52,7 +53,7 @@ public sealed class ProxyProtocolTests
         using var client = server.Connect();
         var remote = client.Socket.LocalEndPoint!.ToString()!;
 
-        await client.SendAsync("get_file_listing\r\n");
+        await client.SendAsync(Requests.GetFileListing);
 
         await client.ExpectClosedAsync(Bound);
         Assert.True(await Eventually.HoldsAsync(() => HasClosedLine(server.Log, LogEventLevel.Information, remote, "BadProxyHeader"), Bound));
@@ -67,7 +68,7 @@ public sealed class ProxyProtocolTests
 
         await client.SendAsync("PROXY TCP4 203.0.113.7 127.0.0.1 4242 19500\r\n");
 
-        await client.ExpectAsync("200 NO SUCH COMMAND\r\n");
+        await client.ExpectAsync(StatusCode.NoSuchCommand.StatusLineText());
     }
 
     private static bool HasClosedLine(CapturedLog log, LogEventLevel level, string remote, string reason) =>

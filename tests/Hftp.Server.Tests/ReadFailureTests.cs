@@ -24,9 +24,9 @@ public abstract class ReadFailureTests
         server.Start();
         using var client = RawClient.Connect(new IPEndPoint(IPAddress.Loopback, server.LocalEndPoint.Port));
 
-        await client.SendAsync("get_metadata address_bits\r\nget_slice address_bits 0 4096\r\nget_metadata address_bits\r\n");
+        await client.SendAsync(Requests.GetMetadata("address_bits") + Requests.GetSlice("address_bits", 0, 4096) + Requests.GetMetadata("address_bits"));
 
-        await client.ExpectAsync("0 OK\r\n4096\r\n" + StatusCode.InternalServerError.Describe() + "\r\n");
+        await client.ExpectAsync(Replies.Size(4096) + StatusCode.InternalServerError.StatusLineText());
         await client.ExpectClosedAsync();
     }
 
@@ -38,8 +38,8 @@ public abstract class ReadFailureTests
         server.WriteSparseFile("shrinking.bin", size);
 
         using var client = server.Connect();
-        await client.SendAsync($"get_slice shrinking.bin 0 {size}\r\n");
-        await client.ExpectAsync("0 OK\r\n");
+        await client.SendAsync(Requests.GetSlice("shrinking.bin", 0, size));
+        await client.ExpectAsync(StatusCode.Ok.StatusLineText());
         await client.ReadExactlyAsync(1024);
 
         // The server is blocked on a full socket well before the end; truncate under it.

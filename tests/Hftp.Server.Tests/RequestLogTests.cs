@@ -1,4 +1,5 @@
 using System.Net.Sockets;
+using Hftp.Protocol;
 using Hftp.Testing;
 using Serilog.Events;
 
@@ -18,7 +19,7 @@ public sealed class RequestLogTests
         var remote = client.Socket.LocalEndPoint!.ToString();
 
         await client.SendAsync("get_slice a 0 10\r\nget_metadata nope\r\nget_slice a 5 10\r\nnope\r\n");
-        await client.ExpectAsync("0 OK\r\nMDEyMzQ1Njc4OQ==\r\n202 FILE NOT FOUND\r\n203 OFFSET EXCEEDS FILE SIZE\r\n200 NO SUCH COMMAND\r\n");
+        await client.ExpectAsync(Replies.Base64Slice("MDEyMzQ1Njc4OQ==") + StatusCode.FileNotFound.StatusLineText() + StatusCode.OffsetExceedsFileSize.StatusLineText() + StatusCode.NoSuchCommand.StatusLineText());
 
         foreach (var line in new[]
         {
@@ -41,8 +42,8 @@ public sealed class RequestLogTests
         var client = server.Connect();
         var remote = client.Socket.LocalEndPoint!.ToString()!;
 
-        await client.SendAsync($"get_slice big.bin 0 {size}\r\n");
-        await client.ExpectAsync("0 OK\r\n");
+        await client.SendAsync(Requests.GetSlice("big.bin", 0, size));
+        await client.ExpectAsync(StatusCode.Ok.StatusLineText());
         await client.ReadExactlyAsync(64 * 1024);
         client.Socket.LingerState = new LingerOption(enable: true, seconds: 0); // vanish: reset, not a clean close
         client.Dispose();

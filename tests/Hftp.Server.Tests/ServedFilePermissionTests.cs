@@ -1,4 +1,5 @@
 using System.Net;
+using Hftp.Protocol;
 using Hftp.Testing;
 
 namespace Hftp.Server.Tests;
@@ -43,9 +44,9 @@ public abstract class ServedFilePermissionTests : IDisposable
         using var server = StartServer("--port", "0", "--address", "127.0.0.1", "--dir", _directory);
         using var client = RawClient.Connect(new IPEndPoint(IPAddress.Loopback, await server.WaitForPortAsync(Bound)));
 
-        await client.SendAsync("get_file_listing\r\nget_metadata secret\r\nget_slice secret 0 1\r\nget_slice readable 0 2\r\n");
+        await client.SendAsync(Requests.GetFileListing + Requests.GetMetadata("secret") + Requests.GetSlice("secret", 0, 1) + Requests.GetSlice("readable", 0, 2));
 
-        await client.ExpectAsync("0 OK\r\nreadable\r\n\r\n202 FILE NOT FOUND\r\n202 FILE NOT FOUND\r\n0 OK\r\naGk=\r\n");
+        await client.ExpectAsync(Replies.Listing("readable") + StatusCode.FileNotFound.StatusLineText() + StatusCode.FileNotFound.StatusLineText() + Replies.Base64Slice("aGk="));
     }
 
     [Fact]
@@ -59,9 +60,9 @@ public abstract class ServedFilePermissionTests : IDisposable
         using var server = StartServer("--port", "0", "--address", "127.0.0.1", "--dir", _directory);
         using var client = RawClient.Connect(new IPEndPoint(IPAddress.Loopback, await server.WaitForPortAsync(Bound)));
 
-        await client.SendAsync("get_file_listing\r\nget_file_listing\r\n");
+        await client.SendAsync(Requests.GetFileListing + Requests.GetFileListing);
 
-        await client.ExpectAsync("0 OK\r\n\r\n0 OK\r\n\r\n");
+        await client.ExpectAsync(Replies.Listing() + Replies.Listing());
         foreach (var name in new[] { "first", "second" })
         {
             var line = $"Leaving {name} out of the listing: Permission denied";

@@ -1,5 +1,6 @@
 using System.Diagnostics;
 using System.Net.Sockets;
+using Hftp.Protocol;
 using Hftp.Testing;
 using Serilog.Events;
 
@@ -23,9 +24,9 @@ public abstract class ServedFilesTests
 
         using var client = server.Connect();
 
-        await client.SendAsync("get_file_listing\r\n");
+        await client.SendAsync(Requests.GetFileListing);
 
-        await client.ExpectAsync("0 OK\r\n0\r\nB\r\n_x\r\na\r\na-b.c\r\nb\r\n\r\n");
+        await client.ExpectAsync(Replies.Listing("0", "B", "_x", "a", "a-b.c", "b"));
     }
 
     [Fact]
@@ -36,9 +37,9 @@ public abstract class ServedFilesTests
         names.ForEach(name => server.WriteFile(name, name));
         using var client = server.Connect();
 
-        await client.SendAsync("get_file_listing\r\n");
+        await client.SendAsync(Requests.GetFileListing);
 
-        await client.ExpectAsync("0 OK\r\n" + string.Concat(names.Select(name => name + "\r\n")) + "\r\n");
+        await client.ExpectAsync(Replies.Listing(names));
     }
 
     [Fact]
@@ -49,9 +50,9 @@ public abstract class ServedFilesTests
         server.WriteFile("f", "1");
         using var client = server.Connect();
 
-        await client.SendAsync("get_file_listing\r\nget_metadata sub\r\nget_slice sub 0 0\r\n");
+        await client.SendAsync(Requests.GetFileListing + Requests.GetMetadata("sub") + Requests.GetSlice("sub", 0, 0));
 
-        await client.ExpectAsync("0 OK\r\nf\r\n\r\n202 FILE NOT FOUND\r\n202 FILE NOT FOUND\r\n");
+        await client.ExpectAsync(Replies.Listing("f") + StatusCode.FileNotFound.StatusLineText() + StatusCode.FileNotFound.StatusLineText());
     }
 
     [Fact]
@@ -61,9 +62,9 @@ public abstract class ServedFilesTests
         MakeFifo(server.PathOf("pipe"));
         using var client = server.Connect();
 
-        await client.SendAsync("get_file_listing\r\nget_metadata pipe\r\nget_slice pipe 0 1\r\n");
+        await client.SendAsync(Requests.GetFileListing + Requests.GetMetadata("pipe") + Requests.GetSlice("pipe", 0, 1));
 
-        await client.ExpectAsync("0 OK\r\n\r\n202 FILE NOT FOUND\r\n202 FILE NOT FOUND\r\n", TimeSpan.FromSeconds(5));
+        await client.ExpectAsync(Replies.Listing() + StatusCode.FileNotFound.StatusLineText() + StatusCode.FileNotFound.StatusLineText(), TimeSpan.FromSeconds(5));
     }
 
     [Fact]
@@ -74,9 +75,9 @@ public abstract class ServedFilesTests
         listener.Bind(new UnixDomainSocketEndPoint(server.PathOf("sock")));
         using var client = server.Connect();
 
-        await client.SendAsync("get_file_listing\r\nget_metadata sock\r\nget_slice sock 0 0\r\n");
+        await client.SendAsync(Requests.GetFileListing + Requests.GetMetadata("sock") + Requests.GetSlice("sock", 0, 0));
 
-        await client.ExpectAsync("0 OK\r\n\r\n202 FILE NOT FOUND\r\n202 FILE NOT FOUND\r\n", TimeSpan.FromSeconds(5));
+        await client.ExpectAsync(Replies.Listing() + StatusCode.FileNotFound.StatusLineText() + StatusCode.FileNotFound.StatusLineText(), TimeSpan.FromSeconds(5));
     }
 
     [Fact]
@@ -87,9 +88,9 @@ public abstract class ServedFilesTests
         File.CreateSymbolicLink(server.PathOf("alias"), "real");
         using var client = server.Connect();
 
-        await client.SendAsync("get_file_listing\r\nget_metadata alias\r\nget_slice alias 0 5\r\n");
+        await client.SendAsync(Requests.GetFileListing + Requests.GetMetadata("alias") + Requests.GetSlice("alias", 0, 5));
 
-        await client.ExpectAsync("0 OK\r\nalias\r\nreal\r\n\r\n0 OK\r\n5\r\n0 OK\r\naGVsbG8=\r\n");
+        await client.ExpectAsync(Replies.Listing("alias", "real") + Replies.Size(5) + Replies.Base64Slice("aGVsbG8="));
     }
 
     [Fact]
@@ -106,9 +107,9 @@ public abstract class ServedFilesTests
             using var client = server.Connect();
 
             await client.SendAsync(
-                "get_file_listing\r\nget_metadata escape\r\nget_slice escape 0 6\r\nget_slice relative 0 6\r\nget_metadata dangling\r\n");
+                Requests.GetFileListing + Requests.GetMetadata("escape") + Requests.GetSlice("escape", 0, 6) + Requests.GetSlice("relative", 0, 6) + Requests.GetMetadata("dangling"));
 
-            await client.ExpectAsync("0 OK\r\n\r\n" + string.Concat(Enumerable.Repeat("202 FILE NOT FOUND\r\n", 4)));
+            await client.ExpectAsync(Replies.Listing() + string.Concat(Enumerable.Repeat(StatusCode.FileNotFound.StatusLineText(), 4)));
         }
         finally
         {
@@ -134,9 +135,9 @@ public abstract class ServedFilesTests
         server.WriteFile("f", "1");
         using var client = server.Connect();
 
-        await client.SendAsync("get_file_listing\r\nget_metadata self\r\nget_slice ping 0 1\r\nget_metadata pong\r\n");
+        await client.SendAsync(Requests.GetFileListing + Requests.GetMetadata("self") + Requests.GetSlice("ping", 0, 1) + Requests.GetMetadata("pong"));
 
-        await client.ExpectAsync("0 OK\r\nf\r\n\r\n" + string.Concat(Enumerable.Repeat("202 FILE NOT FOUND\r\n", 3)), TimeSpan.FromSeconds(5));
+        await client.ExpectAsync(Replies.Listing("f") + string.Concat(Enumerable.Repeat(StatusCode.FileNotFound.StatusLineText(), 3)), TimeSpan.FromSeconds(5));
     }
 
     [Fact]
@@ -161,9 +162,9 @@ public abstract class ServedFilesTests
             server.Start();
             using var client = RawClient.Connect(new System.Net.IPEndPoint(System.Net.IPAddress.Loopback, server.LocalEndPoint.Port));
 
-            await client.SendAsync("get_file_listing\r\nget_metadata escape\r\nget_slice escape 0 6\r\nget_slice back 0 6\r\n");
+            await client.SendAsync(Requests.GetFileListing + Requests.GetMetadata("escape") + Requests.GetSlice("escape", 0, 6) + Requests.GetSlice("back", 0, 6));
 
-            await client.ExpectAsync("0 OK\r\nback\r\ninside\r\n\r\n202 FILE NOT FOUND\r\n202 FILE NOT FOUND\r\n0 OK\r\naW5zaWRl\r\n");
+            await client.ExpectAsync(Replies.Listing("back", "inside") + StatusCode.FileNotFound.StatusLineText() + StatusCode.FileNotFound.StatusLineText() + Replies.Base64Slice("aW5zaWRl"));
         }
         finally
         {
@@ -179,13 +180,13 @@ public abstract class ServedFilesTests
         RunToCompletion("mknod", server.PathOf("zero"), "c", "1", "5"); // /dev/zero: endless bytes if it were ever read
         using var client = server.Connect();
 
-        await client.SendAsync("get_file_listing\r\nget_metadata zero\r\nget_slice zero 0 1\r\n");
+        await client.SendAsync(Requests.GetFileListing + Requests.GetMetadata("zero") + Requests.GetSlice("zero", 0, 1));
 
         // .NET reports no file type on Unix, and a device opened without blocking seeks like a file: the portable
         // back end sees an empty file (README, Platforms). Either way its bytes are never read.
         var expected = BackEnd == FileBackEnd.Linux
-            ? "0 OK\r\n\r\n202 FILE NOT FOUND\r\n202 FILE NOT FOUND\r\n"
-            : "0 OK\r\nzero\r\n\r\n0 OK\r\n0\r\n203 OFFSET EXCEEDS FILE SIZE\r\n";
+            ? Replies.Listing() + StatusCode.FileNotFound.StatusLineText() + StatusCode.FileNotFound.StatusLineText()
+            : Replies.Listing("zero") + Replies.Size(0) + StatusCode.OffsetExceedsFileSize.StatusLineText();
         await client.ExpectAsync(expected, TimeSpan.FromSeconds(5));
     }
 
@@ -197,8 +198,8 @@ public abstract class ServedFilesTests
 
         using (var client = server.Connect())
         {
-            await client.SendAsync("get_file_listing\r\nget_metadata f\r\nget_slice f 0 1\r\n");
-            await client.ExpectAsync("0 OK\r\n\r\n202 FILE NOT FOUND\r\n202 FILE NOT FOUND\r\n");
+            await client.SendAsync(Requests.GetFileListing + Requests.GetMetadata("f") + Requests.GetSlice("f", 0, 1));
+            await client.ExpectAsync(Replies.Listing() + StatusCode.FileNotFound.StatusLineText() + StatusCode.FileNotFound.StatusLineText());
         }
 
         Assert.True(server.Log.Contains(LogEventLevel.Warning, "does not exist"));
@@ -206,8 +207,8 @@ public abstract class ServedFilesTests
         server.WriteFile("f", "back");
 
         using var nextClient = server.Connect();
-        await nextClient.SendAsync("get_file_listing\r\nget_slice f 0 4\r\n");
-        await nextClient.ExpectAsync("0 OK\r\nf\r\n\r\n0 OK\r\nYmFjaw==\r\n");
+        await nextClient.SendAsync(Requests.GetFileListing + Requests.GetSlice("f", 0, 4));
+        await nextClient.ExpectAsync(Replies.Listing("f") + Replies.Base64Slice("YmFjaw=="));
     }
 
     [Fact]
@@ -221,9 +222,9 @@ public abstract class ServedFilesTests
             server.WriteFile($"round{round}", new string('r', round + 1));
             using var client = server.Connect();
 
-            await client.SendAsync($"get_file_listing\r\nget_metadata round{round}\r\n");
+            await client.SendAsync(Requests.GetFileListing + Requests.GetMetadata($"round{round}"));
 
-            await client.ExpectAsync($"0 OK\r\nround{round}\r\n\r\n0 OK\r\n{round + 1}\r\n");
+            await client.ExpectAsync(Replies.Listing($"round{round}") + Replies.Size(round + 1));
         }
     }
 
@@ -235,8 +236,8 @@ public abstract class ServedFilesTests
         var before = Snapshot(server.Directory);
         using var client = server.Connect();
 
-        await client.SendAsync("get_file_listing\r\nget_metadata f\r\nget_slice f 0 7\r\nget_slice f 3 99\r\nquit\r\n");
-        await client.ExpectAsync("0 OK\r\nf\r\n\r\n0 OK\r\n7\r\n0 OK\r\nY29udGVudA==\r\n203 OFFSET EXCEEDS FILE SIZE\r\n0 OK\r\n");
+        await client.SendAsync(Requests.GetFileListing + Requests.GetMetadata("f") + Requests.GetSlice("f", 0, 7) + Requests.GetSlice("f", 3, 99) + Requests.Quit);
+        await client.ExpectAsync(Replies.Listing("f") + Replies.Size(7) + Replies.Base64Slice("Y29udGVudA==") + StatusCode.OffsetExceedsFileSize.StatusLineText() + StatusCode.Ok.StatusLineText());
 
         Assert.Equal(before, Snapshot(server.Directory));
     }

@@ -46,14 +46,14 @@ public sealed class ServerMetricsTests
 
         using (var client = other.Connect())
         {
-            await client.SendAsync("get_metadata f.txt\r\nquit\r\n");
-            await client.ExpectAsync("202 FILE NOT FOUND\r\n0 OK\r\n");
+            await client.SendAsync(Requests.GetMetadata("f.txt") + Requests.Quit);
+            await client.ExpectAsync(StatusCode.FileNotFound.StatusLineText() + StatusCode.Ok.StatusLineText());
         }
 
         using (var client = counted.Connect())
         {
             await client.SendAsync("get_metadata f.txt\r\nnope\r\n");
-            await client.ExpectAsync("202 FILE NOT FOUND\r\n200 NO SUCH COMMAND\r\n");
+            await client.ExpectAsync(StatusCode.FileNotFound.StatusLineText() + StatusCode.NoSuchCommand.StatusLineText());
         }
 
         listener.RecordObservableInstruments();

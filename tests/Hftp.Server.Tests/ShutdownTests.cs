@@ -3,6 +3,7 @@ using System.Globalization;
 using System.Net;
 using System.Net.Sockets;
 using System.Text.RegularExpressions;
+using Hftp.Protocol;
 using Hftp.Testing;
 using Serilog.Events;
 
@@ -16,7 +17,7 @@ public sealed partial class ShutdownTests
     // still under way when the server is told to stop; a multiple of 3, so its base64 is all A.
     private const long SliceSize = 9L * 1024 * 1024;
 
-    private const string Status = "0 OK\r\n";
+    private static readonly string Status = StatusCode.Ok.StatusLineText();
 
     [Fact]
     public async Task StopLetsRepliesUnderWayFinishThenClosesThem()
@@ -31,7 +32,7 @@ public sealed partial class ShutdownTests
             {
                 var socket = await ConnectWithSmallWindowAsync(server.EndPoint);
                 clients.Add(socket);
-                await socket.SendAsync(System.Text.Encoding.ASCII.GetBytes($"get_slice big 0 {SliceSize}\r\n"));
+                await socket.SendAsync(System.Text.Encoding.ASCII.GetBytes(Requests.GetSlice("big", 0, SliceSize)));
             }
 
             Assert.True(await Eventually.HoldsAsync(() => clients.All(socket => socket.Available > 0), Bound), "not every reply began");
@@ -58,10 +59,10 @@ public sealed partial class ShutdownTests
         using var server = TestServer.Start(options => options with { ShutdownTimeout = TimeSpan.FromMilliseconds(300) });
         server.WriteSparseFile("big", SliceSize);
         using var stalled = await ConnectWithSmallWindowAsync(server.EndPoint);
-        await stalled.SendAsync(System.Text.Encoding.ASCII.GetBytes($"get_slice big 0 {SliceSize}\r\n"));
+        await stalled.SendAsync(System.Text.Encoding.ASCII.GetBytes(Requests.GetSlice("big", 0, SliceSize)));
         using var idle = server.Connect();
-        await idle.SendAsync("get_file_listing\r\n");
-        await idle.ExpectAsync("0 OK\r\nbig\r\n\r\n");
+        await idle.SendAsync(Requests.GetFileListing);
+        await idle.ExpectAsync(Replies.Listing("big"));
         Assert.True(await Eventually.HoldsAsync(() => stalled.Available > 0, Bound));
         var started = Stopwatch.GetTimestamp();
 
@@ -127,7 +128,7 @@ public sealed partial class ShutdownTests
             {
                 var socket = await ConnectWithSmallWindowAsync(endPoint);
                 busy.Add(socket);
-                await socket.SendAsync(System.Text.Encoding.ASCII.GetBytes($"get_slice big 0 {SliceSize}\r\n"));
+                await socket.SendAsync(System.Text.Encoding.ASCII.GetBytes(Requests.GetSlice("big", 0, SliceSize)));
                 idle.Add(RawClient.Connect(endPoint));
             }
 

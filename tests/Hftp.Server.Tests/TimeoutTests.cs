@@ -1,5 +1,6 @@
 using System.Diagnostics;
 using System.Net.Sockets;
+using Hftp.Protocol;
 using Hftp.Testing;
 using Serilog.Events;
 
@@ -16,8 +17,8 @@ public sealed class TimeoutTests
         server.WriteFile("f", "x");
         using var client = server.Connect();
         var asked = Stopwatch.GetTimestamp();
-        await client.SendAsync("get_metadata f\r\n");
-        await client.ExpectAsync("0 OK\r\n1\r\n");
+        await client.SendAsync(Requests.GetMetadata("f"));
+        await client.ExpectAsync(Replies.Size(1));
 
         await client.ExpectClosedAsync(Bound);
 
@@ -38,14 +39,14 @@ public sealed class TimeoutTests
         // Each pause is under the idle timeout, all of them together well over it.
         for (var request = 0; request < 8; request++)
         {
-            await client.SendAsync("get_metadata f\r\n");
-            await client.ExpectAsync("0 OK\r\n1\r\n");
+            await client.SendAsync(Requests.GetMetadata("f"));
+            await client.ExpectAsync(Replies.Size(1));
             await Task.Delay(500);
         }
 
         Assert.True(Stopwatch.GetElapsedTime(started) > TimeSpan.FromSeconds(3));
-        await client.SendAsync("quit\r\n");
-        await client.ExpectAsync("0 OK\r\n");
+        await client.SendAsync(Requests.Quit);
+        await client.ExpectAsync(StatusCode.Ok.StatusLineText());
         Assert.False(server.Log.Contains(LogEventLevel.Warning, "idle"));
     }
 
@@ -68,8 +69,8 @@ public sealed class TimeoutTests
         Assert.True(await Eventually.HoldsAsync(() => server.Log.Contains(LogEventLevel.Information, "(RequestTimeout)"), Bound));
 
         using var fresh = server.Connect();
-        await fresh.SendAsync("get_metadata f\r\n");
-        await fresh.ExpectAsync("0 OK\r\n1\r\n");
+        await fresh.SendAsync(Requests.GetMetadata("f"));
+        await fresh.ExpectAsync(Replies.Size(1));
     }
 
     [Fact]
@@ -82,13 +83,13 @@ public sealed class TimeoutTests
         // Two lines, each slow but within the deadline: the deadline restarts with each line.
         for (var line = 0; line < 2; line++)
         {
-            foreach (var character in "get_metadata f\r\n")
+            foreach (var character in Requests.GetMetadata("f"))
             {
                 await client.SendAsync(character.ToString());
                 await Task.Delay(60);
             }
 
-            await client.ExpectAsync("0 OK\r\n1\r\n");
+            await client.ExpectAsync(Replies.Size(1));
         }
     }
 
@@ -102,7 +103,7 @@ public sealed class TimeoutTests
         // A small receive window, so the reply fills both kernel buffers quickly and the server's send stalls.
         using var socket = new Socket(SocketType.Stream, ProtocolType.Tcp) { ReceiveBufferSize = 4096 };
         await socket.ConnectAsync(server.EndPoint);
-        await socket.SendAsync(System.Text.Encoding.ASCII.GetBytes($"get_slice big 0 {size}\r\n"));
+        await socket.SendAsync(System.Text.Encoding.ASCII.GetBytes(Requests.GetSlice("big", 0, size)));
 
         Assert.True(await Eventually.HoldsAsync(() => server.Log.Contains(LogEventLevel.Information, "(SendTimeout)"), Bound),
             "the stalled reply was never given up");
@@ -119,7 +120,7 @@ public sealed class TimeoutTests
         server.WriteSparseFile("big", size);
         using var socket = new Socket(SocketType.Stream, ProtocolType.Tcp) { ReceiveBufferSize = 16 * 1024 };
         await socket.ConnectAsync(server.EndPoint);
-        await socket.SendAsync(System.Text.Encoding.ASCII.GetBytes($"get_slice big 0 {size}\r\n"));
+        await socket.SendAsync(System.Text.Encoding.ASCII.GetBytes(Requests.GetSlice("big", 0, size)));
 
         // A few KiB every 20 ms (its window is small) for four send timeouts: the client reads all along, but far too
         // slowly for the server's kernel send queue (megabytes on loopback) to drain by half, where a blocked send moves.
@@ -133,7 +134,7 @@ public sealed class TimeoutTests
         }
 
         // Then everything else at full speed: the reply is whole, not a byte lost or repeated around the stalls.
-        var expected = "0 OK\r\n".Length + (size + 2) / 3 * 4 + "\r\n".Length;
+        var expected = StatusCode.Ok.StatusLineText().Length + (size + 2) / 3 * 4 + Syntax.LineTerminatorText.Length;
         while (received < expected)
         {
             received += await ReceiveOrFailAsync(socket, buffer, received);

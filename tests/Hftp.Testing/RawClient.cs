@@ -1,12 +1,13 @@
 using System.Net;
 using System.Net.Sockets;
 using System.Text;
+using Hftp.Protocol;
 
 namespace Hftp.Testing;
 
 /// <summary>
-/// Talks raw bytes to a server, as the protocol reads: <c>await client.SendAsync("quit\r\n");
-/// await client.ExpectAsync("0 OK\r\n");</c>. Every read has a bounded timeout, so a missing reply fails the
+/// Talks raw bytes to a server, as the protocol reads: <c>await client.SendAsync(Requests.Quit);
+/// await client.ExpectAsync(StatusCode.Ok.StatusLineText());</c>. Every read has a bounded timeout, so a missing reply fails the
 /// test instead of hanging it.
 /// </summary>
 public sealed class RawClient : IDisposable

@@ -2,6 +2,7 @@ using System.Collections.Concurrent;
 using System.Net;
 using System.Net.Sockets;
 using System.Text;
+using Hftp.Protocol;
 
 namespace Hftp.Testing;
 
@@ -36,9 +37,9 @@ public sealed class ScriptedServer : IAsyncDisposable
     {
         for (var request = await connection.ReadRequestAsync(); request is not null; request = await connection.ReadRequestAsync())
         {
-            if (request == "quit")
+            if (request == Command.Quit.Name())
             {
-                await connection.SendAsync("0 OK\r\n");
+                await connection.SendAsync(StatusCode.Ok.StatusLineText());
                 return;
             }
 
