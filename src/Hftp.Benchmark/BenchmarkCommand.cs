@@ -1,6 +1,5 @@
 using System.CommandLine;
-using System.CommandLine.Parsing;
-using System.Globalization;
+using Hftp.CommandLine;
 using Hftp.Protocol;
 using Command = System.CommandLine.Command;
 
@@ -9,25 +8,49 @@ namespace Hftp.Benchmark;
 /// <summary>The <c>hftp-benchmark</c> command line: bulk, small, idle, soak, slowloris, http-bulk and startup loads.</summary>
 public static class BenchmarkCommand
 {
+    /// <summary>Parses and runs; a bad option gets one line on <paramref name="error"/>, not the whole help text.</summary>
+    public static async Task<int> InvokeAsync(string[] args, TextWriter output, TextWriter error)
+    {
+        var parseResult = Create(output).Parse(args);
+        if (parseResult.Errors.Count > 0)
+        {
+            return await ParseErrors.WriteAsync(parseResult, "hftp-benchmark", error);
+        }
+
+        return await parseResult.InvokeAsync(new InvocationConfiguration { EnableDefaultExceptionHandler = false });
+    }
+
     public static RootCommand Create(TextWriter output)
     {
         var host = new Option<string>("--host") { Description = "Server address (loopback only, please)", DefaultValueFactory = _ => "127.0.0.1", Recursive = true };
-        var port = new Option<int>("--port", "-p") { Description = "Server port", DefaultValueFactory = _ => Defaults.Port, Recursive = true };
-        var connections = new Option<int>("--connections", "-c", "--clients")
+        var port = new Option<int>("--port", "-p")
+        {
+            Description = "Server port",
+            DefaultValueFactory = _ => Defaults.Port,
+            CustomParser = result => WholeNumbers.ParseInt32(result, 0, 65535),
+            Recursive = true,
+        };
+        // -j as in hftp (and make); -c as in wrk and ab, which the benchmark's documented runs use.
+        var connections = new Option<int>("--connections", "-j", "-c", "--clients")
         {
             Description = "Concurrent connections",
             DefaultValueFactory = _ => 1,
-            CustomParser = result => ParseInt(result, 1, 100_000),
+            CustomParser = result => WholeNumbers.ParseInt32(result, 1, 100_000),
             Recursive = true,
         };
         var duration = new Option<double>("--duration", "-d", "--seconds")
         {
             Description = "Seconds to run each load (at most 600)",
             DefaultValueFactory = _ => 10,
-            CustomParser = result => ParseInt(result, 1, 600),
+            CustomParser = result => WholeNumbers.ParseInt32(result, 1, 600, unit: "seconds"),
             Recursive = true,
         };
-        var serverPid = new Option<int?>("--server-pid") { Description = "Sample this process's RSS, threads and CPU; report the peaks", Recursive = true };
+        var serverPid = new Option<int?>("--server-pid")
+        {
+            Description = "Sample this process's RSS, threads and CPU; report the peaks",
+            CustomParser = result => WholeNumbers.ParseInt32(result, 1),
+            Recursive = true,
+        };
         var file = new Option<string>("--file", "-f") { Description = "File the server serves", Required = true };
 
         var root = new RootCommand("hftp-benchmark: load generator for any HFTP server") { host, port, connections, duration, serverPid };
@@ -46,7 +69,7 @@ public static class BenchmarkCommand
         {
             Description = "Requests in flight per connection",
             DefaultValueFactory = _ => 1,
-            CustomParser = result => ParseInt(result, 1, 10_000),
+            CustomParser = result => WholeNumbers.ParseInt32(result, 1, 10_000),
         };
         var small = new Command("small", "Each connection loops get_metadata NAME, P in flight; reports requests/s and latency") { file, pipeline };
         small.SetAction(result => new SmallLoad(Settings(result), result.GetRequiredValue(file), result.GetValue(pipeline), output).Run());
@@ -58,13 +81,13 @@ public static class BenchmarkCommand
         var httpBulk = new Command("http-bulk", "HTTP/1.1 keep-alive GET loop (e.g. against nginx), for comparison") { urlPath };
         httpBulk.SetAction(result => new HttpBulkLoad(Settings(result), result.GetRequiredValue(urlPath), output).Run());
 
-        var rounds = new Option<int>("--rounds") { Description = "Starts to time", DefaultValueFactory = _ => 5, CustomParser = result => ParseInt(result, 1, 100) };
+        var rounds = new Option<int>("--rounds") { Description = "Starts to time", DefaultValueFactory = _ => 5, CustomParser = result => WholeNumbers.ParseInt32(result, 1, 100) };
         var serverCommand = new Argument<string[]>("COMMAND") { Description = "The server command line, after --", Arity = ArgumentArity.OneOrMore };
         var startup = new Command("startup", "Times process start to first reply of the server command given after --") { rounds, serverCommand };
         startup.SetAction(result => new StartupProbe(Settings(result), result.GetValue(rounds), result.GetRequiredValue(serverCommand), output).Run());
 
         var directory = new Option<string>("--dir") { Description = "The directory the server serves (read here for the expected replies)", Required = true };
-        var seed = new Option<int?>("--seed") { Description = "Seed of the random mix (printed; default: random)" };
+        var seed = new Option<int?>("--seed") { Description = "Seed of the random mix (printed; default: random)", CustomParser = result => WholeNumbers.ParseInt32(result, 0) };
         var maxRequests = WholeNumberOption("--max-requests", "Exchanges per client, at most", 1_000_000, 1, 100_000_000);
         var tolerance = WholeNumberOption("--tolerance", "Server threads and fds allowed above the baseline at the end", 8, 0, 10_000);
         var settle = WholeNumberOption("--settle-seconds", "How long the server has to return to its baseline", 10, 1, 600);
@@ -114,18 +137,6 @@ public static class BenchmarkCommand
     {
         Description = description,
         DefaultValueFactory = _ => defaultValue,
-        CustomParser = result => ParseInt(result, minimum, maximum),
+        CustomParser = result => WholeNumbers.ParseInt32(result, minimum, maximum),
     };
-
-    private static int ParseInt(ArgumentResult result, int minimum, int maximum)
-    {
-        var text = result.Tokens.Count > 0 ? result.Tokens[0].Value : string.Empty;
-        if (int.TryParse(text, NumberStyles.None, CultureInfo.InvariantCulture, out var value) && value >= minimum && value <= maximum)
-        {
-            return value;
-        }
-
-        result.AddError($"{result.Parent?.ToString() ?? "option"} must be a whole number from {minimum} to {maximum} (got '{text}').");
-        return minimum;
-    }
 }

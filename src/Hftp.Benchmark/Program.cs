@@ -3,8 +3,7 @@ using Hftp.Benchmark;
 
 try
 {
-    var configuration = new System.CommandLine.InvocationConfiguration { EnableDefaultExceptionHandler = false };
-    return await BenchmarkCommand.Create(Console.Out).Parse(args).InvokeAsync(configuration);
+    return await BenchmarkCommand.InvokeAsync(args, Console.Out, Console.Error);
 }
 catch (Exception exception) when (exception is SocketException or InvalidOperationException or IOException)
 {

@@ -2,6 +2,7 @@ using System.CommandLine;
 using System.CommandLine.Parsing;
 using System.Net;
 using System.Net.Sockets;
+using Hftp.CommandLine;
 using Hftp.Protocol;
 using Serilog.Events;
 
@@ -14,7 +15,7 @@ public static class ServerCommand
     public const int StartupFailed = 2;
 
     /// <summary>Exit code for a bad command line (System.CommandLine's own convention).</summary>
-    public const int UsageError = 1;
+    public const int UsageError = ParseErrors.ExitCode;
 
     /// <summary>Parses and runs; a bad option gets one line on stderr, not the whole help text.</summary>
     public static async Task<int> InvokeAsync(string[] args, TextWriter? error = null)
@@ -25,14 +26,7 @@ public static class ServerCommand
             return await parseResult.InvokeAsync(TerminationConfiguration(parseResult));
         }
 
-        error ??= Console.Error;
-        foreach (var parseError in parseResult.Errors)
-        {
-            await error.WriteLineAsync($"hftp-server: {parseError.Message}");
-        }
-
-        await error.WriteLineAsync("Try 'hftp-server --help' for more information.");
-        return UsageError;
+        return await ParseErrors.WriteAsync(parseResult, "hftp-server", error ?? Console.Error);
     }
 
     public static RootCommand Create()
@@ -41,7 +35,7 @@ public static class ServerCommand
         {
             Description = "TCP port to listen on; 0 picks a free port and logs it",
             DefaultValueFactory = _ => Defaults.Port,
-            CustomParser = result => ParseNumber(result, "--port", 0, 65535, "be between 0 and 65535"),
+            CustomParser = result => WholeNumbers.ParseInt32(result, 0, 65535),
             HelpName = "PORT",
         };
 
@@ -80,7 +74,7 @@ public static class ServerCommand
         {
             Description = "Longest request line accepted, in bytes; a longer one is answered 101 BAD REQUEST",
             DefaultValueFactory = _ => Syntax.DefaultMaxRequestLineLength,
-            CustomParser = result => ParseNumber(result, "--max-request-line", 64, long.MaxValue, "be at least 64 bytes"),
+            CustomParser = result => WholeNumbers.ParseInt64(result, 64, unit: "bytes"),
             HelpName = "BYTES",
         };
 
@@ -88,7 +82,7 @@ public static class ServerCommand
         {
             Description = "Clients served at once; more wait in the listen backlog until one leaves "
                 + "[default: derived from RLIMIT_NOFILE, RLIMIT_NPROC, threads-max and pid_max, at most 32768; logged at start]",
-            CustomParser = result => ParseNumber(result, "--max-connections", 1, int.MaxValue, "be a whole number of at least 1"),
+            CustomParser = result => WholeNumbers.ParseInt32(result, 1),
             HelpName = "COUNT",
         };
 
@@ -109,7 +103,7 @@ public static class ServerCommand
         {
             Description = "Log events held for a console that is not keeping up; beyond this they are dropped and counted",
             DefaultValueFactory = _ => ServerLogging.DefaultBufferSize,
-            CustomParser = result => ParseNumber(result, "--log-buffer", 16, 10_000_000, "be between 16 and 10000000"),
+            CustomParser = result => WholeNumbers.ParseInt32(result, 16, 10_000_000),
             HelpName = "EVENTS",
         };
 
@@ -196,23 +190,6 @@ public static class ServerCommand
         var off = allowOff ? ", or 'off'" : string.Empty;
         result.AddError($"{option} must be a duration such as 300ms, 60s or 5m{off} (got '{text}').");
         return TimeSpan.Zero;
-    }
-
-    // Custom parsers, not validators: a validator reading an unparsable value throws instead of reporting.
-    private static int ParseNumber(ArgumentResult result, string option, int minimum, int maximum, string rule) =>
-        (int)ParseNumber(result, option, minimum, (long)maximum, rule);
-
-    private static long ParseNumber(ArgumentResult result, string option, long minimum, long maximum, string rule)
-    {
-        var text = result.Tokens.Count > 0 ? result.Tokens[0].Value : string.Empty;
-        if (long.TryParse(text, System.Globalization.NumberStyles.AllowLeadingSign, System.Globalization.CultureInfo.InvariantCulture, out var value)
-            && value >= minimum && value <= maximum)
-        {
-            return value;
-        }
-
-        result.AddError($"{option} must {rule} (got '{text}').");
-        return minimum;
     }
 
     private static LogEventLevel ParseLogLevel(ArgumentResult result)

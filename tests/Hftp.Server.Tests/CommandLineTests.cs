@@ -51,19 +51,19 @@ public sealed class CommandLineTests : IDisposable
     }
 
     [Theory]
-    [InlineData("--port", "70000", "--port must be between 0 and 65535 (got '70000').")]
-    [InlineData("--port", "-1", "--port must be between 0 and 65535 (got '-1').")]
-    [InlineData("--port", "http", "--port must be between 0 and 65535 (got 'http').")]
+    [InlineData("--port", "70000", "--port must be a whole number from 0 to 65535 (got '70000').")]
+    [InlineData("--port", "-1", "--port must be a whole number from 0 to 65535 (got '-1').")]
+    [InlineData("--port", "http", "--port must be a whole number from 0 to 65535 (got 'http').")]
     [InlineData("--address", "not-an-ip", "'not-an-ip' is not an IPv4 or IPv6 address")]
     [InlineData("--log-level", "loud", "--log-level: 'loud' is not one of Verbose, Debug, Information, Warning, Error, Fatal.")]
-    [InlineData("--max-request-line", "lots", "--max-request-line must be at least 64 bytes (got 'lots').")]
-    [InlineData("--max-request-line", "10", "--max-request-line must be at least 64 bytes (got '10').")]
-    [InlineData("--max-connections", "0", "--max-connections must be a whole number of at least 1 (got '0').")]
+    [InlineData("--max-request-line", "lots", "--max-request-line must be a whole number of bytes, 64 or more (got 'lots').")]
+    [InlineData("--max-request-line", "10", "--max-request-line must be a whole number of bytes, 64 or more (got '10').")]
+    [InlineData("--max-connections", "0", "--max-connections must be a whole number, 1 or more (got '0').")]
     [InlineData("--idle-timeout", "soon", "--idle-timeout must be a duration such as 300ms, 60s or 5m, or 'off' (got 'soon').")]
     [InlineData("--request-timeout", "-1s", "--request-timeout must be a duration such as 300ms, 60s or 5m, or 'off' (got '-1s').")]
     [InlineData("--send-timeout", "5 min", "--send-timeout must be a duration such as 300ms, 60s or 5m, or 'off' (got '5 min').")]
     [InlineData("--shutdown-timeout", "off", "--shutdown-timeout must be a duration such as 300ms, 60s or 5m (got 'off').")]
-    [InlineData("--log-buffer", "0", "--log-buffer must be between 16 and 10000000 (got '0').")]
+    [InlineData("--log-buffer", "0", "--log-buffer must be a whole number from 16 to 10000000 (got '0').")]
     public async Task BadOptionIsAShortErrorAndExitCodeOne(string option, string value, string expected)
     {
         using var error = new StringWriter();
@@ -73,6 +73,7 @@ public sealed class CommandLineTests : IDisposable
         Assert.Equal(ServerCommand.UsageError, exitCode);
         var lines = error.ToString().TrimEnd().Split('\n');
         Assert.Equal(2, lines.Length);
+        Assert.Equal("Try 'hftp-server --help' for more information.", lines[1].TrimEnd());
         Assert.StartsWith("hftp-server: ", lines[0], StringComparison.Ordinal);
         Assert.Contains(expected, lines[0], StringComparison.Ordinal);
         Assert.DoesNotContain("   at ", error.ToString(), StringComparison.Ordinal);
