@@ -12,7 +12,7 @@ public sealed class SoakLoadTests
         try
         {
             using var server = ServerProcess.Start("--port", "0", "--address", "127.0.0.1", "--dir", directory, "--log-level", "Information");
-            var port = await server.WaitForPortAsync(TimeSpan.FromSeconds(20));
+            var port = await server.WaitForPortAsync(TestTimeouts.Process);
 
             var run = BenchmarkRun.Of("soak", "--port", Text(port), "--dir", directory, "--clients", "4", "--seconds", "2",
                 "--seed", "8", "--server-pid", Text(server.Id));
@@ -60,14 +60,14 @@ public sealed class SoakLoadTests
         try
         {
             using var server = ServerProcess.Start("--port", "0", "--address", "127.0.0.1", "--dir", directory, "--log-level", "Information");
-            var port = await server.WaitForPortAsync(TimeSpan.FromSeconds(20));
+            var port = await server.WaitForPortAsync(TestTimeouts.Process);
             using var output = new LineWatcher("soak: 2 clients");
 
             var soak = Task.Run(() => BenchmarkRun.Of(output, "soak", "--port", Text(port), "--dir", directory, "--clients", "2", "--seconds", "3",
                 "--server-pid", Text(server.Id), "--settle-seconds", "1", "--tolerance", "4"));
             // The soak prints its first line once its baseline is taken; connections opened after that and kept
             // open past its end look, to it, like a server that leaks a thread and a socket per connection.
-            Assert.True(output.Seen.Wait(TimeSpan.FromSeconds(20)), output.ToString());
+            Assert.True(output.Seen.Wait(TestTimeouts.Condition), output.ToString());
             for (var index = 0; index < 12; index++)
             {
                 held.Add(RawClient.Connect(new System.Net.IPEndPoint(System.Net.IPAddress.Loopback, port)));

@@ -1,6 +1,7 @@
 using System.Collections.Concurrent;
 using System.Net;
 using System.Net.Sockets;
+using Hftp.Testing;
 
 namespace Hftp.Benchmark.Tests;
 
@@ -41,7 +42,7 @@ internal sealed class TamperingProxy : IDisposable
             socket.Dispose();
         }
 
-        _accepting.Wait(TimeSpan.FromSeconds(10));
+        _accepting.Wait(TestTimeouts.Reply);
         _stop.Dispose();
     }
 

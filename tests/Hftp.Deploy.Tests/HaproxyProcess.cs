@@ -75,7 +75,7 @@ internal sealed partial class HaproxyProcess : IDisposable
         if (!_process.HasExited)
         {
             _process.Kill();
-            _process.WaitForExit(10_000);
+            _process.WaitForExit(TestTimeouts.Process);
         }
 
         _process.Dispose();

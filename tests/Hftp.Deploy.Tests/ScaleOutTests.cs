@@ -13,7 +13,7 @@ namespace Hftp.Deploy.Tests;
 /// </summary>
 public sealed partial class ScaleOutTests : IDisposable
 {
-    private static readonly TimeSpan Bound = TimeSpan.FromSeconds(60);
+    private static readonly TimeSpan Bound = TestTimeouts.Transfer;
 
     // Wire bytes let through before the download is held: well into the file, far from its end.
     private const long HeldAfter = 1024 * 1024;

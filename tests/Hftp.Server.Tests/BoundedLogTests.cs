@@ -11,7 +11,7 @@ namespace Hftp.Server.Tests;
 /// <summary>The log's bounded queue, writing to a real pipe that the test reads only when it chooses.</summary>
 public sealed class BoundedLogTests : IDisposable
 {
-    private static readonly TimeSpan Bound = TimeSpan.FromSeconds(30);
+    private static readonly TimeSpan Bound = TestTimeouts.Condition;
 
     private readonly AnonymousPipeServerStream _pipeWriteEnd = new(PipeDirection.Out);
     private readonly AnonymousPipeClientStream _pipeReadEnd;

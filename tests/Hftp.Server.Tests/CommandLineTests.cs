@@ -7,7 +7,7 @@ namespace Hftp.Server.Tests;
 
 public sealed class CommandLineTests : IDisposable
 {
-    private static readonly TimeSpan ProcessTimeout = TimeSpan.FromSeconds(30);
+    private static readonly TimeSpan ProcessTimeout = TestTimeouts.Process;
 
     private readonly string _directory = Directory.CreateTempSubdirectory("hftp-cli-").FullName;
 
@@ -30,9 +30,10 @@ public sealed class CommandLineTests : IDisposable
         Assert.True(await Eventually.HoldsAsync(() => server.Output.Contains("Connected by", StringComparison.Ordinal), ProcessTimeout));
         server.Terminate();
 
-        Assert.True(server.WaitForExit(TimeSpan.FromSeconds(5)), "the server did not exit after SIGTERM");
+        // Well before the shutdown timeout: an idle connection does not hold the exit.
+        Assert.True(server.WaitForExit(ServerOptions.DefaultShutdownTimeout / 2), "the server did not exit after SIGTERM");
         Assert.Equal(0, server.ExitCode);
-        await idle.ExpectClosedAsync(TimeSpan.FromSeconds(1));
+        await idle.ExpectClosedAsync(TestTimeouts.Reply);
         Assert.Contains("Stopped", server.Output, StringComparison.Ordinal);
     }
 
@@ -162,7 +163,7 @@ public sealed class CommandLineTests : IDisposable
         var port = await server.WaitForPortAsync(ProcessTimeout);
 
         using var client = RawClient.Connect(new IPEndPoint(IPAddress.Loopback, port));
-        await client.ExpectClosedAsync(TimeSpan.FromSeconds(10));
+        await client.ExpectClosedAsync(TestTimeouts.Reply);
 
         Assert.Contains("Max connections 3 (as configured", server.Output, StringComparison.Ordinal);
         Assert.True(await Eventually.HoldsAsync(() => server.Output.Contains("(IdleTimeout)", StringComparison.Ordinal), ProcessTimeout));

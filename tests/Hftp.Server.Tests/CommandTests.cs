@@ -161,7 +161,7 @@ public sealed class CommandTests
         await client.ExpectAsync(StatusCode.BadEol.StatusLineText());
         await client.SendAsync("\r\n");
 
-        await client.ExpectClosedAsync(TimeSpan.FromSeconds(2));
+        await client.ExpectClosedAsync(TestTimeouts.Reply);
         Assert.True(server.Log.Contains(Serilog.Events.LogEventLevel.Warning, "BAD EOL"));
     }
 

@@ -17,7 +17,7 @@ public sealed class ConcurrencyTests
         var others = Enumerable.Range(0, 32).Select(_ => server.Connect()).ToList();
         try
         {
-            Assert.True(await Eventually.HoldsAsync(() => server.Server.ActiveConnections == 33, TimeSpan.FromSeconds(10)));
+            Assert.True(await Eventually.HoldsAsync(() => server.Server.ActiveConnections == 33, TestTimeouts.Condition));
             await Task.WhenAll(others.Select(async (client, index) =>
             {
                 var offset = index % 10;
@@ -62,8 +62,8 @@ public sealed class ConcurrencyTests
 
         server.Dispose();
 
-        await idle.ExpectClosedAsync(TimeSpan.FromSeconds(3));
-        await busy.ExpectClosedAsync(TimeSpan.FromSeconds(3));
+        await idle.ExpectClosedAsync(TestTimeouts.Reply);
+        await busy.ExpectClosedAsync(TestTimeouts.Reply);
         Assert.Equal(0, server.Server.ActiveConnections);
     }
 }

@@ -7,7 +7,7 @@ namespace Hftp.Server.Tests;
 
 public sealed class ConnectionCapTests
 {
-    private static readonly TimeSpan Bound = TimeSpan.FromSeconds(20);
+    private static readonly TimeSpan Bound = TestTimeouts.Condition;
 
     [Fact]
     public async Task AtTheCapClientsWaitInTheBacklogAndAreServedInOrderAsOthersLeave()

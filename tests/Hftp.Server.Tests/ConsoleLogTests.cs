@@ -7,7 +7,7 @@ namespace Hftp.Server.Tests;
 /// <summary>The real server process with a console nobody reads: logging must never stop it.</summary>
 public sealed class ConsoleLogTests : IDisposable
 {
-    private static readonly TimeSpan ProcessTimeout = TimeSpan.FromSeconds(30);
+    private static readonly TimeSpan ProcessTimeout = TestTimeouts.Process;
 
     private readonly string _directory = Directory.CreateTempSubdirectory("hftp-console-").FullName;
 
@@ -22,17 +22,17 @@ public sealed class ConsoleLogTests : IDisposable
         var endPoint = new IPEndPoint(IPAddress.Loopback, await server.WaitForPortAsync(ProcessTimeout));
 
         // Two log lines per connection: 2,000 connections write far more than the pipe's 64 KiB.
-        using var deadline = new CancellationTokenSource(TimeSpan.FromSeconds(120));
+        using var deadline = new CancellationTokenSource(TestTimeouts.Load);
         await Parallel.ForAsync(0, 2000, new ParallelOptions { MaxDegreeOfParallelism = 4, CancellationToken = deadline.Token }, async (_, _) =>
         {
             using var client = RawClient.Connect(endPoint);
             await client.SendAsync(Requests.GetMetadata("f"));
-            await client.ExpectAsync(Replies.Size(5), TimeSpan.FromSeconds(10));
+            await client.ExpectAsync(Replies.Size(5), TestTimeouts.Reply);
         });
 
         // Nor may the console hold up the exit: the last lines are flushed for a bounded time only.
         server.Terminate();
-        Assert.True(server.WaitForExit(TimeSpan.FromSeconds(15)), "the server did not exit after SIGTERM");
+        Assert.True(server.WaitForExit(TestTimeouts.Process), "the server did not exit after SIGTERM");
         Assert.Equal(0, server.ExitCode);
     }
 }

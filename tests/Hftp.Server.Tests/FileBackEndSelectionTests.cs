@@ -5,7 +5,7 @@ namespace Hftp.Server.Tests;
 /// <summary>Which file back end the real executable picks: by platform, or as HFTP_FILE_BACKEND says.</summary>
 public sealed class FileBackEndSelectionTests
 {
-    private static readonly TimeSpan Bound = TimeSpan.FromSeconds(30);
+    private static readonly TimeSpan Bound = TestTimeouts.Condition;
 
     [Theory]
     [InlineData("", "Linux")]

@@ -7,7 +7,7 @@ namespace Hftp.Server.Tests;
 /// <summary>The real server process with few file descriptors: running out is summarized, not logged per failure.</summary>
 public sealed class FileDescriptorLimitTests : IDisposable
 {
-    private static readonly TimeSpan Bound = TimeSpan.FromSeconds(30);
+    private static readonly TimeSpan Bound = TestTimeouts.Condition;
 
     private readonly string _directory = Directory.CreateTempSubdirectory("hftp-fd-").FullName;
 

@@ -7,7 +7,7 @@ namespace Hftp.Server.Tests;
 /// <summary>A load balancer's health check (connect, quit, leave) is logged at Debug; clients stay at Information.</summary>
 public sealed class HealthCheckLogTests
 {
-    private static readonly TimeSpan Bound = TimeSpan.FromSeconds(10);
+    private static readonly TimeSpan Bound = TestTimeouts.Reply;
 
     [Fact]
     public async Task AConnectionThatOnlySaysQuitIsLoggedAtDebug()

@@ -29,7 +29,7 @@ public abstract class LargeFileTests
         await client.SendAsync(Requests.GetMetadata("blocks.bin") + Requests.GetSlice("blocks.bin", 0, content.Length));
 
         await client.ExpectAsync(Replies.Size(content.Length) + StatusCode.Ok.StatusLineText());
-        Assert.Equal(content, await Base64Reply.ReadSliceBodyAsync(client, content.Length, TimeSpan.FromSeconds(60)));
+        Assert.Equal(content, await Base64Reply.ReadSliceBodyAsync(client, content.Length, TestTimeouts.Transfer));
     }
 
     [Fact]
@@ -75,7 +75,7 @@ public abstract class LargeFileTests
             leaver.Socket.LingerState = new LingerOption(true, 0); // leave abruptly: a reset, not a goodbye
         }
 
-        Assert.True(await Eventually.HoldsAsync(() => server.Server.ActiveConnections == 1, TimeSpan.FromSeconds(10)),
+        Assert.True(await Eventually.HoldsAsync(() => server.Server.ActiveConnections == 1, TestTimeouts.Condition),
             $"the abandoned connection's thread did not end; {server.Server.ActiveConnections} connections remain");
         await bystander.SendAsync(Requests.GetSlice("small", 0, 2));
         await bystander.ExpectAsync(Replies.Base64Slice("b2s="));

@@ -7,7 +7,7 @@ namespace Hftp.Server.Tests;
 /// <summary>The real server process gives memory back once a burst is over, and logs that it did.</summary>
 public sealed class MemoryReclaimTests : IDisposable
 {
-    private static readonly TimeSpan Bound = TimeSpan.FromSeconds(30);
+    private static readonly TimeSpan Bound = TestTimeouts.Condition;
 
     private readonly string _directory = Directory.CreateTempSubdirectory("hftp-reclaim-").FullName;
 

@@ -13,10 +13,10 @@ namespace Hftp.Server.Tests;
 /// </summary>
 public sealed class MetricsTests : IDisposable
 {
-    private static readonly TimeSpan ProcessTimeout = TimeSpan.FromSeconds(30);
+    private static readonly TimeSpan ProcessTimeout = TestTimeouts.Process;
 
     private readonly string _directory = Directory.CreateTempSubdirectory("hftp-metrics-").FullName;
-    private readonly HttpClient _http = new() { Timeout = TimeSpan.FromSeconds(30) };
+    private readonly HttpClient _http = new() { Timeout = TestTimeouts.Condition };
 
     public void Dispose()
     {

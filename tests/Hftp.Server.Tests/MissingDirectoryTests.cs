@@ -53,7 +53,7 @@ public sealed class MissingDirectoryTests : IDisposable
         using var error = new StringWriter();
 
         // Bounded: a server that took the file for a missing directory would run until stopped.
-        var exitCode = await ServerCommand.InvokeAsync(["--port", "0", "--address", "127.0.0.1", "--dir", file], error).WaitAsync(TimeSpan.FromSeconds(30));
+        var exitCode = await ServerCommand.InvokeAsync(["--port", "0", "--address", "127.0.0.1", "--dir", file], error).WaitAsync(TestTimeouts.Process);
 
         Assert.Equal(ServerCommand.UsageError, exitCode);
         var lines = error.ToString().TrimEnd().Split('\n');

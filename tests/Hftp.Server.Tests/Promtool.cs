@@ -1,4 +1,5 @@
 using System.Diagnostics;
+using Hftp.Testing;
 
 namespace Hftp.Server.Tests;
 
@@ -20,7 +21,7 @@ internal static class Promtool
         info.ArgumentList.Add("check");
         info.ArgumentList.Add("metrics");
         using var process = Process.Start(info) ?? throw new InvalidOperationException("promtool did not start");
-        using var timeout = new CancellationTokenSource(TimeSpan.FromSeconds(60));
+        using var timeout = new CancellationTokenSource(TestTimeouts.Process);
         try
         {
             var output = process.StandardOutput.ReadToEndAsync(timeout.Token);

@@ -22,7 +22,7 @@ public sealed class ProtocolCaseTests
         Assert.Equal(protocolCase.Expected.Describe(), await client.ReadLineAsync());
         if (protocolCase.Closes)
         {
-            await client.ExpectClosedAsync(TimeSpan.FromSeconds(2));
+            await client.ExpectClosedAsync(TestTimeouts.Reply);
         }
         else if (protocolCase.Expected != StatusCode.Ok)
         {

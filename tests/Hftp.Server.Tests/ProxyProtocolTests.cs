@@ -8,7 +8,7 @@ namespace Hftp.Server.Tests;
 /// <summary>--proxy-protocol over real sockets: the header's client is the one logged, and a connection without one is closed.</summary>
 public sealed class ProxyProtocolTests
 {
-    private static readonly TimeSpan Bound = TimeSpan.FromSeconds(10);
+    private static readonly TimeSpan Bound = TestTimeouts.Reply;
 
     [Fact]
     public async Task AVersion1HeaderNamesTheClientInTheLogAndTheRequestAfterItIsServed()

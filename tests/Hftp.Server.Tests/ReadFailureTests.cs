@@ -12,19 +12,18 @@ public abstract class ReadFailureTests
 
     private TestServer StartServer() => TestServer.Start(options => options with { FileBackEnd = BackEnd });
 
-    [Fact]
+    [SysfsFact]
     public async Task ReadFailingBeforeAnyReplyByteIs199AndClose()
     {
         // sysfs files claim 4096 bytes but read far fewer: a real file whose read fails the promised size,
         // before the reply has left the server, so 199 can still replace it.
-        const string sysfsDirectory = "/sys/kernel";
-        Assert.True(File.Exists(Path.Combine(sysfsDirectory, "address_bits")), "this test needs Linux sysfs");
+        const string name = SysfsFactAttribute.FileName;
         using var server = new HftpServer(
-            new ServerOptions { Address = IPAddress.Loopback, Port = 0, Directory = sysfsDirectory, FileBackEnd = BackEnd }, Serilog.Core.Logger.None);
+            new ServerOptions { Address = IPAddress.Loopback, Port = 0, Directory = SysfsFactAttribute.Directory, FileBackEnd = BackEnd }, Serilog.Core.Logger.None);
         server.Start();
         using var client = RawClient.Connect(new IPEndPoint(IPAddress.Loopback, server.LocalEndPoint.Port));
 
-        await client.SendAsync(Requests.GetMetadata("address_bits") + Requests.GetSlice("address_bits", 0, 4096) + Requests.GetMetadata("address_bits"));
+        await client.SendAsync(Requests.GetMetadata(name) + Requests.GetSlice(name, 0, 4096) + Requests.GetMetadata(name));
 
         await client.ExpectAsync(Replies.Size(4096) + StatusCode.InternalServerError.StatusLineText());
         await client.ExpectClosedAsync();
@@ -49,9 +48,9 @@ public abstract class ReadFailureTests
         }
 
         var ended = await Assert.ThrowsAsync<EndOfStreamException>(
-            () => client.ReadExactlyAsync(Base64Reply.LineLength(size), TimeSpan.FromSeconds(60)));
+            () => client.ReadExactlyAsync(Base64Reply.LineLength(size), TestTimeouts.Transfer));
         Assert.Contains("Connection closed after", ended.Message, StringComparison.Ordinal);
-        Assert.True(await Eventually.HoldsAsync(() => server.Log.Contains(LogEventLevel.Error, "after its reply began"), TimeSpan.FromSeconds(5)));
+        Assert.True(await Eventually.HoldsAsync(() => server.Log.Contains(LogEventLevel.Error, "after its reply began"), TestTimeouts.Condition));
     }
 }
 

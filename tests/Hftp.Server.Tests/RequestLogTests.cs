@@ -8,7 +8,7 @@ namespace Hftp.Server.Tests;
 /// <summary>What the server logs about each request and each connection (the test server logs at Debug).</summary>
 public sealed class RequestLogTests
 {
-    private static readonly TimeSpan Bound = TimeSpan.FromSeconds(10);
+    private static readonly TimeSpan Bound = TestTimeouts.Reply;
 
     [Fact]
     public async Task DebugRequestLinesNameTheStatusAnsweredAndTheReplySize()

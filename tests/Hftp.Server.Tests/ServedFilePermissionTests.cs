@@ -18,7 +18,7 @@ public abstract class ServedFilePermissionTests : IDisposable
     private ServerProcess StartServer(params string[] arguments) =>
         ServerProcess.StartUnprivileged(new Dictionary<string, string> { ["HFTP_FILE_BACKEND"] = BackEnd.ToString() }, arguments);
 
-    private static readonly TimeSpan Bound = TimeSpan.FromSeconds(30);
+    private static readonly TimeSpan Bound = TestTimeouts.Process;
 
     private const UnixFileMode Open = UnixFileMode.UserRead | UnixFileMode.UserWrite | UnixFileMode.UserExecute
         | UnixFileMode.GroupRead | UnixFileMode.GroupExecute | UnixFileMode.OtherRead | UnixFileMode.OtherExecute;

@@ -64,7 +64,7 @@ public abstract class ServedFilesTests
 
         await client.SendAsync(Requests.GetFileListing + Requests.GetMetadata("pipe") + Requests.GetSlice("pipe", 0, 1));
 
-        await client.ExpectAsync(Replies.Listing() + StatusCode.FileNotFound.StatusLineText() + StatusCode.FileNotFound.StatusLineText(), TimeSpan.FromSeconds(5));
+        await client.ExpectAsync(Replies.Listing() + StatusCode.FileNotFound.StatusLineText() + StatusCode.FileNotFound.StatusLineText(), TestTimeouts.Reply);
     }
 
     [Fact]
@@ -77,7 +77,7 @@ public abstract class ServedFilesTests
 
         await client.SendAsync(Requests.GetFileListing + Requests.GetMetadata("sock") + Requests.GetSlice("sock", 0, 0));
 
-        await client.ExpectAsync(Replies.Listing() + StatusCode.FileNotFound.StatusLineText() + StatusCode.FileNotFound.StatusLineText(), TimeSpan.FromSeconds(5));
+        await client.ExpectAsync(Replies.Listing() + StatusCode.FileNotFound.StatusLineText() + StatusCode.FileNotFound.StatusLineText(), TestTimeouts.Reply);
     }
 
     [Fact]
@@ -137,7 +137,7 @@ public abstract class ServedFilesTests
 
         await client.SendAsync(Requests.GetFileListing + Requests.GetMetadata("self") + Requests.GetSlice("ping", 0, 1) + Requests.GetMetadata("pong"));
 
-        await client.ExpectAsync(Replies.Listing("f") + string.Concat(Enumerable.Repeat(StatusCode.FileNotFound.StatusLineText(), 3)), TimeSpan.FromSeconds(5));
+        await client.ExpectAsync(Replies.Listing("f") + string.Concat(Enumerable.Repeat(StatusCode.FileNotFound.StatusLineText(), 3)), TestTimeouts.Reply);
     }
 
     [Fact]
@@ -187,7 +187,7 @@ public abstract class ServedFilesTests
         var expected = BackEnd == FileBackEnd.Linux
             ? Replies.Listing() + StatusCode.FileNotFound.StatusLineText() + StatusCode.FileNotFound.StatusLineText()
             : Replies.Listing("zero") + Replies.Size(0) + StatusCode.OffsetExceedsFileSize.StatusLineText();
-        await client.ExpectAsync(expected, TimeSpan.FromSeconds(5));
+        await client.ExpectAsync(expected, TestTimeouts.Reply);
     }
 
     [Fact]
@@ -250,7 +250,7 @@ public abstract class ServedFilesTests
     private static void RunToCompletion(string program, params string[] arguments)
     {
         using var process = Process.Start(new ProcessStartInfo(program, arguments) { UseShellExecute = false })!;
-        Assert.True(process.WaitForExit(10_000), $"{program} did not finish");
+        Assert.True(process.WaitForExit(TestTimeouts.Process), $"{program} did not finish");
         Assert.Equal(0, process.ExitCode);
     }
 }

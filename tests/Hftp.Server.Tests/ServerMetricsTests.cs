@@ -80,10 +80,10 @@ public sealed class ServerMetricsTests
         using (var client = server.Connect())
         {
             await client.SendAsync("get_meta");
-            await client.ExpectClosedAsync(TimeSpan.FromSeconds(30));
+            await client.ExpectClosedAsync(TestTimeouts.Condition);
         }
 
-        Assert.True(await Eventually.HoldsAsync(() => closes.Count == 2, TimeSpan.FromSeconds(30)), string.Join(", ", closes));
+        Assert.True(await Eventually.HoldsAsync(() => closes.Count == 2, TestTimeouts.Condition), string.Join(", ", closes));
         Assert.Equal([("hftp.connections.closed", "request_timeout"), ("hftp.timeouts", "request")], closes.OrderBy(close => close.Instrument, StringComparer.Ordinal));
     }
 

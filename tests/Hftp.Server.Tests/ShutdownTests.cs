@@ -11,7 +11,7 @@ namespace Hftp.Server.Tests;
 
 public sealed partial class ShutdownTests
 {
-    private static readonly TimeSpan Bound = TimeSpan.FromSeconds(30);
+    private static readonly TimeSpan Bound = TestTimeouts.Condition;
 
     // Big enough that a reply cannot fit in the kernel's buffers (4 MiB send, 64 KiB receive here), so it is
     // still under way when the server is told to stop; a multiple of 3, so its base64 is all A.
@@ -68,7 +68,7 @@ public sealed partial class ShutdownTests
 
         var summary = server.Server.Stop();
 
-        Assert.InRange(Stopwatch.GetElapsedTime(started), TimeSpan.FromMilliseconds(250), TimeSpan.FromSeconds(10));
+        Assert.InRange(Stopwatch.GetElapsedTime(started), TimeSpan.FromMilliseconds(250), TestTimeouts.Reply);
         Assert.Equal(1, summary.Cut);
 
         // The idle one had just been answered: if the stop came before its thread went back to waiting, it counts
@@ -97,7 +97,7 @@ public sealed partial class ShutdownTests
             var summary = server.Server.Stop();
 
             // Idle connections do not wait for the shutdown timeout.
-            Assert.True(Stopwatch.GetElapsedTime(started) < TimeSpan.FromSeconds(10), "idle connections waited for the shutdown timeout");
+            Assert.True(Stopwatch.GetElapsedTime(started) < Bound, "idle connections waited for the shutdown timeout");
             Assert.Equal(clientCount, summary.ClosedIdle);
             Assert.Equal(0, server.Server.ActiveConnections);
             Assert.Equal(clientCount, server.Log.Events.Count(e => e.MessageTemplate.Text.StartsWith("Closed", StringComparison.Ordinal)));

@@ -8,7 +8,7 @@ namespace Hftp.Server.Tests;
 
 public sealed class TimeoutTests
 {
-    private static readonly TimeSpan Bound = TimeSpan.FromSeconds(10);
+    private static readonly TimeSpan Bound = TestTimeouts.Reply;
 
     [Fact]
     public async Task IdleClientIsClosedAfterTheIdleTimeoutWithAWarning()

@@ -12,7 +12,7 @@ namespace Hftp.Testing;
 /// </summary>
 public sealed class RawClient : IDisposable
 {
-    public static readonly TimeSpan DefaultTimeout = TimeSpan.FromSeconds(10);
+    public static readonly TimeSpan DefaultTimeout = TestTimeouts.Reply;
 
     private readonly Socket _socket;
 

@@ -56,7 +56,7 @@ public sealed class ScriptedServer : IAsyncDisposable
             connection.Dispose();
         }
 
-        await Task.WhenAll([_accepting, .. _scripts]).WaitAsync(TimeSpan.FromSeconds(10));
+        await Task.WhenAll([_accepting, .. _scripts]).WaitAsync(TestTimeouts.Reply);
         _stop.Dispose();
     }
 

@@ -101,7 +101,7 @@ public sealed partial class ServerProcess : IDisposable
         info.ArgumentList.Add(Id.ToString(System.Globalization.CultureInfo.InvariantCulture));
         info.ArgumentList.Add(string.Create(System.Globalization.CultureInfo.InvariantCulture, $"--nofile={fileLimit}:{fileLimit}"));
         using var prlimit = Process.Start(info) ?? throw new InvalidOperationException("prlimit did not start");
-        if (!prlimit.WaitForExit(TimeSpan.FromSeconds(30)) || prlimit.ExitCode != 0)
+        if (!prlimit.WaitForExit(TestTimeouts.Process) || prlimit.ExitCode != 0)
         {
             throw new InvalidOperationException("prlimit could not lower the server's file limit");
         }
@@ -175,7 +175,7 @@ public sealed partial class ServerProcess : IDisposable
     public void Terminate()
     {
         using var kill = Process.Start(new ProcessStartInfo("kill", ["-TERM", Id.ToString(System.Globalization.CultureInfo.InvariantCulture)]) { UseShellExecute = false })!;
-        kill.WaitForExit(10_000);
+        kill.WaitForExit(TestTimeouts.Process);
     }
 
     public void Dispose()
@@ -183,7 +183,7 @@ public sealed partial class ServerProcess : IDisposable
         if (!_process.HasExited)
         {
             _process.Kill(entireProcessTree: true);
-            _process.WaitForExit(10_000);
+            _process.WaitForExit(TestTimeouts.Process);
         }
 
         _process.Dispose();

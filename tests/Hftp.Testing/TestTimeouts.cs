@@ -19,6 +19,9 @@ public static class TestTimeouts
     /// <summary>A whole command or download of tens of MiB, through a relay or across a server restart.</summary>
     public static readonly TimeSpan Transfer = TimeSpan.FromSeconds(60);
 
+    /// <summary>A bounded load of thousands of connections against one server, start to end.</summary>
+    public static readonly TimeSpan Load = TimeSpan.FromSeconds(120);
+
     /// <summary>A <c>dotnet pack</c> or <c>dotnet tool install</c>.</summary>
     public static readonly TimeSpan Build = TimeSpan.FromSeconds(120);
 }
