@@ -1,5 +1,4 @@
 using System.Diagnostics;
-using System.Globalization;
 
 namespace Hftp.Benchmark;
 
@@ -9,12 +8,10 @@ namespace Hftp.Benchmark;
 /// </summary>
 internal readonly record struct ServerResources(int Threads, int FileDescriptors)
 {
+    // Not Process.Threads or Process.HandleCount: on Linux both read every thread's stat file (see ServerSampler).
     public static ServerResources Read(int pid)
     {
-        var threads = File.ReadLines($"/proc/{pid}/status")
-            .Where(line => line.StartsWith("Threads:", StringComparison.Ordinal))
-            .Select(line => int.Parse(line.AsSpan(8).Trim(), CultureInfo.InvariantCulture))
-            .Single();
+        var (_, threads) = ServerSampler.ReadStatus(pid);
         var descriptors = Directory.EnumerateFileSystemEntries($"/proc/{pid}/fd").Count();
         return new ServerResources(threads, descriptors);
     }
