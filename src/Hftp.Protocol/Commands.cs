@@ -55,17 +55,14 @@ public static class Commands
     /// <summary>Matches a command name exactly, as typed; names are case-sensitive.</summary>
     public static bool TryParse(ReadOnlySpan<char> name, out Command command)
     {
-        foreach (var candidate in AllCommands)
+        Span<byte> bytes = stackalloc byte[MaxNameLength];
+        if (name.Length > MaxNameLength || System.Text.Ascii.FromUtf16(name, bytes, out var written) != System.Buffers.OperationStatus.Done)
         {
-            if (name.SequenceEqual(candidate.Name()))
-            {
-                command = candidate;
-                return true;
-            }
+            command = default;
+            return false;
         }
 
-        command = default;
-        return false;
+        return TryParse(bytes[..written], out command);
     }
 
     /// <summary>

@@ -102,6 +102,8 @@ public sealed class RequestsTests
     [InlineData("quit\tnow", false, default(Command))]
     [InlineData("", false, default(Command))]
     [InlineData("get_file_listings", false, default(Command))]
+    [InlineData("quit\u00e9", false, default(Command))]
+    [InlineData("get_metadata\u00e9 a", false, default(Command))]
     public void FirstElementIsTheCommandAsTheServerReadsIt(string line, bool isCommand, Command expected)
     {
         Assert.Equal(isCommand, Commands.TryParseFirstElement(line, out var command));
