@@ -117,7 +117,7 @@ public sealed class ShellTests : IDisposable
                         await connection.SendAsync(Replies.Size(3));
                         break;
                     case "get_slice f 0 3":
-                        await connection.SendAsync("0 OK\r\nQU");
+                        await connection.SendAsync(StatusCode.Ok.StatusLineText() + "QU");
                         return;
                     default:
                         await connection.SendAsync(StatusCode.Ok.StatusLineText());

@@ -74,9 +74,9 @@ public sealed class BrokenConnectionTests
         var request = await connection.ReadRequestAsync();
         var reply = request switch
         {
-            "get_metadata f" => "0 OK\r\n12 bytes\r\n",
+            "get_metadata f" => StatusCode.Ok.StatusLineText() + "12 bytes\r\n",
             "get_file_listing" => StatusCode.Ok.StatusLineText() + new string('a', 20_000),
-            "get_slice f 0 3" => "0 OK\r\nQU JD\r\n",
+            "get_slice f 0 3" => Replies.Base64Slice("QU JD"),
             _ => string.Empty,
         };
         await connection.SendAsync(reply);

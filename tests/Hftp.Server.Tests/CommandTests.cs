@@ -184,7 +184,8 @@ public sealed class CommandTests
         server.WriteFile("f", "hello");
         using var client = server.Connect();
 
-        await client.SendAsync("get_metadata f\r\nnope\r\nget_slice f 0 5\r\nget_metadata g\r\nget_slice f 5 1\r\nquit\r\n");
+        await client.SendAsync(
+            Requests.GetMetadata("f") + Requests.Line("nope") + Requests.GetSlice("f", 0, 5) + Requests.GetMetadata("g") + Requests.GetSlice("f", 5, 1) + Requests.Quit);
 
         await client.ExpectAsync(
             Replies.Size(5) + StatusCode.NoSuchCommand.StatusLineText() + Replies.Base64Slice("aGVsbG8=") + StatusCode.FileNotFound.StatusLineText() + StatusCode.OffsetExceedsFileSize.StatusLineText() + StatusCode.Ok.StatusLineText());
@@ -198,7 +199,7 @@ public sealed class CommandTests
         server.WriteFile("f", "hello");
         using var client = server.Connect();
 
-        await client.SendAsync("get_metadata f\r\nqu\rit\r\nget_metadata f\r\nget_metadata f\r\n");
+        await client.SendAsync(Requests.GetMetadata("f") + "qu\rit\r\n" + Requests.GetMetadata("f") + Requests.GetMetadata("f"));
 
         await client.ExpectAsync(Replies.Size(5) + StatusCode.BadRequest.StatusLineText());
         await client.ExpectClosedAsync();

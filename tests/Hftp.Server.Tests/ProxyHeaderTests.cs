@@ -63,7 +63,7 @@ public sealed class ProxyHeaderTests
     public void ReadingWhatItAsksForEndsExactlyAtTheHeaderWhateverFollows(string header, string? source)
     {
         var bytes = Decode(header);
-        byte[] stream = [.. bytes, .. "get_file_listing\r\n"u8];
+        byte[] stream = [.. bytes, .. System.Text.Encoding.ASCII.GetBytes(Requests.GetFileListing)];
 
         // As the connection reads: never more than the parser asks for, so the request after it stays unread.
         var received = 0;

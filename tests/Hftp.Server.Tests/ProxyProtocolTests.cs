@@ -18,7 +18,7 @@ public sealed class ProxyProtocolTests
         using var client = server.Connect();
         var proxy = client.Socket.LocalEndPoint!.ToString();
 
-        await client.SendAsync("PROXY TCP4 203.0.113.7 127.0.0.1 4242 19500\r\nget_metadata f\r\nquit\r\n");
+        await client.SendAsync("PROXY TCP4 203.0.113.7 127.0.0.1 4242 19500\r\n" + Requests.GetMetadata("f") + Requests.Quit);
 
         await client.ExpectAsync(Replies.Size(5) + StatusCode.Ok.StatusLineText());
         Assert.True(await Eventually.HoldsAsync(() => HasClosedLine(server.Log, LogEventLevel.Information, "203.0.113.7:4242", "Quit"), Bound));

@@ -18,7 +18,7 @@ public sealed class RequestLogTests
         using var client = server.Connect();
         var remote = client.Socket.LocalEndPoint!.ToString();
 
-        await client.SendAsync("get_slice a 0 10\r\nget_metadata nope\r\nget_slice a 5 10\r\nnope\r\n");
+        await client.SendAsync(Requests.GetSlice("a", 0, 10) + Requests.GetMetadata("nope") + Requests.GetSlice("a", 5, 10) + Requests.Line("nope"));
         await client.ExpectAsync(Replies.Base64Slice("MDEyMzQ1Njc4OQ==") + StatusCode.FileNotFound.StatusLineText() + StatusCode.OffsetExceedsFileSize.StatusLineText() + StatusCode.NoSuchCommand.StatusLineText());
 
         foreach (var line in new[]

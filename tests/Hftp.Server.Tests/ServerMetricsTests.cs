@@ -52,7 +52,7 @@ public sealed class ServerMetricsTests
 
         using (var client = counted.Connect())
         {
-            await client.SendAsync("get_metadata f.txt\r\nnope\r\n");
+            await client.SendAsync(Requests.GetMetadata("f.txt") + Requests.Line("nope"));
             await client.ExpectAsync(StatusCode.FileNotFound.StatusLineText() + StatusCode.NoSuchCommand.StatusLineText());
         }
 
