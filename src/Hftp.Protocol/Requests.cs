@@ -1,5 +1,6 @@
+using System.Buffers.Text;
 using System.Globalization;
-using System.Text.Unicode;
+using System.Text;
 
 namespace Hftp.Protocol;
 
@@ -30,12 +31,28 @@ public static class Requests
     public static string Line(string request) => request + Syntax.LineTerminatorText;
 
     /// <summary>Writes <c>get_metadata NAME\r\n</c> into <paramref name="destination"/> without allocating.</summary>
-    public static bool TryWriteGetMetadata(ReadOnlySpan<char> fileName, Span<byte> destination, out int written) =>
-        Utf8.TryWrite(destination, CultureInfo.InvariantCulture, $"{Command.GetMetadata.Name()} {fileName}\r\n", out written);
+    public static bool TryWriteGetMetadata(ReadOnlySpan<char> fileName, Span<byte> destination, out int written)
+    {
+        var position = 0;
+        var fits = TryAppend(Command.GetMetadata.Utf8Name(), destination, ref position)
+            && TryAppendArgument(fileName, destination, ref position)
+            && TryAppend(Syntax.LineTerminator, destination, ref position);
+        written = fits ? position : 0;
+        return fits;
+    }
 
     /// <summary>Writes <c>get_slice NAME OFFSET SIZE\r\n</c> into <paramref name="destination"/> without allocating.</summary>
-    public static bool TryWriteGetSlice(ReadOnlySpan<char> fileName, long offset, long size, Span<byte> destination, out int written) =>
-        Utf8.TryWrite(destination, CultureInfo.InvariantCulture, $"{Command.GetSlice.Name()} {fileName} {offset} {size}\r\n", out written);
+    public static bool TryWriteGetSlice(ReadOnlySpan<char> fileName, long offset, long size, Span<byte> destination, out int written)
+    {
+        var position = 0;
+        var fits = TryAppend(Command.GetSlice.Utf8Name(), destination, ref position)
+            && TryAppendArgument(fileName, destination, ref position)
+            && TryAppendArgument(offset, destination, ref position)
+            && TryAppendArgument(size, destination, ref position)
+            && TryAppend(Syntax.LineTerminator, destination, ref position);
+        written = fits ? position : 0;
+        return fits;
+    }
 
     /// <summary>Writes a request without arguments (<c>get_file_listing</c>, <c>quit</c>) into <paramref name="destination"/>.</summary>
     public static bool TryWrite(Command command, Span<byte> destination, out int written)
@@ -55,6 +72,43 @@ public static class Requests
 
         name.CopyTo(destination);
         Syntax.LineTerminator.CopyTo(destination[name.Length..]);
+        return true;
+    }
+
+    private static bool TryAppend(ReadOnlySpan<byte> bytes, Span<byte> destination, ref int position)
+    {
+        if (!bytes.TryCopyTo(destination[position..]))
+        {
+            return false;
+        }
+
+        position += bytes.Length;
+        return true;
+    }
+
+    // Non-generic formatting on purpose: it allocates nothing even before the JIT has optimised the caller.
+    private static bool TryAppendArgument(ReadOnlySpan<char> text, Span<byte> destination, ref int position)
+    {
+        if (position >= destination.Length)
+        {
+            return false;
+        }
+
+        destination[position] = Syntax.Space;
+        var fits = Encoding.UTF8.TryGetBytes(text, destination[(position + 1)..], out var count);
+        position += 1 + count;
+        return fits;
+    }
+
+    private static bool TryAppendArgument(long number, Span<byte> destination, ref int position)
+    {
+        if (position >= destination.Length || !Utf8Formatter.TryFormat(number, destination[(position + 1)..], out var count))
+        {
+            return false;
+        }
+
+        destination[position] = Syntax.Space;
+        position += 1 + count;
         return true;
     }
 }

@@ -40,6 +40,25 @@ public sealed class RequestsTests
     }
 
     [Fact]
+    public void SpanWritersDoNotAllocate()
+    {
+        var buffer = new byte[Requests.MaxFormattedLength];
+        Requests.TryWriteGetSlice("archivo.txt", 1, 2, buffer, out _); // first call: type initialisation, JIT
+        Requests.TryWriteGetMetadata("archivo.txt", buffer, out _);
+        Requests.TryWrite(Command.Quit, buffer, out _);
+
+        var before = GC.GetAllocatedBytesForCurrentThread();
+        for (var offset = 0L; offset < 1000; offset++)
+        {
+            Requests.TryWriteGetSlice("archivo.txt", offset, 65536, buffer, out _);
+            Requests.TryWriteGetMetadata("archivo.txt", buffer, out _);
+            Requests.TryWrite(Command.Quit, buffer, out _);
+        }
+
+        Assert.Equal(0, GC.GetAllocatedBytesForCurrentThread() - before);
+    }
+
+    [Fact]
     public void LongestRequestFitsMaxFormattedLength()
     {
         var buffer = new byte[Requests.MaxFormattedLength];
