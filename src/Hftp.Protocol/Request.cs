@@ -14,6 +14,9 @@ public readonly record struct Request(
 {
     public bool IsValid => Status == StatusCode.Ok;
 
+    /// <summary>The bytes a <c>get_slice</c> asks for; its range rule is <see cref="SliceRange.FitsIn"/>.</summary>
+    public SliceRange Range => new(Offset, Size);
+
     public static Request Rejected(StatusCode status) => new(status, RequestFault.None, default, null, 0, 0);
 
     public static Request Faulted(RequestFault fault) => new(fault.Status(), fault, default, null, 0, 0);

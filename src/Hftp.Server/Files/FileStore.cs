@@ -27,10 +27,10 @@ internal sealed class FileStore
         _backEnd = FileBackEnds.Create(Root, backEnd, out var ignoredSetting);
         if (ignoredSetting is not null)
         {
-            _logger.Warning("Ignoring {Variable}={Value}: it is neither linux nor portable", FileBackEnds.EnvironmentVariable, ignoredSetting);
+            ServerLog.IgnoredBackEndSetting(_logger, FileBackEnds.EnvironmentVariable, ignoredSetting);
         }
 
-        _logger.Debug("Files are examined and opened by the {BackEnd} back end", _backEnd.Kind);
+        ServerLog.BackEndChosen(_logger, _backEnd.Kind);
     }
 
     /// <summary>The served directory, as an absolute path.</summary>
@@ -128,7 +128,7 @@ internal sealed class FileStore
     {
         if (_unlistable.Count < MaxUnlistableReported && _unlistable.TryAdd(name, 0))
         {
-            _logger.Warning("Leaving {Name} out of the listing: {Error}", name, error);
+            ServerLog.LeftOutOfListing(_logger, name, error);
         }
     }
 
@@ -147,7 +147,7 @@ internal sealed class FileStore
     {
         if (Interlocked.Exchange(ref _reportedMissing, 1) == 0)
         {
-            _logger.Warning("Served directory {Directory} does not exist; serving nothing until it does", Root);
+            ServerLog.DirectoryMissing(_logger, Root);
         }
     }
 
@@ -156,7 +156,7 @@ internal sealed class FileStore
         // A plain read first keeps the hot path free of a write to a shared cache line.
         if (Volatile.Read(ref _reportedMissing) == 1 && Interlocked.Exchange(ref _reportedMissing, 0) == 1)
         {
-            _logger.Information("Served directory {Directory} exists again", Root);
+            ServerLog.DirectoryBack(_logger, Root);
         }
     }
 
