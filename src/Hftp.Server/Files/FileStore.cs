@@ -115,10 +115,10 @@ internal sealed class FileStore
         }
     }
 
-    /// <summary>Opens a served file for reading, or returns null when no such file is served.</summary>
-    public ServedFile? Open(string name) =>
+    /// <summary>Opens a served file for reading into <paramref name="file"/>; false when no such file is served.</summary>
+    public bool TryOpen(string name, ServedFile file) =>
         // Checking the type first means a device or FIFO is never even opened.
-        TryGetSize(name, out _) ? _backEnd.Open(name) : null;
+        TryGetSize(name, out _) && _backEnd.TryOpen(name, file);
 
     private static bool IsServableName(string name) =>
         Syntax.IsValidFileName(name) && name is not "." and not "..";

@@ -15,8 +15,8 @@ internal interface IServedFileSystem
     FileExamination Examine(string name);
 
     /// <summary>
-    /// Opens a served entry for reading, verified as a regular file through the open handle; null when it is not
-    /// served (any more). Throws <see cref="IOException"/> when it cannot be examined at all.
+    /// Opens a served entry for reading into <paramref name="file"/>, verified as a regular file through the open
+    /// handle; false when it is not served (any more). Throws <see cref="IOException"/> when it cannot be examined at all.
     /// </summary>
-    ServedFile? Open(string name);
+    bool TryOpen(string name, ServedFile file);
 }

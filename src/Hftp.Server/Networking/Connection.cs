@@ -214,6 +214,8 @@ internal sealed class Connection : IDisposable
         // When the first byte of the unfinished request line arrived; 0 while no line is under way.
         long lineStarted = 0;
         _executor.Remote = RemoteEndPoint;
+        var allocatedBefore = GC.GetAllocatedBytesForCurrentThread();
+        var requestsBefore = _requestsServed;
         while (true)
         {
             if (Interlocked.CompareExchange(ref _phase, Waiting, Answering) >= DrainingWhileIdle)
@@ -271,6 +273,12 @@ internal sealed class Connection : IDisposable
             // Replies to everything the client pipelined in this read go out in one send.
             _writer.Flush();
             _writer.ReleaseIfEmpty();
+            if (_requestsServed != requestsBefore)
+            {
+                var allocated = GC.GetAllocatedBytesForCurrentThread();
+                _metrics?.BatchAnswered(_requestsServed - requestsBefore, allocated - allocatedBefore);
+                (allocatedBefore, requestsBefore) = (allocated, _requestsServed);
+            }
         }
     }
 
