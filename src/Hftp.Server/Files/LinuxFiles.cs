@@ -136,6 +136,14 @@ internal static partial class LinuxFiles
 
     public static void Close(int descriptor) => CloseDescriptor(descriptor);
 
+    /// <summary>Tells the kernel the range will be read once, front to back (POSIX_FADV_SEQUENTIAL: a larger readahead).</summary>
+    public static bool AdviseSequential(int descriptor, long offset, long length) => Advise(descriptor, offset, length, AdviceSequential) == 0;
+
+    private const int AdviceSequential = 2;
+
+    [LibraryImport("libc", EntryPoint = "posix_fadvise64")]
+    private static partial int Advise(int descriptor, long offset, long length, int advice);
+
     /// <summary>The canonical path of an open descriptor, read from its /proc/self/fd entry.</summary>
     public static string? RealPath(int descriptor) => RealPath($"/proc/self/fd/{descriptor}");
 

@@ -41,6 +41,16 @@ internal sealed class ServedFile
         return true;
     }
 
+    /// <summary>Hints that <paramref name="length"/> bytes from <paramref name="offset"/> will be read once, in order.</summary>
+    public void AdviseSequential(long offset, long length)
+    {
+        if (_descriptor != NoDescriptor && OperatingSystem.IsLinux())
+        {
+            // Only a hint: a kernel that ignores it reads the file just the same.
+            _ = LinuxFiles.AdviseSequential(_descriptor, offset, length);
+        }
+    }
+
     /// <summary>Closes the file; the instance can be opened into again. Closing twice does nothing.</summary>
     public void Close()
     {

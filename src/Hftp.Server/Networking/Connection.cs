@@ -214,6 +214,7 @@ internal sealed class Connection : IDisposable
         // When the first byte of the unfinished request line arrived; 0 while no line is under way.
         long lineStarted = 0;
         _executor.Remote = RemoteEndPoint;
+        _writer.SendTimeout = _timeouts.Send;
         var allocatedBefore = GC.GetAllocatedBytesForCurrentThread();
         var requestsBefore = _requestsServed;
         while (true)
