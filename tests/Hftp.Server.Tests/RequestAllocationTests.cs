@@ -51,6 +51,19 @@ public sealed class RequestAllocationTests
     }
 
     [Fact]
+    public Task ListingsAllocateNothing() => AssertAllocatesNothing(
+        server =>
+        {
+            server.WriteFile("b.txt", "b");
+            server.WriteFile("a.txt", "a");
+            server.WriteFile("c-1_2.bin", "c");
+            Directory.CreateDirectory(server.PathOf("folder"));
+            server.WriteFile("not served.txt", "d");
+        },
+        sendsPerPhase: 20,
+        ("get_file_listing\r\n", "0 OK\r\na.txt\r\nb.txt\r\nc-1_2.bin\r\n\r\n"));
+
+    [Fact]
     public Task RefusedRequestsAllocateNothing() => AssertAllocatesNothing(
         server => server.WriteFile("archivo.txt", "!Que calor que hace hoy, pinta una birra!"),
         ("hello\r\n", "200 NO SUCH COMMAND\r\n"),

@@ -19,8 +19,12 @@ internal sealed class LinuxFileSystem(string root) : IServedFileSystem
     private const int StackPathLength = 512;
 
     private readonly byte[] _rootPrefix = Encoding.UTF8.GetBytes(Path.EndsInDirectorySeparator(root) ? root : root + "/");
+    private readonly byte[] _rootPath = Encoding.UTF8.GetBytes(root + "\0");
 
     public FileBackEnd Kind => FileBackEnd.Linux;
+
+    // Entries read per getdents64 call: a few hundred names.
+    private const int DirectoryBufferSize = 16 * 1024;
 
     public FileExamination Examine(string name)
     {
@@ -28,29 +32,72 @@ internal sealed class LinuxFileSystem(string root) : IServedFileSystem
         var path = EntryPath(name, stackalloc byte[StackPathLength], ref rented);
         try
         {
-            var error = LinuxFiles.TryStat(path, followSymlink: false, out var kind, out var size, out var readableByEveryone);
-            if (error != 0)
-            {
-                return error switch
-                {
-                    LinuxFiles.NoSuchEntry or LinuxFiles.NotADirectory => FileExamination.Absent,
-                    _ when IsNotFound(error) => FileExamination.NotServed,
-                    _ => FileExamination.Failed(Marshal.GetPInvokeErrorMessage(error)),
-                };
-            }
-
-            var served = kind switch
-            {
-                FileKind.Regular => readableByEveryone || LinuxFiles.CanRead(path),
-                FileKind.SymbolicLink => TryResolveLink(Path.Join(root, name), out size),
-                _ => false,
-            };
-            return served ? FileExamination.Served(size) : FileExamination.NotServed;
+            return ExamineAt(path);
         }
         finally
         {
             Return(rented);
         }
+    }
+
+    public FileExamination Examine(ReadOnlySpan<byte> name)
+    {
+        byte[]? rented = null;
+        var path = EntryPath(name, stackalloc byte[StackPathLength], ref rented);
+        try
+        {
+            return ExamineAt(path);
+        }
+        finally
+        {
+            Return(rented);
+        }
+    }
+
+    public bool TryEnumerate(FileListing names)
+    {
+        var error = LinuxFiles.TryOpenDirectory(_rootPath, out var descriptor);
+        if (error != 0)
+        {
+            return error is LinuxFiles.NoSuchEntry or LinuxFiles.NotADirectory
+                ? false
+                : throw new IOException($"Cannot list {root}: {Marshal.GetPInvokeErrorMessage(error)}");
+        }
+
+        var buffer = ArrayPool<byte>.Shared.Rent(DirectoryBufferSize);
+        try
+        {
+            LinuxFiles.ReadDirectory(descriptor, buffer, names);
+            return true;
+        }
+        finally
+        {
+            ArrayPool<byte>.Shared.Return(buffer);
+            LinuxFiles.Close(descriptor);
+        }
+    }
+
+    // path: root + "/" + name + NUL.
+    private FileExamination ExamineAt(ReadOnlySpan<byte> path)
+    {
+        var error = LinuxFiles.TryStat(path, followSymlink: false, out var kind, out var size, out var readableByEveryone);
+        if (error != 0)
+        {
+            return error switch
+            {
+                LinuxFiles.NoSuchEntry or LinuxFiles.NotADirectory => FileExamination.Absent,
+                _ when IsNotFound(error) => FileExamination.NotServed,
+                _ => FileExamination.Failed(Marshal.GetPInvokeErrorMessage(error)),
+            };
+        }
+
+        var served = kind switch
+        {
+            FileKind.Regular => readableByEveryone || LinuxFiles.CanRead(path),
+            FileKind.SymbolicLink => TryResolveLink(Encoding.UTF8.GetString(path[..^1]), out size),
+            _ => false,
+        };
+        return served ? FileExamination.Served(size) : FileExamination.NotServed;
     }
 
     public bool TryOpen(string name, ServedFile file)
@@ -96,6 +143,16 @@ internal sealed class LinuxFileSystem(string root) : IServedFileSystem
 
         file.Assign(descriptor, length);
         return true;
+    }
+
+    private ReadOnlySpan<byte> EntryPath(ReadOnlySpan<byte> name, Span<byte> stackBuffer, ref byte[]? rented)
+    {
+        var length = _rootPrefix.Length + name.Length + 1;
+        var buffer = length <= stackBuffer.Length ? stackBuffer : (rented = ArrayPool<byte>.Shared.Rent(length)).AsSpan();
+        _rootPrefix.CopyTo(buffer);
+        name.CopyTo(buffer[_rootPrefix.Length..]);
+        buffer[length - 1] = 0;
+        return buffer[..length];
     }
 
     // root + "/" + name + NUL, as the kernel reads a path.

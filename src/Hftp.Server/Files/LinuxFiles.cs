@@ -25,6 +25,8 @@ internal static partial class LinuxFiles
     private const int OpenNoControllingTerminal = 0x100;
     private const int OpenNonBlocking = 0x800;
     private const int OpenCloseOnExec = 0x80000;
+    private const int DirentRecordLengthOffset = 16;
+    private const int DirentNameOffset = 19;
 
     public const int OperationNotPermitted = 1;
     public const int NoSuchEntry = 2;
@@ -39,6 +41,11 @@ internal static partial class LinuxFiles
     private static readonly int OpenNoFollow = RuntimeInformation.ProcessArchitecture is Architecture.Arm64 or Architecture.Arm
         ? 0x8000
         : 0x20000;
+
+    // So is O_DIRECTORY.
+    private static readonly int OpenDirectory = RuntimeInformation.ProcessArchitecture is Architecture.Arm64 or Architecture.Arm
+        ? 0x4000
+        : 0x10000;
 
     private const int ReadPermission = 4;
     private const int AtEffectiveIds = 0x200;
@@ -136,6 +143,64 @@ internal static partial class LinuxFiles
 
     public static void Close(int descriptor) => CloseDescriptor(descriptor);
 
+    /// <summary>Opens a directory (NUL-terminated UTF-8 path) to read its entries; 0 or the errno.</summary>
+    public static unsafe int TryOpenDirectory(ReadOnlySpan<byte> path, out int descriptor)
+    {
+        CheckTerminated(path);
+        fixed (byte* pathBytes = path)
+        {
+            do
+            {
+                descriptor = Open(pathBytes, OpenReadOnly | OpenDirectory | OpenCloseOnExec);
+            }
+            while (descriptor < 0 && Marshal.GetLastPInvokeError() == Interrupted);
+        }
+
+        return descriptor < 0 ? Marshal.GetLastPInvokeError() : 0;
+    }
+
+    /// <summary>
+    /// Calls <paramref name="add"/> with the name of every entry of an open directory but <c>.</c> and <c>..</c>
+    /// (getdents64 into <paramref name="buffer"/>). Throws <see cref="IOException"/> when reading fails.
+    /// </summary>
+    public static unsafe void ReadDirectory(int descriptor, Span<byte> buffer, FileListing names)
+    {
+        while (true)
+        {
+            nint filled;
+            fixed (byte* bytes = buffer)
+            {
+                filled = GetDirectoryEntries(descriptor, bytes, (nuint)buffer.Length);
+            }
+
+            if (filled < 0)
+            {
+                throw new IOException(Marshal.GetPInvokeErrorMessage(Marshal.GetLastPInvokeError()));
+            }
+
+            if (filled == 0)
+            {
+                return;
+            }
+
+            // struct linux_dirent64 { u64 d_ino; s64 d_off; u16 d_reclen; u8 d_type; char d_name[]; }
+            for (var position = 0; position < filled;)
+            {
+                var entry = buffer[position..(int)filled];
+                var recordLength = BitConverter.ToUInt16(entry[DirentRecordLengthOffset..]);
+                var name = entry[DirentNameOffset..recordLength];
+                var end = name.IndexOf((byte)0);
+                name = end >= 0 ? name[..end] : name;
+                if (!name.SequenceEqual("."u8) && !name.SequenceEqual(".."u8))
+                {
+                    names.Add(name);
+                }
+
+                position += recordLength;
+            }
+        }
+    }
+
     /// <summary>Tells the kernel the range will be read once, front to back (POSIX_FADV_SEQUENTIAL: a larger readahead).</summary>
     public static bool AdviseSequential(int descriptor, long offset, long length) => Advise(descriptor, offset, length, AdviceSequential) == 0;
 
@@ -212,6 +277,9 @@ internal static partial class LinuxFiles
 
     [LibraryImport("libc", EntryPoint = "pread64", SetLastError = true)]
     private static unsafe partial nint PositionalRead(int descriptor, byte* buffer, nuint count, long offset);
+
+    [LibraryImport("libc", EntryPoint = "getdents64", SetLastError = true)]
+    private static unsafe partial nint GetDirectoryEntries(int descriptor, byte* buffer, nuint count);
 
     [LibraryImport("libc", EntryPoint = "close", SetLastError = true)]
     private static partial int CloseDescriptor(int descriptor);

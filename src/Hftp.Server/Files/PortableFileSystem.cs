@@ -1,4 +1,5 @@
 using System.Runtime.InteropServices;
+using System.Text;
 using Microsoft.Win32.SafeHandles;
 
 namespace Hftp.Server.Files;
@@ -78,6 +79,28 @@ internal sealed class PortableFileSystem : IServedFileSystem
         {
             return FileExamination.Failed(exception.Message);
         }
+    }
+
+    public FileExamination Examine(ReadOnlySpan<byte> name) => Examine(Encoding.UTF8.GetString(name));
+
+    public bool TryEnumerate(FileListing names)
+    {
+        string[] entries;
+        try
+        {
+            entries = Directory.GetFileSystemEntries(_root);
+        }
+        catch (DirectoryNotFoundException)
+        {
+            return false;
+        }
+
+        foreach (var entry in entries)
+        {
+            names.Add(Encoding.UTF8.GetBytes(Path.GetFileName(entry)));
+        }
+
+        return true;
     }
 
     public bool TryOpen(string name, ServedFile file)

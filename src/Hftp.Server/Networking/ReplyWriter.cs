@@ -97,14 +97,6 @@ internal sealed class ReplyWriter(Socket socket) : IDisposable
         Advance(written + Syntax.LineTerminator.Length);
     }
 
-    public void WriteLine(string asciiText)
-    {
-        var span = GetSpan(asciiText.Length + Syntax.LineTerminator.Length);
-        var written = System.Text.Encoding.ASCII.GetBytes(asciiText, span);
-        Syntax.LineTerminator.CopyTo(span[written..]);
-        Advance(written + Syntax.LineTerminator.Length);
-    }
-
     public void Write(ReadOnlySpan<byte> bytes)
     {
         bytes.CopyTo(GetSpan(bytes.Length));

@@ -23,6 +23,9 @@ internal sealed class RequestExecutor(FileStore files, ReplyWriter writer, ILogg
 {
     // One file object for every slice of the connection, opened and closed by each: opening allocates nothing.
     private readonly ServedFile _file = new();
+
+    // Likewise one listing, whose pooled arrays are given back once each listing is written.
+    private readonly FileListing _listing = new();
     private string? _sizeSeenName;
     private long _sizeSeen;
 
@@ -78,14 +81,22 @@ internal sealed class RequestExecutor(FileStore files, ReplyWriter writer, ILogg
 
     private void WriteListing()
     {
-        var names = files.ListFiles();
-        writer.WriteStatus(StatusCode.Ok);
-        foreach (var name in names)
+        try
         {
-            writer.WriteLine(name);
-        }
+            files.ListFiles(_listing);
+            writer.WriteStatus(StatusCode.Ok);
+            for (var index = 0; index < _listing.Count; index++)
+            {
+                writer.Write(_listing[index]);
+                writer.Write(Syntax.LineTerminator);
+            }
 
-        writer.Write(Syntax.LineTerminator);
+            writer.Write(Syntax.LineTerminator);
+        }
+        finally
+        {
+            _listing.Release();
+        }
     }
 
     private void WriteMetadata(string? fileName)
