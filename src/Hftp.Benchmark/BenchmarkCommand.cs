@@ -6,7 +6,7 @@ using Command = System.CommandLine.Command;
 
 namespace Hftp.Benchmark;
 
-/// <summary>The <c>hftp-benchmark</c> command line: bulk, small, idle, soak, slowloris, http-bulk and startup loads.</summary>
+/// <summary>The <c>hftp-benchmark</c> command line: bulk, small, idle, open, soak, slowloris, http-bulk and startup loads.</summary>
 public static class BenchmarkCommand
 {
     public static RootCommand Create(TextWriter output)
@@ -103,6 +103,7 @@ public static class BenchmarkCommand
         root.Subcommands.Add(bulk);
         root.Subcommands.Add(small);
         root.Subcommands.Add(idle);
+        root.Subcommands.Add(OpenLoad.Command(file, Settings, output));
         root.Subcommands.Add(soak);
         root.Subcommands.Add(slowloris);
         root.Subcommands.Add(httpBulk);
