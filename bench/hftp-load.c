@@ -14,8 +14,12 @@
  *   hftp-load bulk  --port P --local PATH [-d 10] [--verify]
  *       One connection loops get_slice NAME 0 SIZE: decoded payload MB/s; checks the framing and the
  *       length of every reply (and with --verify decodes the base64 and compares every byte).
+ *       With --discard the base64 is dropped by the kernel (recv MSG_TRUNC) instead of copied here.
  *   hftp-load probe --port P --local PATH [--interval-ms 10] [-d 10]
  *       A fresh connection and one get_metadata every interval: p50/p99/max latency.
+ *   hftp-load http  --port P --local PATH --url-path /NAME [-d 10] [--discard]
+ *       The anchor for bulk: one keep-alive connection loops GET /NAME against an HTTP server (nginx); the
+ *       status and Content-Length must match the local file; body MB/s (copied, or dropped with --discard).
  *
  * NAME is the file name of --local (or --name). Loopback only. Raises RLIMIT_NOFILE to its hard limit.
  * Prints readable lines, then one line `RESULT mode=... key=value ...`. Exit status 0 only when every
@@ -665,7 +669,7 @@ static void verify_chunk(struct verifier *verifier, const unsigned char *text, s
     }
 }
 
-static int run_bulk(double seconds, int verify)
+static int run_bulk(double seconds, int verify, int discard)
 {
     const unsigned char *file = NULL;
     if (verify) {
@@ -712,13 +716,22 @@ static int run_bulk(double seconds, int verify)
         long long position = 0; /* within the reply: status, base64, \r\n */
         while (position < reply_length) {
             long long want = reply_length - position;
-            ssize_t read = recv(fd, buffer, want < (long long)capacity ? (size_t)want : capacity, 0);
+            /* With --discard the kernel drops the base64 without copying it here (MSG_TRUNC), so a server faster
+             * than this process can copy is not capped by it; the status line and terminator are still read. */
+            int dropping = discard && position >= 6 && position < 6 + encoded;
+            if (dropping && want > 6 + encoded - position)
+                want = 6 + encoded - position;
+            ssize_t read = recv(fd, dropping ? NULL : buffer, want < (long long)capacity ? (size_t)want : capacity, dropping ? MSG_TRUNC : 0);
             if (read < 0 && errno == EINTR)
                 continue;
             if (read <= 0) {
                 printf("bulk: %s after %lld of %lld bytes of a reply\n", read == 0 ? "end of stream" : strerror(errno), position, reply_length);
                 errors++;
                 break;
+            }
+            if (dropping) {
+                position += read;
+                continue;
             }
             /* Split what arrived into its status, base64 and terminator parts and check each. */
             long long chunk_start = position, chunk_end = position + read;
@@ -758,10 +771,80 @@ static int run_bulk(double seconds, int verify)
     return wrong == 0 && errors == 0 && replies > 0 ? 0 : 1;
 }
 
+/* ---- http: the same bulk loop against an HTTP server (nginx), for a like-for-like anchor ---- */
+
+static int run_http(double seconds, const char *path, int discard)
+{
+    char get[512];
+    int get_length = snprintf(get, sizeof get, "GET %s HTTP/1.1\r\nHost: 127.0.0.1\r\nConnection: keep-alive\r\n\r\n", path);
+    size_t capacity = 1 << 20;
+    char *buffer = malloc(capacity + 1);
+    int fd = socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0);
+    struct timeval timeout = {.tv_sec = 10};
+    setsockopt(fd, SOL_SOCKET, SO_RCVTIMEO, &timeout, sizeof timeout);
+    setsockopt(fd, SOL_SOCKET, SO_SNDTIMEO, &timeout, sizeof timeout);
+    if (connect(fd, (struct sockaddr *)&server, sizeof server) != 0)
+        die("connect: %s", strerror(errno));
+    long long replies = 0, wrong = 0, errors = 0;
+    long long started = now_ns(), ended = started;
+    long long deadline = started + (long long)(seconds * 1e9);
+    while (now_ns() < deadline && wrong == 0 && errors == 0) {
+        if (send(fd, get, (size_t)get_length, MSG_NOSIGNAL) != get_length) {
+            errors++;
+            break;
+        }
+        size_t filled = 0;
+        char *end = NULL;
+        while (end == NULL) {
+            ssize_t read = filled < 65536 ? recv(fd, buffer + filled, 65536 - filled, 0) : 0;
+            if (read < 0 && errno == EINTR)
+                continue;
+            if (read <= 0) {
+                errors++;
+                break;
+            }
+            filled += (size_t)read;
+            buffer[filled] = '\0';
+            end = strstr(buffer, "\r\n\r\n");
+        }
+        if (errors)
+            break;
+        const char *length = strcasestr(buffer, "\r\nContent-Length:");
+        if (strncmp(buffer, "HTTP/1.1 200 ", 13) != 0 || length == NULL || length > end || atoll(length + 17) != file_size) {
+            printf("http: not a 200 with Content-Length %lld: %.60s\n", file_size, buffer);
+            wrong++;
+            break;
+        }
+        long long remaining = file_size - (long long)(filled - (size_t)(end + 4 - buffer));
+        while (remaining > 0) {
+            ssize_t read = recv(fd, discard ? NULL : buffer, remaining < (long long)capacity ? (size_t)remaining : capacity, discard ? MSG_TRUNC : 0);
+            if (read < 0 && errno == EINTR)
+                continue;
+            if (read <= 0) {
+                errors++;
+                break;
+            }
+            remaining -= read;
+        }
+        if (errors || remaining < 0)
+            break;
+        replies++;
+        ended = now_ns();
+    }
+    close(fd);
+    double elapsed = (ended - started) / 1e9;
+    double mbps = elapsed > 0 ? replies * (double)file_size / 1e6 / elapsed : 0;
+    printf("http: GET %s (%lld bytes), 1 connection, for %.2f s: %lld replies%s, %lld wrong, %lld errors\n", path, file_size, elapsed, replies,
+           discard ? " (bodies dropped by the kernel)" : "", wrong, errors);
+    printf("RESULT mode=http mbps=%.1f replies=%lld seconds=%.3f discard=%s wrong=%lld errors=%lld\n", mbps, replies, elapsed, discard ? "yes" : "no", wrong,
+           errors);
+    return wrong == 0 && errors == 0 && replies > 0 ? 0 : 1;
+}
+
 static void usage(void)
 {
-    fprintf(stderr, "usage: hftp-load small|open|bulk|probe --port P --local PATH [--host 127.0.0.1] [--name NAME] [-c CONNECTIONS] [-n CONNECTIONS]\n"
-                    "       [-d SECONDS] [--window W] [--churn] [--hold-seconds S] [--probe-ms X] [--interval-ms X] [--verify]\n");
+    fprintf(stderr, "usage: hftp-load small|open|bulk|probe|http --port P --local PATH [--host 127.0.0.1] [--name NAME] [-c CONNECTIONS] [-n CONNECTIONS]\n"
+                    "       [-d SECONDS] [--window W] [--churn] [--hold-seconds S] [--probe-ms X] [--interval-ms X] [--verify] [--discard] [--url-path /PATH]\n");
     exit(2);
 }
 
@@ -778,8 +861,8 @@ int main(int argc, char **argv)
 {
     if (argc < 2)
         usage();
-    const char *mode = argv[1], *host = "127.0.0.1", *given_name = NULL;
-    int port = 0, connections = 32, count = 10000, window = 256, churn = 0, probe_ms = 0, interval_ms = 10, verify = 0;
+    const char *mode = argv[1], *host = "127.0.0.1", *given_name = NULL, *url_path = NULL;
+    int port = 0, connections = 32, count = 10000, window = 256, churn = 0, probe_ms = 0, interval_ms = 10, verify = 0, discard = 0;
     double seconds = -1, hold_seconds = 0;
     for (int index = 2; index < argc; index++) {
         const char *option = argv[index];
@@ -796,6 +879,10 @@ int main(int argc, char **argv)
             verify = 1;
             continue;
         }
+        if (strcmp(option, "--discard") == 0) {
+            discard = 1;
+            continue;
+        }
         if (value == NULL)
             usage();
         index++;
@@ -807,6 +894,8 @@ int main(int argc, char **argv)
             local_path = value;
         else if (strcmp(option, "--name") == 0)
             given_name = value;
+        else if (strcmp(option, "--url-path") == 0)
+            url_path = value;
         else if (strcmp(option, "-c") == 0 || strcmp(option, "--connections") == 0)
             connections = (int)number(value, 1, 100000, option);
         else if (strcmp(option, "-n") == 0)
@@ -854,7 +943,9 @@ int main(int argc, char **argv)
     if (strcmp(mode, "open") == 0)
         return run_open(count, window, churn, seconds > 0 ? seconds : 60, hold_seconds, probe_ms);
     if (strcmp(mode, "bulk") == 0)
-        return run_bulk(seconds > 0 ? seconds : 10, verify);
+        return run_bulk(seconds > 0 ? seconds : 10, verify, discard);
+    if (strcmp(mode, "http") == 0)
+        return run_http(seconds > 0 ? seconds : 10, url_path ? url_path : "/", discard);
     if (strcmp(mode, "probe") == 0)
         return run_probe(seconds > 0 ? seconds : 10, interval_ms);
     usage();

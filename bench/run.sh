@@ -3,8 +3,9 @@
 # over HTTP keep-alive), Redis (GET) and a course-style Python thread-per-connection HFTP server on loopback,
 # alternating servers each round, then the abuse loads (soak, slowloris), and writes bench/BENCHMARKS.md with
 # the medians. Every hftp-server figure is measured twice: by hftp-benchmark (src/Hftp.Benchmark) and by the
-# independent C generator bench/hftp-load.c; nginx by hftp-benchmark http-bulk, curl and wrk; RSS also by
-# ps and /usr/bin/time -v.
+# independent C generator bench/hftp-load.c; nginx by hftp-benchmark http-bulk and hftp-load http (both let the
+# kernel drop the bodies they do not check), and by curl and wrk (which copy every byte: their figures show what
+# a copying client caps nginx at); RSS also by ps and /usr/bin/time -v.
 # Usage: bench/run.sh [--quick] [--abuse] [--server-src DIR]   (full: ~20 min, quick: ~5 min; --abuse runs
 # only soak and slowloris and rewrites only the "Under abuse" section of bench/BENCHMARKS.md; --server-src
 # measures the server of another source tree, e.g. one extracted with `git archive BRANCH | tar -x -C DIR`)
@@ -147,13 +148,15 @@ common=(--port "$hftp_port" --duration "$duration" --server-pid "$hftp_pid")
 for round in $(seq "$rounds"); do
   echo "== round $round of $rounds"
   record hftp_bulk_64m_1 bench bulk -f m64.bin -c 1 "${common[@]}"
-  record load_bulk_64m_1 load bulk --port "$hftp_port" --local "$scratch/data/m64.bin" -d "$duration"
+  record load_bulk_64m_1 load bulk --port "$hftp_port" --local "$scratch/data/m64.bin" -d "$duration" --discard
   record nginx_bulk_64m_1 bench http-bulk --url-path /m64.bin -c 1 --port "$nginx_port" --duration "$duration"
+  record load_http_64m_1 load http --port "$nginx_port" --local "$scratch/data/m64.bin" --url-path /m64.bin -d "$duration" --discard
   curl_bulk curl_bulk_64m_1 /m64.bin "$m64_size"
   wrk_bulk wrk_bulk_64m_1 /m64.bin
   record hftp_bulk_1g_1 bench bulk -f g1.bin -c 1 "${common[@]}"
-  record load_bulk_1g_1 load bulk --port "$hftp_port" --local "$scratch/data/g1.bin" -d "$duration"
+  record load_bulk_1g_1 load bulk --port "$hftp_port" --local "$scratch/data/g1.bin" -d "$duration" --discard
   record nginx_bulk_1g_1 bench http-bulk --url-path /g1.bin -c 1 --port "$nginx_port" --duration "$duration"
+  record load_http_1g_1 load http --port "$nginx_port" --local "$scratch/data/g1.bin" --url-path /g1.bin -d "$duration" --discard
   curl_bulk curl_bulk_1g_1 /g1.bin "$g1_size"
   wrk_bulk wrk_bulk_1g_1 /g1.bin
   record hftp_bulk_64m_8 bench bulk -f m64.bin -c 8 "${common[@]}"
@@ -183,7 +186,7 @@ rss_port=$(free_port)
 /usr/bin/time -v -o "$scratch/time-bulk.txt" "$server_exe" --address 127.0.0.1 --port "$rss_port" --dir "$scratch/data" --log-level Warning > "$scratch/rss-server.log" 2>&1 &
 time_pid=$!; pids+=("$time_pid")
 wait_port "$rss_port"
-record load_bulk_1g_fresh load bulk --port "$rss_port" --local "$scratch/data/g1.bin" -d "$duration"
+record load_bulk_1g_fresh load bulk --port "$rss_port" --local "$scratch/data/g1.bin" -d "$duration" --discard
 rss_server=$(pgrep -P "$time_pid" | head -1 || true)
 [ -n "$rss_server" ] && kill "$rss_server"
 wait "$time_pid" || true
