@@ -135,5 +135,51 @@ public sealed class IndependentLoadTests
         Assert.True(run.Count("wrong") > 0, run.Output);
     }
 
+    [GccFact]
+    public void HttpCountsBodiesOfTheLocalFilesLength()
+    {
+        var local = LocalFile(100_000);
+        using var http = new FixedHttpServer(new byte[100_000], claimedLength: 100_000);
+
+        var run = RunAndDelete(local, "http", "--port", Text(http.Port), "--local", local, "--url-path", "/page.bin", "-d", "1", "--discard");
+
+        Assert.True(run.ExitCode == 0, run.Output);
+        Assert.Equal("0", run.Result["wrong"]);
+        Assert.True(run.Count("replies") > 0, run.Output);
+        Assert.True(run.Number("mbps") > 0, run.Output);
+    }
+
+    [GccFact]
+    public void HttpCountsAContentLengthOtherThanTheLocalFilesAsWrong()
+    {
+        var local = LocalFile(100_000);
+        using var http = new FixedHttpServer(new byte[99_999], claimedLength: 99_999);
+
+        var run = RunAndDelete(local, "http", "--port", Text(http.Port), "--local", local, "--url-path", "/page.bin", "-d", "1");
+
+        Assert.Equal(1, run.ExitCode);
+        Assert.Equal("1", run.Result["wrong"]);
+        Assert.Equal("0", run.Result["replies"]);
+    }
+
     private static string Text(int value) => value.ToString(CultureInfo.InvariantCulture);
+
+    private static IndependentLoad RunAndDelete(string local, params string[] args)
+    {
+        try
+        {
+            return IndependentLoad.Run(args);
+        }
+        finally
+        {
+            File.Delete(local);
+        }
+    }
+
+    private static string LocalFile(int size)
+    {
+        var path = Path.Combine(Path.GetTempPath(), $"hftp-load-{Guid.NewGuid():N}.bin");
+        File.WriteAllBytes(path, new byte[size]);
+        return path;
+    }
 }
