@@ -1,20 +1,24 @@
 #!/usr/bin/env bash
-# Builds Release, runs fixed loads against hftp-server and, as comparison points, nginx (same files over
-# HTTP keep-alive) and Redis (GET) on loopback, alternating servers each round, then the abuse loads (soak,
-# slowloris), and writes bench/BENCHMARKS.md with the medians.
-# Usage: bench/run.sh [--quick] [--abuse] [--server-src DIR]   (full: ~13 min, quick: ~3 min; --abuse runs
+# Builds Release, runs fixed loads against hftp-server and, as comparison points (anchors), nginx (same files
+# over HTTP keep-alive), Redis (GET) and a course-style Python thread-per-connection HFTP server on loopback,
+# alternating servers each round, then the abuse loads (soak, slowloris), and writes bench/BENCHMARKS.md with
+# the medians. Every hftp-server figure is measured twice: by hftp-benchmark (src/Hftp.Benchmark) and by the
+# independent C generator bench/hftp-load.c; nginx by hftp-benchmark http-bulk and hftp-load http (both let the
+# kernel drop the bodies they do not check), and by curl and wrk (which copy every byte: their figures show what
+# a copying client caps nginx at); RSS also by ps and /usr/bin/time -v.
+# Usage: bench/run.sh [--quick] [--abuse] [--server-src DIR]   (full: ~20 min, quick: ~5 min; --abuse runs
 # only soak and slowloris and rewrites only the "Under abuse" section of bench/BENCHMARKS.md; --server-src
 # measures the server of another source tree, e.g. one extracted with `git archive BRANCH | tar -x -C DIR`)
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
-rounds=3 duration=8 idle=10000 p1_requests=400000 p16_requests=4000000
+rounds=3 duration=8 idle=10000 opens=10000 p1_requests=400000 p16_requests=4000000
 soak_clients=200 soak_seconds=60 slowloris=10000 slowloris_seconds=60
 abuse_only=false server_src=.
 arguments=("$@")
 while [ $# -gt 0 ]; do
   case "$1" in
-    --quick) rounds=1 duration=3 idle=2000 p1_requests=100000 p16_requests=1000000
+    --quick) rounds=1 duration=3 idle=2000 opens=2000 p1_requests=100000 p16_requests=1000000
              soak_clients=32 soak_seconds=10 slowloris=2000 slowloris_seconds=20 ;;
     --abuse) abuse_only=true ;;
     --server-src) server_src=${2:?--server-src needs a directory}; shift ;;
@@ -40,9 +44,11 @@ cleanup() {
 trap cleanup EXIT
 
 if ! $abuse_only && { ! command -v nginx >/dev/null || ! command -v redis-server >/dev/null || ! command -v redis-benchmark >/dev/null \
-  || ! command -v clang >/dev/null || [ ! -e /usr/include/zlib.h ]; }; then
-  echo "== installing nginx and redis (comparison points), clang and zlib1g-dev (Native AOT)"
-  apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq nginx-light redis-server redis-tools clang zlib1g-dev >/dev/null
+  || ! command -v clang >/dev/null || [ ! -e /usr/include/zlib.h ] || ! command -v wrk >/dev/null || ! command -v curl >/dev/null \
+  || ! command -v gcc >/dev/null || [ ! -x /usr/bin/time ]; }; then
+  echo "== installing nginx, redis, wrk, curl (comparison points), clang and zlib1g-dev (Native AOT), gcc and time (hftp-load)"
+  apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq nginx-light redis-server redis-tools wrk curl clang zlib1g-dev \
+    gcc libc6-dev time procps >/dev/null
 fi
 
 echo "== building Release: ReadyToRun publish (what the loads run) and Native AOT (startup only)"
@@ -51,6 +57,9 @@ $abuse_only || dotnet publish "$server_src/src/Hftp.Server" -c Release -r linux-
 dotnet build -c Release src/Hftp.Benchmark -v q -nologo | grep -E "error|Warn" || true
 server_exe=$scratch/r2r/hftp-server
 bench() { dotnet src/Hftp.Benchmark/bin/Release/net10.0/hftp-benchmark.dll "$@"; }
+# The independent generator: C, epoll, no code shared with hftp-benchmark; built here, never committed.
+$abuse_only || gcc -O2 -Wall -o "$scratch/hftp-load" bench/hftp-load.c
+load() { "$scratch/hftp-load" "$@"; }
 
 free_port() { python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1])'; }
 wait_port() { for _ in $(seq 200); do (exec 3<>"/dev/tcp/127.0.0.1/$1") 2>/dev/null && return 0; sleep 0.05; done; echo "port $1 never opened" >&2; return 1; }
@@ -78,13 +87,33 @@ record() { # label, then the command; keeps its RESULT line under the label
   "$@" | tee "$scratch/last.txt" || echo "(this load reported errors)"
   grep '^RESULT' "$scratch/last.txt" | sed "s/^RESULT/$label/" >> "$results"
 }
-redis_get() { # label, pipeline, requests
-  echo "-- $1: redis-benchmark -t get -c 32 -P $2 -n $3"
-  local rps
-  rps=$(redis-benchmark -h 127.0.0.1 -p "$redis_port" -t get -c 32 -P "$2" -n "$3" -q | tr '\r' '\n' | grep -oE 'GET: [0-9.]+' | tail -1 | cut -d' ' -f2)
+redis_get() { # label, pipeline, requests[, connections]
+  local connections=${4:-32} rps output
+  echo "-- $1: redis-benchmark -t get -c $connections -P $2 -n $3"
+  output=$(redis-benchmark -h 127.0.0.1 -p "$redis_port" -t get -c "$connections" -P "$2" -n "$3" -q 2>&1 || true)
+  rps=$(echo "$output" | tr '\r' '\n' | grep -oE 'GET: [0-9.]+' | tail -1 | cut -d' ' -f2 || true)
+  [ -n "$rps" ] || { echo "$output" | tail -2; rps=NaN; }
   echo "$rps requests/s"
   echo "$1 rps=$rps" >> "$results"
 }
+curl_bulk() { # label, URL path, expected size: one curl per transfer for $duration s; MB/s = bytes / summed transfer time
+  echo "-- $1: curl http://127.0.0.1:$nginx_port$2 in a loop for $duration s"
+  local end=$((SECONDS + duration))
+  while [ "$SECONDS" -lt "$end" ]; do
+    curl -s --max-time 120 -o /dev/null -w '%{http_code} %{size_download} %{time_total}\n' "http://127.0.0.1:$nginx_port$2" || echo "curl-failed 0 0"
+  done | awk -v label="$1" -v size="$3" '{ if ($1 != 200 || $2 != size) errors++; bytes += $2; seconds += $3 }
+    END { line = sprintf("%s mbps=%.1f transfers=%d errors=%d", label, seconds > 0 ? bytes / seconds / 1e6 : 0, NR, errors + 0); print line }' \
+    | tee -a "$results"
+}
+wrk_bulk() { # label, URL path: wrk -t1 -c1 for $duration s; its Transfer/sec (binary units, headers included) in MB/s
+  echo "-- $1: wrk -t1 -c1 -d${duration}s http://127.0.0.1:$nginx_port$2"
+  wrk -t1 -c1 -d"${duration}s" "http://127.0.0.1:$nginx_port$2" | tee "$scratch/wrk.txt"
+  awk -v label="$1" '/Transfer\/sec/ { value = $2; unit = value; sub(/[0-9.]+/, "", unit); sub(/[A-Za-z]+/, "", value)
+      scale = unit == "GB" ? 1073741824 : unit == "MB" ? 1048576 : unit == "KB" ? 1024 : 1; mbps = value * scale / 1e6 }
+    /Non-2xx|Socket errors/ { errors++ }
+    END { printf "%s mbps=%.1f errors=%d\n", label, mbps, errors + 0 }' "$scratch/wrk.txt" | tee -a "$results"
+}
+rss_kb() { ps -o rss= -p "$1" | tr -d ' '; }
 
 if ! $abuse_only; then
 nginx_port=$(free_port)
@@ -107,21 +136,39 @@ nginx -c "$scratch/nginx.conf" -p "$scratch" &
 pids+=("$!")
 
 redis_port=$(free_port)
-redis-server --port "$redis_port" --bind 127.0.0.1 --save '' --appendonly no --daemonize no > "$scratch/redis.log" 2>&1 &
+redis-server --port "$redis_port" --bind 127.0.0.1 --save '' --appendonly no --daemonize no --maxclients 4200 > "$scratch/redis.log" 2>&1 &
 pids+=("$!")
-wait_port "$hftp_port"; wait_port "$nginx_port"; wait_port "$redis_port"
+python_port=$(free_port)
+python3 bench/python_server.py --port "$python_port" --dir "$scratch/data" > "$scratch/python-server.log" 2>&1 &
+pids+=("$!")
+wait_port "$hftp_port"; wait_port "$nginx_port"; wait_port "$redis_port"; wait_port "$python_port"
+m64_size=$(stat -c %s "$scratch/data/m64.bin"); g1_size=$(stat -c %s "$scratch/data/g1.bin")
 
 common=(--port "$hftp_port" --duration "$duration" --server-pid "$hftp_pid")
 for round in $(seq "$rounds"); do
   echo "== round $round of $rounds"
   record hftp_bulk_64m_1 bench bulk -f m64.bin -c 1 "${common[@]}"
+  record load_bulk_64m_1 load bulk --port "$hftp_port" --local "$scratch/data/m64.bin" -d "$duration" --discard
   record nginx_bulk_64m_1 bench http-bulk --url-path /m64.bin -c 1 --port "$nginx_port" --duration "$duration"
+  record load_http_64m_1 load http --port "$nginx_port" --local "$scratch/data/m64.bin" --url-path /m64.bin -d "$duration" --discard
+  curl_bulk curl_bulk_64m_1 /m64.bin "$m64_size"
+  wrk_bulk wrk_bulk_64m_1 /m64.bin
   record hftp_bulk_1g_1 bench bulk -f g1.bin -c 1 "${common[@]}"
+  record load_bulk_1g_1 load bulk --port "$hftp_port" --local "$scratch/data/g1.bin" -d "$duration" --discard
   record nginx_bulk_1g_1 bench http-bulk --url-path /g1.bin -c 1 --port "$nginx_port" --duration "$duration"
+  record load_http_1g_1 load http --port "$nginx_port" --local "$scratch/data/g1.bin" --url-path /g1.bin -d "$duration" --discard
+  curl_bulk curl_bulk_1g_1 /g1.bin "$g1_size"
+  wrk_bulk wrk_bulk_1g_1 /g1.bin
   record hftp_bulk_64m_8 bench bulk -f m64.bin -c 8 "${common[@]}"
   record nginx_bulk_64m_8 bench http-bulk --url-path /m64.bin -c 8 --port "$nginx_port" --duration "$duration"
   record hftp_small_32_p1 bench small -f m64.bin -c 32 -P 1 "${common[@]}"
+  record load_small_32 load small --port "$hftp_port" --local "$scratch/data/m64.bin" -c 32 -d "$duration"
   redis_get redis_get_32_p1 1 "$p1_requests"
+  for connections in 1000 4000; do
+    record "hftp_small_${connections}_p1" bench small -f m64.bin -c "$connections" -P 1 "${common[@]}"
+    record "load_small_${connections}" load small --port "$hftp_port" --local "$scratch/data/m64.bin" -c "$connections" -d "$duration"
+    redis_get "redis_get_${connections}_p1" 1 "$p1_requests" "$connections"
+  done
   record hftp_small_32_p16 bench small -f m64.bin -c 32 -P 16 "${common[@]}"
   redis_get redis_get_32_p16 16 "$p16_requests"
   record hftp_small_1_p1 bench small -f m64.bin -c 1 -P 1 "${common[@]}"
@@ -133,9 +180,43 @@ startup_port=$(free_port)
 record hftp_startup bench startup --port "$startup_port" --rounds 7 -- "$server_exe" --address 127.0.0.1 --port "$startup_port" --dir "$scratch/data" --log-level Warning
 record hftp_startup_aot bench startup --port "$startup_port" --rounds 7 -- "$scratch/aot/hftp-server" --address 127.0.0.1 --port "$startup_port" --dir "$scratch/data" --log-level Warning
 
+# Peak RSS of a server that serves only 1 GiB slices, by /usr/bin/time -v (the kernel's maxrss, not our sampler).
+echo "== bulk 1 GiB against a fresh hftp-server under /usr/bin/time -v"
+rss_port=$(free_port)
+/usr/bin/time -v -o "$scratch/time-bulk.txt" "$server_exe" --address 127.0.0.1 --port "$rss_port" --dir "$scratch/data" --log-level Warning > "$scratch/rss-server.log" 2>&1 &
+time_pid=$!; pids+=("$time_pid")
+wait_port "$rss_port"
+record load_bulk_1g_fresh load bulk --port "$rss_port" --local "$scratch/data/g1.bin" -d "$duration" --discard
+rss_server=$(pgrep -P "$time_pid" | head -1 || true)
+[ -n "$rss_server" ] && kill "$rss_server"
+wait "$time_pid" || true
+echo "time_bulk_1g max_rss_mb=$(awk '/Maximum resident set size/ { printf "%.1f", $NF / 1024 }' "$scratch/time-bulk.txt")" | tee -a "$results"
+
+# Opening connections: each served once (one get_metadata), held until the end or closed after its reply.
+echo "== open: $opens connections, each served once, against hftp-server and the Python thread-per-connection server"
+for variant in held churn; do
+  flag=(); [ "$variant" = churn ] && flag=(--churn)
+  record "hftp_open_$variant" bench open -f m64.bin -c "$opens" "${flag[@]}" --port "$hftp_port" --duration 60 --server-pid "$hftp_pid"
+  record "load_open_$variant" load open --port "$hftp_port" --local "$scratch/data/m64.bin" -n "$opens" "${flag[@]}" -d 60
+  record "python_open_$variant" bench open -f m64.bin -c "$opens" "${flag[@]}" --port "$python_port" --duration 60
+  record "load_python_open_$variant" load open --port "$python_port" --local "$scratch/data/m64.bin" -n "$opens" "${flag[@]}" -d 60
+done
+
 # Closing thousands of sockets leaves the machine busy for a moment, which would skew startup times.
 echo "== idle: $idle connections held"
 record hftp_idle bench idle -f m64.bin -c "$idle" "${common[@]}"
+# The same, independently: hftp-load holds $idle connections (each served once) while its own fresh client
+# probes every 10 ms; ps reads the server's RSS before and while they are held.
+echo "-- load_idle: hftp-load open -n $idle --hold-seconds $duration --probe-ms 10, server RSS by ps"
+rss_before=$(rss_kb "$hftp_pid")
+load open --port "$hftp_port" --local "$scratch/data/m64.bin" -n "$idle" --hold-seconds "$duration" --probe-ms 10 -d 60 > "$scratch/load-idle.txt" &
+idle_pid=$!; pids+=("$idle_pid")
+for _ in $(seq 1200); do grep -q '^holding' "$scratch/load-idle.txt" && break; kill -0 "$idle_pid" 2>/dev/null || break; sleep 0.1; done
+sleep 1
+rss_held=$(rss_kb "$hftp_pid")
+wait "$idle_pid" || echo "(this load reported errors)"
+cat "$scratch/load-idle.txt"
+grep '^RESULT' "$scratch/load-idle.txt" | sed "s/^RESULT/load_idle/; s/\$/ ps_rss_before_kb=$rss_before ps_rss_held_kb=$rss_held/" >> "$results"
 fi
 
 echo "== abuse: soak, $soak_clients clients x $soak_seconds s, every reply checked"
@@ -164,7 +245,7 @@ if $abuse_only; then
   python3 bench/report.py --abuse-only "$results" bench/BENCHMARKS.md "${arguments[*]}"
 else
   # Written aside first: report.py keeps the "Measured by hand" sections of the current file.
-  python3 bench/report.py "$results" "$rounds" "$duration" "$idle" "${arguments[*]}" > "$scratch/BENCHMARKS.md"
+  python3 bench/report.py "$results" "$rounds" "$duration" "$idle" "${arguments[*]}" "$opens" > "$scratch/BENCHMARKS.md"
   mv "$scratch/BENCHMARKS.md" bench/BENCHMARKS.md
 fi
 echo "== wrote bench/BENCHMARKS.md"

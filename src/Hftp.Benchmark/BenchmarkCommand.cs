@@ -5,7 +5,7 @@ using Command = System.CommandLine.Command;
 
 namespace Hftp.Benchmark;
 
-/// <summary>The <c>hftp-benchmark</c> command line: bulk, small, idle, soak, slowloris, http-bulk and startup loads.</summary>
+/// <summary>The <c>hftp-benchmark</c> command line: bulk, small, idle, open, soak, slowloris, http-bulk and startup loads.</summary>
 public static class BenchmarkCommand
 {
     /// <summary>Parses and runs; a bad option gets one line on <paramref name="error"/>, not the whole help text.</summary>
@@ -126,6 +126,7 @@ public static class BenchmarkCommand
         root.Subcommands.Add(bulk);
         root.Subcommands.Add(small);
         root.Subcommands.Add(idle);
+        root.Subcommands.Add(OpenLoad.Command(file, Settings, output));
         root.Subcommands.Add(soak);
         root.Subcommands.Add(slowloris);
         root.Subcommands.Add(httpBulk);

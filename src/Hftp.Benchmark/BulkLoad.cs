@@ -80,6 +80,12 @@ internal sealed class BulkLoad(LoadSettings settings, string name, string? verif
     // Reads exactly the base64 line and its \r\n; with a local copy, decodes and compares as it goes.
     private static void ReadBody(System.Net.Sockets.Socket socket, byte[] buffer, byte[] decoded, long encodedLength, byte[]? expected)
     {
+        if (expected is null)
+        {
+            DiscardBody(socket, buffer, encodedLength);
+            return;
+        }
+
         var remaining = encodedLength + 2;
         var carried = 0;
         long position = 0;
@@ -98,12 +104,6 @@ internal sealed class BulkLoad(LoadSettings settings, string name, string? verif
                 throw new InvalidDataException("reply does not end with \\r\\n where its length says");
             }
 
-            if (expected is null)
-            {
-                carried = 0;
-                continue;
-            }
-
             var encoded = remaining == 0 ? available - 2 : available & ~3;
             Base64.DecodeFromUtf8(buffer.AsSpan(0, encoded), decoded, out var consumed, out var written, isFinalBlock: remaining == 0);
             if (!decoded.AsSpan(0, written).SequenceEqual(expected.AsSpan((int)position, written)))
@@ -114,6 +114,29 @@ internal sealed class BulkLoad(LoadSettings settings, string name, string? verif
             position += written;
             carried = available - consumed;
             buffer.AsSpan(consumed, carried).CopyTo(buffer);
+        }
+    }
+
+    // Without a local copy nothing looks at the base64: the kernel drops it (MSG_TRUNC) instead of copying it
+    // here, so the load measures the server and not its own copying; only the line end is read and checked.
+    private static void DiscardBody(System.Net.Sockets.Socket socket, byte[] buffer, long encodedLength)
+    {
+        var remaining = encodedLength;
+        while (remaining > 0)
+        {
+            var read = socket.Receive(buffer, 0, (int)Math.Min(buffer.Length, remaining), System.Net.Sockets.SocketFlags.Truncated);
+            if (read == 0)
+            {
+                throw new IOException("The server closed the connection mid-reply");
+            }
+
+            remaining -= read;
+        }
+
+        Wire.ReceiveExactly(socket, buffer.AsSpan(0, 2));
+        if (buffer[0] != '\r' || buffer[1] != '\n')
+        {
+            throw new InvalidDataException("reply does not end with \\r\\n where its length says");
         }
     }
 }

@@ -36,12 +36,13 @@ internal sealed class IdleLoad(LoadSettings settings, string name, TextWriter ou
             var served = ServeAll(held, request, reply);
 
             report.Line(string.Create(CultureInfo.InvariantCulture,
-                $"fresh client while they were held: {probe.Count} requests, p50 {probe.Percentile(0.5) / 1000:0.000} ms, p99 {probe.Percentile(0.99) / 1000:0.000} ms"));
+                $"fresh client while they were held: {probe.Count} requests, p50 {probe.Percentile(0.5) / 1000:0.000} ms, p99 {probe.Percentile(0.99) / 1000:0.000} ms, max {probe.MaxMicroseconds / 1000.0:0.000} ms"));
             report.Line($"held connections served at the end: {served} of {held.Count}");
             report.Add("held", held.Count);
             report.Add("served", served);
             report.Add("probe_p50_ms", probe.Percentile(0.5) / 1000);
             report.Add("probe_p99_ms", probe.Percentile(0.99) / 1000);
+            report.Add("probe_max_ms", probe.MaxMicroseconds / 1000.0);
             if (sampler is not null)
             {
                 // Held idle: measured after the probe period, before each connection is asked anything.

@@ -2,7 +2,7 @@ namespace Hftp.Benchmark;
 
 /// <summary>
 /// Latencies in microseconds, counted in fixed buckets (1 µs wide to 10 ms, then 100 µs wide to 10 s) that
-/// every connection thread increments: recording never allocates.
+/// every connection thread increments, and the exact maximum: recording never allocates.
 /// </summary>
 internal sealed class LatencyHistogram
 {
@@ -11,8 +11,12 @@ internal sealed class LatencyHistogram
     private const int CoarseBuckets = 100_000;
 
     private readonly long[] _counts = new long[FineLimit + CoarseBuckets + 1];
+    private long _maxMicroseconds;
 
     public long Count => _counts.Sum();
+
+    /// <summary>The largest latency recorded, exactly (a percentile answers a bucket's upper edge).</summary>
+    public long MaxMicroseconds => Interlocked.Read(ref _maxMicroseconds);
 
     public void Record(long microseconds)
     {
@@ -20,6 +24,13 @@ internal sealed class LatencyHistogram
             ? (int)Math.Max(0, microseconds)
             : FineLimit + (int)Math.Min(CoarseBuckets, (microseconds - FineLimit) / CoarseWidth);
         Interlocked.Increment(ref _counts[bucket]);
+        for (var max = Interlocked.Read(ref _maxMicroseconds); microseconds > max; max = Interlocked.Read(ref _maxMicroseconds))
+        {
+            if (Interlocked.CompareExchange(ref _maxMicroseconds, microseconds, max) == max)
+            {
+                break;
+            }
+        }
     }
 
     /// <summary>The latency, in microseconds, under which <paramref name="fraction"/> of the requests completed.</summary>
@@ -38,7 +49,8 @@ internal sealed class LatencyHistogram
             seen += _counts[bucket];
             if (seen >= rank)
             {
-                return bucket < FineLimit ? bucket : FineLimit + ((bucket - FineLimit + 1) * (double)CoarseWidth);
+                // A coarse bucket answers its upper edge, which the exact maximum bounds.
+                return bucket < FineLimit ? bucket : Math.Min(FineLimit + ((bucket - FineLimit + 1) * (double)CoarseWidth), MaxMicroseconds);
             }
         }
 

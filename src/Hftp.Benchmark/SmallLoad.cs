@@ -1,5 +1,7 @@
 using System.Diagnostics;
 using System.Globalization;
+using System.Net;
+using System.Net.Sockets;
 using System.Text;
 using Hftp.Protocol;
 
@@ -14,6 +16,9 @@ internal sealed class SmallLoad(LoadSettings settings, string name, int pipeline
     private readonly LatencyHistogram _latencies = new();
     private long _requests;
     private long _errors;
+    private long _connected;
+    private long _started;
+    private long _deadline;
 
     public int Run()
     {
@@ -24,10 +29,12 @@ internal sealed class SmallLoad(LoadSettings settings, string name, int pipeline
 
         var report = new LoadReport("small", output);
         using var sampler = settings.ServerPid is { } pid ? new ServerSampler(pid) : null;
-        var deadline = Stopwatch.GetTimestamp() + (long)(settings.Duration.TotalSeconds * Stopwatch.Frequency);
-        var started = Stopwatch.GetTimestamp();
-        ConnectionThreads.Run(settings.Connections, () => Loop(batch, reply, deadline));
-        var seconds = Stopwatch.GetElapsedTime(started).TotalSeconds;
+        // The clock starts once every connection is open: with thousands of them, threads that start late would
+        // otherwise find the others already loaded and the run would end with only some of them ever open.
+        var endPoint = new IPEndPoint(Dns.GetHostAddresses(settings.Host)[0], settings.Port);
+        using var allConnected = new Barrier(settings.Connections, _ => StartClock());
+        ConnectionThreads.Run(settings.Connections, () => Loop(endPoint, batch, reply, allConnected));
+        var seconds = Stopwatch.GetElapsedTime(_started).TotalSeconds;
 
         report.Line(string.Create(CultureInfo.InvariantCulture,
             $"small: get_metadata {name} x {settings.Connections} connections, {pipeline} in flight, for {seconds:0.00} s: {_requests} requests, {_errors} errors"));
@@ -38,6 +45,7 @@ internal sealed class SmallLoad(LoadSettings settings, string name, int pipeline
         report.Add("p99_ms", _latencies.Percentile(0.99) / 1000);
         report.Add("p999_ms", _latencies.Percentile(0.999) / 1000);
         report.Add("errors", _errors);
+        report.Add("connected", _connected);
         if (sampler is not null && _requests > 0)
         {
             report.Line(string.Create(CultureInfo.InvariantCulture, $"server CPU per request: {sampler.CpuSecondsSinceStart * 1e6 / _requests:0.00} µs"));
@@ -49,14 +57,35 @@ internal sealed class SmallLoad(LoadSettings settings, string name, int pipeline
         return _errors == 0 && _requests > 0 ? 0 : 1;
     }
 
-    private void Loop(byte[] batch, byte[] reply, long deadline)
+    private void StartClock()
+    {
+        _started = Stopwatch.GetTimestamp();
+        _deadline = _started + (long)(settings.Duration.TotalSeconds * Stopwatch.Frequency);
+    }
+
+    private void Loop(IPEndPoint endPoint, byte[] batch, byte[] reply, Barrier allConnected)
     {
         var expected = Enumerable.Repeat(reply, pipeline).SelectMany(bytes => bytes).ToArray();
         var received = new byte[expected.Length];
+        Socket connected;
         try
         {
-            using var socket = Wire.Connect(settings.Host, settings.Port);
-            while (Stopwatch.GetTimestamp() < deadline)
+            connected = Wire.ConnectWithin(endPoint, TimeSpan.FromSeconds(10));
+            Interlocked.Increment(ref _connected);
+        }
+        catch (Exception exception) when (exception is SocketException or TimeoutException)
+        {
+            Interlocked.Increment(ref _errors);
+            output.WriteLine($"error: {exception.Message}");
+            allConnected.RemoveParticipant();
+            return;
+        }
+
+        allConnected.SignalAndWait();
+        try
+        {
+            using var socket = connected;
+            while (Stopwatch.GetTimestamp() < _deadline)
             {
                 var sent = Stopwatch.GetTimestamp();
                 Wire.SendAll(socket, batch);

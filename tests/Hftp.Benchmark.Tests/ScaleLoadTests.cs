@@ -1,0 +1,83 @@
+using System.Globalization;
+using Hftp.Testing;
+
+namespace Hftp.Benchmark.Tests;
+
+/// <summary>The loads of issue 9: many connections at once, the connection-open rate, the idle maximum.</summary>
+public sealed class ScaleLoadTests
+{
+    [Fact]
+    public void SmallHasAllItsConnectionsOpenAtOnce()
+    {
+        using var server = TestServer.Start();
+        server.WriteFile("meta.txt", "12345");
+
+        var run = BenchmarkRun.Of("small", "--port", Text(server.Port), "-f", "meta.txt", "-c", "400", "-d", "1");
+
+        Assert.True(run.ExitCode == 0, run.Output);
+        Assert.Equal(400, server.Server.PeakConnections);
+        Assert.Equal("400", run.Result["connected"]);
+    }
+
+    [Fact]
+    public void OpenHoldsEveryConnectionAfterItsRightReply()
+    {
+        using var server = TestServer.Start();
+        server.WriteFile("meta.txt", "12345");
+
+        var run = BenchmarkRun.Of("open", "--port", Text(server.Port), "-f", "meta.txt", "-c", "300", "--window", "40", "-d", "30");
+
+        Assert.True(run.ExitCode == 0, run.Output);
+        Assert.Equal("300", run.Result["served"]);
+        Assert.Equal("0", run.Result["failed"]);
+        Assert.Equal("no", run.Result["churn"]);
+        Assert.Equal(300, server.Server.PeakConnections);
+        Assert.True(run.Number("conn_per_s") > 0, run.Output);
+        Assert.InRange(run.Number("p99_ms"), 0, run.Number("max_ms"));
+    }
+
+    [Fact]
+    public void OpenWithChurnClosesEachConnectionAfterItsReply()
+    {
+        using var server = TestServer.Start();
+        server.WriteFile("meta.txt", "12345");
+
+        var run = BenchmarkRun.Of("open", "--port", Text(server.Port), "-f", "meta.txt", "-c", "300", "--window", "10", "--churn", "-d", "30");
+
+        Assert.True(run.ExitCode == 0, run.Output);
+        Assert.Equal("300", run.Result["served"]);
+        Assert.Equal("yes", run.Result["churn"]);
+        Assert.InRange(server.Server.PeakConnections, 1, 11);
+    }
+
+    [Fact]
+    public void OpenCountsWrongRepliesAndFails()
+    {
+        using var server = TestServer.Start();
+        server.WriteFile("meta.txt", "12345");
+        // The reply is "0 OK\r\n5\r\n". The first one, which tells the load the size, passes; every later '5' becomes '6'.
+        var fives = 0;
+        using var proxy = new TamperingProxy(server.EndPoint, alterReplyByte: value => value == (byte)'5' && Interlocked.Increment(ref fives) > 1 ? (byte)'6' : value);
+
+        var run = BenchmarkRun.Of("open", "--port", Text(proxy.Port), "-f", "meta.txt", "-c", "20", "--window", "4", "-d", "30");
+
+        Assert.Equal(1, run.ExitCode);
+        Assert.Equal("0", run.Result["served"]);
+        Assert.Equal("20", run.Result["wrong"]);
+    }
+
+    [Fact]
+    public void IdleReportsTheFreshClientsMaximumLatency()
+    {
+        using var server = TestServer.Start();
+        server.WriteFile("meta.txt", "12345");
+
+        var run = BenchmarkRun.Of("idle", "--port", Text(server.Port), "-f", "meta.txt", "-c", "20", "-d", "1");
+
+        Assert.True(run.ExitCode == 0, run.Output);
+        Assert.InRange(run.Number("probe_p99_ms"), 0, run.Number("probe_max_ms"));
+        Assert.True(run.Number("probe_max_ms") > 0, run.Output);
+    }
+
+    private static string Text(int value) => value.ToString(CultureInfo.InvariantCulture);
+}
