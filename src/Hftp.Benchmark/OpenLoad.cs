@@ -51,8 +51,8 @@ internal sealed class OpenLoad(LoadSettings settings, string name, int window, b
     public int Run()
     {
         var size = Wire.GetSize(settings.Host, settings.Port, name);
-        var request = Encoding.ASCII.GetBytes($"get_metadata {name}\r\n");
-        var reply = Encoding.ASCII.GetBytes($"0 OK\r\n{size}\r\n");
+        var request = Encoding.ASCII.GetBytes(Hftp.Protocol.Requests.GetMetadata(name));
+        var reply = Encoding.ASCII.GetBytes(Hftp.Protocol.Replies.Size(size));
         var endPoint = new IPEndPoint(Dns.GetHostAddresses(settings.Host)[0], settings.Port);
         var report = new LoadReport("open", output);
         WarnIfTooFewFileDescriptors(report);
