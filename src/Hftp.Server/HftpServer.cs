@@ -44,6 +44,7 @@ public sealed class HftpServer : IDisposable
     private readonly AcceptFailureReport _acceptFailures;
     private Thread? _acceptThread;
     private long _nextConnectionId;
+    private int _threadsStarted;
     private volatile bool _stopping;
     private int _activeConnections;
     private int _peakConnections;
@@ -84,6 +85,9 @@ public sealed class HftpServer : IDisposable
 
     /// <summary>Connections served at once: as configured, or derived from the process's limits at <see cref="Start"/>.</summary>
     public int MaxConnections { get; private set; }
+
+    /// <summary>Connection threads started since the server started (each serves one or more connections in turn).</summary>
+    internal int ConnectionThreadsStarted => Volatile.Read(ref _threadsStarted);
 
     /// <summary>This server's instruments (meter <see cref="ServerMetrics.MeterName"/>).</summary>
     internal ServerMetrics Metrics => _metrics;
@@ -264,7 +268,9 @@ public sealed class HftpServer : IDisposable
 
         try
         {
-            return ConnectionThread.Start(RunConnection, _options.ConnectionStackSize);
+            var thread = ConnectionThread.Start(RunConnection, _options.ConnectionStackSize);
+            Interlocked.Increment(ref _threadsStarted);
+            return thread;
         }
         catch (Exception exception) when (exception is OutOfMemoryException or ThreadStartException)
         {

@@ -10,6 +10,7 @@ public sealed record ServerOptions
     public static readonly TimeSpan DefaultRequestTimeout = TimeSpan.FromSeconds(60);
     public static readonly TimeSpan DefaultSendTimeout = TimeSpan.FromSeconds(60);
     public static readonly TimeSpan DefaultShutdownTimeout = TimeSpan.FromSeconds(10);
+    public const int DefaultSpareThreads = 16;
 
     public IPAddress Address { get; init; } = IPAddress.Any;
 
