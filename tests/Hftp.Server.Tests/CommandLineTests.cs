@@ -63,6 +63,8 @@ public sealed class CommandLineTests : IDisposable
     [InlineData("--send-timeout", "5 min", "--send-timeout must be a duration such as 300ms, 60s or 5m, or 'off' (got '5 min').")]
     [InlineData("--shutdown-timeout", "off", "--shutdown-timeout must be a duration such as 300ms, 60s or 5m (got 'off').")]
     [InlineData("--log-buffer", "0", "--log-buffer must be between 16 and 10000000 (got '0').")]
+    [InlineData("--spare-threads", "-1", "--spare-threads must be between 0 and 100000 (got '-1').")]
+    [InlineData("--max-spare-threads", "many", "--max-spare-threads must be between 0 and 100000 (got 'many').")]
     public async Task BadOptionIsAShortErrorAndExitCodeOne(string option, string value, string expected)
     {
         using var error = new StringWriter();
@@ -89,7 +91,7 @@ public sealed class CommandLineTests : IDisposable
         foreach (var option in new[]
         {
             "--port", "-p", "--dir", "-d", "--datadir", "--address", "-a", "--log-level", "--max-request-line", "--max-connections", "--log-buffer", "--proxy-protocol",
-            "--idle-timeout", "--request-timeout", "--send-timeout", "--shutdown-timeout", "--version",
+            "--idle-timeout", "--request-timeout", "--send-timeout", "--shutdown-timeout", "--spare-threads", "--max-spare-threads", "--version",
         })
         {
             Assert.Contains(option, HelpAliases(output.ToString()));
@@ -122,6 +124,8 @@ public sealed class CommandLineTests : IDisposable
         Assert.Equal(TimeSpan.FromSeconds(60), parseResult.GetValue<TimeSpan>("--send-timeout"));
         Assert.Equal(TimeSpan.FromSeconds(10), parseResult.GetValue<TimeSpan>("--shutdown-timeout"));
         Assert.Equal(10_000, parseResult.GetValue<int>("--log-buffer"));
+        Assert.Equal(16, parseResult.GetValue<int>("--spare-threads"));
+        Assert.Equal(256, parseResult.GetValue<int>("--max-spare-threads"));
     }
 
     [Theory]
