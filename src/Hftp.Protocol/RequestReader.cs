@@ -29,8 +29,12 @@ public sealed class RequestReader
     private int _elementCount;
     private bool _pendingCarriageReturn;
 
-    // Clients repeat names; reusing the last string keeps the request path allocation-free.
-    private string? _lastFileName;
+    // The strings of the last few distinct names read: clients ask for the same few files again and again, and
+    // handing back the same string keeps the request path allocation-free. Bounded, so a client that asks for ever
+    // new names costs one string per name and no more memory.
+    private const int RecentFileNamesKept = 8;
+    private readonly string?[] _recentFileNames = new string?[RecentFileNamesKept];
+    private int _nextRecentFileName;
 
     public RequestReader(long maxLineLength = Syntax.DefaultMaxRequestLineLength)
     {
@@ -224,11 +228,17 @@ public sealed class RequestReader
         }
 
         var bytes = _fileName.AsSpan(0, (int)length);
-        if (_lastFileName is null || !Ascii.Equals(bytes, _lastFileName))
+        foreach (var recent in _recentFileNames)
         {
-            _lastFileName = Encoding.ASCII.GetString(bytes);
+            if (recent is not null && Ascii.Equals(bytes, recent))
+            {
+                return recent;
+            }
         }
 
-        return _lastFileName;
+        var name = Encoding.ASCII.GetString(bytes);
+        _recentFileNames[_nextRecentFileName] = name;
+        _nextRecentFileName = (_nextRecentFileName + 1) % RecentFileNamesKept;
+        return name;
     }
 }

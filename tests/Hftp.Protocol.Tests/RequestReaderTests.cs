@@ -161,6 +161,34 @@ public sealed class RequestReaderTests
         Assert.Same(first.FileName, second.FileName);
     }
 
+    [Fact]
+    public void RecentFileNamesReuseTheirStrings()
+    {
+        var reader = new RequestReader();
+
+        var first = ReadOne(reader, "get_metadata a.txt\r\n"u8.ToArray(), out _);
+        var other = ReadOne(reader, "get_slice b.bin 0 1\r\n"u8.ToArray(), out _);
+        var again = ReadOne(reader, "get_slice a.txt 0 1\r\n"u8.ToArray(), out _);
+
+        Assert.Equal("b.bin", other.FileName);
+        Assert.Same(first.FileName, again.FileName);
+    }
+
+    [Fact]
+    public void FileNamesLongAgoSeenAreReadAfresh()
+    {
+        var reader = new RequestReader();
+        var first = ReadOne(reader, "get_metadata a.txt\r\n"u8.ToArray(), out _);
+        for (var i = 0; i < 100; i++)
+        {
+            ReadOne(reader, Encoding.ASCII.GetBytes($"get_metadata name{i}\r\n"), out _);
+        }
+
+        var again = ReadOne(reader, "get_metadata a.txt\r\n"u8.ToArray(), out _);
+
+        Assert.Equal(first.FileName, again.FileName);
+    }
+
     /// <summary>
     /// A line that keeps the connection is read to its end; a fatal one up to and including the byte that
     /// proves the fault (the \n of a bare LF, the byte after a stray \r, the non-ASCII byte), and no further.

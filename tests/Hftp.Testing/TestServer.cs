@@ -29,14 +29,15 @@ public sealed class TestServer : IDisposable
 
     public IPEndPoint EndPoint => new(IPAddress.Loopback, Port);
 
-    public static TestServer Start(Func<ServerOptions, ServerOptions>? configure = null)
+    /// <summary>Starts a server that logs at <paramref name="minimumLevel"/> (Debug, every request, unless told).</summary>
+    public static TestServer Start(Func<ServerOptions, ServerOptions>? configure = null, LogEventLevel minimumLevel = LogEventLevel.Debug)
     {
         var directory = Path.Combine(Path.GetTempPath(), "hftp-test-" + Guid.NewGuid().ToString("N"));
         System.IO.Directory.CreateDirectory(directory);
         var options = new ServerOptions { Address = IPAddress.Loopback, Port = 0, Directory = directory };
         options = configure?.Invoke(options) ?? options;
         var log = new CapturedLog();
-        var logger = new LoggerConfiguration().MinimumLevel.Is(LogEventLevel.Debug).WriteTo.Sink(log).CreateLogger();
+        var logger = new LoggerConfiguration().MinimumLevel.Is(minimumLevel).WriteTo.Sink(log).CreateLogger();
         var server = new HftpServer(options, logger);
         server.Start();
         return new TestServer(server, options.Directory, log);

@@ -1,4 +1,6 @@
+using System.Buffers;
 using System.Collections.Concurrent;
+using System.Text;
 using Hftp.Protocol;
 using Serilog;
 
@@ -27,10 +29,10 @@ internal sealed class FileStore
         _backEnd = FileBackEnds.Create(Root, backEnd, out var ignoredSetting);
         if (ignoredSetting is not null)
         {
-            _logger.Warning("Ignoring {Variable}={Value}: it is neither linux nor portable", FileBackEnds.EnvironmentVariable, ignoredSetting);
+            ServerLog.IgnoredBackEndSetting(_logger, FileBackEnds.EnvironmentVariable, ignoredSetting);
         }
 
-        _logger.Debug("Files are examined and opened by the {BackEnd} back end", _backEnd.Kind);
+        ServerLog.BackEndChosen(_logger, _backEnd.Kind);
     }
 
     /// <summary>The served directory, as an absolute path.</summary>
@@ -41,40 +43,46 @@ internal sealed class FileStore
 
     public bool Exists => Directory.Exists(Root);
 
-    /// <summary>Every served file with a valid FILENAME, in ordinal order. Empty while the directory is missing.</summary>
-    public IReadOnlyList<string> ListFiles()
+    /// <summary>
+    /// Fills <paramref name="listing"/> with every served file with a valid FILENAME, in ordinal order; empty while the
+    /// directory is missing. The caller releases the listing once written.
+    /// </summary>
+    public void ListFiles(FileListing listing)
     {
-        string[] entries;
-        try
-        {
-            entries = Directory.GetFileSystemEntries(Root);
-        }
-        catch (DirectoryNotFoundException)
+        if (!_backEnd.TryEnumerate(listing))
         {
             ReportMissing();
-            return [];
+            return;
         }
 
         ReportPresent();
-        var names = new List<string>(entries.Length);
-        foreach (var entry in entries)
+        var served = ArrayPool<bool>.Shared.Rent(listing.Count);
+        try
         {
-            var name = Path.GetFileName(entry);
-            switch (Examine(name, out _, out var error))
+            for (var index = 0; index < listing.Count; index++)
             {
-                case Verdict.Served:
-                    names.Add(name);
-                    ForgetUnlistable(name);
-                    break;
-                case Verdict.Failed:
+                var name = listing[index];
+                var verdict = Examine(name, out var error);
+                served[index] = verdict == Verdict.Served;
+                if (verdict == Verdict.Served && !_unlistable.IsEmpty)
+                {
+                    ForgetUnlistable(Encoding.UTF8.GetString(name));
+                }
+                else if (verdict == Verdict.Failed)
+                {
                     // One entry that cannot be examined (ESTALE, ENOTCONN, EACCES on the directory) leaves the rest listed.
-                    ReportUnlistable(name, error);
-                    break;
+                    ReportUnlistable(Encoding.UTF8.GetString(name), error);
+                }
             }
+
+            listing.KeepOnly(served.AsSpan(0, listing.Count));
+        }
+        finally
+        {
+            ArrayPool<bool>.Shared.Return(served);
         }
 
-        names.Sort(StringComparer.Ordinal);
-        return names;
+        listing.Sort();
     }
 
     /// <summary>The size of a served file, without opening it. False when no such file is served.</summary>
@@ -98,6 +106,25 @@ internal sealed class FileStore
         var examination = _backEnd.Examine(name);
         size = examination.Size;
         error = examination.Error;
+        return Judge(examination);
+    }
+
+    // The listing's examination: the name as the directory holds it, no string made for it.
+    private Verdict Examine(ReadOnlySpan<byte> name, out string? error)
+    {
+        error = null;
+        if (!IsServableName(name))
+        {
+            return Verdict.NotServed;
+        }
+
+        var examination = _backEnd.Examine(name);
+        error = examination.Error;
+        return Judge(examination);
+    }
+
+    private Verdict Judge(FileExamination examination)
+    {
         switch (examination.Verdict)
         {
             case FileVerdict.Failed:
@@ -115,20 +142,38 @@ internal sealed class FileStore
         }
     }
 
-    /// <summary>Opens a served file for reading, or returns null when no such file is served.</summary>
-    public ServedFile? Open(string name) =>
+    /// <summary>Opens a served file for reading into <paramref name="file"/>; false when no such file is served.</summary>
+    public bool TryOpen(string name, ServedFile file) =>
         // Checking the type first means a device or FIFO is never even opened.
-        TryGetSize(name, out _) ? _backEnd.Open(name) : null;
+        TryGetSize(name, out _) && _backEnd.TryOpen(name, file);
 
     private static bool IsServableName(string name) =>
         Syntax.IsValidFileName(name) && name is not "." and not "..";
+
+    private static bool IsServableName(ReadOnlySpan<byte> name)
+    {
+        if (name.IsEmpty || name.SequenceEqual("."u8) || name.SequenceEqual(".."u8))
+        {
+            return false;
+        }
+
+        foreach (var value in name)
+        {
+            if (!Syntax.IsFileNameByte(value))
+            {
+                return false;
+            }
+        }
+
+        return true;
+    }
 
     // Once per entry while it keeps failing, not once per listing: clients list often.
     private void ReportUnlistable(string name, string? error)
     {
         if (_unlistable.Count < MaxUnlistableReported && _unlistable.TryAdd(name, 0))
         {
-            _logger.Warning("Leaving {Name} out of the listing: {Error}", name, error);
+            ServerLog.LeftOutOfListing(_logger, name, error);
         }
     }
 
@@ -147,7 +192,7 @@ internal sealed class FileStore
     {
         if (Interlocked.Exchange(ref _reportedMissing, 1) == 0)
         {
-            _logger.Warning("Served directory {Directory} does not exist; serving nothing until it does", Root);
+            ServerLog.DirectoryMissing(_logger, Root);
         }
     }
 
@@ -156,7 +201,7 @@ internal sealed class FileStore
         // A plain read first keeps the hot path free of a write to a shared cache line.
         if (Volatile.Read(ref _reportedMissing) == 1 && Interlocked.Exchange(ref _reportedMissing, 0) == 1)
         {
-            _logger.Information("Served directory {Directory} exists again", Root);
+            ServerLog.DirectoryBack(_logger, Root);
         }
     }
 

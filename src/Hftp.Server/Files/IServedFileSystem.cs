@@ -14,9 +14,19 @@ internal interface IServedFileSystem
     /// <summary>Whether the entry <paramref name="name"/> of the served directory is served, and its size.</summary>
     FileExamination Examine(string name);
 
+    /// <summary>As <see cref="Examine(string)"/>, for a name as the directory holds it (UTF-8 bytes).</summary>
+    FileExamination Examine(ReadOnlySpan<byte> name);
+
     /// <summary>
-    /// Opens a served entry for reading, verified as a regular file through the open handle; null when it is not
-    /// served (any more). Throws <see cref="IOException"/> when it cannot be examined at all.
+    /// Adds the name of every entry of the served directory (but <c>.</c> and <c>..</c>) to <paramref name="names"/>,
+    /// unexamined; false when the directory does not exist. Throws <see cref="IOException"/> or
+    /// <see cref="UnauthorizedAccessException"/> when it cannot be read.
     /// </summary>
-    ServedFile? Open(string name);
+    bool TryEnumerate(FileListing names);
+
+    /// <summary>
+    /// Opens a served entry for reading into <paramref name="file"/>, verified as a regular file through the open
+    /// handle; false when it is not served (any more). Throws <see cref="IOException"/> when it cannot be examined at all.
+    /// </summary>
+    bool TryOpen(string name, ServedFile file);
 }

@@ -1,20 +1,85 @@
+using System.Buffers;
 using System.Runtime.InteropServices;
 using System.Runtime.Versioning;
+using System.Text;
 
 namespace Hftp.Server.Files;
 
 /// <summary>
 /// The Linux back end: statx decides without opening, open(O_NOFOLLOW | O_NONBLOCK) can never block, the open
-/// handle is checked again (fstat, and realpath of /proc/self/fd for a link), so nothing swapped in between is served.
+/// descriptor is checked again (statx, and realpath of /proc/self/fd for a link), so nothing swapped in between is
+/// served. An entry's path is built as bytes on the stack and files are held as raw descriptors: examining and
+/// opening an ordinary file allocates nothing.
 /// </summary>
 [SupportedOSPlatform("linux")]
 internal sealed class LinuxFileSystem(string root) : IServedFileSystem
 {
+    // Root, separator, a name of up to NAME_MAX bytes and the NUL fit here for any root of up to 250 bytes; a longer
+    // root borrows a pooled array instead.
+    private const int StackPathLength = 512;
+
+    private readonly byte[] _rootPrefix = Encoding.UTF8.GetBytes(Path.EndsInDirectorySeparator(root) ? root : root + "/");
+    private readonly byte[] _rootPath = Encoding.UTF8.GetBytes(root + "\0");
+
     public FileBackEnd Kind => FileBackEnd.Linux;
+
+    // Entries read per getdents64 call: a few hundred names.
+    private const int DirectoryBufferSize = 16 * 1024;
 
     public FileExamination Examine(string name)
     {
-        var path = Path.Join(root, name);
+        byte[]? rented = null;
+        var path = EntryPath(name, stackalloc byte[StackPathLength], ref rented);
+        try
+        {
+            return ExamineAt(path);
+        }
+        finally
+        {
+            Return(rented);
+        }
+    }
+
+    public FileExamination Examine(ReadOnlySpan<byte> name)
+    {
+        byte[]? rented = null;
+        var path = EntryPath(name, stackalloc byte[StackPathLength], ref rented);
+        try
+        {
+            return ExamineAt(path);
+        }
+        finally
+        {
+            Return(rented);
+        }
+    }
+
+    public bool TryEnumerate(FileListing names)
+    {
+        var error = LinuxFiles.TryOpenDirectory(_rootPath, out var descriptor);
+        if (error != 0)
+        {
+            return error is LinuxFiles.NoSuchEntry or LinuxFiles.NotADirectory
+                ? false
+                : throw new IOException($"Cannot list {root}: {Marshal.GetPInvokeErrorMessage(error)}");
+        }
+
+        var buffer = ArrayPool<byte>.Shared.Rent(DirectoryBufferSize);
+        try
+        {
+            LinuxFiles.ReadDirectory(descriptor, buffer, names);
+            return true;
+        }
+        finally
+        {
+            ArrayPool<byte>.Shared.Return(buffer);
+            LinuxFiles.Close(descriptor);
+        }
+    }
+
+    // path: root + "/" + name + NUL.
+    private FileExamination ExamineAt(ReadOnlySpan<byte> path)
+    {
         var error = LinuxFiles.TryStat(path, followSymlink: false, out var kind, out var size, out var readableByEveryone);
         if (error != 0)
         {
@@ -29,44 +94,84 @@ internal sealed class LinuxFileSystem(string root) : IServedFileSystem
         var served = kind switch
         {
             FileKind.Regular => readableByEveryone || LinuxFiles.CanRead(path),
-            FileKind.SymbolicLink => TryResolveLink(path, out size),
+            FileKind.SymbolicLink => TryResolveLink(Encoding.UTF8.GetString(path[..^1]), out size),
             _ => false,
         };
         return served ? FileExamination.Served(size) : FileExamination.NotServed;
     }
 
-    public ServedFile? Open(string name)
+    public bool TryOpen(string name, ServedFile file)
     {
-        var path = Path.Join(root, name);
-        var error = LinuxFiles.TryOpenForReading(path, followSymlink: false, out var handle);
+        byte[]? rented = null;
+        var path = EntryPath(name, stackalloc byte[StackPathLength], ref rented);
+        try
+        {
+            return TryOpen(path, name, file);
+        }
+        finally
+        {
+            Return(rented);
+        }
+    }
+
+    private bool TryOpen(ReadOnlySpan<byte> path, string name, ServedFile file)
+    {
+        var error = LinuxFiles.TryOpenForReading(path, followSymlink: false, out var descriptor);
         if (error == LinuxFiles.TooManySymbolicLinks)
         {
-            handle.Dispose();
-            error = LinuxFiles.TryOpenForReading(path, followSymlink: true, out handle);
-            if (error == 0 && !IsInsideRoot(LinuxFiles.RealPath(handle)))
+            error = LinuxFiles.TryOpenForReading(path, followSymlink: true, out descriptor);
+            if (error == 0 && !IsInsideRoot(LinuxFiles.RealPath(descriptor)))
             {
-                handle.Dispose();
-                return null;
+                LinuxFiles.Close(descriptor);
+                return false;
             }
         }
 
         if (error != 0)
         {
-            handle.Dispose();
-
             // Not readable by us (an ACL or security module the permission bits did not show): not served, as when listing.
-            return IsNotFound(error) || error is LinuxFiles.PermissionDenied or LinuxFiles.OperationNotPermitted ? null : throw Failure(error, name);
+            return IsNotFound(error) || error is LinuxFiles.PermissionDenied or LinuxFiles.OperationNotPermitted ? false : throw Failure(error, name);
         }
 
-        // The name may have been swapped since it was checked: trust only what the open handle is.
-        error = LinuxFiles.TryStat(handle, out var kind, out var length);
+        // The name may have been swapped since it was checked: trust only what the open descriptor is.
+        error = LinuxFiles.TryStat(descriptor, out var kind, out var length);
         if (error != 0 || kind != FileKind.Regular)
         {
-            handle.Dispose();
-            return error == 0 ? null : throw Failure(error, name);
+            LinuxFiles.Close(descriptor);
+            return error == 0 ? false : throw Failure(error, name);
         }
 
-        return new ServedFile(handle, length);
+        file.Assign(descriptor, length);
+        return true;
+    }
+
+    private ReadOnlySpan<byte> EntryPath(ReadOnlySpan<byte> name, Span<byte> stackBuffer, ref byte[]? rented)
+    {
+        var length = _rootPrefix.Length + name.Length + 1;
+        var buffer = length <= stackBuffer.Length ? stackBuffer : (rented = ArrayPool<byte>.Shared.Rent(length)).AsSpan();
+        _rootPrefix.CopyTo(buffer);
+        name.CopyTo(buffer[_rootPrefix.Length..]);
+        buffer[length - 1] = 0;
+        return buffer[..length];
+    }
+
+    // root + "/" + name + NUL, as the kernel reads a path.
+    private ReadOnlySpan<byte> EntryPath(string name, Span<byte> stackBuffer, ref byte[]? rented)
+    {
+        var length = _rootPrefix.Length + Encoding.UTF8.GetByteCount(name) + 1;
+        var buffer = length <= stackBuffer.Length ? stackBuffer : (rented = ArrayPool<byte>.Shared.Rent(length)).AsSpan();
+        _rootPrefix.CopyTo(buffer);
+        var written = Encoding.UTF8.GetBytes(name, buffer[_rootPrefix.Length..]);
+        buffer[_rootPrefix.Length + written] = 0;
+        return buffer[..(_rootPrefix.Length + written + 1)];
+    }
+
+    private static void Return(byte[]? rented)
+    {
+        if (rented is not null)
+        {
+            ArrayPool<byte>.Shared.Return(rented);
+        }
     }
 
     private bool TryResolveLink(string path, out long size)

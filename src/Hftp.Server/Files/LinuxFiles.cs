@@ -1,11 +1,12 @@
 using System.Runtime.InteropServices;
-using Microsoft.Win32.SafeHandles;
 
 namespace Hftp.Server.Files;
 
 /// <summary>
 /// The few Linux calls that .NET does not offer: a non-blocking, no-follow open (so a FIFO can never block
 /// a connection and a symlink is seen as one), statx to learn a file's type without opening it, and realpath.
+/// The request path calls them with NUL-terminated UTF-8 paths it builds on the stack and raw descriptors, so
+/// examining, opening and reading a file allocates nothing.
 /// </summary>
 [System.Runtime.Versioning.SupportedOSPlatform("linux")]
 internal static partial class LinuxFiles
@@ -24,6 +25,8 @@ internal static partial class LinuxFiles
     private const int OpenNoControllingTerminal = 0x100;
     private const int OpenNonBlocking = 0x800;
     private const int OpenCloseOnExec = 0x80000;
+    private const int DirentRecordLengthOffset = 16;
+    private const int DirentNameOffset = 19;
 
     public const int OperationNotPermitted = 1;
     public const int NoSuchEntry = 2;
@@ -39,13 +42,14 @@ internal static partial class LinuxFiles
         ? 0x8000
         : 0x20000;
 
+    // So is O_DIRECTORY.
+    private static readonly int OpenDirectory = RuntimeInformation.ProcessArchitecture is Architecture.Arm64 or Architecture.Arm
+        ? 0x4000
+        : 0x10000;
+
     private const int ReadPermission = 4;
     private const int AtEffectiveIds = 0x200;
     private const int ReadableByEveryone = 0x124; // 0444
-
-    /// <summary>Type and size of the entry at <paramref name="path"/>, following a final symlink or not.</summary>
-    public static int TryStat(string path, bool followSymlink, out FileKind kind, out long size) =>
-        TryStat(path, followSymlink, out kind, out size, out _);
 
     /// <summary>Type, size and whether its permission bits let anyone at all read it.</summary>
     public static unsafe int TryStat(string path, bool followSymlink, out FileKind kind, out long size, out bool readableByEveryone)
@@ -57,53 +61,163 @@ internal static partial class LinuxFiles
         return error;
     }
 
+    /// <summary>As <see cref="TryStat(string, bool, out FileKind, out long, out bool)"/>, for a NUL-terminated UTF-8 path.</summary>
+    public static unsafe int TryStat(ReadOnlySpan<byte> path, bool followSymlink, out FileKind kind, out long size, out bool readableByEveryone)
+    {
+        CheckTerminated(path);
+        var buffer = stackalloc byte[StatxBufferSize];
+        var flags = followSymlink ? 0 : AtSymlinkNoFollow;
+        int result;
+        fixed (byte* pathBytes = path)
+        {
+            result = Statx(AtCurrentDirectory, pathBytes, flags, StatxType | StatxSize | StatxMode, buffer);
+        }
+
+        var error = Complete(result, buffer, out kind, out size);
+        readableByEveryone = error == 0 && (*(ushort*)(buffer + StatxModeOffset) & ReadableByEveryone) == ReadableByEveryone;
+        return error;
+    }
+
     /// <summary>Whether this process may open <paramref name="path"/> for reading (the kernel's answer, with our effective ids).</summary>
     public static bool CanRead(string path) => AccessAt(AtCurrentDirectory, path, ReadPermission, AtEffectiveIds) == 0;
 
-    /// <summary>Type and size of an open file: the file actually read, whatever happens to its name.</summary>
-    public static unsafe int TryStat(SafeFileHandle handle, out FileKind kind, out long size)
+    /// <summary>As <see cref="CanRead(string)"/>, for a NUL-terminated UTF-8 path.</summary>
+    public static unsafe bool CanRead(ReadOnlySpan<byte> path)
     {
-        var buffer = stackalloc byte[StatxBufferSize];
-        var added = false;
-        try
+        CheckTerminated(path);
+        fixed (byte* pathBytes = path)
         {
-            handle.DangerousAddRef(ref added);
-            var descriptor = (int)handle.DangerousGetHandle();
-            return Complete(Statx(descriptor, string.Empty, AtEmptyPath, StatxType | StatxSize, buffer), buffer, out kind, out size);
-        }
-        finally
-        {
-            if (added)
-            {
-                handle.DangerousRelease();
-            }
+            return AccessAt(AtCurrentDirectory, pathBytes, ReadPermission, AtEffectiveIds) == 0;
         }
     }
 
-    /// <summary>Opens for reading without ever blocking (O_NONBLOCK) and, unless told, without following a final symlink.</summary>
-    public static int TryOpenForReading(string path, bool followSymlink, out SafeFileHandle handle)
+    /// <summary>Type and size of an open descriptor: the file actually read, whatever happens to its name.</summary>
+    public static unsafe int TryStat(int descriptor, out FileKind kind, out long size)
     {
+        var buffer = stackalloc byte[StatxBufferSize];
+        var empty = stackalloc byte[1];
+        empty[0] = 0;
+        return Complete(Statx(descriptor, empty, AtEmptyPath, StatxType | StatxSize, buffer), buffer, out kind, out size);
+    }
+
+    /// <summary>
+    /// Opens a NUL-terminated UTF-8 path for reading without ever blocking (O_NONBLOCK) and, unless told, without
+    /// following a final symlink. The caller owns <paramref name="descriptor"/> and closes it with <see cref="Close"/>.
+    /// </summary>
+    public static unsafe int TryOpenForReading(ReadOnlySpan<byte> path, bool followSymlink, out int descriptor)
+    {
+        CheckTerminated(path);
         var flags = OpenReadOnly | OpenNonBlocking | OpenCloseOnExec | OpenNoControllingTerminal;
         if (!followSymlink)
         {
             flags |= OpenNoFollow;
         }
 
-        int descriptor;
-        do
+        fixed (byte* pathBytes = path)
         {
-            descriptor = Open(path, flags);
-        }
-        while (descriptor < 0 && Marshal.GetLastPInvokeError() == Interrupted);
-
-        if (descriptor < 0)
-        {
-            handle = new SafeFileHandle();
-            return Marshal.GetLastPInvokeError();
+            do
+            {
+                descriptor = Open(pathBytes, flags);
+            }
+            while (descriptor < 0 && Marshal.GetLastPInvokeError() == Interrupted);
         }
 
-        handle = new SafeFileHandle(descriptor, ownsHandle: true);
-        return 0;
+        return descriptor < 0 ? Marshal.GetLastPInvokeError() : 0;
+    }
+
+    /// <summary>Reads at <paramref name="offset"/> (pread); 0 at the end of the file. Throws <see cref="IOException"/> when reading fails.</summary>
+    public static unsafe int ReadAt(int descriptor, Span<byte> destination, long offset)
+    {
+        nint read;
+        fixed (byte* bytes = destination)
+        {
+            do
+            {
+                read = PositionalRead(descriptor, bytes, (nuint)destination.Length, offset);
+            }
+            while (read < 0 && Marshal.GetLastPInvokeError() == Interrupted);
+        }
+
+        return read >= 0 ? (int)read : throw new IOException(Marshal.GetPInvokeErrorMessage(Marshal.GetLastPInvokeError()));
+    }
+
+    public static void Close(int descriptor) => CloseDescriptor(descriptor);
+
+    /// <summary>Opens a directory (NUL-terminated UTF-8 path) to read its entries; 0 or the errno.</summary>
+    public static unsafe int TryOpenDirectory(ReadOnlySpan<byte> path, out int descriptor)
+    {
+        CheckTerminated(path);
+        fixed (byte* pathBytes = path)
+        {
+            do
+            {
+                descriptor = Open(pathBytes, OpenReadOnly | OpenDirectory | OpenCloseOnExec);
+            }
+            while (descriptor < 0 && Marshal.GetLastPInvokeError() == Interrupted);
+        }
+
+        return descriptor < 0 ? Marshal.GetLastPInvokeError() : 0;
+    }
+
+    /// <summary>
+    /// Calls <paramref name="add"/> with the name of every entry of an open directory but <c>.</c> and <c>..</c>
+    /// (getdents64 into <paramref name="buffer"/>). Throws <see cref="IOException"/> when reading fails.
+    /// </summary>
+    public static unsafe void ReadDirectory(int descriptor, Span<byte> buffer, FileListing names)
+    {
+        while (true)
+        {
+            nint filled;
+            fixed (byte* bytes = buffer)
+            {
+                filled = GetDirectoryEntries(descriptor, bytes, (nuint)buffer.Length);
+            }
+
+            if (filled < 0)
+            {
+                throw new IOException(Marshal.GetPInvokeErrorMessage(Marshal.GetLastPInvokeError()));
+            }
+
+            if (filled == 0)
+            {
+                return;
+            }
+
+            // struct linux_dirent64 { u64 d_ino; s64 d_off; u16 d_reclen; u8 d_type; char d_name[]; }
+            for (var position = 0; position < filled;)
+            {
+                var entry = buffer[position..(int)filled];
+                var recordLength = BitConverter.ToUInt16(entry[DirentRecordLengthOffset..]);
+                var name = entry[DirentNameOffset..recordLength];
+                var end = name.IndexOf((byte)0);
+                name = end >= 0 ? name[..end] : name;
+                if (!name.SequenceEqual("."u8) && !name.SequenceEqual(".."u8))
+                {
+                    names.Add(name);
+                }
+
+                position += recordLength;
+            }
+        }
+    }
+
+    /// <summary>Tells the kernel the range will be read once, front to back (POSIX_FADV_SEQUENTIAL: a larger readahead).</summary>
+    public static bool AdviseSequential(int descriptor, long offset, long length) => Advise(descriptor, offset, length, AdviceSequential) == 0;
+
+    private const int AdviceSequential = 2;
+
+    [LibraryImport("libc", EntryPoint = "posix_fadvise64")]
+    private static partial int Advise(int descriptor, long offset, long length, int advice);
+
+    /// <summary>The canonical path of an open descriptor, read from its /proc/self/fd entry.</summary>
+    public static string? RealPath(int descriptor) => RealPath($"/proc/self/fd/{descriptor}");
+
+    private static void CheckTerminated(ReadOnlySpan<byte> path)
+    {
+        if (path.IsEmpty || path[^1] != 0)
+        {
+            throw new ArgumentException("A path passed to the kernel must end with a NUL byte.", nameof(path));
+        }
     }
 
     /// <summary>The canonical path (all symlinks resolved), or null when it cannot be resolved.</summary>
@@ -124,10 +238,6 @@ internal static partial class LinuxFiles
             Free(resolved);
         }
     }
-
-    /// <summary>The canonical path of an open file, read from its /proc/self/fd entry.</summary>
-    public static string? RealPath(SafeFileHandle handle) =>
-        RealPath($"/proc/self/fd/{handle.DangerousGetHandle()}");
 
     private static unsafe int Complete(int result, byte* buffer, out FileKind kind, out long size)
     {
@@ -153,11 +263,26 @@ internal static partial class LinuxFiles
     [LibraryImport("libc", EntryPoint = "statx", SetLastError = true, StringMarshalling = StringMarshalling.Utf8)]
     private static unsafe partial int Statx(int directory, string path, int flags, uint mask, byte* buffer);
 
+    [LibraryImport("libc", EntryPoint = "statx", SetLastError = true)]
+    private static unsafe partial int Statx(int directory, byte* path, int flags, uint mask, byte* buffer);
+
     [LibraryImport("libc", EntryPoint = "faccessat", SetLastError = true, StringMarshalling = StringMarshalling.Utf8)]
     private static partial int AccessAt(int directory, string path, int mode, int flags);
 
-    [LibraryImport("libc", EntryPoint = "open", SetLastError = true, StringMarshalling = StringMarshalling.Utf8)]
-    private static partial int Open(string path, int flags);
+    [LibraryImport("libc", EntryPoint = "faccessat", SetLastError = true)]
+    private static unsafe partial int AccessAt(int directory, byte* path, int mode, int flags);
+
+    [LibraryImport("libc", EntryPoint = "open", SetLastError = true)]
+    private static unsafe partial int Open(byte* path, int flags);
+
+    [LibraryImport("libc", EntryPoint = "pread64", SetLastError = true)]
+    private static unsafe partial nint PositionalRead(int descriptor, byte* buffer, nuint count, long offset);
+
+    [LibraryImport("libc", EntryPoint = "getdents64", SetLastError = true)]
+    private static unsafe partial nint GetDirectoryEntries(int descriptor, byte* buffer, nuint count);
+
+    [LibraryImport("libc", EntryPoint = "close", SetLastError = true)]
+    private static partial int CloseDescriptor(int descriptor);
 
     [LibraryImport("libc", EntryPoint = "realpath", SetLastError = true, StringMarshalling = StringMarshalling.Utf8)]
     private static partial IntPtr RealPath(string path, IntPtr resolved);

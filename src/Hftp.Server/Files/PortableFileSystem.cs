@@ -1,4 +1,5 @@
 using System.Runtime.InteropServices;
+using System.Text;
 using Microsoft.Win32.SafeHandles;
 
 namespace Hftp.Server.Files;
@@ -80,7 +81,29 @@ internal sealed class PortableFileSystem : IServedFileSystem
         }
     }
 
-    public ServedFile? Open(string name)
+    public FileExamination Examine(ReadOnlySpan<byte> name) => Examine(Encoding.UTF8.GetString(name));
+
+    public bool TryEnumerate(FileListing names)
+    {
+        string[] entries;
+        try
+        {
+            entries = Directory.GetFileSystemEntries(_root);
+        }
+        catch (DirectoryNotFoundException)
+        {
+            return false;
+        }
+
+        foreach (var entry in entries)
+        {
+            names.Add(Encoding.UTF8.GetBytes(Path.GetFileName(entry)));
+        }
+
+        return true;
+    }
+
+    public bool TryOpen(string name, ServedFile file)
     {
         var path = Path.Join(_root, name);
         bool isLink;
@@ -90,11 +113,18 @@ internal sealed class PortableFileSystem : IServedFileSystem
         }
         catch (Exception exception) when (exception is IOException or UnauthorizedAccessException)
         {
-            return null;
+            return false;
         }
 
         var target = isLink ? ResolveInsideRoot(path) : path;
-        return target is null ? null : OpenVerified(target, name);
+        var handle = target is null ? null : OpenVerified(target, name);
+        if (handle is null)
+        {
+            return false;
+        }
+
+        file.Assign(handle, RandomAccess.GetLength(handle));
+        return true;
     }
 
     // Attributes throws for an entry that cannot be examined (EACCES, ESTALE), where Exists would only say false.
@@ -112,8 +142,8 @@ internal sealed class PortableFileSystem : IServedFileSystem
 
     private static bool Probe(string path, string name)
     {
-        using var file = OpenVerified(path, name);
-        return file is not null;
+        using var handle = OpenVerified(path, name);
+        return handle is not null;
     }
 
     private string? ResolveInsideRoot(string path)
@@ -129,7 +159,7 @@ internal sealed class PortableFileSystem : IServedFileSystem
         return target.Length > prefix.Length && target.StartsWith(prefix, PathComparison) ? target : null;
     }
 
-    private static ServedFile? OpenVerified(string path, string name)
+    private static SafeFileHandle? OpenVerified(string path, string name)
     {
         SafeFileHandle handle;
         if (OperatingSystem.IsWindows())
@@ -166,6 +196,6 @@ internal sealed class PortableFileSystem : IServedFileSystem
             return null;
         }
 
-        return new ServedFile(handle, RandomAccess.GetLength(handle));
+        return handle;
     }
 }

@@ -9,10 +9,10 @@ using Serilog.Events;
 namespace Hftp.Server.Networking;
 
 /// <summary>
-/// One client, served on its own thread: read a request, execute it, reply, close if fatal or quit.
-/// Its memory is bounded whatever the client sends: a receive buffer while bytes are read, the framing state of
-/// its thread, and a reply buffer that grows only for the length of a slice. Waiting for a request it holds
-/// neither buffer.
+/// One client, served on its own thread: the loop that receives bytes, frames requests, has each answered by its
+/// <see cref="RequestExecutor"/>, sends the replies, enforces the timeouts and closes. Its memory is bounded whatever
+/// the client sends: a receive buffer while bytes are read, the framing state of its thread, and a reply buffer that
+/// grows only for the length of a slice. Waiting for a request it holds neither buffer.
 /// </summary>
 internal sealed class Connection : IDisposable
 {
@@ -51,9 +51,9 @@ internal sealed class Connection : IDisposable
     private readonly ILogger _logger;
     private readonly RequestReader _reader;
     private readonly ReplyWriter _writer;
+    private readonly RequestExecutor _executor;
     private volatile bool _stopping;
     private long _requestsServed;
-    private (string Name, long Size)? _sizeSeenThisBatch;
     private readonly ConnectionTimeouts _timeouts;
     private int _phase = Waiting;
     private int _receiveTimeoutMilliseconds;
@@ -79,6 +79,7 @@ internal sealed class Connection : IDisposable
         _reader = reader;
         _reader.Reset();
         _writer = new ReplyWriter(socket);
+        _executor = new RequestExecutor(files, _writer, logger);
 
         // Replies go out as soon as they are written: they are whole, and Nagle would hold a small one back.
         socket.NoDelay = true;
@@ -134,8 +135,7 @@ internal sealed class Connection : IDisposable
         catch (SocketException exception) when (IsTimeout(exception) && !_stopping && SendTimedOut())
         {
             reason = CloseReason.SendTimeout;
-            _logger.Warning("{Remote} reads nothing: a send made no progress for {Seconds:0.###} s (send timeout), closing",
-                RemoteEndPoint, _timeouts.Send.TotalSeconds);
+            ServerLog.SendTimedOut(_logger, RemoteEndPoint, _timeouts.Send);
 
             // Reset rather than close, so the kernel drops the unsent reply at once instead of keeping it queued.
             _socket.LingerState = new LingerOption(true, 0);
@@ -149,7 +149,7 @@ internal sealed class Connection : IDisposable
         catch (Exception exception)
         {
             reason = CloseReason.ServerFault;
-            _logger.Error(exception, "Unexpected failure serving {Remote}", RemoteEndPoint);
+            ServerLog.UnexpectedFailure(_logger, exception, RemoteEndPoint);
         }
         finally
         {
@@ -222,6 +222,10 @@ internal sealed class Connection : IDisposable
     {
         // When the first byte of the unfinished request line arrived; 0 while no line is under way.
         long lineStarted = 0;
+        _executor.Remote = RemoteEndPoint;
+        _writer.SendTimeout = _timeouts.Send;
+        var allocatedBefore = GC.GetAllocatedBytesForCurrentThread();
+        var requestsBefore = _requestsServed;
         while (true)
         {
             if (Interlocked.CompareExchange(ref _phase, Waiting, Answering) >= DrainingWhileIdle)
@@ -234,10 +238,12 @@ internal sealed class Connection : IDisposable
                 return TimedOut(lineStarted);
             }
 
+            // Taken only now that there are bytes to read, and given back before waiting again.
             var receiveBuffer = ReceiveBuffers.Rent();
             try
             {
-                if (ServeReceived(receiveBuffer, ref lineStarted) is { } reason)
+                var received = _socket.Receive(receiveBuffer);
+                if (ServeReceived(receiveBuffer.AsSpan(0, received), ref lineStarted) is { } reason)
                 {
                     return reason;
                 }
@@ -246,16 +252,23 @@ internal sealed class Connection : IDisposable
             {
                 ReceiveBuffers.Return(receiveBuffer);
             }
+
+            if (_requestsServed != requestsBefore)
+            {
+                var allocated = GC.GetAllocatedBytesForCurrentThread();
+                _metrics?.BatchAnswered(_requestsServed - requestsBefore, allocated - allocatedBefore);
+                (allocatedBefore, requestsBefore) = (allocated, _requestsServed);
+            }
         }
     }
 
-    // Reads what the client sent (at least a byte, or its end of stream, is waiting) and answers the requests it
-    // completes; null when the connection goes on.
-    private CloseReason? ServeReceived(byte[] receiveBuffer, ref long lineStarted)
+    // Answers the requests the bytes just received complete (an empty input is the client's end of stream); null
+    // when the connection goes on.
+    private CloseReason? ServeReceived(ReadOnlySpan<byte> input, ref long lineStarted)
     {
-        var received = _socket.Receive(receiveBuffer);
+        var received = input.Length;
         var receivedAt = Stopwatch.GetTimestamp();
-        _sizeSeenThisBatch = null;
+        _executor.BeginBatch();
         if (Interlocked.CompareExchange(ref _phase, Answering, Waiting) >= DrainingWhileIdle)
         {
             return DrainReason();
@@ -266,7 +279,6 @@ internal sealed class Connection : IDisposable
             return _stopping ? CloseReason.ServerStopping : CloseReason.ClientClosed;
         }
 
-        var input = receiveBuffer.AsSpan(0, received);
         var lineEnded = false;
         while (_reader.TryRead(input, out var consumed, out var request))
         {
@@ -336,12 +348,11 @@ internal sealed class Connection : IDisposable
     {
         if (lineStarted == 0)
         {
-            _logger.Warning("{Remote} sent no request for {Seconds:0.###} s (idle timeout), closing", RemoteEndPoint, _timeouts.Idle.TotalSeconds);
+            ServerLog.IdleTimedOut(_logger, RemoteEndPoint, _timeouts.Idle);
             return CloseReason.IdleTimeout;
         }
 
-        _logger.Warning("{Remote} did not finish a request line within {Seconds:0.###} s of its first byte (request timeout), closing",
-            RemoteEndPoint, _timeouts.Request.TotalSeconds);
+        ServerLog.RequestTimedOut(_logger, RemoteEndPoint, _timeouts.Request);
         return CloseReason.RequestTimeout;
     }
 
@@ -391,150 +402,10 @@ internal sealed class Connection : IDisposable
         _requestsServed++;
         var started = Stopwatch.GetTimestamp();
         var replyStart = _writer.BytesWritten;
-        var reason = Reply(request);
+        var reason = _executor.Answer(request);
         _metrics?.RequestAnswered(request, _writer.LastStatus, started);
-        if (_logger.IsEnabled(LogEventLevel.Debug))
-        {
-            // Logged once answered, so the line tells what the client got.
-            LogRequest(request, _writer.LastStatus, _writer.BytesWritten - replyStart);
-        }
-
+        ServerLog.RequestAnswered(_logger, RemoteEndPoint, request, _writer.LastStatus, _writer.BytesWritten - replyStart);
         return reason;
-    }
-
-    private CloseReason? Reply(in Request request)
-    {
-        _writer.BeginReply();
-        if (!request.IsValid)
-        {
-            _writer.WriteStatus(request.Status);
-            if (!request.Status.IsFatal())
-            {
-                return null;
-            }
-
-            _logger.Warning(
-                "{Remote} sent {Fault}: replied {Status}, closing", RemoteEndPoint, request.Fault.Explain(), request.Status.Describe());
-            return CloseReason.ClientFault;
-        }
-
-        try
-        {
-            return Execute(request);
-        }
-        catch (Exception exception) when (exception is IOException or UnauthorizedAccessException)
-        {
-            return FailRequest(request, exception);
-        }
-    }
-
-    private CloseReason? Execute(in Request request)
-    {
-        switch (request.Command)
-        {
-            case Command.GetFileListing:
-                WriteListing();
-                return null;
-            case Command.GetMetadata:
-                WriteMetadata(request.FileName);
-                return null;
-            case Command.GetSlice:
-                WriteSlice(request.FileName, request.Offset, request.Size);
-                return null;
-            default:
-                _writer.WriteStatus(StatusCode.Ok);
-                return CloseReason.Quit;
-        }
-    }
-
-    private void WriteListing()
-    {
-        var names = _files.ListFiles();
-        _writer.WriteStatus(StatusCode.Ok);
-        foreach (var name in names)
-        {
-            _writer.WriteLine(name);
-        }
-
-        _writer.Write(Syntax.LineTerminator);
-    }
-
-    private void WriteMetadata(string? fileName)
-    {
-        // Requests that arrived together may be answered from one look at the file system: they could all
-        // have been served in the same instant. Pipelining clients repeat names, and each stat is a syscall.
-        if (fileName is not null && ReferenceEquals(fileName, _sizeSeenThisBatch?.Name))
-        {
-            _writer.WriteStatus(StatusCode.Ok);
-            _writer.WriteLine(_sizeSeenThisBatch.Value.Size);
-        }
-        else if (fileName is not null && _files.TryGetSize(fileName, out var size))
-        {
-            _sizeSeenThisBatch = (fileName, size);
-            _writer.WriteStatus(StatusCode.Ok);
-            _writer.WriteLine(size);
-        }
-        else
-        {
-            _writer.WriteStatus(StatusCode.FileNotFound);
-        }
-    }
-
-    private void WriteSlice(string? fileName, ulong offset, ulong size)
-    {
-        using var file = fileName is null ? null : _files.Open(fileName);
-        if (file is null)
-        {
-            _writer.WriteStatus(StatusCode.FileNotFound);
-        }
-        else if (offset > (ulong)file.Length || size > (ulong)file.Length - offset)
-        {
-            _writer.WriteStatus(StatusCode.OffsetExceedsFileSize);
-        }
-        else
-        {
-            SliceWriter.Write(_writer, file, (long)offset, (long)size);
-        }
-    }
-
-    // A reply cannot be taken back once part of it is on the wire; before that, 199 replaces it.
-    private CloseReason FailRequest(in Request request, Exception exception)
-    {
-        if (_writer.ReplyPartlySent)
-        {
-            _logger.Error(exception, "Failed {Command} for {Remote} after its reply began; closing", request.Command.Name(), RemoteEndPoint);
-        }
-        else
-        {
-            _writer.RetractReply();
-            _writer.WriteStatus(StatusCode.InternalServerError);
-            _logger.Error(exception, "Failed {Command} for {Remote}: replied {Status}, closing",
-                request.Command.Name(), RemoteEndPoint, StatusCode.InternalServerError.Describe());
-        }
-
-        return CloseReason.ServerFault;
-    }
-
-    private void LogRequest(in Request request, StatusCode status, long replyBytes)
-    {
-        if (!request.IsValid)
-        {
-            _logger.Debug("{Remote} sent an invalid request -> {Status}, {Bytes} bytes", RemoteEndPoint, status.Describe(), replyBytes);
-        }
-        else if (request.Command == Command.GetSlice)
-        {
-            _logger.Debug("{Remote} {Command} {FileName} {Offset} {Size} -> {Status}, {Bytes} bytes",
-                RemoteEndPoint, request.Command.Name(), request.FileName ?? "(name too long)", request.Offset, request.Size, status.Describe(), replyBytes);
-        }
-        else if (request.Command == Command.GetMetadata)
-        {
-            _logger.Debug("{Remote} {Command} {FileName} -> {Status}, {Bytes} bytes",
-                RemoteEndPoint, request.Command.Name(), request.FileName ?? "(name too long)", status.Describe(), replyBytes);
-        }
-        else
-        {
-            _logger.Debug("{Remote} {Command} -> {Status}, {Bytes} bytes", RemoteEndPoint, request.Command.Name(), status.Describe(), replyBytes);
-        }
     }
 
     private void LogClosed(CloseReason reason, string? networkError, TimeSpan duration)
@@ -542,27 +413,7 @@ internal sealed class Connection : IDisposable
         // A health check's only request was quit; HAProxy then resets rather than closes, which is no news either.
         var level = _isHealthCheck && _requestsServed == 1 && reason is CloseReason.Quit or CloseReason.NetworkError
             ? LogEventLevel.Debug : LogEventLevel.Information;
-
-        // The line's arguments are boxed into an array even when the level is off: not for every connection.
-        if (!_logger.IsEnabled(level))
-        {
-            return;
-        }
-
-        if (networkError is null)
-        {
-            _logger.Write(
-                level,
-                "Closed {Remote} ({Reason}): requests served {Requests}, bytes sent {BytesSent}, {Seconds:0.000} s",
-                RemoteEndPoint, reason, _requestsServed, _writer.BytesSent, duration.TotalSeconds);
-        }
-        else
-        {
-            _logger.Write(
-                level,
-                "Closed {Remote} ({Reason}: {Error}): requests served {Requests}, bytes sent {BytesSent}, {Seconds:0.000} s",
-                RemoteEndPoint, reason, networkError, _requestsServed, _writer.BytesSent, duration.TotalSeconds);
-        }
+        ServerLog.Closed(_logger, level, RemoteEndPoint, reason, networkError, _requestsServed, _writer.BytesSent, duration);
     }
 
     // A health check (deploy/haproxy.cfg: connect, "quit", expect "0 OK") every few seconds per backend would drown
@@ -591,14 +442,7 @@ internal sealed class Connection : IDisposable
         }
 
         var level = _isHealthCheck ? LogEventLevel.Debug : LogEventLevel.Information;
-        if (ProxyEndPoint is null)
-        {
-            _logger.Write(level, "Connected by {Remote}", RemoteEndPoint);
-        }
-        else
-        {
-            _logger.Write(level, "Connected by {Remote} through proxy {Proxy}", RemoteEndPoint, ProxyEndPoint);
-        }
+        ServerLog.Connected(_logger, level, RemoteEndPoint, ProxyEndPoint);
     }
 
     // --proxy-protocol: the connection comes from a load balancer and starts with a header naming the real client.
@@ -671,8 +515,7 @@ internal sealed class Connection : IDisposable
                 }
             }
 
-            _logger.Warning("{Remote} sent {Error} (--proxy-protocol expects one first on every connection): closing without a reply",
-                RemoteEndPoint, error);
+            ServerLog.BadProxyHeader(_logger, RemoteEndPoint, error);
             reason = CloseReason.BadProxyHeader;
             return false;
         }

@@ -9,26 +9,26 @@ namespace Hftp.Server.Networking;
 /// Buffers replies and sends them in as few syscalls as it can: pipelined replies go out together when the
 /// connection runs out of requests to answer. Its buffer is taken only while there is something to send, so an
 /// idle connection holds none: a small one for short replies, and one large buffer from <see cref="LargeBuffers"/>
-/// for a listing, a batch of pipelined replies or a slice, whose send area it fills and sends in turn.
+/// for a listing, a batch of pipelined replies or a slice, which it fills and sends in turn.
+/// <para>
+/// More than <see cref="SendChunkSize"/> buffered goes out in non-blocking sends of all that is left, each taking
+/// what the kernel has room for, with a wait for writability between them: few system calls per megabyte, and the
+/// send timeout stays a limit on a pause (no byte accepted for that long), never on the whole reply.
+/// </para>
 /// </summary>
 internal sealed class ReplyWriter(Socket socket) : IDisposable
 {
     public const int SmallBufferSize = 4 * 1024;
 
-    /// <summary>Bytes sent per send while streaming a slice.</summary>
+    /// <summary>The large buffer's size: a slice's raw bytes are read into it and encoded in place (<see cref="SliceWriter"/>).</summary>
     public const int SendAreaSize = 256 * 1024;
 
     /// <summary>
-    /// Most bytes given to one send call, and half the unsent bytes the kernel keeps (TCP_NOTSENT_LOWAT): a client
-    /// must read this much within the send timeout, not the megabytes of a loopback send queue.
+    /// Most bytes a blocking send is given, and half the unsent bytes the kernel keeps (TCP_NOTSENT_LOWAT): a client
+    /// must read this much within the send timeout, not the megabytes of a loopback send queue. Replies of at most
+    /// this size go out in one blocking send; longer ones in non-blocking sends.
     /// </summary>
     public const int SendChunkSize = 64 * 1024;
-
-    /// <summary>
-    /// A slice's raw bytes are read into this area, after the send area of the same buffer, then encoded into the
-    /// send area: a multiple of 3, so every chunk but the last encodes without padding.
-    /// </summary>
-    public const int ReadAreaSize = 96 * 1024;
 
     /// <summary>Large buffers kept for reuse; a burst beyond this allocates, and the extra buffers are dropped after it.</summary>
     public const int LargeBuffersRetained = 16;
@@ -41,7 +41,7 @@ internal sealed class ReplyWriter(Socket socket) : IDisposable
     public static readonly ReplyBufferPool SmallBuffers = new(SmallBufferSize, 256);
 
     /// <summary>The large buffers of every connection in the process: one per connection that is sending something large.</summary>
-    public static readonly ReplyBufferPool LargeBuffers = new(SendAreaSize + ReadAreaSize, LargeBuffersRetained);
+    public static readonly ReplyBufferPool LargeBuffers = new(SendAreaSize, LargeBuffersRetained);
 
     private byte[] _buffer = [];
     private bool _isLarge;
@@ -69,17 +69,10 @@ internal sealed class ReplyWriter(Socket socket) : IDisposable
     public bool ReplyPartlySent => _replyPartlySent;
 
     /// <summary>
-    /// Where a slice's raw bytes are read before they are encoded into the send area: part of the large buffer,
-    /// which this switches to. Valid until the buffer is released.
+    /// How long a send may go without the client taking a byte (the connection's send timeout);
+    /// <see cref="Timeout.InfiniteTimeSpan"/> for no limit.
     /// </summary>
-    public Span<byte> ReadArea
-    {
-        get
-        {
-            UseLargeBuffer();
-            return _buffer.AsSpan(SendAreaSize, ReadAreaSize);
-        }
-    }
+    public TimeSpan SendTimeout { get; set; } = Timeout.InfiniteTimeSpan;
 
     /// <summary>Marks where the next reply starts, so it can be retracted while none of it has been sent.</summary>
     public void BeginReply()
@@ -107,14 +100,6 @@ internal sealed class ReplyWriter(Socket socket) : IDisposable
     {
         var span = GetSpan(20 + Syntax.LineTerminator.Length);
         number.TryFormat(span, out var written, provider: System.Globalization.CultureInfo.InvariantCulture);
-        Syntax.LineTerminator.CopyTo(span[written..]);
-        Advance(written + Syntax.LineTerminator.Length);
-    }
-
-    public void WriteLine(string asciiText)
-    {
-        var span = GetSpan(asciiText.Length + Syntax.LineTerminator.Length);
-        var written = System.Text.Encoding.ASCII.GetBytes(asciiText, span);
         Syntax.LineTerminator.CopyTo(span[written..]);
         Advance(written + Syntax.LineTerminator.Length);
     }
@@ -160,16 +145,23 @@ internal sealed class ReplyWriter(Socket socket) : IDisposable
     /// <summary>Sends everything buffered; blocks while the client is not reading (TCP back-pressure).</summary>
     public void Flush()
     {
-        var sent = 0;
         _lastSendProgress = Stopwatch.GetTimestamp();
-        while (sent < _length)
+        if (_length > SendChunkSize)
         {
-            // A sync send's timeout is a deadline for the whole call, not for a pause in it: in calls of at most
-            // SendChunkSize, a client that reads steadily completes each one long before the send timeout.
-            var sentNow = socket.Send(_buffer, sent, Math.Min(_length - sent, SendChunkSize), SocketFlags.None);
-            Metrics?.Sent(sentNow);
-            sent += sentNow;
-            _lastSendProgress = Stopwatch.GetTimestamp();
+            SendWithoutBlocking();
+        }
+        else if (_length > 0)
+        {
+            // One blocking send of at most SendChunkSize: a sync send's timeout is a deadline for the whole call, and a
+            // client that reads steadily takes this much long before the send timeout.
+            var sent = 0;
+            while (sent < _length)
+            {
+                var sentNow = socket.Send(_buffer, sent, _length - sent, SocketFlags.None);
+                Metrics?.Sent(sentNow);
+                sent += sentNow;
+                _lastSendProgress = Stopwatch.GetTimestamp();
+            }
         }
 
         BytesSent += _length;
@@ -181,6 +173,44 @@ internal sealed class ReplyWriter(Socket socket) : IDisposable
         _length = 0;
         _replyStart = 0;
     }
+
+    // Each send takes what the kernel has room for (TCP_NOTSENT_LOWAT keeps that to about two chunks beyond what the
+    // network moves); when it has none, wait until it has or the send timeout passes without progress. A timeout is
+    // thrown as the blocking send's would be (SocketError.TimedOut), so the connection tells it the same way.
+    private void SendWithoutBlocking()
+    {
+        var sent = 0;
+        socket.Blocking = false;
+        try
+        {
+            while (sent < _length)
+            {
+                var count = socket.Send(_buffer.AsSpan(sent, _length - sent), SocketFlags.None, out var error);
+                if (error == SocketError.Success)
+                {
+                    Metrics?.Sent(count);
+                    sent += count;
+                    _lastSendProgress = Stopwatch.GetTimestamp();
+                }
+                else if (error != SocketError.WouldBlock)
+                {
+                    throw new SocketException((int)error);
+                }
+                else if (!socket.Poll(RemainingSendMicroseconds(), SelectMode.SelectWrite))
+                {
+                    throw new SocketException((int)SocketError.TimedOut);
+                }
+            }
+        }
+        finally
+        {
+            socket.Blocking = true;
+        }
+    }
+
+    private int RemainingSendMicroseconds() => SendTimeout == Timeout.InfiniteTimeSpan
+        ? -1
+        : (int)Math.Clamp((SendTimeout - SendStalledFor).TotalMicroseconds, 0, int.MaxValue);
 
     /// <summary>Gives the buffer back once everything is sent: the connection is about to wait.</summary>
     public void ReleaseIfEmpty()

@@ -5,39 +5,103 @@ using Hftp.Server.Files;
 namespace Hftp.Server.Networking;
 
 /// <summary>
-/// Streams a <c>get_slice</c> reply through one buffer: read a chunk of the file into the buffer's read area,
-/// base64-encode it into its send area, send when that is full, repeat. A 1 GiB slice costs the same memory
-/// as a 1 KiB one: one <see cref="ReplyWriter.LargeBuffers"/> buffer of a few hundred KiB.
+/// Streams a <c>get_slice</c> reply through the reply buffer alone: read a chunk of the file into the tail of the
+/// buffer's free space, base64-encode it forward into the same space, send when full, repeat. A 1 GiB slice costs
+/// the same memory as a 1 KiB one: one <see cref="ReplyWriter.LargeBuffers"/> buffer of 256 KiB, of which each read
+/// fills up to about 180 KiB.
 /// </summary>
+/// <remarks>
+/// Encoding in place is safe because it goes forward in pieces whose source and destination never overlap: with
+/// <c>n</c> raw bytes at the end of <c>F</c> free bytes (from <c>F - n</c>), piece <c>k</c> (raw bytes
+/// <c>[kP, kP + P)</c>) is encoded to <c>[4kP/3, 4(k+1)P/3)</c>, which ends before the piece starts as long as
+/// <c>F &gt;= 4n/3 + 4P/3</c>; every piece is read before anything is written over it.
+/// </remarks>
 internal static class SliceWriter
 {
-    // 96 KiB raw (128 KiB encoded) per read: small enough that the encoder reads it from cache, large enough that
-    // reads cost few syscalls; sends go out 256 KiB at a time.
-    public const int RawChunkSize = ReplyWriter.ReadAreaSize;
+    /// <summary>Raw bytes encoded per call: a multiple of 3, so only the slice's last piece can have padding.</summary>
+    public const int PieceSize = 12 * 1024;
+
+    private const int EncodedPieceSize = PieceSize / 3 * 4;
+
+    /// <summary>Free space below which the buffer is sent before the next read, so reads stay large.</summary>
+    public const int MinimumFreeSpace = 64 * 1024;
 
     // Slices up to this size are read on the stack and keep to the small reply buffer.
     private const int SmallSliceSize = 3 * 1024;
 
+    // Readahead is worth a hint only for slices that take many reads.
+    private const long SequentialHintSize = 1024 * 1024;
+
     public static void Write(ReplyWriter writer, ServedFile file, long offset, long size)
     {
         writer.WriteStatus(StatusCode.Ok);
-        Span<byte> small = stackalloc byte[SmallSliceSize];
-        while (size > 0)
+        if (size <= SmallSliceSize)
         {
-            var chunk = (int)Math.Min(size, RawChunkSize);
-            var raw = chunk <= SmallSliceSize ? small[..chunk] : writer.ReadArea[..chunk];
-            if (!file.TryReadExactly(raw, offset))
+            WriteSmall(writer, file, offset, (int)size);
+        }
+        else
+        {
+            if (size >= SequentialHintSize)
             {
-                throw new FileShrankException(offset + chunk, file.Length);
+                file.AdviseSequential(offset, size);
             }
 
-            var destination = writer.GetSpan(Base64.GetMaxEncodedToUtf8Length(chunk));
-            Base64.EncodeToUtf8(raw, destination, out _, out var written);
-            writer.Advance(written);
-            offset += chunk;
-            size -= chunk;
+            while (size > 0)
+            {
+                // Room for the whole rest of the slice, or at least MinimumFreeSpace: either way a read of some size.
+                var needed = Math.Min(size, MinimumFreeSpace) / 3 * 4 + 4 + EncodedPieceSize;
+                var free = writer.GetSpan((int)Math.Min(needed, MinimumFreeSpace));
+                var chunk = (int)Math.Min(size, RawBytesThatFit(free.Length));
+                var written = ReadAndEncode(file, offset, free, chunk);
+                writer.Advance(written);
+                offset += chunk;
+                size -= chunk;
+            }
         }
 
         writer.Write(Syntax.LineTerminator);
+    }
+
+    /// <summary>The most raw bytes (a multiple of 3) that can be read into <paramref name="freeSpace"/> and encoded there in place.</summary>
+    public static int RawBytesThatFit(int freeSpace)
+    {
+        var raw = (int)((freeSpace - EncodedPieceSize) * 3L / 4);
+        return Math.Max(raw - (raw % 3), 0);
+    }
+
+    // Reads chunk raw bytes into the end of free, then encodes them forward from its start; returns the encoded length.
+    private static int ReadAndEncode(ServedFile file, long offset, Span<byte> free, int chunk)
+    {
+        var raw = free[^chunk..];
+        if (!file.TryReadExactly(raw, offset))
+        {
+            throw new FileShrankException(offset + chunk, file.Length);
+        }
+
+        var written = 0;
+        for (var piece = 0; piece < chunk; piece += PieceSize)
+        {
+            var source = raw.Slice(piece, Math.Min(PieceSize, chunk - piece));
+            // The destination is exactly the piece's output, so it never overlaps the source (see remarks).
+            var destination = free.Slice(written, Base64.GetMaxEncodedToUtf8Length(source.Length));
+            Base64.EncodeToUtf8(source, destination, out _, out var pieceWritten);
+            written += pieceWritten;
+        }
+
+        return written;
+    }
+
+    private static void WriteSmall(ReplyWriter writer, ServedFile file, long offset, int size)
+    {
+        Span<byte> raw = stackalloc byte[SmallSliceSize];
+        raw = raw[..size];
+        if (!file.TryReadExactly(raw, offset))
+        {
+            throw new FileShrankException(offset + size, file.Length);
+        }
+
+        var destination = writer.GetSpan(Base64.GetMaxEncodedToUtf8Length(size));
+        Base64.EncodeToUtf8(raw, destination, out _, out var written);
+        writer.Advance(written);
     }
 }

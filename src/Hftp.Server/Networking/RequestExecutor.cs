@@ -1,0 +1,162 @@
+using System.Net;
+using Hftp.Protocol;
+using Hftp.Server.Files;
+using Serilog;
+
+namespace Hftp.Server.Networking;
+
+/// <summary>
+/// Answers parsed requests against the served files, writing each reply into the connection's
+/// <see cref="ReplyWriter"/>. The contract with its caller (<see cref="Connection"/>, on the connection's thread):
+/// <list type="bullet">
+/// <item><see cref="Answer"/> writes exactly one whole reply per request, in the order called, and says whether the
+/// connection must close after it (a fatal status, <c>quit</c>, a server fault) or goes on (null).</item>
+/// <item>A batch is the requests of one receive: <see cref="BeginBatch"/> starts one. Within a batch, a
+/// <c>get_metadata</c> of a name already looked up in it is answered from that look-up: requests that arrived
+/// together could all have been served in the same instant, pipelining clients repeat names, and each look-up is a
+/// system call. The cache holds one name, compared by value (ordinal), and never outlives its batch.</item>
+/// <item>A failure to read a file (<see cref="IOException"/>, <see cref="UnauthorizedAccessException"/>) becomes
+/// 199 while no byte of the reply was sent, and closes the connection either way.</item>
+/// </list>
+/// </summary>
+internal sealed class RequestExecutor(FileStore files, ReplyWriter writer, ILogger logger)
+{
+    // One file object for every slice of the connection, opened and closed by each: opening allocates nothing.
+    private readonly ServedFile _file = new();
+
+    // Likewise one listing, whose pooled arrays are given back once each listing is written.
+    private readonly FileListing _listing = new();
+    private string? _sizeSeenName;
+    private long _sizeSeen;
+
+    /// <summary>The client, as logs name it; set by the connection once it knows (after a PROXY header).</summary>
+    public IPEndPoint? Remote { get; set; }
+
+    /// <summary>Starts a batch: what was looked up before is forgotten.</summary>
+    public void BeginBatch() => _sizeSeenName = null;
+
+    public CloseReason? Answer(in Request request)
+    {
+        writer.BeginReply();
+        if (!request.IsValid)
+        {
+            writer.WriteStatus(request.Status);
+            if (!request.Status.IsFatal())
+            {
+                return null;
+            }
+
+            ServerLog.ClientFault(logger, Remote, request.Fault, request.Status);
+            return CloseReason.ClientFault;
+        }
+
+        try
+        {
+            return Execute(request);
+        }
+        catch (Exception exception) when (exception is IOException or UnauthorizedAccessException)
+        {
+            return FailRequest(request, exception);
+        }
+    }
+
+    private CloseReason? Execute(in Request request)
+    {
+        switch (request.Command)
+        {
+            case Command.GetFileListing:
+                WriteListing();
+                return null;
+            case Command.GetMetadata:
+                WriteMetadata(request.FileName);
+                return null;
+            case Command.GetSlice:
+                WriteSlice(request.FileName, request.Range);
+                return null;
+            default:
+                writer.WriteStatus(StatusCode.Ok);
+                return CloseReason.Quit;
+        }
+    }
+
+    private void WriteListing()
+    {
+        try
+        {
+            files.ListFiles(_listing);
+            writer.WriteStatus(StatusCode.Ok);
+            for (var index = 0; index < _listing.Count; index++)
+            {
+                writer.Write(_listing[index]);
+                writer.Write(Syntax.LineTerminator);
+            }
+
+            writer.Write(Syntax.LineTerminator);
+        }
+        finally
+        {
+            _listing.Release();
+        }
+    }
+
+    private void WriteMetadata(string? fileName)
+    {
+        if (fileName is not null && string.Equals(fileName, _sizeSeenName, StringComparison.Ordinal))
+        {
+            writer.WriteStatus(StatusCode.Ok);
+            writer.WriteLine(_sizeSeen);
+        }
+        else if (fileName is not null && files.TryGetSize(fileName, out var size))
+        {
+            (_sizeSeenName, _sizeSeen) = (fileName, size);
+            writer.WriteStatus(StatusCode.Ok);
+            writer.WriteLine(size);
+        }
+        else
+        {
+            writer.WriteStatus(StatusCode.FileNotFound);
+        }
+    }
+
+    private void WriteSlice(string? fileName, SliceRange range)
+    {
+        if (fileName is null || !files.TryOpen(fileName, _file))
+        {
+            writer.WriteStatus(StatusCode.FileNotFound);
+            return;
+        }
+
+        try
+        {
+            if (!range.FitsIn(_file.Length))
+            {
+                writer.WriteStatus(StatusCode.OffsetExceedsFileSize);
+            }
+            else
+            {
+                SliceWriter.Write(writer, _file, (long)range.Offset, (long)range.Size);
+            }
+        }
+        finally
+        {
+            _file.Close();
+        }
+    }
+
+    // A reply cannot be taken back once part of it is on the wire; before that, 199 replaces it.
+    private CloseReason FailRequest(in Request request, Exception exception)
+    {
+        if (writer.ReplyPartlySent)
+        {
+            ServerLog.FailedAfterReplyBegan(logger, exception, request.Command, Remote);
+        }
+        else
+        {
+            writer.RetractReply();
+            writer.WriteStatus(StatusCode.InternalServerError);
+            ServerLog.FailedBeforeReply(logger, exception, request.Command, Remote, StatusCode.InternalServerError);
+        }
+
+        return CloseReason.ServerFault;
+    }
+}

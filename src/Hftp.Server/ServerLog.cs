@@ -1,0 +1,115 @@
+using System.Net;
+using Hftp.Protocol;
+using Hftp.Server.Networking;
+using Serilog;
+using Serilog.Events;
+
+namespace Hftp.Server;
+
+/// <summary>
+/// What a connection and the served files say in the log, in one place: every message template of
+/// <see cref="Connection"/>, <see cref="RequestExecutor"/> and <see cref="Files.FileStore"/>, with its level.
+/// Events at Debug are built only when Debug is enabled, so the request path pays nothing for them otherwise.
+/// </summary>
+internal static class ServerLog
+{
+    public static void Connected(ILogger logger, LogEventLevel level, IPEndPoint? remote, IPEndPoint? proxy)
+    {
+        if (proxy is null)
+        {
+            logger.Write(level, "Connected by {Remote}", remote);
+        }
+        else
+        {
+            logger.Write(level, "Connected by {Remote} through proxy {Proxy}", remote, proxy);
+        }
+    }
+
+    public static void Closed(
+        ILogger logger, LogEventLevel level, IPEndPoint? remote, CloseReason reason, string? networkError, long requests, long bytesSent, TimeSpan duration)
+    {
+        if (!logger.IsEnabled(level))
+        {
+            return;
+        }
+
+        if (networkError is null)
+        {
+            logger.Write(level, "Closed {Remote} ({Reason}): requests served {Requests}, bytes sent {BytesSent}, {Seconds:0.000} s",
+                remote, reason, requests, bytesSent, duration.TotalSeconds);
+        }
+        else
+        {
+            logger.Write(level, "Closed {Remote} ({Reason}: {Error}): requests served {Requests}, bytes sent {BytesSent}, {Seconds:0.000} s",
+                remote, reason, networkError, requests, bytesSent, duration.TotalSeconds);
+        }
+    }
+
+    public static void UnexpectedFailure(ILogger logger, Exception exception, IPEndPoint? remote) =>
+        logger.Error(exception, "Unexpected failure serving {Remote}", remote);
+
+    public static void SendTimedOut(ILogger logger, IPEndPoint? remote, TimeSpan timeout) =>
+        logger.Warning("{Remote} reads nothing: a send made no progress for {Seconds:0.###} s (send timeout), closing", remote, timeout.TotalSeconds);
+
+    public static void IdleTimedOut(ILogger logger, IPEndPoint? remote, TimeSpan timeout) =>
+        logger.Warning("{Remote} sent no request for {Seconds:0.###} s (idle timeout), closing", remote, timeout.TotalSeconds);
+
+    public static void RequestTimedOut(ILogger logger, IPEndPoint? remote, TimeSpan timeout) =>
+        logger.Warning("{Remote} did not finish a request line within {Seconds:0.###} s of its first byte (request timeout), closing",
+            remote, timeout.TotalSeconds);
+
+    public static void BadProxyHeader(ILogger logger, IPEndPoint? remote, string? error) =>
+        logger.Warning("{Remote} sent {Error} (--proxy-protocol expects one first on every connection): closing without a reply", remote, error);
+
+    public static void ClientFault(ILogger logger, IPEndPoint? remote, RequestFault fault, StatusCode status) =>
+        logger.Warning("{Remote} sent {Fault}: replied {Status}, closing", remote, fault.Explain(), status.Describe());
+
+    public static void FailedAfterReplyBegan(ILogger logger, Exception exception, Command command, IPEndPoint? remote) =>
+        logger.Error(exception, "Failed {Command} for {Remote} after its reply began; closing", command.Name(), remote);
+
+    public static void FailedBeforeReply(ILogger logger, Exception exception, Command command, IPEndPoint? remote, StatusCode status) =>
+        logger.Error(exception, "Failed {Command} for {Remote}: replied {Status}, closing", command.Name(), remote, status.Describe());
+
+    /// <summary>One line per answered request at Debug, written once it is answered, so it tells what the client got.</summary>
+    public static void RequestAnswered(ILogger logger, IPEndPoint? remote, in Request request, StatusCode status, long replyBytes)
+    {
+        if (!logger.IsEnabled(LogEventLevel.Debug))
+        {
+            return;
+        }
+
+        if (!request.IsValid)
+        {
+            logger.Debug("{Remote} sent an invalid request -> {Status}, {Bytes} bytes", remote, status.Describe(), replyBytes);
+        }
+        else if (request.Command == Command.GetSlice)
+        {
+            logger.Debug("{Remote} {Command} {FileName} {Offset} {Size} -> {Status}, {Bytes} bytes",
+                remote, request.Command.Name(), request.FileName ?? "(name too long)", request.Offset, request.Size, status.Describe(), replyBytes);
+        }
+        else if (request.Command == Command.GetMetadata)
+        {
+            logger.Debug("{Remote} {Command} {FileName} -> {Status}, {Bytes} bytes",
+                remote, request.Command.Name(), request.FileName ?? "(name too long)", status.Describe(), replyBytes);
+        }
+        else
+        {
+            logger.Debug("{Remote} {Command} -> {Status}, {Bytes} bytes", remote, request.Command.Name(), status.Describe(), replyBytes);
+        }
+    }
+
+    public static void IgnoredBackEndSetting(ILogger logger, string variable, string value) =>
+        logger.Warning("Ignoring {Variable}={Value}: it is neither linux nor portable", variable, value);
+
+    public static void BackEndChosen(ILogger logger, FileBackEnd backEnd) =>
+        logger.Debug("Files are examined and opened by the {BackEnd} back end", backEnd);
+
+    public static void LeftOutOfListing(ILogger logger, string name, string? error) =>
+        logger.Warning("Leaving {Name} out of the listing: {Error}", name, error);
+
+    public static void DirectoryMissing(ILogger logger, string directory) =>
+        logger.Warning("Served directory {Directory} does not exist; serving nothing until it does", directory);
+
+    public static void DirectoryBack(ILogger logger, string directory) =>
+        logger.Information("Served directory {Directory} exists again", directory);
+}
