@@ -224,7 +224,7 @@ internal sealed class Connection : IDisposable
         long lineStarted = 0;
         _executor.Remote = RemoteEndPoint;
         _writer.SendTimeout = _timeouts.Send;
-        var allocatedBefore = GC.GetAllocatedBytesForCurrentThread();
+        var allocatedBefore = AllocatedByRequests();
         var requestsBefore = _requestsServed;
         while (true)
         {
@@ -255,12 +255,16 @@ internal sealed class Connection : IDisposable
 
             if (_requestsServed != requestsBefore)
             {
-                var allocated = GC.GetAllocatedBytesForCurrentThread();
+                var allocated = AllocatedByRequests();
                 _metrics?.BatchAnswered(_requestsServed - requestsBefore, allocated - allocatedBefore);
                 (allocatedBefore, requestsBefore) = (allocated, _requestsServed);
             }
         }
     }
+
+    // What this thread allocated, less the buffers the pools had to allocate (a pool shared by every connection is
+    // sometimes empty for a moment when many are busy at once; that is not the request path allocating).
+    private static long AllocatedByRequests() => GC.GetAllocatedBytesForCurrentThread() - ReplyBufferPool.AllocatedOnThisThread;
 
     // Answers the requests the bytes just received complete (an empty input is the client's end of stream); null
     // when the connection goes on.

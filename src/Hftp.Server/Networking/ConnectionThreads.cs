@@ -1,3 +1,4 @@
+using System.Collections.Concurrent;
 using System.Diagnostics;
 using Hftp.Server.Limits;
 using Serilog;
@@ -12,11 +13,17 @@ namespace Hftp.Server.Networking;
 /// waits for a thread to be created (creating one costs a few hundred microseconds; waking an idle one, a few).
 /// There are never more threads than connections allowed at once, so the task limits the cap was derived from
 /// still hold. LIFO: the thread that went idle last is handed the next connection, so the others can time out.
+/// A thread that ends takes no lock here: when thousands of connections end in the same instant (a slowloris shed by
+/// its timeout), thousands of threads contending for one lock convoy.
 /// </summary>
 internal sealed class ConnectionThreads
 {
     // After the system refused a thread: when the spare maker tries again (the accept loop reports the failure).
     private static readonly TimeSpan RefusedBackOff = TimeSpan.FromMilliseconds(500);
+
+    // While as many threads are alive as connections allowed, how often the spare maker looks again (threads that
+    // end do not wake it).
+    private static readonly TimeSpan FullRecheck = TimeSpan.FromMilliseconds(100);
 
     private readonly object _lock = new();
     private readonly Action<Connection> _run;
@@ -25,12 +32,13 @@ internal sealed class ConnectionThreads
     private readonly Func<int> _maxThreads;
     private readonly ThreadReserve _runtimeReserve;
     private readonly ILogger _logger;
-    private readonly HashSet<ConnectionThread> _live = [];
+    private readonly ConcurrentDictionary<ConnectionThread, bool> _live = new();
     private Thread? _spareMaker;
     private ConnectionThread? _idleHead;
     private int _idle;
     private int _started;
-    private bool _stopping;
+    private int _alive;
+    private volatile bool _stopping;
 
     public ConnectionThreads(
         Action<Connection> run, int stackSize, long maxRequestLineLength, int spareThreads, int maxSpareThreads, TimeSpan idleTime,
@@ -60,27 +68,9 @@ internal sealed class ConnectionThreads
     public int Started => Volatile.Read(ref _started);
 
     /// <summary>Threads alive now, busy or idle.</summary>
-    public int Live
-    {
-        get
-        {
-            lock (_lock)
-            {
-                return _live.Count;
-            }
-        }
-    }
+    public int Live => Volatile.Read(ref _alive);
 
-    public int Idle
-    {
-        get
-        {
-            lock (_lock)
-            {
-                return _idle;
-            }
-        }
-    }
+    public int Idle => Volatile.Read(ref _idle);
 
     /// <summary>Starts the thread that keeps spares ahead of demand.</summary>
     public void Start()
@@ -114,11 +104,8 @@ internal sealed class ConnectionThreads
     public ConnectionThread StartThread()
     {
         var thread = ConnectionThread.Start(this, _run, _stackSize, _maxRequestLineLength);
-        lock (_lock)
-        {
-            _live.Add(thread);
-        }
-
+        _live[thread] = true;
+        Interlocked.Increment(ref _alive);
         Interlocked.Increment(ref _started);
         return thread;
     }
@@ -126,14 +113,11 @@ internal sealed class ConnectionThreads
     /// <summary>Calls <paramref name="action"/> on every connection being served now.</summary>
     public void ForEachConnection(Action<Connection> action)
     {
-        lock (_lock)
+        foreach (var thread in _live.Keys)
         {
-            foreach (var thread in _live)
+            if (thread.Current is { } connection)
             {
-                if (thread.Current is { } connection)
-                {
-                    action(connection);
-                }
+                action(connection);
             }
         }
     }
@@ -160,6 +144,12 @@ internal sealed class ConnectionThreads
     /// <summary>Called by a thread whose connection ended: true to wait for the next, false to end.</summary>
     internal bool TakeBack(ConnectionThread thread)
     {
+        // Most threads of a mass ending end: they decide so without the lock.
+        if (_stopping || Volatile.Read(ref _idle) >= MaxSpareThreads)
+        {
+            return false;
+        }
+
         lock (_lock)
         {
             if (_stopping || _idle >= MaxSpareThreads)
@@ -176,7 +166,7 @@ internal sealed class ConnectionThreads
 
             _idleHead = thread;
             thread.IsIdle = true;
-            _idle++;
+            Volatile.Write(ref _idle, _idle + 1);
             return true;
         }
     }
@@ -197,18 +187,11 @@ internal sealed class ConnectionThreads
         }
     }
 
+    // A thread that ends is never idle: it left the idle list first (retired, or handed nothing by Stop).
     internal void Ended(ConnectionThread thread)
     {
-        lock (_lock)
-        {
-            if (thread.IsIdle)
-            {
-                RemoveIdle(thread);
-            }
-
-            _live.Remove(thread);
-            Monitor.PulseAll(_lock);
-        }
+        _live.TryRemove(thread, out _);
+        Interlocked.Decrement(ref _alive);
     }
 
     private void RemoveIdle(ConnectionThread thread)
@@ -229,7 +212,7 @@ internal sealed class ConnectionThreads
 
         thread.NextIdle = thread.PreviousIdle = null;
         thread.IsIdle = false;
-        _idle--;
+        Volatile.Write(ref _idle, _idle - 1);
     }
 
     // Off the accept loop's path: creates idle threads while fewer than the spare count wait, never more threads
@@ -240,9 +223,9 @@ internal sealed class ConnectionThreads
         {
             lock (_lock)
             {
-                while (!_stopping && (_idle >= SpareThreads || _live.Count >= _maxThreads()))
+                while (!_stopping && (_idle >= SpareThreads || Live >= _maxThreads()))
                 {
-                    Monitor.Wait(_lock);
+                    Monitor.Wait(_lock, FullRecheck);
                 }
 
                 if (_stopping)
