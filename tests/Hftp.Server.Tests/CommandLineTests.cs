@@ -171,6 +171,16 @@ public sealed class CommandLineTests : IDisposable
     }
 
     [Fact]
+    public async Task ProcessHonoursTheSpareThreadOptions()
+    {
+        using var server = ServerProcess.Start(
+            "--port", "0", "--address", "127.0.0.1", "--dir", _directory, "--spare-threads", "3", "--max-spare-threads", "5");
+        await server.WaitForPortAsync(ProcessTimeout);
+
+        Assert.Contains("Connection threads: 3 started ahead of demand, up to 5 kept idle for reuse", server.Output, StringComparison.Ordinal);
+    }
+
+    [Fact]
     public void DatadirIsAnAliasOfDir()
     {
         var parseResult = ServerCommand.Create().Parse(["--datadir", "elsewhere"]);
