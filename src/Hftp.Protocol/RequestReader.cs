@@ -43,6 +43,9 @@ public sealed class RequestReader
         ResetLine();
     }
 
+    /// <summary>Forgets any unfinished line, so the reader can frame another connection's requests.</summary>
+    public void Reset() => ResetLine();
+
     /// <summary>
     /// Consumes bytes from <paramref name="input"/> until one request line ends or faults. Returns true with
     /// the <paramref name="request"/> when one did; <paramref name="consumed"/> says how far it read. Returns

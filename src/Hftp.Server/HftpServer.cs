@@ -1,4 +1,3 @@
-using System.Collections.Concurrent;
 using System.Diagnostics;
 using System.Net;
 using System.Net.Sockets;
@@ -11,7 +10,8 @@ namespace Hftp.Server;
 
 /// <summary>
 /// A thread-per-connection HFTP server: an accept loop on its own thread hands each client to a dedicated,
-/// named, background thread running a <see cref="Connection"/>. It takes at most <see cref="MaxConnections"/>
+/// named, background thread running a <see cref="Connection"/> for the connection's whole life; a thread whose
+/// connection ended waits for the next one (see <see cref="ConnectionThreads"/>). It takes at most <see cref="MaxConnections"/>
 /// clients at once (the rest wait in the listen backlog), backs off instead of failing when the system runs out
 /// of threads or descriptors, and on <see cref="Stop"/> drains: replies under way finish, idle clients close.
 /// </summary>
@@ -30,7 +30,6 @@ public sealed class HftpServer : IDisposable
     private readonly ILogger _logger;
     private readonly FileStore _files;
     private readonly ConnectionTimeouts _timeouts;
-    private readonly ConcurrentDictionary<long, Connection> _connections = new();
     private readonly TcpListener _listener;
     private readonly CancellationTokenSource _stopAccepting = new();
     private readonly WarningThrottle _capWarning = new(WarningInterval);
@@ -44,6 +43,7 @@ public sealed class HftpServer : IDisposable
     private readonly AcceptFailureReport _acceptFailures;
     private Thread? _acceptThread;
     private long _nextConnectionId;
+    private ConnectionThreads? _threads;
     private volatile bool _stopping;
     private int _activeConnections;
     private int _peakConnections;
@@ -77,13 +77,19 @@ public sealed class HftpServer : IDisposable
     /// <summary>The served directory, as an absolute path.</summary>
     public string Directory => _files.Root;
 
-    public int ActiveConnections => _connections.Count;
+    public int ActiveConnections => Volatile.Read(ref _activeConnections);
 
     /// <summary>The most connections served at once since the server started.</summary>
     public int PeakConnections => Volatile.Read(ref _peakConnections);
 
     /// <summary>Connections served at once: as configured, or derived from the process's limits at <see cref="Start"/>.</summary>
     public int MaxConnections { get; private set; }
+
+    /// <summary>Connection threads started since the server started (each serves one or more connections in turn).</summary>
+    internal int ConnectionThreadsStarted => _threads?.Started ?? 0;
+
+    /// <summary>Connection threads alive now, serving a connection or waiting for one.</summary>
+    public int ConnectionThreadsAlive => _threads?.Live ?? 0;
 
     /// <summary>This server's instruments (meter <see cref="ServerMetrics.MeterName"/>).</summary>
     internal ServerMetrics Metrics => _metrics;
@@ -96,6 +102,13 @@ public sealed class HftpServer : IDisposable
         MaxConnections = DecideMaxConnections();
         _slots = new SemaphoreSlim(MaxConnections, MaxConnections);
         _runtimeReserve.TryFill();
+        _threads = new ConnectionThreads(
+            RunConnection, _options.ConnectionStackSize, _options.MaxRequestLineLength, _options.SpareThreads, _options.MaxSpareThreads,
+            _options.SpareThreadIdleTime, () => MaxConnections, _runtimeReserve, _logger);
+        _logger.Information(
+            "Connection threads: {Spare} started ahead of demand, up to {MaxSpare} kept idle for reuse (those beyond {Spare} end after {IdleSeconds:0.###} s idle), {StackKiB} KiB stack",
+            _threads.SpareThreads, _threads.MaxSpareThreads, _threads.SpareThreads, _threads.IdleTime.TotalSeconds, _options.ConnectionStackSize / 1024);
+        _threads.Start();
         _boundEndPoint = (IPEndPoint)_listener.LocalEndpoint;
         if (!_files.Exists)
         {
@@ -127,22 +140,18 @@ public sealed class HftpServer : IDisposable
             // (one registered meanwhile sees _stopping and drains itself).
             _stopping = true;
             var drainDeadline = Deadline(timeout ?? _options.ShutdownTimeout);
-            foreach (var connection in _connections.Values)
-            {
-                connection.BeginDrain();
-            }
+            _threads?.Stop();
+            _threads?.ForEachConnection(connection => connection.BeginDrain());
 
             _stopAccepting.Cancel();
             _listener.Stop();
             _acceptThread?.Join(CutGrace);
 
             WaitForConnectionsToEnd(drainDeadline);
-            foreach (var connection in _connections.Values)
-            {
-                connection.Stop();
-            }
+            _threads?.ForEachConnection(connection => connection.Stop());
 
             WaitForConnectionsToEnd(Deadline(CutGrace));
+            _threads?.WaitForAllToEnd(Remaining(Deadline(CutGrace)));
             _runtimeReserve.Release();
             _summary = new ShutdownSummary(_finishedReplies, _closedIdle, _cut);
             return _summary;
@@ -204,8 +213,9 @@ public sealed class HftpServer : IDisposable
                     return;
                 }
 
-                // The thread first: if the system has none to give, the client stays in the backlog, unharmed.
-                spare ??= TryStartThread();
+                // The thread first: if the system has none to give, the client stays in the backlog, unharmed. An
+                // idle thread if there is one; one started now only when a burst used up the spares.
+                spare ??= _threads!.TakeIdle() ?? TryStartThread();
                 var client = spare is null ? null : TryAccept();
                 if (client is null)
                 {
@@ -264,7 +274,7 @@ public sealed class HftpServer : IDisposable
 
         try
         {
-            return ConnectionThread.Start(RunConnection, _options.ConnectionStackSize);
+            return _threads!.StartThread();
         }
         catch (Exception exception) when (exception is OutOfMemoryException or ThreadStartException)
         {
@@ -313,8 +323,7 @@ public sealed class HftpServer : IDisposable
         Connection connection;
         try
         {
-            client.NoDelay = true;
-            connection = new Connection(id, client, _files, _options.MaxRequestLineLength, _logger, _timeouts, _options.ProxyProtocol);
+            connection = new Connection(id, client, _files, thread.Reader, _logger, _timeouts, _options.ProxyProtocol);
         }
         catch (Exception exception) when (exception is SocketException or ObjectDisposedException)
         {
@@ -326,7 +335,6 @@ public sealed class HftpServer : IDisposable
         }
 
         connection.Metrics = _metrics;
-        _connections[id] = connection;
         var active = Interlocked.Increment(ref _activeConnections);
         InterlockedMax(ref _peakConnections, active);
         _metrics.ConnectionAccepted();
@@ -376,7 +384,6 @@ public sealed class HftpServer : IDisposable
         }
         finally
         {
-            _connections.TryRemove(connection.Id, out _);
             Interlocked.Decrement(ref _activeConnections);
             _slots!.Release();
         }

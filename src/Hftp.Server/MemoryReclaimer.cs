@@ -10,7 +10,9 @@ namespace Hftp.Server;
 /// stay resident. When many connections have ended, or many large reply buffers were dropped, and the last
 /// interval ended no connection and dropped no buffer (the burst is over), it runs compacting collections that
 /// decommit the freed heap, then trims the native heap (malloc_trim). It runs on a thread of its own: out of file descriptors, the runtime cannot add
-/// thread-pool threads and exits when a timer callback needs one.
+/// thread-pool threads and exits when a timer callback needs one. A collection stops every thread and scans each one's
+/// stack (about 40 ms for a full one with 10,000 threads), so while many connection threads are alive it waits:
+/// every client would feel the stall.
 /// </summary>
 public sealed partial class MemoryReclaimer : IDisposable
 {
@@ -22,17 +24,23 @@ public sealed partial class MemoryReclaimer : IDisposable
     /// <summary>Connections ended since the last collection worth one (each leaves a thread's and a socket's state).</summary>
     public const int EndedConnectionsWorthReclaiming = 256;
 
+    /// <summary>Connection threads alive at most for a collection to be a short stall (a few milliseconds).</summary>
+    public const int MaxThreadsForCollection = 512;
+
     private readonly ILogger _logger;
     private readonly TimeSpan _interval;
+    private readonly Func<int> _connectionThreads;
     private readonly ManualResetEventSlim _stop = new();
     private readonly Thread _thread;
     private (long Dropped, long Ended) _lastCheck;
     private (long Dropped, long Ended) _lastReclaim;
 
-    public MemoryReclaimer(ILogger logger, TimeSpan interval)
+    /// <summary>Starts checking every <paramref name="interval"/>; <paramref name="connectionThreads"/> tells how many connection threads are alive.</summary>
+    public MemoryReclaimer(ILogger logger, TimeSpan interval, Func<int> connectionThreads)
     {
         _logger = logger;
         _interval = interval;
+        _connectionThreads = connectionThreads;
         _lastCheck = _lastReclaim = (ReplyWriter.LargeBuffers.DroppedBytes, Connection.EndedCount);
         _thread = new Thread(Run, 128 * 1024) { IsBackground = true, Name = "hftp-memory" };
         _thread.Start();
@@ -60,7 +68,8 @@ public sealed partial class MemoryReclaimer : IDisposable
         _lastCheck = now;
         var dropped = now.Dropped - _lastReclaim.Dropped;
         var ended = now.Ended - _lastReclaim.Ended;
-        if (burstOver && (dropped >= DroppedBytesWorthReclaiming || ended >= EndedConnectionsWorthReclaiming))
+        if (burstOver && (dropped >= DroppedBytesWorthReclaiming || ended >= EndedConnectionsWorthReclaiming)
+            && _connectionThreads() <= MaxThreadsForCollection)
         {
             Reclaim(ended, dropped);
             _lastReclaim = now;

@@ -86,6 +86,22 @@ public static class ServerCommand
             HelpName = "COUNT",
         };
 
+        var spareThreadsOption = new Option<int>("--spare-threads")
+        {
+            Description = "Idle connection threads kept started ahead of demand, so a new client seldom waits for a thread to be created",
+            DefaultValueFactory = _ => ServerOptions.DefaultSpareThreads,
+            CustomParser = result => WholeNumbers.ParseInt32(result, 0, 100_000),
+            HelpName = "COUNT",
+        };
+
+        var maxSpareThreadsOption = new Option<int>("--max-spare-threads")
+        {
+            Description = "Idle connection threads kept at most for later connections (at least --spare-threads); past this a "
+                + "thread ends with its connection, and those past --spare-threads end after 60 s idle",
+            DefaultValueFactory = _ => ServerOptions.DefaultMaxSpareThreads,
+            CustomParser = result => WholeNumbers.ParseInt32(result, 0, 100_000),
+            HelpName = "COUNT",
+        };
         var idleTimeoutOption = CreateDurationOption(
             "--idle-timeout", "Close a connection that sends no request for this long (300ms, 60s, 5m; 0 or 'off': never)",
             ServerOptions.DefaultIdleTimeout, allowOff: true);
@@ -127,6 +143,8 @@ public static class ServerCommand
             logLevelOption,
             maxLineOption,
             maxConnectionsOption,
+            spareThreadsOption,
+            maxSpareThreadsOption,
             idleTimeoutOption,
             requestTimeoutOption,
             sendTimeoutOption,
@@ -147,6 +165,8 @@ public static class ServerCommand
                 Directory = parseResult.GetRequiredValue(directoryOption).ToString(),
                 MaxRequestLineLength = parseResult.GetValue(maxLineOption),
                 MaxConnections = parseResult.GetValue(maxConnectionsOption),
+                SpareThreads = parseResult.GetValue(spareThreadsOption),
+                MaxSpareThreads = parseResult.GetValue(maxSpareThreadsOption),
                 IdleTimeout = parseResult.GetValue(idleTimeoutOption),
                 RequestTimeout = parseResult.GetValue(requestTimeoutOption),
                 SendTimeout = parseResult.GetValue(sendTimeoutOption),
@@ -258,7 +278,7 @@ public static class ServerCommand
             return StartupFailed;
         }
 
-        using var reclaimer = new MemoryReclaimer(logger, MemoryReclaimer.DefaultInterval);
+        using var reclaimer = new MemoryReclaimer(logger, MemoryReclaimer.DefaultInterval, () => server.ConnectionThreadsAlive);
         var endPoint = server.LocalEndPoint;
         logger.Information("Serving {Directory} on {EndPoint}", server.Directory, FormatEndPoint(endPoint.Address, endPoint.Port));
         if (metrics is not null)

@@ -10,6 +10,9 @@ public sealed record ServerOptions
     public static readonly TimeSpan DefaultRequestTimeout = TimeSpan.FromSeconds(60);
     public static readonly TimeSpan DefaultSendTimeout = TimeSpan.FromSeconds(60);
     public static readonly TimeSpan DefaultShutdownTimeout = TimeSpan.FromSeconds(10);
+    public const int DefaultSpareThreads = 16;
+    public const int DefaultMaxSpareThreads = 256;
+    public static readonly TimeSpan DefaultSpareThreadIdleTime = TimeSpan.FromSeconds(60);
 
     public IPAddress Address { get; init; } = IPAddress.Any;
 
@@ -25,6 +28,15 @@ public sealed record ServerOptions
 
     /// <summary>Stack reserved per connection thread; the connection loop is shallow, so thousands fit.</summary>
     public int ConnectionStackSize { get; init; } = 128 * 1024;
+
+    /// <summary>Idle connection threads kept started ahead of demand, so accepting a client seldom waits for a new thread.</summary>
+    public int SpareThreads { get; init; } = DefaultSpareThreads;
+
+    /// <summary>Idle connection threads kept at most for reuse; a thread whose connection ends beyond this ends too.</summary>
+    public int MaxSpareThreads { get; init; } = DefaultMaxSpareThreads;
+
+    /// <summary>How long an idle connection thread beyond <see cref="SpareThreads"/> waits for a connection before it ends.</summary>
+    public TimeSpan SpareThreadIdleTime { get; init; } = DefaultSpareThreadIdleTime;
 
     /// <summary>Connections served at once; null derives it from the process's limits at start.</summary>
     public int? MaxConnections { get; init; }

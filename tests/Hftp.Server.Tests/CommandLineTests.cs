@@ -65,6 +65,8 @@ public sealed class CommandLineTests : IDisposable
     [InlineData("--send-timeout", "5 min", "--send-timeout must be a duration such as 300ms, 60s or 5m, or 'off' (got '5 min').")]
     [InlineData("--shutdown-timeout", "off", "--shutdown-timeout must be a duration such as 300ms, 60s or 5m (got 'off').")]
     [InlineData("--log-buffer", "0", "--log-buffer must be a whole number from 16 to 10000000 (got '0').")]
+    [InlineData("--spare-threads", "-1", "--spare-threads must be a whole number from 0 to 100000 (got '-1').")]
+    [InlineData("--max-spare-threads", "many", "--max-spare-threads must be a whole number from 0 to 100000 (got 'many').")]
     public async Task BadOptionIsAShortErrorAndExitCodeOne(string option, string value, string expected)
     {
         using var error = new StringWriter();
@@ -92,7 +94,7 @@ public sealed class CommandLineTests : IDisposable
         foreach (var option in new[]
         {
             "--port", "-p", "--dir", "-d", "--datadir", "--address", "-a", "--log-level", "--max-request-line", "--max-connections", "--log-buffer", "--proxy-protocol",
-            "--idle-timeout", "--request-timeout", "--send-timeout", "--shutdown-timeout", "--version",
+            "--idle-timeout", "--request-timeout", "--send-timeout", "--shutdown-timeout", "--spare-threads", "--max-spare-threads", "--version",
         })
         {
             Assert.Contains(option, HelpAliases(output.ToString()));
@@ -125,6 +127,8 @@ public sealed class CommandLineTests : IDisposable
         Assert.Equal(TimeSpan.FromSeconds(60), parseResult.GetValue<TimeSpan>("--send-timeout"));
         Assert.Equal(TimeSpan.FromSeconds(10), parseResult.GetValue<TimeSpan>("--shutdown-timeout"));
         Assert.Equal(10_000, parseResult.GetValue<int>("--log-buffer"));
+        Assert.Equal(16, parseResult.GetValue<int>("--spare-threads"));
+        Assert.Equal(256, parseResult.GetValue<int>("--max-spare-threads"));
     }
 
     [Theory]
@@ -167,6 +171,16 @@ public sealed class CommandLineTests : IDisposable
 
         Assert.Contains("Max connections 3 (as configured", server.Output, StringComparison.Ordinal);
         Assert.True(await Eventually.HoldsAsync(() => server.Output.Contains("(IdleTimeout)", StringComparison.Ordinal), ProcessTimeout));
+    }
+
+    [Fact]
+    public async Task ProcessHonoursTheSpareThreadOptions()
+    {
+        using var server = ServerProcess.Start(
+            "--port", "0", "--address", "127.0.0.1", "--dir", _directory, "--spare-threads", "3", "--max-spare-threads", "5");
+        await server.WaitForPortAsync(ProcessTimeout);
+
+        Assert.Contains("Connection threads: 3 started ahead of demand, up to 5 kept idle for reuse", server.Output, StringComparison.Ordinal);
     }
 
     [Fact]

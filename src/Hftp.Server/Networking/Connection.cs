@@ -1,4 +1,3 @@
-using System.Buffers;
 using System.Diagnostics;
 using System.Net;
 using System.Net.Sockets;
@@ -11,12 +10,22 @@ namespace Hftp.Server.Networking;
 
 /// <summary>
 /// One client, served on its own thread: the loop that receives bytes, frames requests, has each answered by its
-/// <see cref="RequestExecutor"/>, sends the replies, enforces the timeouts and closes. Its memory is bounded whatever the client sends: a fixed receive buffer, a framing state of a few
-/// hundred bytes, and a reply buffer that grows only for the length of a slice.
+/// <see cref="RequestExecutor"/>, sends the replies, enforces the timeouts and closes. Its memory is bounded whatever
+/// the client sends: a receive buffer while bytes are read, the framing state of its thread, and a reply buffer that
+/// grows only for the length of a slice. Waiting for a request it holds neither buffer.
 /// </summary>
 internal sealed class Connection : IDisposable
 {
     public const int ReceiveBufferSize = 4 * 1024;
+
+    /// <summary>Receive buffers kept for reuse: more than connections ever read at the same instant on a few cores.</summary>
+    public const int ReceiveBuffersRetained = 256;
+
+    /// <summary>
+    /// Every connection's receive buffer, taken once the socket has bytes to read and given back before waiting
+    /// again: an idle connection holds none. Not ArrayPool.Shared, which keeps a buffer per thread that used one.
+    /// </summary>
+    public static readonly ReplyBufferPool ReceiveBuffers = new(ReceiveBufferSize, ReceiveBuffersRetained);
 
     // Long enough for a client to read our last reply and close; short enough that a client that keeps
     // sending cannot hold the thread.
@@ -26,7 +35,8 @@ internal sealed class Connection : IDisposable
     // quit, and leaves at once) from a client; a client that is slower to speak is simply logged a moment later.
     private static readonly TimeSpan HealthCheckWait = TimeSpan.FromMilliseconds(200);
 
-    private static ReadOnlySpan<byte> QuitRequest => "quit\r\n"u8;
+    // The one request a health check sends, as Hftp.Protocol formats it.
+    private static readonly int QuitRequestLength = Command.Quit.Utf8Name().Length + Syntax.LineTerminator.Length;
 
     // Where the connection is, for a graceful shutdown: blocked waiting for a request (it can be closed at once),
     // or answering (its reply is let finish); the draining phases say which of the two the shutdown found.
@@ -43,7 +53,6 @@ internal sealed class Connection : IDisposable
     private readonly RequestReader _reader;
     private readonly ReplyWriter _writer;
     private readonly RequestExecutor _executor;
-    private byte[] _receiveBuffer;
     private volatile bool _stopping;
     private long _requestsServed;
     private readonly ConnectionTimeouts _timeouts;
@@ -53,8 +62,12 @@ internal sealed class Connection : IDisposable
     private bool _isHealthCheck;
     private ServerMetrics? _metrics;
 
+    /// <summary>
+    /// A connection for <paramref name="socket"/>, framing its requests with <paramref name="reader"/> (its thread's,
+    /// reset here, so it must not be shared by connections alive at once).
+    /// </summary>
     public Connection(
-        long id, Socket socket, FileStore files, long maxRequestLineLength, ILogger logger, ConnectionTimeouts? timeouts = null,
+        long id, Socket socket, FileStore files, RequestReader reader, ILogger logger, ConnectionTimeouts? timeouts = null,
         bool expectProxyHeader = false)
     {
         _expectProxyHeader = expectProxyHeader;
@@ -64,17 +77,17 @@ internal sealed class Connection : IDisposable
         _files = files;
         RemoteEndPoint = socket.RemoteEndPoint as IPEndPoint;
         _logger = logger;
-        _reader = new RequestReader(maxRequestLineLength);
+        _reader = reader;
+        _reader.Reset();
         _writer = new ReplyWriter(socket);
         _executor = new RequestExecutor(files, _writer, logger);
+
+        // Replies go out as soon as they are written: they are whole, and Nagle would hold a small one back.
+        socket.NoDelay = true;
 
         // A blocking send that moves no byte for this long fails: the client is not reading.
         socket.SendTimeout = ConnectionTimeouts.ToSocketMilliseconds(_timeouts.Send);
         LimitUnsentBytes(socket);
-
-        // Rented here, on the accepting thread: memory the connection's own thread first allocates costs a
-        // whole GC allocation quantum, which thousands of idle connections would each pay.
-        _receiveBuffer = ArrayPool<byte>.Shared.Rent(ReceiveBufferSize);
     }
 
     public long Id { get; }
@@ -99,26 +112,25 @@ internal sealed class Connection : IDisposable
     public CloseReason Run()
     {
         var started = Stopwatch.GetTimestamp();
-        var receiveBuffer = _receiveBuffer;
         var reason = CloseReason.NetworkError;
         string? networkError = null;
         try
         {
-            if (_expectProxyHeader && !TryReadProxyHeader(receiveBuffer, out reason))
+            if (_expectProxyHeader && !TryReadProxyHeader(out reason))
             {
                 if (reason == CloseReason.BadProxyHeader)
                 {
-                    CloseGracefully(receiveBuffer);
+                    CloseGracefully();
                 }
 
                 return reason;
             }
 
-            LogConnected(receiveBuffer);
-            reason = Serve(receiveBuffer);
+            LogConnected();
+            reason = Serve();
             if (reason is not (CloseReason.ClientClosed or CloseReason.ServerStopping))
             {
-                CloseGracefully(receiveBuffer);
+                CloseGracefully();
             }
         }
         catch (SocketException exception) when (IsTimeout(exception) && !_stopping && SendTimedOut())
@@ -142,8 +154,6 @@ internal sealed class Connection : IDisposable
         }
         finally
         {
-            ArrayPool<byte>.Shared.Return(receiveBuffer);
-            _receiveBuffer = [];
             Dispose();
             LogClosed(reason, networkError, Stopwatch.GetElapsedTime(started));
             Interlocked.Increment(ref _ended);
@@ -209,13 +219,13 @@ internal sealed class Connection : IDisposable
         _socket.Dispose();
     }
 
-    private CloseReason Serve(byte[] receiveBuffer)
+    private CloseReason Serve()
     {
         // When the first byte of the unfinished request line arrived; 0 while no line is under way.
         long lineStarted = 0;
         _executor.Remote = RemoteEndPoint;
         _writer.SendTimeout = _timeouts.Send;
-        var allocatedBefore = GC.GetAllocatedBytesForCurrentThread();
+        var allocatedBefore = AllocatedByRequests();
         var requestsBefore = _requestsServed;
         while (true)
         {
@@ -224,85 +234,118 @@ internal sealed class Connection : IDisposable
                 return DrainReason();
             }
 
-            if (!TryReceive(receiveBuffer, lineStarted, out var received))
+            if (!WaitForRequestBytes(lineStarted))
             {
                 return TimedOut(lineStarted);
             }
 
-            var receivedAt = Stopwatch.GetTimestamp();
-            _executor.BeginBatch();
-            if (Interlocked.CompareExchange(ref _phase, Answering, Waiting) >= DrainingWhileIdle)
+            // Taken only now that there are bytes to read, and given back before waiting again.
+            var receiveBuffer = ReceiveBuffers.Rent();
+            try
             {
-                return DrainReason();
-            }
-
-            if (received == 0)
-            {
-                return _stopping ? CloseReason.ServerStopping : CloseReason.ClientClosed;
-            }
-
-            var input = receiveBuffer.AsSpan(0, received);
-            var lineEnded = false;
-            while (_reader.TryRead(input, out var consumed, out var request))
-            {
-                lineEnded = true;
-                input = input[consumed..];
-                if (Answer(request) is { } reason)
+                var received = _socket.Receive(receiveBuffer);
+                if (ServeReceived(receiveBuffer.AsSpan(0, received), ref lineStarted) is { } reason)
                 {
-                    _writer.Flush();
                     return reason;
                 }
-
-                if (Volatile.Read(ref _phase) >= DrainingWhileIdle)
-                {
-                    // Shutting down: this reply goes out whole, the requests pipelined after it are not answered.
-                    _writer.Flush();
-                    return DrainReason();
-                }
             }
-
-            // The reader took the rest of the input into an unfinished line, if there was any rest.
-            if (input.IsEmpty)
+            finally
             {
-                lineStarted = lineEnded ? 0 : lineStarted;
-            }
-            else if (lineEnded || lineStarted == 0)
-            {
-                lineStarted = receivedAt;
+                ReceiveBuffers.Return(receiveBuffer);
             }
 
-            // Replies to everything the client pipelined in this read go out in one send.
-            _writer.Flush();
-            _writer.ReleaseIfEmpty();
             if (_requestsServed != requestsBefore)
             {
-                var allocated = GC.GetAllocatedBytesForCurrentThread();
+                var allocated = AllocatedByRequests();
                 _metrics?.BatchAnswered(_requestsServed - requestsBefore, allocated - allocatedBefore);
                 (allocatedBefore, requestsBefore) = (allocated, _requestsServed);
             }
         }
     }
 
-    // Waits for request bytes until the idle deadline (no line under way) or the line's deadline: a per-read
-    // timeout alone would let a client that sends a byte just before each one hold the connection forever.
-    private bool TryReceive(byte[] buffer, long lineStarted, out int received)
+    // What this thread allocated, less the buffers the pools had to allocate (a pool shared by every connection is
+    // sometimes empty for a moment when many are busy at once; that is not the request path allocating).
+    private static long AllocatedByRequests() => GC.GetAllocatedBytesForCurrentThread() - ReplyBufferPool.AllocatedOnThisThread;
+
+    // Answers the requests the bytes just received complete (an empty input is the client's end of stream); null
+    // when the connection goes on.
+    private CloseReason? ServeReceived(ReadOnlySpan<byte> input, ref long lineStarted)
     {
-        var timeout = lineStarted == 0 ? _timeouts.Idle : RemainingOf(_timeouts.Request, lineStarted);
-        received = 0;
-        if (timeout <= TimeSpan.Zero && timeout != Timeout.InfiniteTimeSpan)
+        var received = input.Length;
+        var receivedAt = Stopwatch.GetTimestamp();
+        _executor.BeginBatch();
+        if (Interlocked.CompareExchange(ref _phase, Answering, Waiting) >= DrainingWhileIdle)
         {
-            return false;
+            return DrainReason();
         }
 
-        SetReceiveTimeout(ConnectionTimeouts.ToSocketMilliseconds(timeout));
-        try
+        if (received == 0)
         {
-            received = _socket.Receive(buffer);
-            return true;
+            return _stopping ? CloseReason.ServerStopping : CloseReason.ClientClosed;
         }
-        catch (SocketException exception) when (IsTimeout(exception))
+
+        var lineEnded = false;
+        while (_reader.TryRead(input, out var consumed, out var request))
         {
-            return false;
+            lineEnded = true;
+            input = input[consumed..];
+            if (Answer(request) is { } reason)
+            {
+                _writer.Flush();
+                return reason;
+            }
+
+            if (Volatile.Read(ref _phase) >= DrainingWhileIdle)
+            {
+                // Shutting down: this reply goes out whole, the requests pipelined after it are not answered.
+                _writer.Flush();
+                return DrainReason();
+            }
+        }
+
+        // The reader took the rest of the input into an unfinished line, if there was any rest.
+        if (input.IsEmpty)
+        {
+            lineStarted = lineEnded ? 0 : lineStarted;
+        }
+        else if (lineEnded || lineStarted == 0)
+        {
+            lineStarted = receivedAt;
+        }
+
+        // Replies to everything the client pipelined in this read go out in one send.
+        _writer.Flush();
+        _writer.ReleaseIfEmpty();
+        return null;
+    }
+
+    // Waits for request bytes until the idle deadline (no line under way) or the line's deadline: a per-read
+    // timeout alone would let a client that sends a byte just before each one hold the connection forever. Polls
+    // rather than blocking in a receive: no buffer is held while waiting, and a timeout costs no exception (ten
+    // thousand connections timing out together threw ten thousand).
+    private bool WaitForRequestBytes(long lineStarted)
+    {
+        var waitStarted = Stopwatch.GetTimestamp();
+        while (true)
+        {
+            var timeout = lineStarted == 0 ? RemainingOf(_timeouts.Idle, waitStarted) : RemainingOf(_timeouts.Request, lineStarted);
+            if (timeout == Timeout.InfiniteTimeSpan)
+            {
+                return _socket.Poll(-1, SelectMode.SelectRead);
+            }
+
+            if (timeout <= TimeSpan.Zero)
+            {
+                return false;
+            }
+
+            // Poll takes at most int.MaxValue microseconds (35 minutes; a longer timeout polls again) and waits whole
+            // milliseconds, rounded down: rounded up here, so it never wakes just before the deadline and spins.
+            var microseconds = (int)Math.Clamp(Math.Ceiling(timeout.TotalMilliseconds) * 1000, 1000, int.MaxValue);
+            if (_socket.Poll(microseconds, SelectMode.SelectRead))
+            {
+                return true;
+            }
         }
     }
 
@@ -340,11 +383,14 @@ internal sealed class Connection : IDisposable
     // kernel lets a blocked send move every 64 KiB the client reads (and holds less kernel memory per client).
     private const int ProtocolTcp = 6, TcpNotSentLowWater = 25;
 
+    // The option's int value, in the machine's byte order, made once rather than per connection.
+    private static readonly byte[] UnsentBytesLimit = BitConverter.GetBytes(2 * ReplyWriter.SendChunkSize);
+
     private static void LimitUnsentBytes(Socket socket)
     {
         if (OperatingSystem.IsLinux())
         {
-            socket.SetRawSocketOption(ProtocolTcp, TcpNotSentLowWater, BitConverter.GetBytes(2 * ReplyWriter.SendChunkSize));
+            socket.SetRawSocketOption(ProtocolTcp, TcpNotSentLowWater, UnsentBytesLimit);
         }
     }
 
@@ -378,14 +424,23 @@ internal sealed class Connection : IDisposable
     // A health check (deploy/haproxy.cfg: connect, "quit", expect "0 OK") every few seconds per backend would drown
     // the log at Information, so a connection whose first bytes are exactly "quit\r\n" is logged at Debug. The bytes
     // are peeked, not read: Serve reads and answers them as usual.
-    private void LogConnected(byte[] buffer)
+    private void LogConnected()
     {
+        // Below Information nothing is logged here, and telling a health check apart is not worth a wait.
+        if (!_logger.IsEnabled(LogEventLevel.Information))
+        {
+            return;
+        }
+
         try
         {
             if (_socket.Poll(HealthCheckWait, SelectMode.SelectRead))
             {
-                var peeked = _socket.Receive(buffer, 0, QuitRequest.Length, SocketFlags.Peek);
-                _isHealthCheck = buffer.AsSpan(0, peeked).SequenceEqual(QuitRequest);
+                Span<byte> quit = stackalloc byte[QuitRequestLength];
+                Requests.TryWrite(Command.Quit, quit, out _);
+                Span<byte> buffer = stackalloc byte[QuitRequestLength];
+                var peeked = _socket.Receive(buffer, SocketFlags.Peek);
+                _isHealthCheck = buffer[..peeked].SequenceEqual(quit);
             }
         }
         catch (SocketException)
@@ -400,6 +455,19 @@ internal sealed class Connection : IDisposable
     // --proxy-protocol: the connection comes from a load balancer and starts with a header naming the real client.
     // Read exactly as many bytes as the header can still need, so the client's first request stays in the socket for
     // Serve. Anything else is not our client speaking: close without an HFTP reply, which only the proxy would read.
+    private bool TryReadProxyHeader(out CloseReason reason)
+    {
+        var buffer = ReceiveBuffers.Rent();
+        try
+        {
+            return TryReadProxyHeader(buffer, out reason);
+        }
+        finally
+        {
+            ReceiveBuffers.Return(buffer);
+        }
+    }
+
     private bool TryReadProxyHeader(byte[] buffer, out CloseReason reason)
     {
         var started = Stopwatch.GetTimestamp();
@@ -462,8 +530,9 @@ internal sealed class Connection : IDisposable
 
     // Send side first, so the client reads our last reply and then a clean end of stream; then read what
     // it still sends for a moment, because closing with unread data would reset the connection instead.
-    private void CloseGracefully(byte[] scratch)
+    private void CloseGracefully()
     {
+        Span<byte> scratch = stackalloc byte[512];
         _socket.Shutdown(SocketShutdown.Send);
         var deadline = Stopwatch.GetTimestamp() + (long)(DrainTime.TotalSeconds * Stopwatch.Frequency);
         while (!_stopping)

@@ -1,60 +1,113 @@
+using Hftp.Protocol;
+
 namespace Hftp.Server.Networking;
 
 /// <summary>
-/// A connection's thread, started before its client is accepted: when the system has no thread to give, the
-/// client is still waiting in the listen backlog instead of being accepted and dropped. Only started threads
-/// exist as objects of this type, so shutdown never meets (or joins) a thread that did not start.
+/// A connection thread, as in Apache's worker model: it serves one connection for the connection's whole life,
+/// then waits to be handed the next one instead of ending. It is started before the client it serves is accepted:
+/// when the system has no thread to give, the client is still waiting in the listen backlog instead of being
+/// accepted and dropped. Only started threads exist as objects of this type, so shutdown never meets (or joins) a
+/// thread that did not start. What a connection needs for its whole life and can reuse (the request framing
+/// state) belongs to the thread, so a new connection allocates as little as possible.
 /// </summary>
 internal sealed class ConnectionThread
 {
     private readonly object _gate = new();
+    private readonly ConnectionThreads _owner;
     private readonly Action<Connection> _run;
-    private Connection? _connection;
-    private bool _assigned;
+    private Connection? _handed;
+    private bool _isHanded;
+    private Connection? _current;
 
-    private ConnectionThread(Action<Connection> run, int stackSize)
+    private ConnectionThread(ConnectionThreads owner, Action<Connection> run, int stackSize, long maxRequestLineLength)
     {
+        _owner = owner;
         _run = run;
-        Thread = new Thread(WaitAndRun, stackSize) { IsBackground = true, Name = "hftp-connection" };
+        Reader = new RequestReader(maxRequestLineLength);
+        Thread = new Thread(ServeInTurn, stackSize) { IsBackground = true, Name = "hftp-connection" };
     }
 
     public Thread Thread { get; }
 
+    /// <summary>The framing state each connection of this thread uses in turn; reset for each.</summary>
+    public RequestReader Reader { get; }
+
+    /// <summary>The connection handed to this thread and not yet ended; null while the thread waits.</summary>
+    public Connection? Current => Volatile.Read(ref _current);
+
+    // The owner's idle list, guarded by the owner's lock.
+    internal ConnectionThread? NextIdle { get; set; }
+
+    internal ConnectionThread? PreviousIdle { get; set; }
+
+    internal bool IsIdle { get; set; }
+
     /// <summary>Starts a thread that waits for its connection; throws what <see cref="Thread.Start()"/> throws when there is none to have.</summary>
-    public static ConnectionThread Start(Action<Connection> run, int stackSize)
+    public static ConnectionThread Start(ConnectionThreads owner, Action<Connection> run, int stackSize, long maxRequestLineLength)
     {
-        var thread = new ConnectionThread(run, stackSize);
+        var thread = new ConnectionThread(owner, run, stackSize, maxRequestLineLength);
         thread.Thread.Start();
         return thread;
     }
 
-    /// <summary>Hands the thread its connection; null lets it end unused.</summary>
+    /// <summary>Hands the thread its next connection; null lets it end.</summary>
     public void Assign(Connection? connection)
     {
+        Volatile.Write(ref _current, connection);
         lock (_gate)
         {
-            _connection = connection;
-            _assigned = true;
+            _handed = connection;
+            _isHanded = true;
             Monitor.Pulse(_gate);
         }
     }
 
-    private void WaitAndRun()
+    private void ServeInTurn()
     {
-        Connection? connection;
-        lock (_gate)
+        try
         {
-            while (!_assigned)
+            while (WaitForConnection() is { } connection)
             {
-                Monitor.Wait(_gate);
+                _run(connection);
+                Volatile.Write(ref _current, null);
+                if (!_owner.TakeBack(this))
+                {
+                    return;
+                }
+            }
+        }
+        finally
+        {
+            _owner.Ended(this);
+        }
+    }
+
+    // Null when handed nothing (the server is stopping) or when idle long enough to end as a surplus spare.
+    private Connection? WaitForConnection()
+    {
+        while (true)
+        {
+            lock (_gate)
+            {
+                var woken = _isHanded || Monitor.Wait(_gate, _owner.IdleTime);
+                if (_isHanded)
+                {
+                    _isHanded = false;
+                    var connection = _handed;
+                    _handed = null;
+                    return connection;
+                }
+
+                if (woken)
+                {
+                    continue;
+                }
             }
 
-            connection = _connection;
-        }
-
-        if (connection is not null)
-        {
-            _run(connection);
+            if (_owner.TryRetire(this))
+            {
+                return null;
+            }
         }
     }
 }

@@ -1,16 +1,26 @@
 namespace Hftp.Server.Networking;
 
 /// <summary>
-/// Reply buffers of one fixed size, of which at most <see cref="MaxRetained"/> are kept for reuse. Under a burst
-/// every busy connection gets one; when the burst ends the extra buffers are dropped for the garbage collector
-/// rather than kept (ArrayPool.Shared keeps many per core and per thread, which thread-per-connection bloats).
+/// Buffers of one fixed size, of which at most <see cref="MaxRetained"/> are kept for reuse. Under a burst every
+/// busy connection gets one; when the burst ends the extra buffers are dropped for the garbage collector rather than
+/// kept (ArrayPool.Shared keeps many per core and per thread, which thread-per-connection bloats). Lock-free: with
+/// thousands of connection threads a lock here convoys (its holder preempted while thousands of woken threads spin
+/// for it: 10,000 slowloris connections froze the server for a minute). Each thread starts its search at a slot of
+/// its own, so a thread that gives a buffer back finds it again first.
 /// </summary>
 internal sealed class ReplyBufferPool(int bufferSize, int maxRetained)
 {
-    private readonly byte[][] _retained = new byte[maxRetained][];
-    private readonly Lock _lock = new();
-    private int _count;
+    [ThreadStatic]
+    private static long _allocatedOnThread;
+
+    private readonly byte[]?[] _retained = new byte[maxRetained][];
     private long _droppedBytes;
+
+    /// <summary>
+    /// Bytes the pools allocated on the calling thread because they had no buffer to give: a burst's new buffers, which
+    /// the request path's own allocation tally leaves out.
+    /// </summary>
+    public static long AllocatedOnThisThread => _allocatedOnThread;
 
     public int BufferSize { get; } = bufferSize;
 
@@ -21,30 +31,35 @@ internal sealed class ReplyBufferPool(int bufferSize, int maxRetained)
 
     public byte[] Rent()
     {
-        lock (_lock)
+        var start = StartSlot();
+        for (var probe = 0; probe < _retained.Length; probe++)
         {
-            if (_count > 0)
+            var slot = (start + probe) % _retained.Length;
+            if (Volatile.Read(ref _retained[slot]) is not null && Interlocked.Exchange(ref _retained[slot], null) is { } buffer)
             {
-                var buffer = _retained[--_count];
-                _retained[_count] = null!;
                 return buffer;
             }
         }
 
+        _allocatedOnThread += BufferSize;
         return GC.AllocateUninitializedArray<byte>(BufferSize);
     }
 
     public void Return(byte[] buffer)
     {
-        lock (_lock)
+        var start = StartSlot();
+        for (var probe = 0; probe < _retained.Length; probe++)
         {
-            if (_count < _retained.Length)
+            var slot = (start + probe) % _retained.Length;
+            if (Volatile.Read(ref _retained[slot]) is null && Interlocked.CompareExchange(ref _retained[slot], buffer, null) is null)
             {
-                _retained[_count++] = buffer;
                 return;
             }
         }
 
         Interlocked.Add(ref _droppedBytes, buffer.Length);
     }
+
+    private int StartSlot() =>
+        _retained.Length == 0 ? 0 : (int)((uint)Environment.CurrentManagedThreadId * 2654435761u % (uint)_retained.Length);
 }

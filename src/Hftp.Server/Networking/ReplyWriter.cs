@@ -33,6 +33,13 @@ internal sealed class ReplyWriter(Socket socket) : IDisposable
     /// <summary>Large buffers kept for reuse; a burst beyond this allocates, and the extra buffers are dropped after it.</summary>
     public const int LargeBuffersRetained = 16;
 
+    /// <summary>
+    /// The small buffers of every connection, taken for a short reply and given back once it is sent. Not
+    /// ArrayPool.Shared, which keeps the buffer a thread used last in that thread: with a thread per connection, one
+    /// per connection ever served.
+    /// </summary>
+    public static readonly ReplyBufferPool SmallBuffers = new(SmallBufferSize, 256);
+
     /// <summary>The large buffers of every connection in the process: one per connection that is sending something large.</summary>
     public static readonly ReplyBufferPool LargeBuffers = new(SendAreaSize, LargeBuffersRetained);
 
@@ -117,7 +124,7 @@ internal sealed class ReplyWriter(Socket socket) : IDisposable
 
         if (_buffer.Length == 0 && sizeHint <= SmallBufferSize)
         {
-            _buffer = ArrayPool<byte>.Shared.Rent(SmallBufferSize);
+            _buffer = SmallBuffers.Rent();
             _capacity = SmallBufferSize;
         }
         else if (!_isLarge)
@@ -219,7 +226,7 @@ internal sealed class ReplyWriter(Socket socket) : IDisposable
         }
         else
         {
-            ArrayPool<byte>.Shared.Return(_buffer);
+            SmallBuffers.Return(_buffer);
         }
 
         _buffer = [];
@@ -245,7 +252,7 @@ internal sealed class ReplyWriter(Socket socket) : IDisposable
         _buffer.AsSpan(0, _length).CopyTo(large);
         if (_buffer.Length > 0)
         {
-            ArrayPool<byte>.Shared.Return(_buffer);
+            SmallBuffers.Return(_buffer);
         }
 
         _buffer = large;

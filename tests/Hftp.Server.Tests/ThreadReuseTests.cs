@@ -1,0 +1,108 @@
+using Hftp.Testing;
+using Serilog.Events;
+
+namespace Hftp.Server.Tests;
+
+/// <summary>Connection threads are reused: a thread that finished its connection is handed a later one.</summary>
+public sealed class ThreadReuseTests
+{
+    private static readonly TimeSpan Bound = TestTimeouts.Condition;
+
+    // The accept loop takes a thread before it waits for the next client, so that client never waits for one.
+    private const int AcceptLoopsThread = 1;
+
+    [Fact]
+    public async Task SequentialConnectionsAreServedOnReusedThreads()
+    {
+        const int connectionCount = 200;
+        using var server = TestServer.Start();
+        server.WriteFile("f", "0123456789");
+        for (var index = 0; index < connectionCount; index++)
+        {
+            using (var client = server.Connect())
+            {
+                await client.SendAsync("get_metadata f\r\nquit\r\n");
+                await client.ExpectAsync("0 OK\r\n10\r\n0 OK\r\n");
+                await client.ExpectClosedAsync();
+            }
+
+            // The connection ends once the server sees the client close too.
+            Assert.True(await Eventually.HoldsAsync(() => server.Server.ActiveConnections == 0, Bound));
+        }
+
+        // One connection at a time: the threads started ahead of demand suffice, however many connections came.
+        Assert.InRange(server.Server.ConnectionThreadsStarted, 1, 2 * ServerOptions.DefaultSpareThreads);
+    }
+
+    [Fact]
+    public async Task SpareThreadsAreStartedAheadOfDemandAndLogged()
+    {
+        using var server = TestServer.Start(options => options with { SpareThreads = 5 });
+
+        Assert.True(await Eventually.HoldsAsync(() => server.Server.ConnectionThreadsAlive == 5 + AcceptLoopsThread, Bound));
+        Assert.True(server.Log.Contains(LogEventLevel.Information, "Connection threads: 5 started ahead of demand, up to 256 kept idle"));
+
+        // A client takes a spare, and another is started in its place.
+        using var client = server.Connect();
+        await client.SendAsync("get_file_listing\r\n");
+        await client.ExpectAsync("0 OK\r\n\r\n");
+        Assert.True(await Eventually.HoldsAsync(() => server.Server.ConnectionThreadsAlive == 6 + AcceptLoopsThread, Bound));
+    }
+
+    [Fact]
+    public async Task ThreadsBeyondTheSpareMaximumEndWithTheirConnection()
+    {
+        using var server = TestServer.Start(options => options with { SpareThreads = 0, MaxSpareThreads = 3 });
+        await ServeAtOnceAsync(server, 20);
+
+        Assert.True(await Eventually.HoldsAsync(() => server.Server.ConnectionThreadsAlive == 3 + AcceptLoopsThread, Bound));
+    }
+
+    [Fact]
+    public async Task IdleThreadsBeyondTheSparesEndAfterTheIdleTime()
+    {
+        using var server = TestServer.Start(options => options with
+        {
+            SpareThreads = 2,
+            MaxSpareThreads = 100,
+            SpareThreadIdleTime = TimeSpan.FromMilliseconds(300),
+        });
+        await ServeAtOnceAsync(server, 20);
+
+        Assert.True(await Eventually.HoldsAsync(() => server.Server.ConnectionThreadsAlive == 2 + AcceptLoopsThread, Bound));
+    }
+
+    [Fact]
+    public async Task StopEndsIdleThreadsToo()
+    {
+        using var server = TestServer.Start(options => options with { SpareThreads = 4 });
+        await ServeAtOnceAsync(server, 10);
+        Assert.True(await Eventually.HoldsAsync(() => server.Server.ActiveConnections == 0, Bound));
+        Assert.True(server.Server.ConnectionThreadsAlive >= 4);
+
+        server.Server.Stop();
+
+        Assert.Equal(0, server.Server.ConnectionThreadsAlive);
+    }
+
+    // Holds the clients connected together, so each is served on a thread of its own, then closes them all.
+    private static async Task ServeAtOnceAsync(TestServer server, int clientCount)
+    {
+        var clients = Enumerable.Range(0, clientCount).Select(_ => server.Connect()).ToList();
+        try
+        {
+            await Task.WhenAll(clients.Select(async client =>
+            {
+                await client.SendAsync("get_file_listing\r\n");
+                await client.ExpectAsync("0 OK\r\n\r\n");
+            }));
+            Assert.Equal(clientCount, server.Server.ActiveConnections);
+        }
+        finally
+        {
+            clients.ForEach(client => client.Dispose());
+        }
+
+        Assert.True(await Eventually.HoldsAsync(() => server.Server.ActiveConnections == 0, Bound));
+    }
+}
