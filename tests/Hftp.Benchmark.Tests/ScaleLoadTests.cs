@@ -37,7 +37,7 @@ public sealed class ScaleLoadTests
     }
 
     [Fact]
-    public void OpenWithChurnClosesEachConnectionAfterItsReply()
+    public async Task OpenWithChurnClosesEachConnectionAfterItsReply()
     {
         using var server = TestServer.Start();
         server.WriteFile("meta.txt", "12345");
@@ -47,7 +47,11 @@ public sealed class ScaleLoadTests
         Assert.True(run.ExitCode == 0, run.Output);
         Assert.Equal("300", run.Result["served"]);
         Assert.Equal("yes", run.Result["churn"]);
-        Assert.InRange(server.Server.PeakConnections, 1, 11);
+        // Held, all 300 would be open at once; churned, the server sees each close soon after its reply (how soon
+        // depends on scheduling, so the peak is only known to stay well under the total), and none is left open.
+        Assert.InRange(server.Server.PeakConnections, 1, 150);
+        Assert.True(await Eventually.HoldsAsync(() => server.Server.ActiveConnections == 0, TestTimeouts.Condition),
+            $"{server.Server.ActiveConnections} connections still open after the churned load ended");
     }
 
     [Fact]
