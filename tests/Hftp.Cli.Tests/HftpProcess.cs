@@ -29,12 +29,9 @@ internal sealed class HftpProcess : IDisposable
 
     public static HftpProcess Start(params string[] args)
     {
-        var info = new ProcessStartInfo("dotnet") { RedirectStandardError = true, RedirectStandardOutput = true, UseShellExecute = false };
-        info.ArgumentList.Add(Path.Combine(AppContext.BaseDirectory, "hftp.dll"));
-        foreach (var argument in args)
-        {
-            info.ArgumentList.Add(argument);
-        }
+        var info = HftpCommandLine.StartInfo(args);
+        info.RedirectStandardError = true;
+        info.RedirectStandardOutput = true;
 
         return new HftpProcess(Process.Start(info)!);
     }

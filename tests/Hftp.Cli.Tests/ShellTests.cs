@@ -147,17 +147,10 @@ public sealed class ShellTests : IDisposable
     [Fact]
     public async Task InterruptAtThePromptEndsTheLineAndExits130()
     {
-        var info = new ProcessStartInfo("dotnet")
-        {
-            RedirectStandardInput = true,
-            RedirectStandardOutput = true,
-            RedirectStandardError = true,
-            UseShellExecute = false,
-        };
-        foreach (var argument in new[] { Path.Combine(AppContext.BaseDirectory, "hftp.dll"), "shell", "-H", "127.0.0.1", "-p", Port })
-        {
-            info.ArgumentList.Add(argument);
-        }
+        var info = HftpCommandLine.StartInfo(["shell", "-H", "127.0.0.1", "-p", Port]);
+        info.RedirectStandardInput = true;
+        info.RedirectStandardOutput = true;
+        info.RedirectStandardError = true;
 
         using var process = Process.Start(info)!;
         try
