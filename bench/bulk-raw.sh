@@ -39,30 +39,13 @@ mkdir -p "$scratch/data"
 head -c $((64 << 20)) /dev/urandom > "$scratch/data/m64.bin"
 for _ in $(seq 16); do cat "$scratch/data/m64.bin"; done > "$scratch/data/g1.bin"
 
-free_port() { python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1])'; }
-wait_port() { for _ in $(seq 200); do (exec 3<>"/dev/tcp/127.0.0.1/$1") 2>/dev/null && return 0; sleep 0.05; done; echo "port $1 never opened" >&2; return 1; }
+source bench/common.sh
 
 hftp_port=$(free_port)
 "$server_exe" --address 127.0.0.1 --port "$hftp_port" --dir "$scratch/data" --log-level Warning > "$scratch/hftp.log" 2>&1 &
 hftp_pid=$!; pids+=("$hftp_pid")
 nginx_port=$(free_port)
-cat > "$scratch/nginx.conf" <<NGINX
-worker_processes auto;
-daemon off;
-pid $scratch/nginx.pid;
-error_log $scratch/nginx-error.log;
-events { worker_connections 4096; }
-http {
-  access_log off;
-  sendfile on;
-  tcp_nopush on;
-  keepalive_requests 10000000;
-  keepalive_timeout 300;
-  server { listen 127.0.0.1:$nginx_port; root $scratch/data; }
-}
-NGINX
-nginx -c "$scratch/nginx.conf" -p "$scratch" &
-pids+=("$!")
+start_nginx "$scratch" "$nginx_port" "$scratch/data"
 wait_port "$hftp_port"; wait_port "$nginx_port"
 
 results=$scratch/results.txt

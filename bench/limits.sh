@@ -26,8 +26,7 @@ mkdir -p "$scratch/data" && echo hello > "$scratch/data/probe.txt" && truncate -
 chmod -R a+rX "$scratch/data"
 ulimit -n "$(ulimit -Hn)"
 
-free_port() { python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1])'; }
-wait_port() { for _ in $(seq 400); do (exec 3<>"/dev/tcp/127.0.0.1/$1") 2>/dev/null && return 0; sleep 0.05; done; echo "port $1 never opened" >&2; return 1; }
+source bench/common.sh
 
 # start_server LOG PREFIX... :: OPTIONS...: runs the server behind PREFIX (prlimit, runuser) in the background.
 start_server() {

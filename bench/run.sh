@@ -61,8 +61,7 @@ bench() { dotnet src/Hftp.Benchmark/bin/Release/net10.0/hftp-benchmark.dll "$@";
 $abuse_only || gcc -O2 -Wall -o "$scratch/hftp-load" bench/hftp-load.c
 load() { "$scratch/hftp-load" "$@"; }
 
-free_port() { python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1])'; }
-wait_port() { for _ in $(seq 200); do (exec 3<>"/dev/tcp/127.0.0.1/$1") 2>/dev/null && return 0; sleep 0.05; done; echo "port $1 never opened" >&2; return 1; }
+source bench/common.sh
 
 echo "== generating files in $scratch/data"
 mkdir -p "$scratch/data"
@@ -117,23 +116,7 @@ rss_kb() { ps -o rss= -p "$1" | tr -d ' '; }
 
 if ! $abuse_only; then
 nginx_port=$(free_port)
-cat > "$scratch/nginx.conf" <<NGINX
-worker_processes auto;
-daemon off;
-pid $scratch/nginx.pid;
-error_log $scratch/nginx-error.log;
-events { worker_connections 4096; }
-http {
-  access_log off;
-  sendfile on;
-  tcp_nopush on;
-  keepalive_requests 10000000;
-  keepalive_timeout 300;
-  server { listen 127.0.0.1:$nginx_port; root $scratch/data; }
-}
-NGINX
-nginx -c "$scratch/nginx.conf" -p "$scratch" &
-pids+=("$!")
+start_nginx "$scratch" "$nginx_port" "$scratch/data"
 
 redis_port=$(free_port)
 redis-server --port "$redis_port" --bind 127.0.0.1 --save '' --appendonly no --daemonize no --maxclients 4200 > "$scratch/redis.log" 2>&1 &

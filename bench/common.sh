@@ -1,0 +1,30 @@
+# Helpers shared by the bench scripts (sourced, not run). The caller keeps the PIDs it starts in the array
+# `pids` and stops them by PID on exit.
+
+# A free loopback port, picked by the kernel.
+free_port() { python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1])'; }
+
+# Waits (at most 20 s) until something accepts on the loopback port $1.
+wait_port() { for _ in $(seq 400); do (exec 3<>"/dev/tcp/127.0.0.1/$1") 2>/dev/null && return 0; sleep 0.05; done; echo "port $1 never opened" >&2; return 1; }
+
+# Starts nginx on 127.0.0.1:$2 serving $3 as the comparison point for bulk loads (sendfile, keep-alive without
+# limits, no access log), its config and logs in the scratch directory $1; adds its PID to `pids`.
+start_nginx() {
+  cat > "$1/nginx.conf" <<NGINX
+worker_processes auto;
+daemon off;
+pid $1/nginx.pid;
+error_log $1/nginx-error.log;
+events { worker_connections 4096; }
+http {
+  access_log off;
+  sendfile on;
+  tcp_nopush on;
+  keepalive_requests 10000000;
+  keepalive_timeout 300;
+  server { listen 127.0.0.1:$2; root $3; }
+}
+NGINX
+  nginx -c "$1/nginx.conf" -p "$1" &
+  pids+=("$!")
+}
