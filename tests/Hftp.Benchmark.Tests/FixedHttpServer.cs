@@ -55,9 +55,10 @@ internal sealed class FixedHttpServer : IDisposable
                 }
             }
         }
-        catch (Exception exception) when (exception is OperationCanceledException or SocketException or ObjectDisposedException)
+        catch (Exception exception) when (exception is OperationCanceledException or SocketException or ObjectDisposedException
+            or InvalidOperationException)
         {
-            // Stopped, or the client went away.
+            // Stopped, or the client went away (a listener stopped between two accepts says "not listening").
         }
     }
 }

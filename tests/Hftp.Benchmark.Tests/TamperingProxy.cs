@@ -57,9 +57,10 @@ internal sealed class TamperingProxy : IDisposable
                 _ = RelayAsync(client);
             }
         }
-        catch (Exception exception) when (exception is OperationCanceledException or SocketException or ObjectDisposedException)
+        catch (Exception exception) when (exception is OperationCanceledException or SocketException or ObjectDisposedException
+            or InvalidOperationException)
         {
-            // Stopped.
+            // Stopped (a listener stopped between two accepts says "not listening").
         }
     }
 

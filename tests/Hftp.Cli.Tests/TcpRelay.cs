@@ -111,9 +111,10 @@ internal sealed class TcpRelay : IDisposable
                 _ = PumpAsync(server, client, limited: true);
             }
         }
-        catch (Exception exception) when (exception is OperationCanceledException or SocketException or ObjectDisposedException)
+        catch (Exception exception) when (exception is OperationCanceledException or SocketException or ObjectDisposedException
+            or InvalidOperationException)
         {
-            // Stopped.
+            // Stopped (a listener stopped between two accepts says "not listening").
         }
     }
 

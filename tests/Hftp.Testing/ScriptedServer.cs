@@ -73,9 +73,10 @@ public sealed class ScriptedServer : IAsyncDisposable
                 _scripts.Enqueue(RunAsync(script, connection));
             }
         }
-        catch (Exception exception) when (exception is OperationCanceledException or SocketException or ObjectDisposedException)
+        catch (Exception exception) when (exception is OperationCanceledException or SocketException or ObjectDisposedException
+            or InvalidOperationException)
         {
-            // Stopped.
+            // Stopped (a listener stopped between two accepts says "not listening").
         }
     }
 
