@@ -30,6 +30,7 @@ public sealed class HftpServer : IDisposable
     private readonly ILogger _logger;
     private readonly FileStore _files;
     private readonly ConnectionTimeouts _timeouts;
+    private readonly TimeoutReport _timeoutReport;
     private readonly TcpListener _listener;
     private readonly CancellationTokenSource _stopAccepting = new();
     private readonly WarningThrottle _capWarning = new(WarningInterval);
@@ -58,6 +59,7 @@ public sealed class HftpServer : IDisposable
         _logger = logger;
         _files = new FileStore(options.Directory, options.FileBackEnd, logger);
         _timeouts = ConnectionTimeouts.From(options);
+        _timeoutReport = new TimeoutReport(logger, TimeoutReport.DefaultInterval);
         _listener = new TcpListener(options.Address, options.Port);
         _acceptFailures = new AcceptFailureReport(logger, WarningInterval);
         _metrics = new ServerMetrics(() => Volatile.Read(ref _activeConnections), () => MaxConnections);
@@ -103,7 +105,7 @@ public sealed class HftpServer : IDisposable
         _slots = new SemaphoreSlim(MaxConnections, MaxConnections);
         _runtimeReserve.TryFill();
         _threads = new ConnectionThreads(
-            RunConnection, _options.ConnectionStackSize, _options.MaxRequestLineLength, _options.SpareThreads, _options.MaxSpareThreads,
+            RunConnection, _options.ConnectionStackSize, () => new ConnectionParts(_options.MaxRequestLineLength, _files, _logger), _options.SpareThreads, _options.MaxSpareThreads,
             _options.SpareThreadIdleTime, () => MaxConnections, _runtimeReserve, _logger);
         _logger.Information(
             "Connection threads: {Spare} started ahead of demand, up to {MaxSpare} kept idle for reuse (those beyond {Spare} end after {IdleSeconds:0.###} s idle), {StackKiB} KiB stack",
@@ -161,6 +163,7 @@ public sealed class HftpServer : IDisposable
     public void Dispose()
     {
         Stop();
+        _timeoutReport.Dispose();
         _stopAccepting.Dispose();
         _metrics.Dispose();
     }
@@ -320,10 +323,11 @@ public sealed class HftpServer : IDisposable
     private bool StartConnection(ConnectionThread thread, Socket client)
     {
         var id = Interlocked.Increment(ref _nextConnectionId);
+        var allocatedBefore = GC.GetAllocatedBytesForCurrentThread();
         Connection connection;
         try
         {
-            connection = new Connection(id, client, _files, thread.Reader, _logger, _timeouts, _options.ProxyProtocol);
+            connection = new Connection(id, client, thread.Parts, _logger, _timeouts, _options.ProxyProtocol, _timeoutReport);
         }
         catch (Exception exception) when (exception is SocketException or ObjectDisposedException)
         {
@@ -335,6 +339,7 @@ public sealed class HftpServer : IDisposable
         }
 
         connection.Metrics = _metrics;
+        _metrics.ConnectionSetUp(GC.GetAllocatedBytesForCurrentThread() - allocatedBefore);
         var active = Interlocked.Increment(ref _activeConnections);
         InterlockedMax(ref _peakConnections, active);
         _metrics.ConnectionAccepted();

@@ -58,6 +58,10 @@ internal static class ServerLog
         logger.Warning("{Remote} did not finish a request line within {Seconds:0.###} s of its first byte (request timeout), closing",
             remote, timeout.TotalSeconds);
 
+    public static void TimeoutsSummarized(ILogger logger, int idle, int request, TimeSpan interval) =>
+        logger.Warning("Closed {Count} more connections within {Seconds:0.###} s: {IdleTimeouts} by the idle timeout, {RequestTimeouts} by the request timeout",
+            idle + request, interval.TotalSeconds, idle, request);
+
     public static void BadProxyHeader(ILogger logger, IPEndPoint? remote, string? error) =>
         logger.Warning("{Remote} sent {Error} (--proxy-protocol expects one first on every connection): closing without a reply", remote, error);
 

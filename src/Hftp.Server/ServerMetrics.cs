@@ -34,6 +34,8 @@ internal sealed class ServerMetrics : IDisposable
     private readonly long[] _requestCounts = new long[CommandNames.Length * StatusNames.Length];
     private long _sentBytes;
     private long _answeringAllocatedBytes;
+    private long _setUpConnections;
+    private long _setUpAllocatedBytes;
     private long _answeringRequests;
 
     public ServerMetrics(Func<int> openConnections, Func<int> maxConnections)
@@ -103,6 +105,20 @@ internal sealed class ServerMetrics : IDisposable
     /// </summary>
     public (long Requests, long AllocatedBytes) RequestPathAllocations =>
         (Interlocked.Read(ref _answeringRequests), Interlocked.Read(ref _answeringAllocatedBytes));
+
+    /// <summary>
+    /// Connections set up by the accept loop and what it allocated for them (their sockets aside): with thousands of
+    /// threads alive each collection stops them all, so opening connections should not fill the heap. Read by tests.
+    /// </summary>
+    public (long Connections, long AllocatedBytes) ConnectionSetUpAllocations =>
+        (Interlocked.Read(ref _setUpConnections), Interlocked.Read(ref _setUpAllocatedBytes));
+
+    /// <summary>Adds a connection the accept loop set up and what it allocated for it.</summary>
+    public void ConnectionSetUp(long allocatedBytes)
+    {
+        Interlocked.Add(ref _setUpAllocatedBytes, allocatedBytes);
+        Interlocked.Increment(ref _setUpConnections);
+    }
 
     /// <summary>Adds a batch of answered requests and what the connection's thread allocated for them.</summary>
     public void BatchAnswered(long requests, long allocatedBytes)

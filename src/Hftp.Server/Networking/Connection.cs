@@ -48,7 +48,6 @@ internal sealed class Connection : IDisposable
     private static long _ended;
 
     private readonly Socket _socket;
-    private readonly FileStore _files;
     private readonly ILogger _logger;
     private readonly RequestReader _reader;
     private readonly ReplyWriter _writer;
@@ -61,26 +60,28 @@ internal sealed class Connection : IDisposable
     private readonly bool _expectProxyHeader;
     private bool _isHealthCheck;
     private ServerMetrics? _metrics;
+    private readonly TimeoutReport? _timeoutReport;
 
     /// <summary>
-    /// A connection for <paramref name="socket"/>, framing its requests with <paramref name="reader"/> (its thread's,
-    /// reset here, so it must not be shared by connections alive at once).
+    /// A connection for <paramref name="socket"/>, served with <paramref name="parts"/> (its thread's, reset here, so
+    /// they must not be shared by connections alive at once).
     /// </summary>
     public Connection(
-        long id, Socket socket, FileStore files, RequestReader reader, ILogger logger, ConnectionTimeouts? timeouts = null,
-        bool expectProxyHeader = false)
+        long id, Socket socket, ConnectionParts parts, ILogger logger, ConnectionTimeouts? timeouts = null,
+        bool expectProxyHeader = false, TimeoutReport? timeoutReport = null)
     {
+        _timeoutReport = timeoutReport;
         _expectProxyHeader = expectProxyHeader;
         _timeouts = timeouts ?? ConnectionTimeouts.None;
         Id = id;
         _socket = socket;
-        _files = files;
         RemoteEndPoint = socket.RemoteEndPoint as IPEndPoint;
         _logger = logger;
-        _reader = reader;
+        _reader = parts.Reader;
         _reader.Reset();
-        _writer = new ReplyWriter(socket);
-        _executor = new RequestExecutor(files, _writer, logger);
+        _writer = parts.Writer;
+        _writer.Attach(socket);
+        _executor = parts.Executor;
 
         // Replies go out as soon as they are written: they are whole, and Nagle would hold a small one back.
         socket.NoDelay = true;
@@ -353,11 +354,27 @@ internal sealed class Connection : IDisposable
     {
         if (lineStarted == 0)
         {
-            ServerLog.IdleTimedOut(_logger, RemoteEndPoint, _timeouts.Idle);
+            if (_timeoutReport is null)
+            {
+                ServerLog.IdleTimedOut(_logger, RemoteEndPoint, _timeouts.Idle);
+            }
+            else
+            {
+                _timeoutReport.IdleTimedOut(RemoteEndPoint, _timeouts.Idle);
+            }
+
             return CloseReason.IdleTimeout;
         }
 
-        ServerLog.RequestTimedOut(_logger, RemoteEndPoint, _timeouts.Request);
+        if (_timeoutReport is null)
+        {
+            ServerLog.RequestTimedOut(_logger, RemoteEndPoint, _timeouts.Request);
+        }
+        else
+        {
+            _timeoutReport.RequestTimedOut(RemoteEndPoint, _timeouts.Request);
+        }
+
         return CloseReason.RequestTimeout;
     }
 

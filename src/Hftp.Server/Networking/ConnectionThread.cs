@@ -1,5 +1,3 @@
-using Hftp.Protocol;
-
 namespace Hftp.Server.Networking;
 
 /// <summary>
@@ -19,18 +17,18 @@ internal sealed class ConnectionThread
     private bool _isHanded;
     private Connection? _current;
 
-    private ConnectionThread(ConnectionThreads owner, Action<Connection> run, int stackSize, long maxRequestLineLength)
+    private ConnectionThread(ConnectionThreads owner, Action<Connection> run, int stackSize, ConnectionParts parts)
     {
         _owner = owner;
         _run = run;
-        Reader = new RequestReader(maxRequestLineLength);
+        Parts = parts;
         Thread = new Thread(ServeInTurn, stackSize) { IsBackground = true, Name = "hftp-connection" };
     }
 
     public Thread Thread { get; }
 
-    /// <summary>The framing state each connection of this thread uses in turn; reset for each.</summary>
-    public RequestReader Reader { get; }
+    /// <summary>The reader, writer and executor each connection of this thread uses in turn; reset for each.</summary>
+    public ConnectionParts Parts { get; }
 
     /// <summary>The connection handed to this thread and not yet ended; null while the thread waits.</summary>
     public Connection? Current => Volatile.Read(ref _current);
@@ -43,9 +41,9 @@ internal sealed class ConnectionThread
     internal bool IsIdle { get; set; }
 
     /// <summary>Starts a thread that waits for its connection; throws what <see cref="Thread.Start()"/> throws when there is none to have.</summary>
-    public static ConnectionThread Start(ConnectionThreads owner, Action<Connection> run, int stackSize, long maxRequestLineLength)
+    public static ConnectionThread Start(ConnectionThreads owner, Action<Connection> run, int stackSize, ConnectionParts parts)
     {
-        var thread = new ConnectionThread(owner, run, stackSize, maxRequestLineLength);
+        var thread = new ConnectionThread(owner, run, stackSize, parts);
         thread.Thread.Start();
         return thread;
     }

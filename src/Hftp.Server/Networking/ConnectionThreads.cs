@@ -28,7 +28,7 @@ internal sealed class ConnectionThreads
     private readonly object _lock = new();
     private readonly Action<Connection> _run;
     private readonly int _stackSize;
-    private readonly long _maxRequestLineLength;
+    private readonly Func<ConnectionParts> _makeParts;
     private readonly Func<int> _maxThreads;
     private readonly ThreadReserve _runtimeReserve;
     private readonly ILogger _logger;
@@ -41,12 +41,12 @@ internal sealed class ConnectionThreads
     private volatile bool _stopping;
 
     public ConnectionThreads(
-        Action<Connection> run, int stackSize, long maxRequestLineLength, int spareThreads, int maxSpareThreads, TimeSpan idleTime,
+        Action<Connection> run, int stackSize, Func<ConnectionParts> makeParts, int spareThreads, int maxSpareThreads, TimeSpan idleTime,
         Func<int> maxThreads, ThreadReserve runtimeReserve, ILogger logger)
     {
         _run = run;
         _stackSize = stackSize;
-        _maxRequestLineLength = maxRequestLineLength;
+        _makeParts = makeParts;
         SpareThreads = spareThreads;
         MaxSpareThreads = Math.Max(spareThreads, maxSpareThreads);
         IdleTime = idleTime;
@@ -103,7 +103,7 @@ internal sealed class ConnectionThreads
     /// <summary>Starts a thread for the caller to hand a connection; throws what <see cref="Thread.Start()"/> throws.</summary>
     public ConnectionThread StartThread()
     {
-        var thread = ConnectionThread.Start(this, _run, _stackSize, _maxRequestLineLength);
+        var thread = ConnectionThread.Start(this, _run, _stackSize, _makeParts());
         _live[thread] = true;
         Interlocked.Increment(ref _alive);
         Interlocked.Increment(ref _started);

@@ -16,7 +16,7 @@ namespace Hftp.Server.Networking;
 /// send timeout stays a limit on a pause (no byte accepted for that long), never on the whole reply.
 /// </para>
 /// </summary>
-internal sealed class ReplyWriter(Socket socket) : IDisposable
+internal sealed class ReplyWriter : IDisposable
 {
     public const int SmallBufferSize = 4 * 1024;
 
@@ -43,6 +43,7 @@ internal sealed class ReplyWriter(Socket socket) : IDisposable
     /// <summary>The large buffers of every connection in the process: one per connection that is sending something large.</summary>
     public static readonly ReplyBufferPool LargeBuffers = new(SendAreaSize, LargeBuffersRetained);
 
+    private Socket _socket = null!;
     private byte[] _buffer = [];
     private bool _isLarge;
     private int _capacity;
@@ -73,6 +74,22 @@ internal sealed class ReplyWriter(Socket socket) : IDisposable
     /// <see cref="Timeout.InfiniteTimeSpan"/> for no limit.
     /// </summary>
     public TimeSpan SendTimeout { get; set; } = Timeout.InfiniteTimeSpan;
+
+    /// <summary>
+    /// Starts writing to the next connection's <paramref name="socket"/>: a writer belongs to a connection thread and
+    /// serves each of its connections in turn, so accepting one allocates no writer.
+    /// </summary>
+    public void Attach(Socket socket)
+    {
+        _socket = socket;
+        _length = _replyStart = 0;
+        _replyPartlySent = false;
+        _lastSendProgress = 0;
+        BytesSent = 0;
+        LastStatus = default;
+        Metrics = null;
+        SendTimeout = Timeout.InfiniteTimeSpan;
+    }
 
     /// <summary>Marks where the next reply starts, so it can be retracted while none of it has been sent.</summary>
     public void BeginReply()
@@ -157,7 +174,7 @@ internal sealed class ReplyWriter(Socket socket) : IDisposable
             var sent = 0;
             while (sent < _length)
             {
-                var sentNow = socket.Send(_buffer, sent, _length - sent, SocketFlags.None);
+                var sentNow = _socket.Send(_buffer, sent, _length - sent, SocketFlags.None);
                 Metrics?.Sent(sentNow);
                 sent += sentNow;
                 _lastSendProgress = Stopwatch.GetTimestamp();
@@ -180,12 +197,12 @@ internal sealed class ReplyWriter(Socket socket) : IDisposable
     private void SendWithoutBlocking()
     {
         var sent = 0;
-        socket.Blocking = false;
+        _socket.Blocking = false;
         try
         {
             while (sent < _length)
             {
-                var count = socket.Send(_buffer.AsSpan(sent, _length - sent), SocketFlags.None, out var error);
+                var count = _socket.Send(_buffer.AsSpan(sent, _length - sent), SocketFlags.None, out var error);
                 if (error == SocketError.Success)
                 {
                     Metrics?.Sent(count);
@@ -196,7 +213,7 @@ internal sealed class ReplyWriter(Socket socket) : IDisposable
                 {
                     throw new SocketException((int)error);
                 }
-                else if (!socket.Poll(RemainingSendMicroseconds(), SelectMode.SelectWrite))
+                else if (!_socket.Poll(RemainingSendMicroseconds(), SelectMode.SelectWrite))
                 {
                     throw new SocketException((int)SocketError.TimedOut);
                 }
@@ -204,7 +221,7 @@ internal sealed class ReplyWriter(Socket socket) : IDisposable
         }
         finally
         {
-            socket.Blocking = true;
+            _socket.Blocking = true;
         }
     }
 
@@ -234,10 +251,12 @@ internal sealed class ReplyWriter(Socket socket) : IDisposable
         _capacity = 0;
     }
 
+    /// <summary>Gives the buffer back and lets go of the socket: the connection ended.</summary>
     public void Dispose()
     {
         _length = 0;
         ReleaseIfEmpty();
+        _socket = null!;
     }
 
     // Keeps what is buffered (a status line, pipelined replies) in front of what comes next.
