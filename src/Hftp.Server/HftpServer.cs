@@ -81,6 +81,17 @@ public sealed class HftpServer : IDisposable
 
     public int ActiveConnections => Volatile.Read(ref _activeConnections);
 
+    /// <summary>Connections holding a receive buffer right now: idle ones should hold none.</summary>
+    internal int ConnectionsHoldingReceiveBuffer
+    {
+        get
+        {
+            var holding = 0;
+            _threads?.ForEachConnection(connection => holding += connection.HoldsReceiveBuffer ? 1 : 0);
+            return holding;
+        }
+    }
+
     /// <summary>The most connections served at once since the server started.</summary>
     public int PeakConnections => Volatile.Read(ref _peakConnections);
 

@@ -25,6 +25,9 @@ internal sealed class Connection : IDisposable
     /// Every connection's receive buffer, taken once the socket has bytes to read and given back before waiting
     /// again: an idle connection holds none. Not ArrayPool.Shared, which keeps a buffer per thread that used one.
     /// </summary>
+    // How long a client that was just answered is waited for with a receive buffer in hand (see TryReceiveWhileConversing).
+    private static readonly TimeSpan ConversationWait = TimeSpan.FromMilliseconds(20);
+
     public static readonly ReplyBufferPool ReceiveBuffers = new(ReceiveBufferSize, ReceiveBuffersRetained);
 
     // Long enough for a client to read our last reply and close; short enough that a client that keeps
@@ -57,6 +60,7 @@ internal sealed class Connection : IDisposable
     private readonly ConnectionTimeouts _timeouts;
     private int _phase = Waiting;
     private int _receiveTimeoutMilliseconds;
+    private bool _holdsReceiveBuffer;
     private readonly bool _expectProxyHeader;
     private bool _isHealthCheck;
     private ServerMetrics? _metrics;
@@ -235,16 +239,24 @@ internal sealed class Connection : IDisposable
                 return DrainReason();
             }
 
-            if (!WaitForRequestBytes(lineStarted))
-            {
-                return TimedOut(lineStarted);
-            }
-
-            // Taken only now that there are bytes to read, and given back before waiting again.
-            var receiveBuffer = ReceiveBuffers.Rent();
+            var waitStarted = Stopwatch.GetTimestamp();
+            var receiveBuffer = RentReceiveBuffer();
             try
             {
-                var received = _socket.Receive(receiveBuffer);
+                if (lineStarted != 0 || _requestsServed == 0 || !TryReceiveWhileConversing(receiveBuffer, out var received))
+                {
+                    // Nothing to hold while the client is silent: the buffer goes back until there are bytes to read.
+                    ReturnReceiveBuffer(receiveBuffer);
+                    receiveBuffer = null;
+                    if (!WaitForRequestBytes(lineStarted, waitStarted))
+                    {
+                        return TimedOut(lineStarted);
+                    }
+
+                    receiveBuffer = RentReceiveBuffer();
+                    received = _socket.Receive(receiveBuffer);
+                }
+
                 if (ServeReceived(receiveBuffer.AsSpan(0, received), ref lineStarted) is { } reason)
                 {
                     return reason;
@@ -252,7 +264,10 @@ internal sealed class Connection : IDisposable
             }
             finally
             {
-                ReceiveBuffers.Return(receiveBuffer);
+                if (receiveBuffer is not null)
+                {
+                    ReturnReceiveBuffer(receiveBuffer);
+                }
             }
 
             if (_requestsServed != requestsBefore)
@@ -324,9 +339,8 @@ internal sealed class Connection : IDisposable
     // timeout alone would let a client that sends a byte just before each one hold the connection forever. Polls
     // rather than blocking in a receive: no buffer is held while waiting, and a timeout costs no exception (ten
     // thousand connections timing out together threw ten thousand).
-    private bool WaitForRequestBytes(long lineStarted)
+    private bool WaitForRequestBytes(long lineStarted, long waitStarted)
     {
-        var waitStarted = Stopwatch.GetTimestamp();
         while (true)
         {
             var timeout = lineStarted == 0 ? RemainingOf(_timeouts.Idle, waitStarted) : RemainingOf(_timeouts.Request, lineStarted);
@@ -348,6 +362,38 @@ internal sealed class Connection : IDisposable
                 return true;
             }
         }
+    }
+
+    /// <summary>Whether the connection has a receive buffer in hand (while reading, or briefly waiting for a client in conversation).</summary>
+    public bool HoldsReceiveBuffer => Volatile.Read(ref _holdsReceiveBuffer);
+
+    private byte[] RentReceiveBuffer()
+    {
+        Volatile.Write(ref _holdsReceiveBuffer, true);
+        return ReceiveBuffers.Rent();
+    }
+
+    private void ReturnReceiveBuffer(byte[] buffer)
+    {
+        ReceiveBuffers.Return(buffer);
+        Volatile.Write(ref _holdsReceiveBuffer, false);
+    }
+
+    // A client in conversation asks again within moments of its reply: for that moment it is waited for in a blocking
+    // receive with the buffer at hand, one system call per request instead of a poll and a receive. A silent client
+    // gives the buffer back after ConversationWait, so idle connections still hold none; new connections (and
+    // slowloris lines under way) go straight to the poll.
+    private bool TryReceiveWhileConversing(byte[] buffer, out int received)
+    {
+        var wait = _timeouts.Idle != Timeout.InfiniteTimeSpan && _timeouts.Idle < ConversationWait ? _timeouts.Idle : ConversationWait;
+        SetReceiveTimeout(Math.Max(1, (int)wait.TotalMilliseconds));
+        received = _socket.Receive(buffer, SocketFlags.None, out var error);
+        return error switch
+        {
+            SocketError.Success => true,
+            SocketError.TimedOut or SocketError.WouldBlock => false,
+            _ => throw new SocketException((int)error),
+        };
     }
 
     private CloseReason TimedOut(long lineStarted)
