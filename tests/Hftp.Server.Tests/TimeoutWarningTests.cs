@@ -8,7 +8,9 @@ public sealed class TimeoutWarningTests
 {
     private const int Clients = 40;
 
-    private static readonly TimeSpan Bound = TestTimeouts.Reply;
+    // What is asserted is how the timeouts are logged, not how promptly they close (TimeoutTests): a generous bound,
+    // since 40 connections closing at once can wait on a test host busy with other classes' thousands of connections.
+    private static readonly TimeSpan Bound = TestTimeouts.Condition;
 
     [Fact]
     public async Task ManyIdleTimeoutsAtOnceAreSummarizedNotWarnedOneByOne()
