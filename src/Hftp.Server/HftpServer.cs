@@ -381,6 +381,7 @@ public sealed class HftpServer : IDisposable
 
     private void RunConnection(Connection connection)
     {
+        var allocatedBefore = Connection.AllocatedOnThisThread();
         try
         {
             var reason = connection.Run();
@@ -400,6 +401,7 @@ public sealed class HftpServer : IDisposable
         }
         finally
         {
+            _metrics.ConnectionEnded(Connection.AllocatedOnThisThread() - allocatedBefore);
             Interlocked.Decrement(ref _activeConnections);
             _slots!.Release();
         }

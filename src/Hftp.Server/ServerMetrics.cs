@@ -37,6 +37,8 @@ internal sealed class ServerMetrics : IDisposable
     private long _setUpConnections;
     private long _setUpAllocatedBytes;
     private long _answeringRequests;
+    private long _endedConnections;
+    private long _connectionThreadAllocatedBytes;
 
     public ServerMetrics(Func<int> openConnections, Func<int> maxConnections)
     {
@@ -118,6 +120,22 @@ internal sealed class ServerMetrics : IDisposable
     {
         Interlocked.Add(ref _setUpAllocatedBytes, allocatedBytes);
         Interlocked.Increment(ref _setUpConnections);
+    }
+
+    /// <summary>
+    /// Connections ended and what their threads allocated over each connection's whole life (buffers the shared
+    /// pools had to add aside): a thread that allocates anything takes a fresh allocation quantum (8 KiB) of the
+    /// collector's budget, so ten thousand connections that each allocate a little set off collections that stop all
+    /// ten thousand threads. Read by tests.
+    /// </summary>
+    public (long Connections, long AllocatedBytes) ConnectionThreadAllocations =>
+        (Interlocked.Read(ref _endedConnections), Interlocked.Read(ref _connectionThreadAllocatedBytes));
+
+    /// <summary>Adds a connection that ended and what its thread allocated while serving it.</summary>
+    public void ConnectionEnded(long allocatedBytes)
+    {
+        Interlocked.Add(ref _connectionThreadAllocatedBytes, allocatedBytes);
+        Interlocked.Increment(ref _endedConnections);
     }
 
     /// <summary>Adds a batch of answered requests and what the connection's thread allocated for them.</summary>

@@ -35,6 +35,76 @@ public sealed class ConnectionAllocationTests
         Assert.True(perConnection <= AllowedBytesPerConnection, $"setting up a connection allocated {perConnection:0} bytes");
     }
 
+    // A connection served once (get_metadata, quit) and a slow client shed by the request timeout, each averaged over
+    // many: before, 224 bytes per connection for the socket's async context (made by .NET on the first blocking
+    // receive or send) and 376 more per shed client (a timed-out receive threw while draining it).
+    private const long AllowedThreadBytesPerConnection = 32;
+    private const int SlowClients = 40;
+
+    [Fact]
+    public async Task ServingAConnectionAllocatesNothingOnItsThread()
+    {
+        using var server = TestServer.Start(minimumLevel: LogEventLevel.Warning);
+        server.WriteFile("f", "x");
+        await ServeOneAfterAnother(server, WarmUpConnections);
+        var before = server.Server.Metrics.ConnectionThreadAllocations;
+
+        await ServeOneAfterAnother(server, MeasuredConnections);
+        var after = await EndedConnections(server, before.Connections + MeasuredConnections);
+
+        var perConnection = (double)(after.AllocatedBytes - before.AllocatedBytes) / (after.Connections - before.Connections);
+        Assert.True(perConnection <= AllowedThreadBytesPerConnection, $"serving a connection allocated {perConnection:0} bytes on its thread");
+    }
+
+    [Fact]
+    public async Task ASlowClientShedByTheRequestTimeoutAllocatesNothingOnItsThread()
+    {
+        using var server = TestServer.Start(
+            options => options with { RequestTimeout = TimeSpan.FromMilliseconds(300) }, LogEventLevel.Warning);
+        await ShedSlowClients(server, SlowClients);
+        var before = server.Server.Metrics.ConnectionThreadAllocations;
+
+        await ShedSlowClients(server, SlowClients);
+        var after = await EndedConnections(server, before.Connections + SlowClients);
+
+        // One timeout warning per second is logged (and allocates); the rest are counted.
+        var perConnection = (double)(after.AllocatedBytes - before.AllocatedBytes) / (after.Connections - before.Connections);
+        Assert.True(perConnection <= AllowedThreadBytesPerConnection, $"shedding a slow client allocated {perConnection:0} bytes on its thread");
+    }
+
+    // Each sends the first byte of a request and nothing more, and keeps its end open after the server's close.
+    private static async Task ShedSlowClients(TestServer server, int clients)
+    {
+        var slow = new List<RawClient>();
+        try
+        {
+            for (var index = 0; index < clients; index++)
+            {
+                var client = server.Connect();
+                slow.Add(client);
+                await client.SendAsync("g");
+            }
+
+            foreach (var client in slow)
+            {
+                await client.ExpectClosedAsync(TestTimeouts.Condition);
+            }
+        }
+        finally
+        {
+            slow.ForEach(client => client.Dispose());
+        }
+    }
+
+    // A connection's thread adds its tally once the connection is over, a moment after the client saw it close.
+    private static async Task<(long Connections, long AllocatedBytes)> EndedConnections(TestServer server, long atLeast)
+    {
+        Assert.True(
+            await Eventually.HoldsAsync(() => server.Server.Metrics.ConnectionThreadAllocations.Connections >= atLeast, TestTimeouts.Condition),
+            "connections ended");
+        return server.Server.Metrics.ConnectionThreadAllocations;
+    }
+
     private static async Task ServeOneAfterAnother(TestServer server, int connections)
     {
         for (var connection = 0; connection < connections; connection++)

@@ -230,7 +230,7 @@ internal sealed class Connection : IDisposable
         long lineStarted = 0;
         _executor.Remote = RemoteEndPoint;
         _writer.SendTimeout = _timeouts.Send;
-        var allocatedBefore = AllocatedByRequests();
+        var allocatedBefore = AllocatedOnThisThread();
         var requestsBefore = _requestsServed;
         while (true)
         {
@@ -254,7 +254,7 @@ internal sealed class Connection : IDisposable
                     }
 
                     receiveBuffer = RentReceiveBuffer();
-                    received = _socket.Receive(receiveBuffer);
+                    received = SocketCalls.Receive(_socket, receiveBuffer);
                 }
 
                 if (ServeReceived(receiveBuffer.AsSpan(0, received), ref lineStarted) is { } reason)
@@ -272,7 +272,7 @@ internal sealed class Connection : IDisposable
 
             if (_requestsServed != requestsBefore)
             {
-                var allocated = AllocatedByRequests();
+                var allocated = AllocatedOnThisThread();
                 _metrics?.BatchAnswered(_requestsServed - requestsBefore, allocated - allocatedBefore);
                 (allocatedBefore, requestsBefore) = (allocated, _requestsServed);
             }
@@ -281,7 +281,7 @@ internal sealed class Connection : IDisposable
 
     // What this thread allocated, less the buffers the pools had to allocate (a pool shared by every connection is
     // sometimes empty for a moment when many are busy at once; that is not the request path allocating).
-    private static long AllocatedByRequests() => GC.GetAllocatedBytesForCurrentThread() - ReplyBufferPool.AllocatedOnThisThread;
+    public static long AllocatedOnThisThread() => GC.GetAllocatedBytesForCurrentThread() - ReplyBufferPool.AllocatedOnThisThread;
 
     // Answers the requests the bytes just received complete (an empty input is the client's end of stream); null
     // when the connection goes on.
@@ -387,7 +387,7 @@ internal sealed class Connection : IDisposable
     {
         var wait = _timeouts.Idle != Timeout.InfiniteTimeSpan && _timeouts.Idle < ConversationWait ? _timeouts.Idle : ConversationWait;
         SetReceiveTimeout(Math.Max(1, (int)wait.TotalMilliseconds));
-        received = _socket.Receive(buffer, SocketFlags.None, out var error);
+        received = SocketCalls.Receive(_socket, buffer, peek: false, out var error);
         return error switch
         {
             SocketError.Success => true,
@@ -502,8 +502,8 @@ internal sealed class Connection : IDisposable
                 Span<byte> quit = stackalloc byte[QuitRequestLength];
                 Requests.TryWrite(Command.Quit, quit, out _);
                 Span<byte> buffer = stackalloc byte[QuitRequestLength];
-                var peeked = _socket.Receive(buffer, SocketFlags.Peek);
-                _isHealthCheck = buffer[..peeked].SequenceEqual(quit);
+                var peeked = SocketCalls.Receive(_socket, buffer, peek: true, out var error);
+                _isHealthCheck = error == SocketError.Success && buffer[..peeked].SequenceEqual(quit);
             }
         }
         catch (SocketException)
@@ -559,7 +559,7 @@ internal sealed class Connection : IDisposable
                     SetReceiveTimeout(ConnectionTimeouts.ToSocketMilliseconds(timeout));
                     try
                     {
-                        var count = _socket.Receive(buffer, received, result.BytesNeeded, SocketFlags.None);
+                        var count = SocketCalls.Receive(_socket, buffer.AsSpan(received, result.BytesNeeded));
                         if (count > 0)
                         {
                             received += count;
@@ -606,15 +606,10 @@ internal sealed class Connection : IDisposable
                 return;
             }
 
+            // The error overload: a client that neither sends nor closes times out here, and an exception per such
+            // client is an allocation (a collection's budget) and a stack trace for nothing.
             SetReceiveTimeout(ConnectionTimeouts.ToSocketMilliseconds(remaining));
-            try
-            {
-                if (_socket.Receive(scratch) == 0)
-                {
-                    return;
-                }
-            }
-            catch (SocketException exception) when (IsTimeout(exception))
+            if (SocketCalls.Receive(_socket, scratch, peek: false, out var error) == 0 || error != SocketError.Success)
             {
                 return;
             }

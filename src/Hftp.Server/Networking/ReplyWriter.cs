@@ -174,7 +174,12 @@ internal sealed class ReplyWriter : IDisposable
             var sent = 0;
             while (sent < _length)
             {
-                var sentNow = _socket.Send(_buffer, sent, _length - sent, SocketFlags.None);
+                var sentNow = SocketCalls.Send(_socket, _buffer.AsSpan(sent, _length - sent), wait: true, out var error);
+                if (error != SocketError.Success)
+                {
+                    throw new SocketException((int)error);
+                }
+
                 Metrics?.Sent(sentNow);
                 sent += sentNow;
                 _lastSendProgress = Stopwatch.GetTimestamp();
@@ -197,31 +202,23 @@ internal sealed class ReplyWriter : IDisposable
     private void SendWithoutBlocking()
     {
         var sent = 0;
-        _socket.Blocking = false;
-        try
+        while (sent < _length)
         {
-            while (sent < _length)
+            var count = SocketCalls.Send(_socket, _buffer.AsSpan(sent, _length - sent), wait: false, out var error);
+            if (error == SocketError.Success)
             {
-                var count = _socket.Send(_buffer.AsSpan(sent, _length - sent), SocketFlags.None, out var error);
-                if (error == SocketError.Success)
-                {
-                    Metrics?.Sent(count);
-                    sent += count;
-                    _lastSendProgress = Stopwatch.GetTimestamp();
-                }
-                else if (error != SocketError.WouldBlock)
-                {
-                    throw new SocketException((int)error);
-                }
-                else if (!_socket.Poll(RemainingSendMicroseconds(), SelectMode.SelectWrite))
-                {
-                    throw new SocketException((int)SocketError.TimedOut);
-                }
+                Metrics?.Sent(count);
+                sent += count;
+                _lastSendProgress = Stopwatch.GetTimestamp();
             }
-        }
-        finally
-        {
-            _socket.Blocking = true;
+            else if (error != SocketError.WouldBlock)
+            {
+                throw new SocketException((int)error);
+            }
+            else if (!_socket.Poll(RemainingSendMicroseconds(), SelectMode.SelectWrite))
+            {
+                throw new SocketException((int)SocketError.TimedOut);
+            }
         }
     }
 
