@@ -159,6 +159,32 @@ static int connect_error(int fd)
     return error;
 }
 
+/* A blocking connection for the one-connection loops (bulk, http): a send or receive gives up after 10 s. */
+static int connect_blocking(int no_delay)
+{
+    int fd = socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0);
+    if (no_delay) {
+        int one = 1;
+        setsockopt(fd, IPPROTO_TCP, TCP_NODELAY, &one, sizeof one);
+    }
+    struct timeval timeout = {.tv_sec = 10};
+    setsockopt(fd, SOL_SOCKET, SO_RCVTIMEO, &timeout, sizeof timeout);
+    setsockopt(fd, SOL_SOCKET, SO_SNDTIMEO, &timeout, sizeof timeout);
+    if (connect(fd, (struct sockaddr *)&server, sizeof server) != 0)
+        die("connect: %s", strerror(errno));
+    return fd;
+}
+
+/* recv on a blocking socket, tried again when a signal interrupts it. */
+static ssize_t receive(int fd, void *buffer, size_t length, int flags)
+{
+    ssize_t read;
+    do
+        read = recv(fd, buffer, length, flags);
+    while (read < 0 && errno == EINTR);
+    return read;
+}
+
 /* Sends what remains of the request; returns 1 when all is sent, 0 when the socket is full, -1 on error. */
 static int send_rest(int fd, size_t *sent)
 {
@@ -229,6 +255,38 @@ static void watch(int epoll, int fd, uint32_t events, int index, int op)
         die("epoll_ctl: %s", strerror(errno));
 }
 
+/* Waits up to timeout_ms for at most 1024 events; a signal is no error (none ready). */
+static int wait_events(int epoll, struct epoll_event *events, int timeout_ms)
+{
+    int ready = epoll_wait(epoll, events, 1024, timeout_ms);
+    if (ready < 0 && errno != EINTR)
+        die("epoll_wait: %s", strerror(errno));
+    return ready;
+}
+
+static void close_connection(struct connection *connection)
+{
+    close(connection->fd);
+    connection->state = 0;
+}
+
+/* Sends what remains of a connection's request (then watches it for its reply only) and reads what has arrived
+ * of the reply. A wrong reply is shown; a failed send is REPLY_CLOSED. */
+static enum reply_state exchange(int epoll, struct connection *connection, int index)
+{
+    if (connection->sent < request_length) {
+        int sent = send_rest(connection->fd, &connection->sent);
+        if (sent < 0)
+            return REPLY_CLOSED;
+        if (sent == 1)
+            watch(epoll, connection->fd, EPOLLIN, index, EPOLL_CTL_MOD);
+    }
+    enum reply_state state = read_reply(connection->fd, connection->buffer, &connection->received);
+    if (state == REPLY_WRONG)
+        show_wrong(connection->buffer, connection->received);
+    return state;
+}
+
 static int run_small(int connections, double seconds)
 {
     if (connections + 16 > file_limit())
@@ -261,8 +319,7 @@ static int run_small(int connections, double seconds)
             pending--;
             if (connect_error(connection->fd) != 0) {
                 errors++;
-                close(connection->fd);
-                connection->state = 0;
+                close_connection(connection);
                 continue;
             }
             connection->state = 2;
@@ -273,8 +330,7 @@ static int run_small(int connections, double seconds)
     for (int index = 0; index < connections; index++) {
         if (all[index].state == 1) {
             errors++;
-            close(all[index].fd);
-            all[index].state = 0;
+            close_connection(&all[index]);
         }
         open += all[index].state == 2;
     }
@@ -291,8 +347,7 @@ static int run_small(int connections, double seconds)
         int sent = send_rest(connection->fd, &connection->sent);
         if (sent < 0) {
             errors++;
-            close(connection->fd);
-            connection->state = 0;
+            close_connection(connection);
             continue;
         }
         if (sent == 0)
@@ -304,27 +359,17 @@ static int run_small(int connections, double seconds)
         long long now = now_ns();
         if (now > deadline + GRACE_NS)
             break;
-        int ready = epoll_wait(epoll, events, 1024, 100);
-        if (ready < 0 && errno != EINTR)
-            die("epoll_wait: %s", strerror(errno));
+        int ready = wait_events(epoll, events, 100);
         for (int event = 0; event < ready; event++) {
             int index = (int)events[event].data.u32;
             struct connection *connection = &all[index];
             if (connection->state != 2)
                 continue;
-            if (connection->sent < request_length) {
-                int sent = send_rest(connection->fd, &connection->sent);
-                if (sent == 1)
-                    watch(epoll, connection->fd, EPOLLIN, index, EPOLL_CTL_MOD);
-                else if (sent < 0)
-                    goto closed;
-            }
-            enum reply_state state = read_reply(connection->fd, connection->buffer, &connection->received);
+            enum reply_state state = exchange(epoll, connection, index);
             if (state == REPLY_PARTIAL)
                 continue;
             if (state == REPLY_WRONG) {
                 wrong++;
-                show_wrong(connection->buffer, connection->received);
                 goto finished;
             }
             if (state == REPLY_CLOSED)
@@ -348,8 +393,7 @@ static int run_small(int connections, double seconds)
         closed:
             errors++;
         finished:
-            close(connection->fd);
-            connection->state = 0;
+            close_connection(connection);
             active--;
         }
     }
@@ -494,9 +538,7 @@ static int run_open(int count, int window, int churn, double seconds, double hol
             next++;
             in_progress++;
         }
-        int ready = epoll_wait(epoll, events, 1024, 50);
-        if (ready < 0 && errno != EINTR)
-            die("epoll_wait: %s", strerror(errno));
+        int ready = wait_events(epoll, events, 50);
         for (int event = 0; event < ready; event++) {
             int index = (int)events[event].data.u32;
             struct connection *connection = &all[index];
@@ -512,19 +554,11 @@ static int run_open(int count, int window, int churn, double seconds, double hol
             }
             if (connection->state != 2)
                 continue;
-            if (connection->sent < request_length) {
-                int sent = send_rest(connection->fd, &connection->sent);
-                if (sent < 0)
-                    goto failed;
-                if (sent == 1)
-                    watch(epoll, connection->fd, EPOLLIN, index, EPOLL_CTL_MOD);
-            }
-            enum reply_state state = read_reply(connection->fd, connection->buffer, &connection->received);
+            enum reply_state state = exchange(epoll, connection, index);
             if (state == REPLY_PARTIAL)
                 continue;
             if (state == REPLY_WRONG) {
                 wrong++;
-                show_wrong(connection->buffer, connection->received);
                 goto closed;
             }
             if (state == REPLY_CLOSED)
@@ -534,8 +568,7 @@ static int run_open(int count, int window, int churn, double seconds, double hol
             served++;
             in_progress--;
             if (churn) {
-                close(connection->fd);
-                connection->state = 0;
+                close_connection(connection);
             } else {
                 epoll_ctl(epoll, EPOLL_CTL_DEL, connection->fd, NULL);
                 connection->state = 3;
@@ -544,8 +577,7 @@ static int run_open(int count, int window, int churn, double seconds, double hol
         failed:
             failed++;
         closed:
-            close(connection->fd);
-            connection->state = 0;
+            close_connection(connection);
             in_progress--;
         }
         /* A connection that has waited 10 s for its connect or reply has failed (looked for twice a second). */
@@ -557,8 +589,7 @@ static int run_open(int count, int window, int churn, double seconds, double hol
             struct connection *connection = &all[index];
             if ((connection->state == 1 || connection->state == 2) && now - connection->started > CONNECT_TIMEOUT_NS) {
                 failed++;
-                close(connection->fd);
-                connection->state = 0;
+                close_connection(connection);
                 in_progress--;
             }
         }
@@ -566,8 +597,7 @@ static int run_open(int count, int window, int churn, double seconds, double hol
     for (int index = 0; index < count; index++) {
         if (all[index].state == 1 || all[index].state == 2) {
             failed++;
-            close(all[index].fd);
-            all[index].state = 0;
+            close_connection(&all[index]);
         }
     }
     failed += count - next; /* never started: the time ran out */
@@ -669,6 +699,12 @@ static void verify_chunk(struct verifier *verifier, const unsigned char *text, s
     }
 }
 
+/* File bytes per second over `replies` whole-file transfers, in MB/s (bulk and http alike). */
+static double payload_mbps(long long replies, double elapsed)
+{
+    return elapsed > 0 ? replies * (double)file_size / 1e6 / elapsed : 0;
+}
+
 static int run_bulk(double seconds, int verify, int discard)
 {
     const unsigned char *file = NULL;
@@ -686,14 +722,7 @@ static int run_bulk(double seconds, int verify, int discard)
     size_t capacity = 1 << 20;
     unsigned char *buffer = malloc(capacity);
 
-    int fd = socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0);
-    int one = 1;
-    setsockopt(fd, IPPROTO_TCP, TCP_NODELAY, &one, sizeof one);
-    struct timeval timeout = {.tv_sec = 10};
-    setsockopt(fd, SOL_SOCKET, SO_RCVTIMEO, &timeout, sizeof timeout);
-    setsockopt(fd, SOL_SOCKET, SO_SNDTIMEO, &timeout, sizeof timeout);
-    if (connect(fd, (struct sockaddr *)&server, sizeof server) != 0)
-        die("connect: %s", strerror(errno));
+    int fd = connect_blocking(1);
 
     long long replies = 0, wrong = 0, errors = 0;
     long long started = now_ns(), ended = started;
@@ -721,9 +750,7 @@ static int run_bulk(double seconds, int verify, int discard)
             int dropping = discard && position >= 6 && position < 6 + encoded;
             if (dropping && want > 6 + encoded - position)
                 want = 6 + encoded - position;
-            ssize_t read = recv(fd, dropping ? NULL : buffer, want < (long long)capacity ? (size_t)want : capacity, dropping ? MSG_TRUNC : 0);
-            if (read < 0 && errno == EINTR)
-                continue;
+            ssize_t read = receive(fd, dropping ? NULL : buffer, want < (long long)capacity ? (size_t)want : capacity, dropping ? MSG_TRUNC : 0);
             if (read <= 0) {
                 printf("bulk: %s after %lld of %lld bytes of a reply\n", read == 0 ? "end of stream" : strerror(errno), position, reply_length);
                 errors++;
@@ -763,7 +790,7 @@ static int run_bulk(double seconds, int verify, int discard)
     }
     close(fd);
     double elapsed = (ended - started) / 1e9;
-    double mbps = elapsed > 0 ? replies * (double)file_size / 1e6 / elapsed : 0;
+    double mbps = payload_mbps(replies, elapsed);
     printf("bulk: get_slice %s 0 %lld, 1 connection, for %.2f s: %lld replies%s, %lld wrong, %lld errors\n", name, file_size, elapsed, replies,
            verify ? " (every byte verified)" : " (framing and length checked)", wrong, errors);
     printf("throughput: %.1f MB/s decoded (%.1f MB/s on the wire)\n", mbps, elapsed > 0 ? replies * (double)reply_length / 1e6 / elapsed : 0);
@@ -779,12 +806,7 @@ static int run_http(double seconds, const char *path, int discard)
     int get_length = snprintf(get, sizeof get, "GET %s HTTP/1.1\r\nHost: 127.0.0.1\r\nConnection: keep-alive\r\n\r\n", path);
     size_t capacity = 1 << 20;
     char *buffer = malloc(capacity + 1);
-    int fd = socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0);
-    struct timeval timeout = {.tv_sec = 10};
-    setsockopt(fd, SOL_SOCKET, SO_RCVTIMEO, &timeout, sizeof timeout);
-    setsockopt(fd, SOL_SOCKET, SO_SNDTIMEO, &timeout, sizeof timeout);
-    if (connect(fd, (struct sockaddr *)&server, sizeof server) != 0)
-        die("connect: %s", strerror(errno));
+    int fd = connect_blocking(0);
     long long replies = 0, wrong = 0, errors = 0;
     long long started = now_ns(), ended = started;
     long long deadline = started + (long long)(seconds * 1e9);
@@ -796,9 +818,7 @@ static int run_http(double seconds, const char *path, int discard)
         size_t filled = 0;
         char *end = NULL;
         while (end == NULL) {
-            ssize_t read = filled < 65536 ? recv(fd, buffer + filled, 65536 - filled, 0) : 0;
-            if (read < 0 && errno == EINTR)
-                continue;
+            ssize_t read = filled < 65536 ? receive(fd, buffer + filled, 65536 - filled, 0) : 0;
             if (read <= 0) {
                 errors++;
                 break;
@@ -817,9 +837,7 @@ static int run_http(double seconds, const char *path, int discard)
         }
         long long remaining = file_size - (long long)(filled - (size_t)(end + 4 - buffer));
         while (remaining > 0) {
-            ssize_t read = recv(fd, discard ? NULL : buffer, remaining < (long long)capacity ? (size_t)remaining : capacity, discard ? MSG_TRUNC : 0);
-            if (read < 0 && errno == EINTR)
-                continue;
+            ssize_t read = receive(fd, discard ? NULL : buffer, remaining < (long long)capacity ? (size_t)remaining : capacity, discard ? MSG_TRUNC : 0);
             if (read <= 0) {
                 errors++;
                 break;
@@ -833,7 +851,7 @@ static int run_http(double seconds, const char *path, int discard)
     }
     close(fd);
     double elapsed = (ended - started) / 1e9;
-    double mbps = elapsed > 0 ? replies * (double)file_size / 1e6 / elapsed : 0;
+    double mbps = payload_mbps(replies, elapsed);
     printf("http: GET %s (%lld bytes), 1 connection, for %.2f s: %lld replies%s, %lld wrong, %lld errors\n", path, file_size, elapsed, replies,
            discard ? " (bodies dropped by the kernel)" : "", wrong, errors);
     printf("RESULT mode=http mbps=%.1f replies=%lld seconds=%.3f discard=%s wrong=%lld errors=%lld\n", mbps, replies, elapsed, discard ? "yes" : "no", wrong,

@@ -1,5 +1,4 @@
 using System.Globalization;
-using Hftp.Testing;
 
 namespace Hftp.Benchmark.Tests;
 
@@ -9,13 +8,14 @@ public sealed class IndependentLoadTests
     // 12345 bytes: the get_metadata reply "0 OK\r\n12345\r\n" holds a '3' that the proxy below alters.
     private static readonly byte[] Metadata = new byte[12_345];
 
+    private static readonly byte[] Bulk = RandomBytes(300_001, seed: 5);
+
     [GccFact]
     public void SmallChecksEveryReplyAndMeasuresLatency()
     {
-        using var server = TestServer.Start();
-        var local = server.WriteFile("meta.bin", Metadata);
+        using var target = LoadTarget.Serving("meta.bin", Metadata);
 
-        var run = IndependentLoad.Run("small", "--port", Text(server.Port), "--local", local, "-c", "4", "-d", "1");
+        var run = target.RunIndependentLoad("small", "-c", "4", "-d", "1");
 
         Assert.True(run.ExitCode == 0, run.Output);
         Assert.Equal("0", run.Result["wrong"]);
@@ -29,11 +29,9 @@ public sealed class IndependentLoadTests
     [GccFact]
     public void OpenServesEveryHeldConnectionAndProbesMeanwhile()
     {
-        using var server = TestServer.Start();
-        var local = server.WriteFile("meta.bin", Metadata);
+        using var target = LoadTarget.Serving("meta.bin", Metadata);
 
-        var run = IndependentLoad.Run("open", "--port", Text(server.Port), "--local", local, "-n", "300", "--window", "50",
-            "--hold-seconds", "1", "--probe-ms", "50");
+        var run = target.RunIndependentLoad("open", "-n", "300", "--window", "50", "--hold-seconds", "1", "--probe-ms", "50");
 
         Assert.True(run.ExitCode == 0, run.Output);
         Assert.Equal("300", run.Result["served"]);
@@ -47,10 +45,9 @@ public sealed class IndependentLoadTests
     [GccFact]
     public void OpenWithChurnClosesEachConnectionAfterItsReply()
     {
-        using var server = TestServer.Start();
-        var local = server.WriteFile("meta.bin", Metadata);
+        using var target = LoadTarget.Serving("meta.bin", Metadata);
 
-        var run = IndependentLoad.Run("open", "--port", Text(server.Port), "--local", local, "-n", "300", "--window", "50", "--churn");
+        var run = target.RunIndependentLoad("open", "-n", "300", "--window", "50", "--churn");
 
         Assert.True(run.ExitCode == 0, run.Output);
         Assert.Equal("yes", run.Result["churn"]);
@@ -61,12 +58,9 @@ public sealed class IndependentLoadTests
     [GccFact]
     public void BulkVerifiesEveryDecodedByte()
     {
-        using var server = TestServer.Start();
-        var content = new byte[300_001];
-        new Random(5).NextBytes(content);
-        var local = server.WriteFile("bulk.bin", content);
+        using var target = LoadTarget.Serving("bulk.bin", Bulk);
 
-        var run = IndependentLoad.Run("bulk", "--port", Text(server.Port), "--local", local, "-d", "1", "--verify");
+        var run = target.RunIndependentLoad("bulk", "-d", "1", "--verify");
 
         Assert.True(run.ExitCode == 0, run.Output);
         Assert.Equal("yes", run.Result["verified"]);
@@ -78,11 +72,9 @@ public sealed class IndependentLoadTests
     [GccFact]
     public void SmallCountsAlteredRepliesAndFails()
     {
-        using var server = TestServer.Start();
-        var local = server.WriteFile("meta.bin", Metadata);
-        using var proxy = new TamperingProxy(server.EndPoint, alterReplyByte: value => value == (byte)'3' ? (byte)'4' : value);
+        using var target = LoadTarget.Serving("meta.bin", Metadata).Tampered(alterReplyByte: ThreeBecomesFour);
 
-        var run = IndependentLoad.Run("small", "--port", Text(proxy.Port), "--local", local, "-c", "4", "-d", "1");
+        var run = target.RunIndependentLoad("small", "-c", "4", "-d", "1");
 
         Assert.Equal(1, run.ExitCode);
         Assert.Equal("0", run.Result["requests"]);
@@ -93,11 +85,9 @@ public sealed class IndependentLoadTests
     [GccFact]
     public void OpenCountsAlteredRepliesAndFails()
     {
-        using var server = TestServer.Start();
-        var local = server.WriteFile("meta.bin", Metadata);
-        using var proxy = new TamperingProxy(server.EndPoint, alterReplyByte: value => value == (byte)'3' ? (byte)'4' : value);
+        using var target = LoadTarget.Serving("meta.bin", Metadata).Tampered(alterReplyByte: ThreeBecomesFour);
 
-        var run = IndependentLoad.Run("open", "--port", Text(proxy.Port), "--local", local, "-n", "20", "--window", "5");
+        var run = target.RunIndependentLoad("open", "-n", "20", "--window", "5");
 
         Assert.Equal(1, run.ExitCode);
         Assert.Equal("0", run.Result["served"]);
@@ -107,14 +97,10 @@ public sealed class IndependentLoadTests
     [GccFact]
     public void BulkCountsAlteredBase64AndFails()
     {
-        using var server = TestServer.Start();
-        var content = new byte[300_001];
-        new Random(5).NextBytes(content);
-        var local = server.WriteFile("bulk.bin", content);
         // Base64 of random bytes is full of 'q'; the status line and terminator have none.
-        using var proxy = new TamperingProxy(server.EndPoint, alterReplyByte: value => value == (byte)'q' ? (byte)'r' : value);
+        using var target = LoadTarget.Serving("bulk.bin", Bulk).Tampered(alterReplyByte: value => value == (byte)'q' ? (byte)'r' : value);
 
-        var run = IndependentLoad.Run("bulk", "--port", Text(proxy.Port), "--local", local, "-d", "1", "--verify");
+        var run = target.RunIndependentLoad("bulk", "-d", "1", "--verify");
 
         Assert.Equal(1, run.ExitCode);
         Assert.Equal("0", run.Result["replies"]);
@@ -124,11 +110,9 @@ public sealed class IndependentLoadTests
     [GccFact]
     public void ProbeCountsAlteredRepliesAndFails()
     {
-        using var server = TestServer.Start();
-        var local = server.WriteFile("meta.bin", Metadata);
-        using var proxy = new TamperingProxy(server.EndPoint, alterReplyByte: value => value == (byte)'3' ? (byte)'4' : value);
+        using var target = LoadTarget.Serving("meta.bin", Metadata).Tampered(alterReplyByte: ThreeBecomesFour);
 
-        var run = IndependentLoad.Run("probe", "--port", Text(proxy.Port), "--local", local, "-d", "1", "--interval-ms", "100");
+        var run = target.RunIndependentLoad("probe", "-d", "1", "--interval-ms", "100");
 
         Assert.Equal(1, run.ExitCode);
         Assert.Equal("0", run.Result["requests"]);
@@ -160,6 +144,15 @@ public sealed class IndependentLoadTests
         Assert.Equal(1, run.ExitCode);
         Assert.Equal("1", run.Result["wrong"]);
         Assert.Equal("0", run.Result["replies"]);
+    }
+
+    private static byte ThreeBecomesFour(byte value) => value == (byte)'3' ? (byte)'4' : value;
+
+    private static byte[] RandomBytes(int length, int seed)
+    {
+        var bytes = new byte[length];
+        new Random(seed).NextBytes(bytes);
+        return bytes;
     }
 
     private static string Text(int value) => value.ToString(CultureInfo.InvariantCulture);

@@ -1,6 +1,3 @@
-using System.Globalization;
-using Hftp.Testing;
-
 namespace Hftp.Benchmark.Tests;
 
 public sealed class SlowlorisLoadTests
@@ -8,10 +5,9 @@ public sealed class SlowlorisLoadTests
     [Fact]
     public void SlowlorisHoldsItsConnectionsWhileAFreshClientIsServed()
     {
-        using var server = TestServer.Start();
-        server.WriteFile("meta.txt", "12345");
+        using var target = LoadTarget.Serving("meta.txt", "12345");
 
-        var run = BenchmarkRun.Of("slowloris", "--port", Text(server.Port), "-f", "meta.txt", "--connections", "20", "--interval-ms", "200", "--seconds", "2");
+        var run = RunSlowloris(target);
 
         Assert.True(run.ExitCode == 0, run.Output);
         Assert.Equal("20", run.Result["opened"]);
@@ -27,13 +23,11 @@ public sealed class SlowlorisLoadTests
     [Fact]
     public void SlowlorisCountsTheConnectionsTheServerShedsAndWhen()
     {
-        using var server = TestServer.Start();
-        server.WriteFile("meta.txt", "12345");
         // Stands in for a request timeout: a connection is closed on its third byte without a line end,
         // which a slowloris at one byte per 200 ms sends 0.4 s after it opened.
-        using var proxy = new TamperingProxy(server.EndPoint, closeAfterBytesWithoutLineEnd: 3);
+        using var target = LoadTarget.Serving("meta.txt", "12345").Tampered(closeAfterBytesWithoutLineEnd: 3);
 
-        var run = BenchmarkRun.Of("slowloris", "--port", Text(proxy.Port), "-f", "meta.txt", "--connections", "20", "--interval-ms", "200", "--seconds", "2");
+        var run = RunSlowloris(target);
 
         Assert.True(run.ExitCode == 0, run.Output);
         Assert.Equal("20", run.Result["opened"]);
@@ -46,5 +40,7 @@ public sealed class SlowlorisLoadTests
         Assert.Equal("0", run.Result["probe_failures"]);
     }
 
-    private static string Text(int value) => value.ToString(CultureInfo.InvariantCulture);
+    // 20 connections, one byte each per 200 ms, for 2 s.
+    private static BenchmarkRun RunSlowloris(LoadTarget target) =>
+        target.RunBenchmark("slowloris", "--connections", "20", "--interval-ms", "200", "--seconds", "2");
 }

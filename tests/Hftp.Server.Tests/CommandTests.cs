@@ -4,15 +4,17 @@ using Hftp.Testing;
 
 namespace Hftp.Server.Tests;
 
-public sealed class CommandTests
+public sealed class CommandTests : IDisposable
 {
+    // Each test gets a fresh instance, so a fresh server and served directory of its own.
+    private readonly TestServer _server = TestServer.Start();
+
+    public void Dispose() => _server.Dispose();
+
     [Fact]
     public async Task ListingNamesEveryFileThenAnEmptyLine()
     {
-        using var server = TestServer.Start();
-        server.WriteFile("b.txt", "b");
-        server.WriteFile("a.txt", "a");
-        using var client = server.Connect();
+        using var client = ConnectServing(("b.txt", "b"), ("a.txt", "a"));
 
         await client.SendAsync(Requests.GetFileListing);
 
@@ -22,8 +24,7 @@ public sealed class CommandTests
     [Fact]
     public async Task ListingOfAnEmptyDirectoryIsJustTheEmptyLine()
     {
-        using var server = TestServer.Start();
-        using var client = server.Connect();
+        using var client = _server.Connect();
 
         await client.SendAsync(Requests.GetFileListing);
 
@@ -33,9 +34,7 @@ public sealed class CommandTests
     [Fact]
     public async Task MetadataIsTheSizeInDecimal()
     {
-        using var server = TestServer.Start();
-        server.WriteFile("archivo.txt", "!Que calor que hace hoy, pinta una birra!");
-        using var client = server.Connect();
+        using var client = ConnectServing(("archivo.txt", "!Que calor que hace hoy, pinta una birra!"));
 
         await client.SendAsync(Requests.GetMetadata("archivo.txt"));
 
@@ -45,9 +44,7 @@ public sealed class CommandTests
     [Fact]
     public async Task SliceOfTheLabStatementExampleIsExact()
     {
-        using var server = TestServer.Start();
-        server.WriteFile("archivo.txt", "!Que calor que hace hoy, pinta una birra!");
-        using var client = server.Connect();
+        using var client = ConnectServing(("archivo.txt", "!Que calor que hace hoy, pinta una birra!"));
 
         await client.SendAsync(Requests.GetSlice("archivo.txt", 5, 20));
 
@@ -57,17 +54,15 @@ public sealed class CommandTests
     [Fact]
     public async Task MetadataSeesAFileChangeBetweenRequests()
     {
-        using var server = TestServer.Start();
-        server.WriteFile("grows.txt", "ab");
-        using var client = server.Connect();
+        using var client = ConnectServing(("grows.txt", "ab"));
         await client.SendAsync(Requests.GetMetadata("grows.txt") + Requests.GetMetadata("grows.txt"));
         await client.ExpectAsync(Replies.Size(2) + Replies.Size(2));
 
-        server.WriteFile("grows.txt", "abcde");
+        _server.WriteFile("grows.txt", "abcde");
         await client.SendAsync(Requests.GetMetadata("grows.txt"));
         await client.ExpectAsync(Replies.Size(5));
 
-        File.Delete(server.PathOf("grows.txt"));
+        File.Delete(_server.PathOf("grows.txt"));
         await client.SendAsync(Requests.GetMetadata("grows.txt"));
         await client.ExpectAsync(StatusCode.FileNotFound.StatusLineText());
     }
@@ -75,9 +70,7 @@ public sealed class CommandTests
     [Fact]
     public async Task EmptySliceIsAnEmptyLine()
     {
-        using var server = TestServer.Start();
-        server.WriteFile("a.txt", "abc");
-        using var client = server.Connect();
+        using var client = ConnectServing(("a.txt", "abc"));
 
         await client.SendAsync(Requests.GetSlice("a.txt", 1, 0));
 
@@ -87,10 +80,8 @@ public sealed class CommandTests
     [Fact]
     public async Task SliceWithNulAndHighBytesIsByteExact()
     {
-        using var server = TestServer.Start();
         var content = new byte[] { 0, 0, 1, 0, 255, 254, 13, 10, 0, 128, 0 };
-        server.WriteFile("nul.bin", content);
-        using var client = server.Connect();
+        using var client = ConnectServing("nul.bin", content);
 
         await client.SendAsync(Requests.GetSlice("nul.bin", 0, content.Length));
 
@@ -101,9 +92,7 @@ public sealed class CommandTests
     [Fact]
     public async Task SliceBase64IsTheStandardAlphabetWithPadding()
     {
-        using var server = TestServer.Start();
-        server.WriteFile("pad.bin", [0xFB, 0xFF, 0xBF, 0xFE]);
-        using var client = server.Connect();
+        using var client = ConnectServing("pad.bin", [0xFB, 0xFF, 0xBF, 0xFE]);
 
         await client.SendAsync(Requests.GetSlice("pad.bin", 0, 4) + Requests.GetSlice("pad.bin", 0, 2));
 
@@ -113,9 +102,7 @@ public sealed class CommandTests
     [Fact]
     public async Task SlicePastTheEndIs203EitherWay()
     {
-        using var server = TestServer.Start();
-        server.WriteFile("ten.txt", "0123456789");
-        using var client = server.Connect();
+        using var client = ConnectServing(("ten.txt", "0123456789"));
         var offsetExceeds = Encoding.ASCII.GetString(StatusCode.OffsetExceedsFileSize.StatusLine());
 
         await client.SendAsync(Requests.GetSlice("ten.txt", 0, 11) + Requests.GetSlice("ten.txt", 1, 10) + Requests.GetSlice("ten.txt", 0, 10));
@@ -126,8 +113,7 @@ public sealed class CommandTests
     [Fact]
     public async Task QuitIsAnsweredThenTheConnectionClosesWithinHalfASecond()
     {
-        using var server = TestServer.Start();
-        using var client = server.Connect();
+        using var client = _server.Connect();
 
         await client.SendAsync(Requests.Quit);
 
@@ -138,8 +124,7 @@ public sealed class CommandTests
     [Fact]
     public async Task QuitSentOneByteAtATimeIsStillAnswered()
     {
-        using var server = TestServer.Start();
-        using var client = server.Connect();
+        using var client = _server.Connect();
 
         foreach (var character in Requests.Quit)
         {
@@ -154,23 +139,20 @@ public sealed class CommandTests
     [Fact]
     public async Task BareLineFeedsAnswer100AndClose()
     {
-        using var server = TestServer.Start();
-        using var client = server.Connect();
+        using var client = _server.Connect();
 
         await client.SendAsync("qui\nt\n");
         await client.ExpectAsync(StatusCode.BadEol.StatusLineText());
         await client.SendAsync("\r\n");
 
         await client.ExpectClosedAsync(TestTimeouts.Reply);
-        Assert.True(server.Log.Contains(Serilog.Events.LogEventLevel.Warning, "BAD EOL"));
+        Assert.True(_server.Log.Contains(Serilog.Events.LogEventLevel.Warning, "BAD EOL"));
     }
 
     [Fact]
     public async Task TwoListingsInOneSendAreBothAnswered()
     {
-        using var server = TestServer.Start();
-        server.WriteFile("x", "1");
-        using var client = server.Connect();
+        using var client = ConnectServing(("x", "1"));
 
         await client.SendAsync(Requests.GetFileListing + Requests.GetFileListing);
 
@@ -180,9 +162,7 @@ public sealed class CommandTests
     [Fact]
     public async Task PipelinedRequestsAreAnsweredInOrder()
     {
-        using var server = TestServer.Start();
-        server.WriteFile("f", "hello");
-        using var client = server.Connect();
+        using var client = ConnectServing(("f", "hello"));
 
         await client.SendAsync(
             Requests.GetMetadata("f") + Requests.Line("nope") + Requests.GetSlice("f", 0, 5) + Requests.GetMetadata("g") + Requests.GetSlice("f", 5, 1) + Requests.Quit);
@@ -195,9 +175,7 @@ public sealed class CommandTests
     [Fact]
     public async Task FatalRequestDiscardsWhatWasPipelinedAfterIt()
     {
-        using var server = TestServer.Start();
-        server.WriteFile("f", "hello");
-        using var client = server.Connect();
+        using var client = ConnectServing(("f", "hello"));
 
         await client.SendAsync(Requests.GetMetadata("f") + "qu\rit\r\n" + Requests.GetMetadata("f") + Requests.GetMetadata("f"));
 
@@ -220,9 +198,7 @@ public sealed class CommandTests
     [Fact]
     public async Task FiveMebibyteFileNameIs202AndTheConnectionGoesOn()
     {
-        using var server = TestServer.Start();
-        server.WriteFile("f", "hello");
-        using var client = server.Connect();
+        using var client = ConnectServing(("f", "hello"));
 
         var sending = client.SendAsync(Requests.GetMetadata(new string('x', 5 * 1024 * 1024)));
         await client.ExpectAsync(StatusCode.FileNotFound.StatusLineText());
@@ -230,5 +206,22 @@ public sealed class CommandTests
         await client.SendAsync(Requests.GetMetadata("f"));
 
         await client.ExpectAsync(Replies.Size(5));
+    }
+
+    // A connection to this test's server, once it serves the given files.
+    private RawClient ConnectServing(params (string Name, string Content)[] files)
+    {
+        foreach (var (name, content) in files)
+        {
+            _server.WriteFile(name, content);
+        }
+
+        return _server.Connect();
+    }
+
+    private RawClient ConnectServing(string name, byte[] content)
+    {
+        _server.WriteFile(name, content);
+        return _server.Connect();
     }
 }

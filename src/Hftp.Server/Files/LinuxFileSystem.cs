@@ -30,28 +30,14 @@ internal sealed class LinuxFileSystem(string root) : IServedFileSystem
     {
         byte[]? rented = null;
         var path = EntryPath(name, stackalloc byte[StackPathLength], ref rented);
-        try
-        {
-            return ExamineAt(path);
-        }
-        finally
-        {
-            Return(rented);
-        }
+        return ExamineThenReturn(path, rented);
     }
 
     public FileExamination Examine(ReadOnlySpan<byte> name)
     {
         byte[]? rented = null;
         var path = EntryPath(name, stackalloc byte[StackPathLength], ref rented);
-        try
-        {
-            return ExamineAt(path);
-        }
-        finally
-        {
-            Return(rented);
-        }
+        return ExamineThenReturn(path, rented);
     }
 
     public bool TryEnumerate(FileListing names)
@@ -74,6 +60,19 @@ internal sealed class LinuxFileSystem(string root) : IServedFileSystem
         {
             ArrayPool<byte>.Shared.Return(buffer);
             LinuxFiles.Close(descriptor);
+        }
+    }
+
+    // rented: the array EntryPath borrowed for a long path, if any, given back whatever happens.
+    private FileExamination ExamineThenReturn(ReadOnlySpan<byte> path, byte[]? rented)
+    {
+        try
+        {
+            return ExamineAt(path);
+        }
+        finally
+        {
+            Return(rented);
         }
     }
 
