@@ -218,6 +218,7 @@ public sealed class HftpServer : IDisposable
     private void AcceptLoop()
     {
         ConnectionThread? spare = null;
+        var afterClient = false;
         try
         {
             while (!_stopping)
@@ -229,7 +230,7 @@ public sealed class HftpServer : IDisposable
 
                 // The thread first: if the system has none to give, the client stays in the backlog, unharmed. An
                 // idle thread if there is one; one started now only when a burst used up the spares.
-                spare ??= _threads!.TakeIdle() ?? TryStartThread();
+                spare ??= _threads!.TakeIdle(afterClient) ?? TryStartThread();
                 var client = spare is null ? null : TryAccept();
                 if (client is null)
                 {
@@ -237,6 +238,7 @@ public sealed class HftpServer : IDisposable
                     continue;
                 }
 
+                afterClient = true;
                 if (StartConnection(spare!, client))
                 {
                     spare = null;

@@ -96,7 +96,7 @@ public static class ServerCommand
 
         var maxSpareThreadsOption = new Option<int>("--max-spare-threads")
         {
-            Description = "Idle connection threads kept at most for later connections (at least --spare-threads); past this a "
+            Description = "Idle connection threads kept at most for later connections (at least --spare-threads; for 60 s after a burst took every spare, this less --spare-threads are kept started ahead); past this a "
                 + "thread ends with its connection, and those past --spare-threads end after 60 s idle",
             DefaultValueFactory = _ => ServerOptions.DefaultMaxSpareThreads,
             CustomParser = result => WholeNumbers.ParseInt32(result, 0, 100_000),

@@ -73,6 +73,34 @@ public sealed class ThreadReuseTests
     }
 
     [Fact]
+    public async Task ABurstThatTakesEverySpareKeepsMoreAhead()
+    {
+        const int clientCount = 10;
+        using var server = TestServer.Start(options => options with { SpareThreads = 2, MaxSpareThreads = 24 });
+        Assert.True(await Eventually.HoldsAsync(() => server.Server.ConnectionThreadsAlive == 2 + AcceptLoopsThread, Bound));
+
+        var clients = Enumerable.Range(0, clientCount).Select(_ => server.Connect()).ToList();
+        try
+        {
+            await Task.WhenAll(clients.Select(async client =>
+            {
+                await client.SendAsync("get_file_listing\r\n");
+                await client.ExpectAsync("0 OK\r\n\r\n");
+            }));
+
+            // Ten clients used up two spares: while they are held, the spare maker keeps 22 idle threads ahead (the
+            // maximum less the spare count, room for threads coming back from their connections).
+            Assert.True(
+                await Eventually.HoldsAsync(() => server.Server.ConnectionThreadsAlive == clientCount + 22 + AcceptLoopsThread, Bound),
+                $"{server.Server.ConnectionThreadsAlive} connection threads alive");
+        }
+        finally
+        {
+            clients.ForEach(client => client.Dispose());
+        }
+    }
+
+    [Fact]
     public async Task StopEndsIdleThreadsToo()
     {
         using var server = TestServer.Start(options => options with { SpareThreads = 4 });
