@@ -12,6 +12,9 @@ namespace Hftp.Benchmark;
 /// </summary>
 internal sealed class IdleLoad(LoadSettings settings, string name, TextWriter output)
 {
+    // How long the server may take to accept connections the kernel completed before the probe starts anyway.
+    private static readonly TimeSpan SettleTimeout = TimeSpan.FromSeconds(30);
+
     public int Run()
     {
         var size = Wire.GetSize(settings.Host, settings.Port, name);
@@ -29,8 +32,14 @@ internal sealed class IdleLoad(LoadSettings settings, string name, TextWriter ou
                 held.Add(Wire.Connect(settings.Host, settings.Port));
             }
 
+            var opened = Stopwatch.GetElapsedTime(opening);
+
+            // Opened is not yet accepted: the probe starts once the server has taken every held connection.
+            var caughtUp = AcceptQueue.WaitUntilEmpty(settings.Port, SettleTimeout);
             report.Line(string.Create(CultureInfo.InvariantCulture,
-                $"idle: opened {held.Count} connections in {Stopwatch.GetElapsedTime(opening).TotalSeconds:0.00} s"));
+                $"idle: opened {held.Count} connections in {opened.TotalSeconds:0.00} s; the server had accepted them all {(caughtUp ? "after" : "not even after")} {Stopwatch.GetElapsedTime(opening).TotalSeconds:0.00} s"));
+            report.Add("opened_s", opened.TotalSeconds, "0.00");
+            report.Add("accepted_s", Stopwatch.GetElapsedTime(opening).TotalSeconds, "0.00");
             var probe = Probe(request, reply);
             var idleRss = sampler?.CurrentRssKilobytes ?? 0;
             var served = ServeAll(held, request, reply);
