@@ -38,6 +38,7 @@ internal sealed class ServerMetrics : IDisposable
     private long _setUpAllocatedBytes;
     private long _answeringRequests;
     private long _endedConnections;
+    private long _conversationWaitsExpired;
     private long _connectionThreadAllocatedBytes;
 
     public ServerMetrics(Func<int> openConnections, Func<int> maxConnections)
@@ -137,6 +138,14 @@ internal sealed class ServerMetrics : IDisposable
         Interlocked.Add(ref _connectionThreadAllocatedBytes, allocatedBytes);
         Interlocked.Increment(ref _endedConnections);
     }
+
+    /// <summary>
+    /// Times a connection waited for its client's next request with the receive buffer in hand (just after a reply)
+    /// and the client did not ask within that moment: each cost a timer wake-up for nothing. Read by tests.
+    /// </summary>
+    public long ConversationWaitsExpired => Interlocked.Read(ref _conversationWaitsExpired);
+
+    public void ConversationWaitExpired() => Interlocked.Increment(ref _conversationWaitsExpired);
 
     /// <summary>Adds a batch of answered requests and what the connection's thread allocated for them.</summary>
     public void BatchAnswered(long requests, long allocatedBytes)

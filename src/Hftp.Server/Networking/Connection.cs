@@ -61,6 +61,9 @@ internal sealed class Connection : IDisposable
     private int _phase = Waiting;
     private int _receiveTimeoutMilliseconds;
     private bool _holdsReceiveBuffer;
+
+    // Whether this client asks again within ConversationWait of a reply: learned from its last wait.
+    private bool _conversing = true;
     private readonly bool _expectProxyHeader;
     private bool _isHealthCheck;
     private ServerMetrics? _metrics;
@@ -243,7 +246,7 @@ internal sealed class Connection : IDisposable
             var receiveBuffer = RentReceiveBuffer();
             try
             {
-                if (lineStarted != 0 || _requestsServed == 0 || !TryReceiveWhileConversing(receiveBuffer, out var received))
+                if (lineStarted != 0 || _requestsServed == 0 || !_conversing || !TryReceiveWhileConversing(receiveBuffer, out var received))
                 {
                     // Nothing to hold while the client is silent: the buffer goes back until there are bytes to read.
                     ReturnReceiveBuffer(receiveBuffer);
@@ -252,6 +255,8 @@ internal sealed class Connection : IDisposable
                     {
                         return TimedOut(lineStarted);
                     }
+
+                    _conversing = Stopwatch.GetElapsedTime(waitStarted) < ConversationWait;
 
                     receiveBuffer = RentReceiveBuffer();
                     received = SocketCalls.Receive(_socket, receiveBuffer);
@@ -382,18 +387,24 @@ internal sealed class Connection : IDisposable
     // A client in conversation asks again within moments of its reply: for that moment it is waited for in a blocking
     // receive with the buffer at hand, one system call per request instead of a poll and a receive. A silent client
     // gives the buffer back after ConversationWait, so idle connections still hold none; new connections (and
-    // slowloris lines under way) go straight to the poll.
+    // slowloris lines under way) go straight to the poll. So does a client that did not come back within that moment
+    // last time, until it does again: among thousands of connections each asks again only once the others were
+    // answered, and the wait only added a timer wake-up to every request.
     private bool TryReceiveWhileConversing(byte[] buffer, out int received)
     {
         var wait = _timeouts.Idle != Timeout.InfiniteTimeSpan && _timeouts.Idle < ConversationWait ? _timeouts.Idle : ConversationWait;
         SetReceiveTimeout(Math.Max(1, (int)wait.TotalMilliseconds));
         received = SocketCalls.Receive(_socket, buffer, peek: false, out var error);
-        return error switch
+        switch (error)
         {
-            SocketError.Success => true,
-            SocketError.TimedOut or SocketError.WouldBlock => false,
-            _ => throw new SocketException((int)error),
-        };
+            case SocketError.Success:
+                return true;
+            case SocketError.TimedOut or SocketError.WouldBlock:
+                _metrics?.ConversationWaitExpired();
+                return false;
+            default:
+                throw new SocketException((int)error);
+        }
     }
 
     private CloseReason TimedOut(long lineStarted)

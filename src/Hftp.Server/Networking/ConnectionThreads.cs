@@ -106,7 +106,8 @@ internal sealed class ConnectionThreads
         lock (_lock)
         {
             var thread = _idleHead;
-            if (afterClient && _idle <= 1 && !_stopping)
+            // Not while the first spares are still being made: clients arriving just after the start are no burst.
+            if (afterClient && _idle <= 1 && Started >= SpareThreads && !_stopping)
             {
                 Volatile.Write(ref _burstUntil, Stopwatch.GetTimestamp() + (long)(IdleTime.TotalSeconds * Stopwatch.Frequency));
             }
