@@ -40,8 +40,7 @@ internal sealed class ConnectionThreads
     private readonly ILogger _logger;
     private readonly ConcurrentDictionary<ConnectionThread, bool> _live = new();
     private Thread? _spareMaker;
-    private ConnectionThread? _idleHead;
-    private ConnectionThread? _idleTail;
+    private readonly IdleThreadList _idleThreads = new();
     private int _idle;
     private int _started;
     private int _alive;
@@ -105,7 +104,7 @@ internal sealed class ConnectionThreads
     {
         lock (_lock)
         {
-            var thread = _idleHead;
+            var thread = _idleThreads.First;
             // Not while the first spares are still being made: clients arriving just after the start are no burst.
             if (afterClient && _idle <= 1 && Started >= SpareThreads && !_stopping)
             {
@@ -156,7 +155,7 @@ internal sealed class ConnectionThreads
         lock (_lock)
         {
             _stopping = true;
-            while (_idleHead is { } thread)
+            while (_idleThreads.First is { } thread)
             {
                 RemoveIdle(thread);
                 thread.Assign(null);
@@ -192,33 +191,11 @@ internal sealed class ConnectionThreads
 
             if (isNew)
             {
-                thread.PreviousIdle = _idleTail;
-                thread.NextIdle = null;
-                if (_idleTail is null)
-                {
-                    _idleHead = thread;
-                }
-                else
-                {
-                    _idleTail.NextIdle = thread;
-                }
-
-                _idleTail = thread;
+                _idleThreads.AddLast(thread);
             }
             else
             {
-                thread.NextIdle = _idleHead;
-                thread.PreviousIdle = null;
-                if (_idleHead is null)
-                {
-                    _idleTail = thread;
-                }
-                else
-                {
-                    _idleHead.PreviousIdle = thread;
-                }
-
-                _idleHead = thread;
+                _idleThreads.AddFirst(thread);
             }
 
             thread.IsIdle = true;
@@ -252,25 +229,7 @@ internal sealed class ConnectionThreads
 
     private void RemoveIdle(ConnectionThread thread)
     {
-        if (thread.PreviousIdle is null)
-        {
-            _idleHead = thread.NextIdle;
-        }
-        else
-        {
-            thread.PreviousIdle.NextIdle = thread.NextIdle;
-        }
-
-        if (thread.NextIdle is null)
-        {
-            _idleTail = thread.PreviousIdle;
-        }
-        else
-        {
-            thread.NextIdle.PreviousIdle = thread.PreviousIdle;
-        }
-
-        thread.NextIdle = thread.PreviousIdle = null;
+        _idleThreads.Remove(thread);
         thread.IsIdle = false;
         Volatile.Write(ref _idle, _idle - 1);
     }
