@@ -236,7 +236,7 @@ public sealed class RequestReader
             }
         }
 
-        var name = Encoding.ASCII.GetString(bytes);
+        var name = SharedFileNames.Get(bytes);
         _recentFileNames[_nextRecentFileName] = name;
         _nextRecentFileName = (_nextRecentFileName + 1) % RecentFileNamesKept;
         return name;

@@ -35,6 +35,10 @@ public sealed class ConnectionAllocationTests
     // many: before, 224 bytes per connection for the socket's async context (made by .NET on the first blocking
     // receive or send) and 376 more per shed client (a timed-out receive threw while draining it).
     private const long AllowedThreadBytesPerConnection = 32;
+
+    // The shed logs one timeout warning per second (a log event, several hundred bytes) and counts the rest: a shed
+    // that spans two seconds logs two, about 40 bytes per client of the 40. Still far below the 224 it was.
+    private const long AllowedThreadBytesPerShedClient = 96;
     private const int SlowClients = 40;
 
     [Fact]
@@ -61,7 +65,41 @@ public sealed class ConnectionAllocationTests
         var perConnection = await AllocatedPerConnection(
             () => server.Server.Metrics.ConnectionThreadAllocations, () => ShedSlowClients(server, SlowClients), SlowClients);
 
-        Assert.True(perConnection <= AllowedThreadBytesPerConnection, $"shedding a slow client allocated {perConnection:0} bytes on its thread");
+        Assert.True(perConnection <= AllowedThreadBytesPerShedClient, $"shedding a slow client allocated {perConnection:0} bytes on its thread");
+    }
+
+    [Fact]
+    public async Task AThreadsFirstRequestForANameAnotherConnectionAskedForAllocatesNothing()
+    {
+        // Long, so that a string made per thread (222 bytes) shows well above the bound; spares enough that the
+        // clients below are served on threads that never served before.
+        var name = new string('n', 100);
+        using var server = TestServer.Start(options => options with { SpareThreads = 64 }, LogEventLevel.Warning);
+        server.WriteFile(name, "x");
+        await ServeOneAfterAnother(server, WarmUpConnections, name);
+
+        var perConnection = await AllocatedPerConnection(
+            () => server.Server.Metrics.ConnectionThreadAllocations, () => ServeTogether(server, SlowClients, name), SlowClients);
+
+        Assert.True(perConnection <= AllowedThreadBytesPerConnection, $"a thread's first request allocated {perConnection:0} bytes on it");
+    }
+
+    // Connected at once, so each is served on a thread of its own.
+    private static async Task ServeTogether(TestServer server, int clients, string name)
+    {
+        var together = Enumerable.Range(0, clients).Select(_ => server.Connect()).ToList();
+        try
+        {
+            await Task.WhenAll(together.Select(async client =>
+            {
+                await client.SendAsync(Requests.GetMetadata(name));
+                await client.ExpectAsync(Replies.Size(1));
+            }));
+        }
+        finally
+        {
+            together.ForEach(client => client.Dispose());
+        }
     }
 
     // Each sends the first byte of a request and nothing more, and keeps its end open after the server's close.
@@ -102,12 +140,12 @@ public sealed class ConnectionAllocationTests
         return (double)(after.AllocatedBytes - before.AllocatedBytes) / (after.Connections - before.Connections);
     }
 
-    private static async Task ServeOneAfterAnother(TestServer server, int connections)
+    private static async Task ServeOneAfterAnother(TestServer server, int connections, string name = "f")
     {
         for (var connection = 0; connection < connections; connection++)
         {
             using var client = server.Connect();
-            await client.SendAsync(Requests.GetMetadata("f"));
+            await client.SendAsync(Requests.GetMetadata(name));
             await client.ExpectAsync(Replies.Size(1));
             await client.SendAsync(Requests.Quit);
             await client.ExpectAsync(StatusCode.Ok.StatusLineText());
