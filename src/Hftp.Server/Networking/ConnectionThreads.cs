@@ -12,13 +12,13 @@ namespace Hftp.Server.Networking;
 /// background thread keeps the spare count of idle threads started ahead of demand, so the accept loop seldom
 /// waits for a thread to be created (creating one costs a few hundred microseconds; waking an idle one, a few).
 /// There are never more threads than connections allowed at once, so the task limits the cap was derived from
-/// still hold. LIFO: the thread that came back from a connection last is handed the next one (new spares queue last), so the others can time out.
-/// Under a burst the spares are deepened: once a client has taken the last idle thread, idle threads are kept
-/// started up to <see cref="BurstSpareThreads"/> (the spare maximum less the spare count) for <see cref="IdleTime"/>, so a moment in which threads are created more slowly
-/// than clients arrive (a collection, a busy core) is absorbed by the threads ahead instead of queueing every new
-/// client, a fresh one among them, behind the accept loop creating threads one at a time. (Measured: a slowloris
-/// opening 2,000 connections a second queued up to 78 clients in the listen backlog with 16 spares, at most 5 with
-/// 256 ahead.)
+/// still hold. LIFO: the thread that came back from a connection last is handed the next one (new spares queue
+/// last), so the others can time out. Under a burst the spares are deepened: once a client has taken the last idle
+/// thread, idle threads are kept started up to <see cref="BurstSpareThreads"/> for <see cref="IdleTime"/>, so a moment
+/// in which threads are created more slowly than clients arrive (a collection, a busy core) is absorbed by the threads
+/// ahead instead of queueing every new client, a fresh one among them, behind the accept loop creating threads one at
+/// a time. (Measured: a slowloris opening 2,000 connections a second queued up to 78 clients in the listen backlog
+/// with 16 spares, at most 5 with 256 ahead.)
 /// A thread that ends takes no lock here: when thousands of connections end in the same instant (a slowloris shed by
 /// its timeout), thousands of threads contending for one lock convoy.
 /// </summary>
@@ -39,8 +39,8 @@ internal sealed class ConnectionThreads
     private readonly ThreadReserve _runtimeReserve;
     private readonly ILogger _logger;
     private readonly ConcurrentDictionary<ConnectionThread, bool> _live = new();
-    private Thread? _spareMaker;
     private readonly IdleThreadList _idleThreads = new();
+    private Thread? _spareMaker;
     private int _idle;
     private int _started;
     private int _alive;
@@ -97,7 +97,7 @@ internal sealed class ConnectionThreads
     }
 
     /// <summary>
-    /// An idle thread for the next connection (the one idle last), or null when none is. <paramref name="afterClient"/>:
+    /// An idle thread for the next connection (the first of <see cref="IdleThreadList"/>), or null when none is. <paramref name="afterClient"/>:
     /// a client was just handed the previous one, so finding none (or taking the last) means demand outran the spares.
     /// </summary>
     public ConnectionThread? TakeIdle(bool afterClient)

@@ -7,69 +7,50 @@ namespace Hftp.Server.Networking;
 /// </summary>
 internal sealed class IdleThreadList
 {
-    private ConnectionThread? _tail;
+    private ConnectionThread? _last;
 
     /// <summary>The thread to hand out next; null when none is idle.</summary>
     public ConnectionThread? First { get; private set; }
 
     /// <summary>Adds a thread back from a connection: it goes first (its stack and caches are warm).</summary>
-    public void AddFirst(ConnectionThread thread)
-    {
-        thread.NextIdle = First;
-        thread.PreviousIdle = null;
-        Link(thread.NextIdle, thread, before: true);
-        First = thread;
-        _tail ??= thread;
-    }
+    public void AddFirst(ConnectionThread thread) => InsertBetween(thread, previous: null, next: First);
 
     /// <summary>Adds a new spare: it goes last.</summary>
-    public void AddLast(ConnectionThread thread)
-    {
-        thread.PreviousIdle = _tail;
-        thread.NextIdle = null;
-        Link(thread.PreviousIdle, thread, before: false);
-        _tail = thread;
-        First ??= thread;
-    }
+    public void AddLast(ConnectionThread thread) => InsertBetween(thread, previous: _last, next: null);
 
     public void Remove(ConnectionThread thread)
     {
-        if (thread.PreviousIdle is null)
-        {
-            First = thread.NextIdle;
-        }
-        else
-        {
-            thread.PreviousIdle.NextIdle = thread.NextIdle;
-        }
-
-        if (thread.NextIdle is null)
-        {
-            _tail = thread.PreviousIdle;
-        }
-        else
-        {
-            thread.NextIdle.PreviousIdle = thread.PreviousIdle;
-        }
-
+        Relink(thread.PreviousIdle, thread.NextIdle);
         thread.NextIdle = thread.PreviousIdle = null;
     }
 
-    // Points the neighbour (if any) at the thread added beside it.
-    private static void Link(ConnectionThread? neighbour, ConnectionThread added, bool before)
+    private void InsertBetween(ConnectionThread thread, ConnectionThread? previous, ConnectionThread? next)
     {
-        if (neighbour is null)
-        {
-            return;
-        }
+        thread.PreviousIdle = previous;
+        thread.NextIdle = next;
+        Relink(previous, thread);
+        Relink(thread, next);
+    }
 
-        if (before)
+    // Makes two neighbours point at each other; a null side is the list's end.
+    private void Relink(ConnectionThread? previous, ConnectionThread? next)
+    {
+        if (previous is null)
         {
-            neighbour.PreviousIdle = added;
+            First = next;
         }
         else
         {
-            neighbour.NextIdle = added;
+            previous.NextIdle = next;
+        }
+
+        if (next is null)
+        {
+            _last = previous;
+        }
+        else
+        {
+            next.PreviousIdle = previous;
         }
     }
 }

@@ -174,12 +174,7 @@ internal sealed class ReplyWriter : IDisposable
             var sent = 0;
             while (sent < _length)
             {
-                var sentNow = SocketCalls.Send(_socket, _buffer.AsSpan(sent, _length - sent), wait: true, out var error);
-                if (error != SocketError.Success)
-                {
-                    throw new SocketException((int)error);
-                }
-
+                var sentNow = SocketCalls.Send(_socket, _buffer.AsSpan(sent, _length - sent));
                 Metrics?.Sent(sentNow);
                 sent += sentNow;
                 _lastSendProgress = Stopwatch.GetTimestamp();

@@ -20,14 +20,17 @@ internal static partial class SocketCalls
     private const int MessageNoSignal = 0x4000;
 
     /// <summary>Receives into <paramref name="buffer"/> (0 at end of stream); with <paramref name="peek"/> the bytes stay queued.</summary>
-    public static int Receive(Socket socket, Span<byte> buffer, bool peek, out SocketError error)
+    public static unsafe int Receive(Socket socket, Span<byte> buffer, bool peek, out SocketError error)
     {
         if (!OperatingSystem.IsLinux())
         {
             return socket.Receive(buffer, peek ? SocketFlags.Peek : SocketFlags.None, out error);
         }
 
-        return Call(socket, buffer, peek ? MessagePeek : 0, isSend: false, out error);
+        fixed (byte* bytes = buffer)
+        {
+            return Call(socket, bytes, buffer.Length, peek ? MessagePeek : 0, isSend: false, out error);
+        }
     }
 
     /// <summary>Receives into <paramref name="buffer"/>; throws <see cref="SocketException"/> on an error, as <see cref="Socket.Receive(Span{byte})"/> does.</summary>
@@ -41,16 +44,24 @@ internal static partial class SocketCalls
     /// Sends what the kernel takes of <paramref name="buffer"/>: blocking (bounded by the socket's send timeout), or
     /// with <paramref name="wait"/> false, only what fits now (<see cref="SocketError.WouldBlock"/> when nothing does).
     /// </summary>
-    public static int Send(Socket socket, ReadOnlySpan<byte> buffer, bool wait, out SocketError error)
+    public static unsafe int Send(Socket socket, ReadOnlySpan<byte> buffer, bool wait, out SocketError error)
     {
         if (!OperatingSystem.IsLinux())
         {
             return SendPortably(socket, buffer, wait, out error);
         }
 
-        // The span is only read: send(2) does not write to it.
-        var bytes = MemoryMarshal.CreateSpan(ref MemoryMarshal.GetReference(buffer), buffer.Length);
-        return Call(socket, bytes, MessageNoSignal | (wait ? 0 : MessageDontWait), isSend: true, out error);
+        fixed (byte* bytes = buffer)
+        {
+            return Call(socket, bytes, buffer.Length, MessageNoSignal | (wait ? 0 : MessageDontWait), isSend: true, out error);
+        }
+    }
+
+    /// <summary>Sends what the kernel takes of <paramref name="buffer"/>, blocking; throws <see cref="SocketException"/> on an error, as <see cref="Socket.Send(ReadOnlySpan{byte})"/> does.</summary>
+    public static int Send(Socket socket, ReadOnlySpan<byte> buffer)
+    {
+        var sent = Send(socket, buffer, wait: true, out var error);
+        return error == SocketError.Success ? sent : throw new SocketException((int)error);
     }
 
     private static int SendPortably(Socket socket, ReadOnlySpan<byte> buffer, bool wait, out SocketError error)
@@ -71,7 +82,7 @@ internal static partial class SocketCalls
         }
     }
 
-    private static unsafe int Call(Socket socket, Span<byte> buffer, int flags, bool isSend, out SocketError error)
+    private static unsafe int Call(Socket socket, byte* bytes, int length, int flags, bool isSend, out SocketError error)
     {
         var handle = socket.SafeHandle;
         var added = false;
@@ -79,25 +90,22 @@ internal static partial class SocketCalls
         {
             handle.DangerousAddRef(ref added);
             var descriptor = (int)handle.DangerousGetHandle();
-            fixed (byte* bytes = buffer)
+            while (true)
             {
-                while (true)
+                var count = isSend
+                    ? SendRaw(descriptor, bytes, (nuint)length, flags)
+                    : ReceiveRaw(descriptor, bytes, (nuint)length, flags);
+                if (count >= 0)
                 {
-                    var count = isSend
-                        ? SendRaw(descriptor, bytes, (nuint)buffer.Length, flags)
-                        : ReceiveRaw(descriptor, bytes, (nuint)buffer.Length, flags);
-                    if (count >= 0)
-                    {
-                        error = SocketError.Success;
-                        return (int)count;
-                    }
+                    error = SocketError.Success;
+                    return (int)count;
+                }
 
-                    var errno = Marshal.GetLastPInvokeError();
-                    if (errno != Interrupted)
-                    {
-                        error = ToSocketError(errno, (flags & MessageDontWait) != 0);
-                        return 0;
-                    }
+                var errno = Marshal.GetLastPInvokeError();
+                if (errno != Interrupted)
+                {
+                    error = ToSocketError(errno, (flags & MessageDontWait) != 0);
+                    return 0;
                 }
             }
         }
