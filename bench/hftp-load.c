@@ -6,6 +6,10 @@
  *
  *   hftp-load small --port P --local PATH [-c 32] [-d 10]
  *       C connections, each with one get_metadata NAME in flight, for d seconds: req/s, p50/p99/max latency.
+ *   hftp-load redis --port P --local PATH [-c 32] [-d 10]
+ *       The small load's anchor driven by this same client: stores the file's size in Redis (SET hftp-load:NAME
+ *       SIZE), then C connections each keep one GET hftp-load:NAME in flight; every reply must be that size.
+ *       redis-benchmark spends about twice this client's CPU per request, on the same two cores as the server.
  *   hftp-load open  --port P --local PATH [-n 10000] [--window 256] [--churn] [--hold-seconds S] [--probe-ms X]
  *       Opens n connections, at most `window` of them connecting or waiting for their reply at once; each
  *       sends one get_metadata and must get the right reply. Held until the end (default) or closed after
@@ -60,6 +64,7 @@ static char expected[REPLY_MAX];
 static size_t expected_length;
 static long long file_size;
 static const char *local_path;
+static const char *small_mode = "small"; /* the RESULT line's mode for run_small: small, or redis */
 
 static void die(const char *format, ...)
 {
@@ -404,13 +409,44 @@ static int run_small(int connections, double seconds)
 
     double elapsed = (ended - started) / 1e9;
     double rps = elapsed > 0 ? requests / elapsed : 0;
-    printf("small: get_metadata %s x %d connections (%d opened), 1 in flight, for %.2f s: %lld requests, %lld wrong, %lld errors\n",
-           name, connections, open, elapsed, requests, wrong, errors);
+    printf("%s: %.*s x %d connections (%d opened), 1 in flight, for %.2f s: %lld requests, %lld wrong, %lld errors\n", small_mode,
+           (int)request_length - 2, request, connections, open, elapsed, requests, wrong, errors);
     printf("throughput: %.0f requests/s; latency p50 %.3f ms, p99 %.3f ms, max %.3f ms\n", rps, percentile_ms(latencies, 0.5),
            percentile_ms(latencies, 0.99), latencies->max_us / 1000.0);
-    printf("RESULT mode=small connections=%d rps=%.0f p50_ms=%.3f p99_ms=%.3f max_ms=%.3f requests=%lld wrong=%lld errors=%lld\n", connections, rps,
+    printf("RESULT mode=%s connections=%d rps=%.0f p50_ms=%.3f p99_ms=%.3f max_ms=%.3f requests=%lld wrong=%lld errors=%lld\n", small_mode, connections, rps,
            percentile_ms(latencies, 0.5), percentile_ms(latencies, 0.99), latencies->max_us / 1000.0, requests, wrong, errors);
     return wrong == 0 && errors == 0 && requests > 0 ? 0 : 1;
+}
+
+/* ---- redis: the small load against Redis, with this same client ---- */
+
+/* Stores the file's size under hftp-load:NAME with one SET, then runs the small load asking GET for it: the same
+ * loop, connections and checks as against hftp-server, so the anchor is not measured by a heavier client. */
+static int run_redis(int connections, double seconds)
+{
+    char key[300], command[400], reply[8];
+    snprintf(key, sizeof key, "hftp-load:%s", name);
+    int length = snprintf(command, sizeof command, "SET %s %lld\r\n", key, file_size);
+    int fd = connect_blocking(1);
+    if (send(fd, command, (size_t)length, MSG_NOSIGNAL) != length)
+        die("SET %s: send failed: %s", key, strerror(errno));
+    size_t received = 0;
+    while (received < 5) {
+        ssize_t read = receive(fd, reply + received, 5 - received, 0);
+        if (read <= 0)
+            die("SET %s: no reply", key);
+        received += (size_t)read;
+    }
+    if (memcmp(reply, "+OK\r\n", 5) != 0)
+        die("SET %s: not +OK: is port %d a Redis server?", key, ntohs(server.sin_port));
+    close(fd);
+
+    char size[32];
+    int digits = snprintf(size, sizeof size, "%lld", file_size);
+    request_length = (size_t)snprintf(request, sizeof request, "GET %s\r\n", key);
+    expected_length = (size_t)snprintf(expected, sizeof expected, "$%d\r\n%s\r\n", digits, size);
+    small_mode = "redis";
+    return run_small(connections, seconds);
 }
 
 /* ---- probe: a fresh connection per request ---- */
@@ -861,7 +897,7 @@ static int run_http(double seconds, const char *path, int discard)
 
 static void usage(void)
 {
-    fprintf(stderr, "usage: hftp-load small|open|bulk|probe|http --port P --local PATH [--host 127.0.0.1] [--name NAME] [-c CONNECTIONS] [-n CONNECTIONS]\n"
+    fprintf(stderr, "usage: hftp-load small|redis|open|bulk|probe|http --port P --local PATH [--host 127.0.0.1] [--name NAME] [-c CONNECTIONS] [-n CONNECTIONS]\n"
                     "       [-d SECONDS] [--window W] [--churn] [--hold-seconds S] [--probe-ms X] [--interval-ms X] [--verify] [--discard] [--url-path /PATH]\n");
     exit(2);
 }
@@ -958,6 +994,8 @@ int main(int argc, char **argv)
 
     if (strcmp(mode, "small") == 0)
         return run_small(connections, seconds > 0 ? seconds : 10);
+    if (strcmp(mode, "redis") == 0)
+        return run_redis(connections, seconds > 0 ? seconds : 10);
     if (strcmp(mode, "open") == 0)
         return run_open(count, window, churn, seconds > 0 ? seconds : 60, hold_seconds, probe_ms);
     if (strcmp(mode, "bulk") == 0)

@@ -147,10 +147,12 @@ for round in $(seq "$rounds"); do
   record hftp_small_32_p1 bench small -f m64.bin -c 32 -P 1 "${common[@]}"
   record load_small_32 load small --port "$hftp_port" --local "$scratch/data/m64.bin" -c 32 -d "$duration"
   redis_get redis_get_32_p1 1 "$p1_requests"
+  record load_redis_32 load redis --port "$redis_port" --local "$scratch/data/m64.bin" -c 32 -d "$duration"
   for connections in 1000 4000; do
     record "hftp_small_${connections}_p1" bench small -f m64.bin -c "$connections" -P 1 "${common[@]}"
     record "load_small_${connections}" load small --port "$hftp_port" --local "$scratch/data/m64.bin" -c "$connections" -d "$duration"
     redis_get "redis_get_${connections}_p1" 1 "$p1_requests" "$connections"
+    record "load_redis_${connections}" load redis --port "$redis_port" --local "$scratch/data/m64.bin" -c "$connections" -d "$duration"
   done
   record hftp_small_32_p16 bench small -f m64.bin -c 32 -P 16 "${common[@]}"
   redis_get redis_get_32_p16 16 "$p16_requests"

@@ -146,6 +146,36 @@ public sealed class IndependentLoadTests
         Assert.Equal("0", run.Result["replies"]);
     }
 
+    [GccFact]
+    public void RedisStoresTheFilesSizeAndChecksEveryGetAgainstIt()
+    {
+        var local = LocalFile(12_345);
+        using var redis = new FakeRedisServer();
+
+        var run = RunAndDelete(local, "redis", "--port", Text(redis.Port), "--local", local, "-c", "4", "-d", "1");
+
+        Assert.True(run.ExitCode == 0, run.Output);
+        Assert.Equal("redis", run.Result["mode"]);
+        Assert.Equal("12345", redis.ValueOf("hftp-load:" + Path.GetFileName(local)));
+        Assert.Equal("0", run.Result["wrong"]);
+        Assert.Equal("0", run.Result["errors"]);
+        Assert.True(run.Count("requests") > 0, run.Output);
+        Assert.InRange(run.Number("p50_ms"), 0, run.Number("p99_ms"));
+    }
+
+    [GccFact]
+    public void RedisCountsAGetReplyOtherThanTheStoredSizeAsWrong()
+    {
+        var local = LocalFile(12_345);
+        using var redis = new FakeRedisServer(alterValue: value => value.Replace('3', '4'));
+
+        var run = RunAndDelete(local, "redis", "--port", Text(redis.Port), "--local", local, "-c", "4", "-d", "1");
+
+        Assert.Equal(1, run.ExitCode);
+        Assert.Equal("4", run.Result["wrong"]);
+        Assert.Equal("0", run.Result["requests"]);
+    }
+
     private static byte ThreeBecomesFour(byte value) => value == (byte)'3' ? (byte)'4' : value;
 
     private static byte[] RandomBytes(int length, int seed)
