@@ -77,7 +77,7 @@ public sealed class ThreadReuseTests
     {
         const int clientCount = 10;
         // One spare, so the first client takes the last idle thread whatever the timing: with more, a spare maker
-        // quicker than the clients arriving (threads start in about 0.1 ms) refills them and there is no burst.
+        // that refills them before the clients drain them sees no burst.
         using var server = TestServer.Start(options => options with { SpareThreads = 1, MaxSpareThreads = 24 });
         Assert.True(await Eventually.HoldsAsync(() => server.Server.ConnectionThreadsAlive == 1 + AcceptLoopsThread, Bound));
 

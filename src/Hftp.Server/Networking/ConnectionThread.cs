@@ -17,14 +17,15 @@ internal sealed class ConnectionThread
     private bool _isHanded;
     private Connection? _current;
 
-    private const string ThreadName = "hftp-connection";
-
-    private ConnectionThread(ConnectionThreads owner, Action<Connection> run, ConnectionParts parts)
+    private ConnectionThread(ConnectionThreads owner, Action<Connection> run, int stackSize, ConnectionParts parts)
     {
         _owner = owner;
         _run = run;
         Parts = parts;
+        Thread = new Thread(ServeInTurn, stackSize) { IsBackground = true, Name = "hftp-connection" };
     }
+
+    public Thread Thread { get; }
 
     /// <summary>The reader, writer and executor each connection of this thread uses in turn; reset for each.</summary>
     public ConnectionParts Parts { get; }
@@ -39,23 +40,11 @@ internal sealed class ConnectionThread
 
     internal bool IsIdle { get; set; }
 
-    /// <summary>
-    /// Starts a background thread of <paramref name="stackSize"/> bytes of stack that waits for its connection (with
-    /// pthread_create on Linux, see <see cref="PosixThreads"/>); throws what <see cref="Thread.Start()"/> throws when
-    /// there is none to have.
-    /// </summary>
+    /// <summary>Starts a thread that waits for its connection; throws what <see cref="Thread.Start()"/> throws when there is none to have.</summary>
     public static ConnectionThread Start(ConnectionThreads owner, Action<Connection> run, int stackSize, ConnectionParts parts)
     {
-        var thread = new ConnectionThread(owner, run, parts);
-        if (PosixThreads.IsSupported)
-        {
-            PosixThreads.Start(thread.ServeInTurn, stackSize, ThreadName);
-        }
-        else
-        {
-            new Thread(thread.ServeInTurn, stackSize) { IsBackground = true, Name = ThreadName }.Start();
-        }
-
+        var thread = new ConnectionThread(owner, run, stackSize, parts);
+        thread.Thread.Start();
         return thread;
     }
 
