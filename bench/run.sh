@@ -123,7 +123,7 @@ redis-server --port "$redis_port" --bind 127.0.0.1 --save '' --appendonly no --d
 pids+=("$!")
 python_port=$(free_port)
 python3 bench/python_server.py --port "$python_port" --dir "$scratch/data" > "$scratch/python-server.log" 2>&1 &
-pids+=("$!")
+python_pid=$!; pids+=("$python_pid")
 wait_port "$hftp_port"; wait_port "$nginx_port"; wait_port "$redis_port"; wait_port "$python_port"
 m64_size=$(stat -c %s "$scratch/data/m64.bin"); g1_size=$(stat -c %s "$scratch/data/g1.bin")
 
@@ -177,22 +177,41 @@ rss_server=$(pgrep -P "$time_pid" | head -1 || true)
 wait "$time_pid" || true
 echo "time_bulk_1g max_rss_mb=$(awk '/Maximum resident set size/ { printf "%.1f", $NF / 1024 }' "$scratch/time-bulk.txt")" | tee -a "$results"
 
-# Opening connections: each served once (one get_metadata), held until the end or closed after its reply.
+# Waits (at most 60 s) until process $1's thread count has stopped falling for a second: when thousands of
+# connections end together their threads take seconds to end (5 to 8 s for 10,000 here), and a load started
+# meanwhile measures that, not an opening (second-long connects, p99 2.5 to 5 s, from either generator).
+settle() {
+  local last=-1 steady=0 now
+  for _ in $(seq 300); do
+    now=$(awk '/^Threads:/ { print $2 }' "/proc/$1/status" 2>/dev/null) || return 0
+    if [ "$now" = "$last" ]; then steady=$((steady + 1)); [ "$steady" -ge 5 ] && return 0; else steady=0; fi
+    last=$now; sleep 0.2
+  done
+}
+
+# Opening connections: each served once (one get_metadata), held until the end or closed after its reply. Each
+# load starts once the server's threads from the one before have ended.
 echo "== open: $opens connections, each served once, against hftp-server and the Python thread-per-connection server"
 for variant in held churn; do
   flag=(); [ "$variant" = churn ] && flag=(--churn)
+  settle "$hftp_pid"
   record "hftp_open_$variant" bench open -f m64.bin -c "$opens" "${flag[@]}" --port "$hftp_port" --duration 60 --server-pid "$hftp_pid"
+  settle "$hftp_pid"
   record "load_open_$variant" load open --port "$hftp_port" --local "$scratch/data/m64.bin" -n "$opens" "${flag[@]}" -d 60
+  settle "$python_pid"
   record "python_open_$variant" bench open -f m64.bin -c "$opens" "${flag[@]}" --port "$python_port" --duration 60
+  settle "$python_pid"
   record "load_python_open_$variant" load open --port "$python_port" --local "$scratch/data/m64.bin" -n "$opens" "${flag[@]}" -d 60
 done
 
 # Closing thousands of sockets leaves the machine busy for a moment, which would skew startup times.
 echo "== idle: $idle connections held"
+settle "$hftp_pid"
 record hftp_idle bench idle -f m64.bin -c "$idle" "${common[@]}"
 # The same, independently: hftp-load holds $idle connections (each served once) while its own fresh client
 # probes every 10 ms; ps reads the server's RSS before and while they are held.
 echo "-- load_idle: hftp-load open -n $idle --hold-seconds $duration --probe-ms 10, server RSS by ps"
+settle "$hftp_pid"
 rss_before=$(rss_kb "$hftp_pid")
 load open --port "$hftp_port" --local "$scratch/data/m64.bin" -n "$idle" --hold-seconds "$duration" --probe-ms 10 -d 60 > "$scratch/load-idle.txt" &
 idle_pid=$!; pids+=("$idle_pid")
