@@ -113,6 +113,18 @@ wrk_bulk() { # label, URL path: wrk -t1 -c1 for $duration s; its Transfer/sec (b
     END { printf "%s mbps=%.1f errors=%d\n", label, mbps, errors + 0 }' "$scratch/wrk.txt" | tee -a "$results"
 }
 rss_kb() { ps -o rss= -p "$1" | tr -d ' '; }
+# Waits (at most 60 s) until process $1 has no more than 300 threads above $2, its count before any load: when
+# thousands of connections end together their threads take seconds to end (5 to 8 s for 10,000 in hftp-server,
+# longer in the Python server), and a load started meanwhile measures that, not an opening (second-long
+# connects, p99 2.5 to 5 s, from either generator).
+threads_of() { awk '/^Threads:/ { print $2 }' "/proc/$1/status" 2>/dev/null || echo 0; }
+settle() {
+  for _ in $(seq 300); do
+    [ "$(threads_of "$1")" -le $(($2 + 300)) ] && return 0
+    sleep 0.2
+  done
+  echo "(process $1 still has $(threads_of "$1") threads after 60 s)"
+}
 
 if ! $abuse_only; then
 nginx_port=$(free_port)
@@ -126,6 +138,7 @@ python3 bench/python_server.py --port "$python_port" --dir "$scratch/data" > "$s
 python_pid=$!; pids+=("$python_pid")
 wait_port "$hftp_port"; wait_port "$nginx_port"; wait_port "$redis_port"; wait_port "$python_port"
 m64_size=$(stat -c %s "$scratch/data/m64.bin"); g1_size=$(stat -c %s "$scratch/data/g1.bin")
+hftp_threads=$(threads_of "$hftp_pid"); python_threads=$(threads_of "$python_pid")
 
 common=(--port "$hftp_port" --duration "$duration" --server-pid "$hftp_pid")
 for round in $(seq "$rounds"); do
@@ -177,41 +190,30 @@ rss_server=$(pgrep -P "$time_pid" | head -1 || true)
 wait "$time_pid" || true
 echo "time_bulk_1g max_rss_mb=$(awk '/Maximum resident set size/ { printf "%.1f", $NF / 1024 }' "$scratch/time-bulk.txt")" | tee -a "$results"
 
-# Waits (at most 60 s) until process $1's thread count has stopped falling for a second: when thousands of
-# connections end together their threads take seconds to end (5 to 8 s for 10,000 here), and a load started
-# meanwhile measures that, not an opening (second-long connects, p99 2.5 to 5 s, from either generator).
-settle() {
-  local last=-1 steady=0 now
-  for _ in $(seq 300); do
-    now=$(awk '/^Threads:/ { print $2 }' "/proc/$1/status" 2>/dev/null) || return 0
-    if [ "$now" = "$last" ]; then steady=$((steady + 1)); [ "$steady" -ge 5 ] && return 0; else steady=0; fi
-    last=$now; sleep 0.2
-  done
-}
 
 # Opening connections: each served once (one get_metadata), held until the end or closed after its reply. Each
 # load starts once the server's threads from the one before have ended.
 echo "== open: $opens connections, each served once, against hftp-server and the Python thread-per-connection server"
 for variant in held churn; do
   flag=(); [ "$variant" = churn ] && flag=(--churn)
-  settle "$hftp_pid"
+  settle "$hftp_pid" "$hftp_threads"
   record "hftp_open_$variant" bench open -f m64.bin -c "$opens" "${flag[@]}" --port "$hftp_port" --duration 60 --server-pid "$hftp_pid"
-  settle "$hftp_pid"
+  settle "$hftp_pid" "$hftp_threads"
   record "load_open_$variant" load open --port "$hftp_port" --local "$scratch/data/m64.bin" -n "$opens" "${flag[@]}" -d 60
-  settle "$python_pid"
+  settle "$python_pid" "$python_threads"
   record "python_open_$variant" bench open -f m64.bin -c "$opens" "${flag[@]}" --port "$python_port" --duration 60
-  settle "$python_pid"
+  settle "$python_pid" "$python_threads"
   record "load_python_open_$variant" load open --port "$python_port" --local "$scratch/data/m64.bin" -n "$opens" "${flag[@]}" -d 60
 done
 
 # Closing thousands of sockets leaves the machine busy for a moment, which would skew startup times.
 echo "== idle: $idle connections held"
-settle "$hftp_pid"
+settle "$hftp_pid" "$hftp_threads"
 record hftp_idle bench idle -f m64.bin -c "$idle" "${common[@]}"
 # The same, independently: hftp-load holds $idle connections (each served once) while its own fresh client
 # probes every 10 ms; ps reads the server's RSS before and while they are held.
 echo "-- load_idle: hftp-load open -n $idle --hold-seconds $duration --probe-ms 10, server RSS by ps"
-settle "$hftp_pid"
+settle "$hftp_pid" "$hftp_threads"
 rss_before=$(rss_kb "$hftp_pid")
 load open --port "$hftp_port" --local "$scratch/data/m64.bin" -n "$idle" --hold-seconds "$duration" --probe-ms 10 -d 60 > "$scratch/load-idle.txt" &
 idle_pid=$!; pids+=("$idle_pid")
