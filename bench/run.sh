@@ -192,28 +192,30 @@ echo "time_bulk_1g max_rss_mb=$(awk '/Maximum resident set size/ { printf "%.1f"
 
 
 # Opening connections: each served once (one get_metadata), held until the end or closed after its reply. Each
-# load starts once the server's threads from the one before have ended.
+# load starts once both servers' threads from the loads before have ended: the Python server ending 10,000 threads
+# takes half a minute, and a load run meanwhile shares the cores with it.
+settle_both() { settle "$hftp_pid" "$hftp_threads"; settle "$python_pid" "$python_threads"; }
 echo "== open: $opens connections, each served once, against hftp-server and the Python thread-per-connection server"
 for variant in held churn; do
   flag=(); [ "$variant" = churn ] && flag=(--churn)
-  settle "$hftp_pid" "$hftp_threads"
+  settle_both
   record "hftp_open_$variant" bench open -f m64.bin -c "$opens" "${flag[@]}" --port "$hftp_port" --duration 60 --server-pid "$hftp_pid"
-  settle "$hftp_pid" "$hftp_threads"
+  settle_both
   record "load_open_$variant" load open --port "$hftp_port" --local "$scratch/data/m64.bin" -n "$opens" "${flag[@]}" -d 60
-  settle "$python_pid" "$python_threads"
+  settle_both
   record "python_open_$variant" bench open -f m64.bin -c "$opens" "${flag[@]}" --port "$python_port" --duration 60
-  settle "$python_pid" "$python_threads"
+  settle_both
   record "load_python_open_$variant" load open --port "$python_port" --local "$scratch/data/m64.bin" -n "$opens" "${flag[@]}" -d 60
 done
 
 # Closing thousands of sockets leaves the machine busy for a moment, which would skew startup times.
 echo "== idle: $idle connections held"
-settle "$hftp_pid" "$hftp_threads"
+settle_both
 record hftp_idle bench idle -f m64.bin -c "$idle" "${common[@]}"
 # The same, independently: hftp-load holds $idle connections (each served once) while its own fresh client
 # probes every 10 ms; ps reads the server's RSS before and while they are held.
 echo "-- load_idle: hftp-load open -n $idle --hold-seconds $duration --probe-ms 10, server RSS by ps"
-settle "$hftp_pid" "$hftp_threads"
+settle_both
 rss_before=$(rss_kb "$hftp_pid")
 load open --port "$hftp_port" --local "$scratch/data/m64.bin" -n "$idle" --hold-seconds "$duration" --probe-ms 10 -d 60 > "$scratch/load-idle.txt" &
 idle_pid=$!; pids+=("$idle_pid")
