@@ -36,10 +36,11 @@ internal sealed class IdleLoad(LoadSettings settings, string name, TextWriter ou
 
             // Opened is not yet accepted: the probe starts once the server has taken every held connection.
             var caughtUp = AcceptQueue.WaitUntilEmpty(settings.Port, SettleTimeout);
+            var accepted = Stopwatch.GetElapsedTime(opening);
             report.Line(string.Create(CultureInfo.InvariantCulture,
-                $"idle: opened {held.Count} connections in {opened.TotalSeconds:0.00} s; the server had accepted them all {(caughtUp ? "after" : "not even after")} {Stopwatch.GetElapsedTime(opening).TotalSeconds:0.00} s"));
+                $"idle: opened {held.Count} connections in {opened.TotalSeconds:0.00} s; the server had accepted them all {(caughtUp ? "after" : "not even after")} {accepted.TotalSeconds:0.00} s"));
             report.Add("opened_s", opened.TotalSeconds, "0.00");
-            report.Add("accepted_s", Stopwatch.GetElapsedTime(opening).TotalSeconds, "0.00");
+            report.Add("accepted_s", accepted.TotalSeconds, "0.00");
             var probe = Probe(request, reply);
             var idleRss = sampler?.CurrentRssKilobytes ?? 0;
             var served = ServeAll(held, request, reply);
