@@ -117,10 +117,11 @@ public sealed class HftpServer : IDisposable
         _runtimeReserve.TryFill();
         _threads = new ConnectionThreads(
             RunConnection, _options.ConnectionStackSize, () => new ConnectionParts(_options.MaxRequestLineLength, _files, _logger), _options.SpareThreads, _options.MaxSpareThreads,
-            _options.SpareThreadIdleTime, () => MaxConnections, _runtimeReserve, _logger);
+            _options.SpareThreadIdleTime, () => MaxConnections, _runtimeReserve, _logger, _options.ThreadEndRate);
         _logger.Information(
-            "Connection threads: {Spare} started ahead of demand, up to {MaxSpare} kept idle for reuse (those beyond {Spare} end after {IdleSeconds:0.###} s idle), {StackKiB} KiB stack",
-            _threads.SpareThreads, _threads.MaxSpareThreads, _threads.SpareThreads, _threads.IdleTime.TotalSeconds, _options.ConnectionStackSize / 1024);
+            "Connection threads: {Spare} started ahead of demand, up to {MaxSpare} kept idle for reuse (those beyond {Spare} end after {IdleSeconds:0.###} s idle, those beyond {MaxSpare} at most {EndRate} a second), {StackKiB} KiB stack",
+            _threads.SpareThreads, _threads.MaxSpareThreads, _threads.SpareThreads, _threads.IdleTime.TotalSeconds, _threads.MaxSpareThreads, _threads.EndRate,
+            _options.ConnectionStackSize / 1024);
         _threads.Start();
         _boundEndPoint = (IPEndPoint)_listener.LocalEndpoint;
         if (!_files.Exists)

@@ -96,10 +96,19 @@ public static class ServerCommand
 
         var maxSpareThreadsOption = new Option<int>("--max-spare-threads")
         {
-            Description = "Idle connection threads kept at most for later connections (at least --spare-threads; for 60 s after a burst took every spare, this less --spare-threads are kept started ahead); past this a "
-                + "thread ends with its connection, and those past --spare-threads end after 60 s idle",
+            Description = "Idle connection threads kept at most for later connections (at least --spare-threads; for 60 s after a burst took every spare, this less --spare-threads are kept started ahead); past this "
+                + "threads wait as surplus (see --thread-end-rate), and those past --spare-threads end after 60 s idle",
             DefaultValueFactory = _ => ServerOptions.DefaultMaxSpareThreads,
             CustomParser = result => WholeNumbers.ParseInt32(result, 0, 100_000),
+            HelpName = "COUNT",
+        };
+
+        var threadEndRateOption = new Option<int>("--thread-end-rate")
+        {
+            Description = "Connection threads past --max-spare-threads ended at most per second; until then a later connection "
+                + "reuses them, so a burst right after a burst does not wait behind thousands of thread endings",
+            DefaultValueFactory = _ => ServerOptions.DefaultThreadEndRate,
+            CustomParser = result => WholeNumbers.ParseInt32(result, 1, 1_000_000),
             HelpName = "COUNT",
         };
         var idleTimeoutOption = CreateDurationOption(
@@ -145,6 +154,7 @@ public static class ServerCommand
             maxConnectionsOption,
             spareThreadsOption,
             maxSpareThreadsOption,
+            threadEndRateOption,
             idleTimeoutOption,
             requestTimeoutOption,
             sendTimeoutOption,
@@ -167,6 +177,7 @@ public static class ServerCommand
                 MaxConnections = parseResult.GetValue(maxConnectionsOption),
                 SpareThreads = parseResult.GetValue(spareThreadsOption),
                 MaxSpareThreads = parseResult.GetValue(maxSpareThreadsOption),
+                ThreadEndRate = parseResult.GetValue(threadEndRateOption),
                 IdleTimeout = parseResult.GetValue(idleTimeoutOption),
                 RequestTimeout = parseResult.GetValue(requestTimeoutOption),
                 SendTimeout = parseResult.GetValue(sendTimeoutOption),

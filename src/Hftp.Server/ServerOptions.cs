@@ -13,6 +13,7 @@ public sealed record ServerOptions
     public const int DefaultSpareThreads = 16;
     public const int DefaultMaxSpareThreads = 256;
     public static readonly TimeSpan DefaultSpareThreadIdleTime = TimeSpan.FromSeconds(60);
+    public const int DefaultThreadEndRate = 1000;
 
     public IPAddress Address { get; init; } = IPAddress.Any;
 
@@ -32,8 +33,11 @@ public sealed record ServerOptions
     /// <summary>Idle connection threads kept started ahead of demand, so accepting a client seldom waits for a new thread.</summary>
     public int SpareThreads { get; init; } = DefaultSpareThreads;
 
-    /// <summary>Idle connection threads kept at most for reuse; a thread whose connection ends beyond this ends too.</summary>
+    /// <summary>Idle connection threads kept at most for reuse; threads whose connections end beyond this wait as surplus.</summary>
     public int MaxSpareThreads { get; init; } = DefaultMaxSpareThreads;
+
+    /// <summary>Surplus connection threads (past <see cref="MaxSpareThreads"/>) ended at most per second; until then a later connection reuses them.</summary>
+    public int ThreadEndRate { get; init; } = DefaultThreadEndRate;
 
     /// <summary>How long an idle connection thread beyond <see cref="SpareThreads"/> waits for a connection before it ends.</summary>
     public TimeSpan SpareThreadIdleTime { get; init; } = DefaultSpareThreadIdleTime;

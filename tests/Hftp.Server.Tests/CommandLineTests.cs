@@ -67,6 +67,7 @@ public sealed class CommandLineTests : IDisposable
     [InlineData("--log-buffer", "0", "--log-buffer must be a whole number from 16 to 10000000 (got '0').")]
     [InlineData("--spare-threads", "-1", "--spare-threads must be a whole number from 0 to 100000 (got '-1').")]
     [InlineData("--max-spare-threads", "many", "--max-spare-threads must be a whole number from 0 to 100000 (got 'many').")]
+    [InlineData("--thread-end-rate", "0", "--thread-end-rate must be a whole number from 1 to 1000000 (got '0').")]
     public async Task BadOptionIsAShortErrorAndExitCodeOne(string option, string value, string expected)
     {
         using var error = new StringWriter();
@@ -94,7 +95,7 @@ public sealed class CommandLineTests : IDisposable
         foreach (var option in new[]
         {
             "--port", "-p", "--dir", "-d", "--datadir", "--address", "-a", "--log-level", "--max-request-line", "--max-connections", "--log-buffer", "--proxy-protocol",
-            "--idle-timeout", "--request-timeout", "--send-timeout", "--shutdown-timeout", "--spare-threads", "--max-spare-threads", "--version",
+            "--idle-timeout", "--request-timeout", "--send-timeout", "--shutdown-timeout", "--spare-threads", "--max-spare-threads", "--thread-end-rate", "--version",
         })
         {
             Assert.Contains(option, HelpAliases(output.ToString()));
@@ -129,6 +130,7 @@ public sealed class CommandLineTests : IDisposable
         Assert.Equal(10_000, parseResult.GetValue<int>("--log-buffer"));
         Assert.Equal(16, parseResult.GetValue<int>("--spare-threads"));
         Assert.Equal(256, parseResult.GetValue<int>("--max-spare-threads"));
+        Assert.Equal(1000, parseResult.GetValue<int>("--thread-end-rate"));
     }
 
     [Theory]
@@ -177,10 +179,11 @@ public sealed class CommandLineTests : IDisposable
     public async Task ProcessHonoursTheSpareThreadOptions()
     {
         using var server = ServerProcess.Start(
-            "--port", "0", "--address", "127.0.0.1", "--dir", _directory, "--spare-threads", "3", "--max-spare-threads", "5");
+            "--port", "0", "--address", "127.0.0.1", "--dir", _directory, "--spare-threads", "3", "--max-spare-threads", "5", "--thread-end-rate", "40");
         await server.WaitForPortAsync(ProcessTimeout);
 
         Assert.Contains("Connection threads: 3 started ahead of demand, up to 5 kept idle for reuse", server.Output, StringComparison.Ordinal);
+        Assert.Contains("those beyond 5 at most 40 a second", server.Output, StringComparison.Ordinal);
     }
 
     [Fact]

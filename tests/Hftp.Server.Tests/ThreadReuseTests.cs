@@ -50,12 +50,42 @@ public sealed class ThreadReuseTests
     }
 
     [Fact]
-    public async Task ThreadsBeyondTheSpareMaximumEndWithTheirConnection()
+    public async Task ThreadsBeyondTheSpareMaximumEndSoonAfterTheirConnections()
     {
         using var server = TestServer.Start(options => options with { SpareThreads = 0, MaxSpareThreads = 3 });
         await ServeAtOnceAsync(server, 20);
 
         Assert.True(await Eventually.HoldsAsync(() => server.Server.ConnectionThreadsAlive == 3 + AcceptLoopsThread, Bound));
+    }
+
+    [Fact]
+    public async Task ABurstRightAfterABurstReusesItsThreads()
+    {
+        const int clientCount = 20;
+        // One surplus thread ended a second: the second burst comes long before most of the first's could end.
+        using var server = TestServer.Start(options => options with { SpareThreads = 0, MaxSpareThreads = 2, ThreadEndRate = 1 });
+        await ServeAtOnceAsync(server, clientCount);
+        Assert.True(await Eventually.HoldsAsync(() => server.Server.ActiveConnections == 0, Bound));
+        var startedBefore = server.Server.ConnectionThreadsStarted;
+
+        await ServeAtOnceAsync(server, clientCount);
+
+        // Ending the 18 past the maximum at once (as before) left the second burst to start 17 or more threads.
+        var started = server.Server.ConnectionThreadsStarted - startedBefore;
+        Assert.True(started <= 8, $"the second burst started {started} threads");
+    }
+
+    [Fact]
+    public async Task StopEndsSurplusThreadsToo()
+    {
+        using var server = TestServer.Start(options => options with { SpareThreads = 0, MaxSpareThreads = 2, ThreadEndRate = 1 });
+        await ServeAtOnceAsync(server, 20);
+        Assert.True(await Eventually.HoldsAsync(() => server.Server.ActiveConnections == 0, Bound));
+        Assert.True(server.Server.ConnectionThreadsAlive > 2 + AcceptLoopsThread, $"{server.Server.ConnectionThreadsAlive} threads alive");
+
+        server.Server.Stop();
+
+        Assert.Equal(0, server.Server.ConnectionThreadsAlive);
     }
 
     [Fact]

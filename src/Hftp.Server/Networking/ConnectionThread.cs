@@ -40,6 +40,9 @@ internal sealed class ConnectionThread
 
     internal bool IsIdle { get; set; }
 
+    // The owner's surplus stack (see SurplusThreadStack).
+    internal ConnectionThread? NextSurplus { get; set; }
+
     /// <summary>Starts a thread that waits for its connection; throws what <see cref="Thread.Start()"/> throws when there is none to have.</summary>
     public static ConnectionThread Start(ConnectionThreads owner, Action<Connection> run, int stackSize, ConnectionParts parts)
     {

@@ -7,8 +7,10 @@ namespace Hftp.Server.Networking;
 
 /// <summary>
 /// The server's connection threads: busy ones, each serving its connection, and idle ones waiting to be handed
-/// the next. A thread whose connection ended goes back to waiting, unless as many are idle already as the spare
-/// maximum (then it ends at once); idle threads beyond the spare count end after <see cref="IdleTime"/>. A
+/// the next. A thread whose connection ended goes back to waiting; past the spare maximum it waits as surplus, reused
+/// first by later connections and otherwise ended at most <see cref="EndRate"/> a second (after a burst of ten thousand,
+/// ending them all at once took the runtime 5 to 8 s, during which a new burst waited seconds for threads, since
+/// starting one waits for the same runtime lock). Idle threads beyond the spare count end after <see cref="IdleTime"/>. A
 /// background thread keeps the spare count of idle threads started ahead of demand, so the accept loop seldom
 /// waits for a thread to be created (creating one costs a few hundred microseconds; waking an idle one, a few).
 /// There are never more threads than connections allowed at once, so the task limits the cap was derived from
@@ -19,8 +21,8 @@ namespace Hftp.Server.Networking;
 /// ahead instead of queueing every new client, a fresh one among them, behind the accept loop creating threads one at
 /// a time. (Measured: a slowloris opening 2,000 connections a second queued up to 78 clients in the listen backlog
 /// with 16 spares, at most 5 with 256 ahead.)
-/// A thread that ends takes no lock here: when thousands of connections end in the same instant (a slowloris shed by
-/// its timeout), thousands of threads contending for one lock convoy.
+/// A thread back from its connection past the spare maximum takes no lock here: when thousands of connections end in
+/// the same instant (a slowloris shed by its timeout), thousands of threads contending for one lock convoy.
 /// </summary>
 internal sealed class ConnectionThreads
 {
@@ -28,7 +30,7 @@ internal sealed class ConnectionThreads
     private static readonly TimeSpan RefusedBackOff = TimeSpan.FromMilliseconds(500);
 
     // While as many threads are alive as connections allowed, how often the spare maker looks again (threads that
-    // end do not wake it).
+    // end do not wake it); also how often it ends surplus threads.
     private static readonly TimeSpan FullRecheck = TimeSpan.FromMilliseconds(100);
 
     private readonly object _lock = new();
@@ -40,17 +42,23 @@ internal sealed class ConnectionThreads
     private readonly ILogger _logger;
     private readonly ConcurrentDictionary<ConnectionThread, bool> _live = new();
     private readonly IdleThreadList _idleThreads = new();
+    private readonly SurplusThreadStack _surplus = new();
     private Thread? _spareMaker;
     private int _idle;
     private int _started;
     private int _alive;
     private long _burstUntil;
+
+    // Surplus threads the spare maker may end now, and when it last added to that (see EndSurplusAtPace).
+    private double _endAllowance;
+    private long _lastPaced = Stopwatch.GetTimestamp();
     private volatile bool _stopping;
 
     public ConnectionThreads(
         Action<Connection> run, int stackSize, Func<ConnectionParts> makeParts, int spareThreads, int maxSpareThreads, TimeSpan idleTime,
-        Func<int> maxThreads, ThreadReserve runtimeReserve, ILogger logger)
+        Func<int> maxThreads, ThreadReserve runtimeReserve, ILogger logger, int endRate = ServerOptions.DefaultThreadEndRate)
     {
+        EndRate = Math.Max(1, endRate);
         _run = run;
         _stackSize = stackSize;
         _makeParts = makeParts;
@@ -70,6 +78,12 @@ internal sealed class ConnectionThreads
 
     /// <summary>How long an idle thread beyond <see cref="SpareThreads"/> waits for a connection before it ends.</summary>
     public TimeSpan IdleTime { get; }
+
+    /// <summary>Surplus threads (past <see cref="MaxSpareThreads"/>) ended at most per second.</summary>
+    public int EndRate { get; }
+
+    /// <summary>Threads back from their connections past <see cref="MaxSpareThreads"/>, waiting to be reused or ended.</summary>
+    public int Surplus => _surplus.Count;
 
     /// <summary>Threads started so far.</summary>
     public int Started => Volatile.Read(ref _started);
@@ -104,6 +118,12 @@ internal sealed class ConnectionThreads
     {
         lock (_lock)
         {
+            // A surplus thread first: it would otherwise be ended, and the idle list stays full.
+            if (!_stopping && _surplus.Pop() is { } surplus)
+            {
+                return surplus;
+            }
+
             var thread = _idleThreads.First;
             // Not while the first spares are still being made: clients arriving just after the start are no burst.
             if (afterClient && _idle <= 1 && Started >= SpareThreads && !_stopping)
@@ -149,18 +169,23 @@ internal sealed class ConnectionThreads
         }
     }
 
-    /// <summary>Ends the idle threads and the spare maker; busy threads end when their connection does.</summary>
+    /// <summary>Ends the idle and surplus threads and the spare maker; busy threads end when their connection does.</summary>
     public void Stop()
     {
         lock (_lock)
         {
             _stopping = true;
+
+            // Against a thread pushing itself as surplus meanwhile: it reads _stopping after its push, this pops after
+            // the write, so one of the two ends it (see Park).
+            Interlocked.MemoryBarrier();
             while (_idleThreads.First is { } thread)
             {
                 RemoveIdle(thread);
                 thread.Assign(null);
             }
 
+            EndSurplus(int.MaxValue);
             Monitor.PulseAll(_lock);
         }
     }
@@ -168,7 +193,7 @@ internal sealed class ConnectionThreads
     /// <summary>Waits, bounded, until every thread has left its loop (not for the runtime's teardown of each).</summary>
     public bool WaitForAllToEnd(TimeSpan timeout) => SpinWait.SpinUntil(() => Live == 0, timeout);
 
-    /// <summary>Called by a thread whose connection ended: true to wait for the next, false to end.</summary>
+    /// <summary>Called by a thread whose connection ended: true to wait for the next (idle or surplus), false to end.</summary>
     internal bool TakeBack(ConnectionThread thread) => TakeBack(thread, isNew: false);
 
     // A thread back from a connection goes first (handed the next client: its stack and caches are warm); a new spare
@@ -176,17 +201,28 @@ internal sealed class ConnectionThreads
     // when new spares went first during a burst).
     private bool TakeBack(ConnectionThread thread, bool isNew)
     {
-        // Most threads of a mass ending end: they decide so without the lock.
-        if (_stopping || Volatile.Read(ref _idle) >= MaxSpareThreads)
+        if (_stopping)
         {
             return false;
         }
 
+        // Most threads of a mass ending go to the surplus: they decide so without the lock. A new spare past the
+        // maximum was not needed after all, and ends.
+        if (Volatile.Read(ref _idle) >= MaxSpareThreads)
+        {
+            return !isNew && Park(thread);
+        }
+
         lock (_lock)
         {
-            if (_stopping || _idle >= MaxSpareThreads)
+            if (_stopping)
             {
                 return false;
+            }
+
+            if (_idle >= MaxSpareThreads)
+            {
+                return !isNew && Park(thread);
             }
 
             if (isNew)
@@ -209,7 +245,7 @@ internal sealed class ConnectionThreads
     {
         lock (_lock)
         {
-            // Taken by the accept loop a moment ago: its connection is on the way.
+            // Taken by the accept loop a moment ago (its connection is on the way), or surplus (ended at its own pace).
             if (!thread.IsIdle || (_idle <= SpareTarget && !_stopping))
             {
                 return false;
@@ -225,6 +261,52 @@ internal sealed class ConnectionThreads
     {
         _live.TryRemove(thread, out _);
         Interlocked.Decrement(ref _alive);
+    }
+
+    // Lock-free (see SurplusThreadStack). A thread that pushed itself while Stop ran ends the surplus itself: either Stop's
+    // pops see it, or it sees _stopping.
+    private bool Park(ConnectionThread thread)
+    {
+        _surplus.Push(thread);
+        if (_stopping)
+        {
+            lock (_lock)
+            {
+                EndSurplus(int.MaxValue);
+            }
+        }
+
+        return true;
+    }
+
+    // Under _lock. Hands surplus threads nothing (they end), the last pushed first; returns how many.
+    private int EndSurplus(int most)
+    {
+        var ended = 0;
+        while (ended < most && _surplus.Pop() is { } thread)
+        {
+            thread.Assign(null);
+            ended++;
+        }
+
+        return ended;
+    }
+
+    // Under _lock, each time the spare maker wakes (at least every FullRecheck): ends the surplus at EndRate a second,
+    // at most one wake's worth at once.
+    private void EndSurplusAtPace()
+    {
+        var now = Stopwatch.GetTimestamp();
+        var elapsed = (double)(now - _lastPaced) / Stopwatch.Frequency;
+        _lastPaced = now;
+        if (_surplus.Count == 0)
+        {
+            _endAllowance = 0;
+            return;
+        }
+
+        _endAllowance = Math.Min(_endAllowance + (elapsed * EndRate), Math.Max(1, EndRate * FullRecheck.TotalSeconds));
+        _endAllowance -= EndSurplus((int)_endAllowance);
     }
 
     private void RemoveIdle(ConnectionThread thread)
@@ -244,6 +326,7 @@ internal sealed class ConnectionThreads
             {
                 while (!_stopping && (_idle >= SpareTarget || Live >= _maxThreads()))
                 {
+                    EndSurplusAtPace();
                     Monitor.Wait(_lock, FullRecheck);
                 }
 
