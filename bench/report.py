@@ -225,6 +225,11 @@ def ratio_row(name, ours_label, peer_label, key, unit):
 
 ratio_row("bulk, 64 MiB, 8 connections (vs nginx, http-bulk)", "hftp_bulk_64m_8", "nginx_bulk_64m_8", "mbps", "MB/s")
 ratio_row("small, 32 connections, 16 in flight (vs Redis GET -P 16)", "hftp_small_32_p16", "redis_get_32_p16", "rps", "req/s")
+reopen, reopen_python = first("load_reopen_held"), first("load_python_reopen_held")
+other_rows.append(f"| opening {int(opens):,} again right after {int(opens):,} closed (hftp-load open, no wait) | "
+                  f"{number(reopen, 'conn_per_s'):,.0f} conn/s, p99 {number(reopen, 'p99_ms'):,.0f} ms, {number(reopen, 'failed'):,.0f} failed | "
+                  f"Python: {number(reopen_python, 'conn_per_s'):,.0f} conn/s, p99 {number(reopen_python, 'p99_ms'):,.0f} ms, {number(reopen_python, 'failed'):,.0f} failed | "
+                  f"{ratio(number(reopen, 'conn_per_s'), number(reopen_python, 'conn_per_s')):.2f}x |")
 startup = median("hftp_startup", "median_ms")
 startup_aot = median("hftp_startup_aot", "median_ms")
 
