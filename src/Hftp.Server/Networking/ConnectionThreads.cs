@@ -30,8 +30,12 @@ internal sealed class ConnectionThreads
     private static readonly TimeSpan RefusedBackOff = TimeSpan.FromMilliseconds(500);
 
     // While as many threads are alive as connections allowed, how often the spare maker looks again (threads that
-    // end do not wake it); also how often it ends surplus threads.
+    // end do not wake it).
     private static readonly TimeSpan FullRecheck = TimeSpan.FromMilliseconds(100);
+
+    // While there is surplus, how often the spare maker ends some: small batches, so the runtime's teardown of ended
+    // threads is spread out rather than a hundred at once.
+    private static readonly TimeSpan EndInterval = TimeSpan.FromMilliseconds(10);
 
     private readonly object _lock = new();
     private readonly Action<Connection> _run;
@@ -49,7 +53,7 @@ internal sealed class ConnectionThreads
     private int _alive;
     private long _burstUntil;
 
-    // Surplus threads the spare maker may end now, and when it last added to that (see EndSurplusAtPace).
+    // Surplus threads the spare maker may end now, and when it last added to that (see TakeSurplusDue).
     private double _endAllowance;
     private long _lastPaced = Stopwatch.GetTimestamp();
     private volatile bool _stopping;
@@ -292,9 +296,9 @@ internal sealed class ConnectionThreads
         return ended;
     }
 
-    // Under _lock, each time the spare maker wakes (at least every FullRecheck): ends the surplus at EndRate a second,
-    // at most one wake's worth at once.
-    private void EndSurplusAtPace()
+    // Under _lock, each time the spare maker wakes: the surplus threads due to end at EndRate a second (at most one
+    // EndInterval's worth at once), popped and chained through NextSurplus for EndAll to end outside the lock.
+    private ConnectionThread? TakeSurplusDue()
     {
         var now = Stopwatch.GetTimestamp();
         var elapsed = (double)(now - _lastPaced) / Stopwatch.Frequency;
@@ -302,11 +306,31 @@ internal sealed class ConnectionThreads
         if (_surplus.Count == 0)
         {
             _endAllowance = 0;
-            return;
+            return null;
         }
 
-        _endAllowance = Math.Min(_endAllowance + (elapsed * EndRate), Math.Max(1, EndRate * FullRecheck.TotalSeconds));
-        _endAllowance -= EndSurplus((int)_endAllowance);
+        _endAllowance = Math.Min(_endAllowance + (elapsed * EndRate), Math.Max(1, EndRate * EndInterval.TotalSeconds));
+        ConnectionThread? due = null;
+        while (_endAllowance >= 1 && _surplus.Pop() is { } thread)
+        {
+            thread.NextSurplus = due;
+            due = thread;
+            _endAllowance--;
+        }
+
+        return due;
+    }
+
+    // Hands each thread of the chain nothing, so it ends.
+    private static void EndAll(ConnectionThread? chain)
+    {
+        while (chain is not null)
+        {
+            var next = chain.NextSurplus;
+            chain.NextSurplus = null;
+            chain.Assign(null);
+            chain = next;
+        }
     }
 
     private void RemoveIdle(ConnectionThread thread)
@@ -317,23 +341,30 @@ internal sealed class ConnectionThreads
     }
 
     // Off the accept loop's path: creates idle threads while fewer than the spare count wait, never more threads
-    // than connections allowed, and only while the runtime's reserve of threads is held.
+    // than connections allowed, and only while the runtime's reserve of threads is held; ends surplus threads at pace.
     private void MakeSpares()
     {
         while (true)
         {
+            ConnectionThread? due = null;
             lock (_lock)
             {
-                while (!_stopping && (_idle >= SpareTarget || Live >= _maxThreads()))
+                while (!_stopping && (_idle >= SpareTarget || Live >= _maxThreads()) && (due = TakeSurplusDue()) is null)
                 {
-                    EndSurplusAtPace();
-                    Monitor.Wait(_lock, FullRecheck);
+                    Monitor.Wait(_lock, _surplus.Count > 0 ? EndInterval : FullRecheck);
                 }
+            }
 
-                if (_stopping)
-                {
-                    return;
-                }
+            // Outside the lock: a woken thread may take this one's core, and the accept loop must not wait for it then.
+            EndAll(due);
+            if (_stopping)
+            {
+                return;
+            }
+
+            if (due is not null)
+            {
+                continue;
             }
 
             if (!TryMakeSpare())
