@@ -62,7 +62,8 @@ public sealed class HftpServer : IDisposable
         _timeoutReport = new TimeoutReport(logger, TimeoutReport.DefaultInterval);
         _listener = new TcpListener(options.Address, options.Port);
         _acceptFailures = new AcceptFailureReport(logger, WarningInterval);
-        _metrics = new ServerMetrics(() => Volatile.Read(ref _activeConnections), () => MaxConnections);
+        _metrics = new ServerMetrics(
+            () => Volatile.Read(ref _activeConnections), () => MaxConnections, () => _threads?.Counts ?? default);
         if (options.Address.Equals(IPAddress.IPv6Any))
         {
             // "::" serves IPv4 clients too, as most servers do.

@@ -41,13 +41,20 @@ internal sealed class ServerMetrics : IDisposable
     private long _conversationWaitsExpired;
     private long _connectionThreadAllocatedBytes;
 
-    public ServerMetrics(Func<int> openConnections, Func<int> maxConnections)
+    public ServerMetrics(Func<int> openConnections, Func<int> maxConnections, Func<ThreadCounts>? connectionThreads = null)
     {
         Meter = new Meter(MeterName, Version);
         Meter.CreateObservableUpDownCounter("hftp.connections.open", openConnections, "{connection}",
             "Connections being served now");
         Meter.CreateObservableUpDownCounter("hftp.connections.max", maxConnections, "{connection}",
             "Connections served at once at most (the connection cap); more wait in the listen backlog");
+        if (connectionThreads is not null)
+        {
+            Meter.CreateObservableUpDownCounter("hftp.connection_threads", () => ObserveThreads(connectionThreads()), "{thread}",
+                "Connection threads alive, by state: busy (serving a connection, or held by the accept loop for the next), idle "
+                + "(kept for reuse), surplus (past --max-spare-threads: reused first, else ended at --thread-end-rate)");
+        }
+
         _accepted = Meter.CreateCounter<long>("hftp.connections.accepted", "{connection}", "Connections accepted");
         _capReached = Meter.CreateCounter<long>("hftp.connections.cap_reached", "{event}",
             "Times every connection slot was taken, so accepting paused until a connection ended");
@@ -173,6 +180,13 @@ internal sealed class ServerMetrics : IDisposable
     };
 
     // At each collection: one measurement per command and status seen so far.
+    private static Measurement<int>[] ObserveThreads(ThreadCounts counts) =>
+    [
+        new(counts.Busy, new KeyValuePair<string, object?>("hftp.thread.state", "busy")),
+        new(counts.Idle, new KeyValuePair<string, object?>("hftp.thread.state", "idle")),
+        new(counts.Surplus, new KeyValuePair<string, object?>("hftp.thread.state", "surplus")),
+    ];
+
     private List<Measurement<long>> ObserveRequests()
     {
         var measurements = new List<Measurement<long>>();

@@ -89,6 +89,17 @@ internal sealed class ConnectionThreads
     /// <summary>Threads back from their connections past <see cref="MaxSpareThreads"/>, waiting to be reused or ended.</summary>
     public int Surplus => _surplus.Count;
 
+    /// <summary>Threads alive now, by state; read without a lock, so the three may be a moment apart.</summary>
+    public ThreadCounts Counts
+    {
+        get
+        {
+            var idle = Idle;
+            var surplus = Surplus;
+            return new ThreadCounts(Math.Max(0, Live - idle - surplus), idle, surplus);
+        }
+    }
+
     /// <summary>Threads started so far.</summary>
     public int Started => Volatile.Read(ref _started);
 
@@ -115,7 +126,7 @@ internal sealed class ConnectionThreads
     }
 
     /// <summary>
-    /// An idle thread for the next connection (the first of <see cref="IdleThreadList"/>), or null when none is. <paramref name="afterClient"/>:
+    /// A thread for the next connection: a surplus one if any, else the first of <see cref="IdleThreadList"/>, or null when none is. <paramref name="afterClient"/>:
     /// a client was just handed the previous one, so finding none (or taking the last) means demand outran the spares.
     /// </summary>
     public ConnectionThread? TakeIdle(bool afterClient)
