@@ -86,31 +86,19 @@ public static class ServerCommand
             HelpName = "COUNT",
         };
 
-        var spareThreadsOption = new Option<int>("--spare-threads")
-        {
-            Description = "Idle connection threads kept started ahead of demand, so a new client seldom waits for a thread to be created",
-            DefaultValueFactory = _ => ServerOptions.DefaultSpareThreads,
-            CustomParser = result => WholeNumbers.ParseInt32(result, 0, 100_000),
-            HelpName = "COUNT",
-        };
-
-        var maxSpareThreadsOption = new Option<int>("--max-spare-threads")
-        {
-            Description = "Idle connection threads kept at most for later connections (at least --spare-threads; for 60 s after a burst took every spare, this less --spare-threads are kept started ahead); past this "
+        var spareThreadsOption = CreateCountOption(
+            "--spare-threads", "Idle connection threads kept started ahead of demand, so a new client seldom waits for a thread to be created",
+            ServerOptions.DefaultSpareThreads, 0, 100_000);
+        var maxSpareThreadsOption = CreateCountOption(
+            "--max-spare-threads",
+            "Idle connection threads kept at most for later connections (at least --spare-threads; for 60 s after a burst took every spare, this less --spare-threads are kept started ahead); past this "
                 + "threads wait as surplus (see --thread-end-rate), and those past --spare-threads end after 60 s idle",
-            DefaultValueFactory = _ => ServerOptions.DefaultMaxSpareThreads,
-            CustomParser = result => WholeNumbers.ParseInt32(result, 0, 100_000),
-            HelpName = "COUNT",
-        };
-
-        var threadEndRateOption = new Option<int>("--thread-end-rate")
-        {
-            Description = "Connection threads past --max-spare-threads ended at most per second; until then a later connection "
+            ServerOptions.DefaultMaxSpareThreads, 0, 100_000);
+        var threadEndRateOption = CreateCountOption(
+            "--thread-end-rate",
+            "Connection threads past --max-spare-threads ended at most per second; until then a later connection "
                 + "reuses them, so a burst right after a burst does not wait behind thousands of thread endings",
-            DefaultValueFactory = _ => ServerOptions.DefaultThreadEndRate,
-            CustomParser = result => WholeNumbers.ParseInt32(result, 1, 1_000_000),
-            HelpName = "COUNT",
-        };
+            ServerOptions.DefaultThreadEndRate, 1, 1_000_000);
         var idleTimeoutOption = CreateDurationOption(
             "--idle-timeout", "Close a connection that sends no request for this long (300ms, 60s, 5m; 0 or 'off': never)",
             ServerOptions.DefaultIdleTimeout, allowOff: true);
@@ -200,6 +188,14 @@ public static class ServerCommand
     private static InvocationConfiguration TerminationConfiguration(ParseResult parseResult) => new()
     {
         ProcessTerminationTimeout = parseResult.GetValue<TimeSpan>(ShutdownTimeoutName) + ShutdownMargin,
+    };
+
+    private static Option<int> CreateCountOption(string name, string description, int defaultValue, int minimum, int maximum) => new(name)
+    {
+        Description = description,
+        DefaultValueFactory = _ => defaultValue,
+        CustomParser = result => WholeNumbers.ParseInt32(result, minimum, maximum),
+        HelpName = "COUNT",
     };
 
     private static Option<TimeSpan> CreateDurationOption(string name, string description, TimeSpan defaultValue, bool allowOff) => new(name)
