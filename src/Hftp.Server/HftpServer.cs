@@ -63,7 +63,7 @@ public sealed class HftpServer : IDisposable
         _listener = new TcpListener(options.Address, options.Port);
         _acceptFailures = new AcceptFailureReport(logger, WarningInterval);
         _metrics = new ServerMetrics(
-            () => Volatile.Read(ref _activeConnections), () => MaxConnections, () => _threads?.Counts ?? default);
+            () => Volatile.Read(ref _activeConnections), () => MaxConnections, () => ConnectionThreadCounts);
         if (options.Address.Equals(IPAddress.IPv6Any))
         {
             // "::" serves IPv4 clients too, as most servers do.
@@ -104,6 +104,9 @@ public sealed class HftpServer : IDisposable
 
     /// <summary>Connection threads alive now, serving a connection or waiting for one.</summary>
     public int ConnectionThreadsAlive => _threads?.Live ?? 0;
+
+    /// <summary>Connection threads alive now, by state (busy, idle, surplus).</summary>
+    internal ThreadCounts ConnectionThreadCounts => _threads?.Counts ?? default;
 
     /// <summary>This server's instruments (meter <see cref="ServerMetrics.MeterName"/>).</summary>
     internal ServerMetrics Metrics => _metrics;

@@ -76,6 +76,28 @@ public sealed class ThreadReuseTests
     }
 
     [Fact]
+    public async Task SurplusThreadsEndNoFasterThanTheEndRate()
+    {
+        const int endRate = 10;
+        using var server = TestServer.Start(options => options with { SpareThreads = 0, MaxSpareThreads = 2, ThreadEndRate = endRate });
+        await ServeAtOnceAsync(server, 30);
+        Assert.True(await Eventually.HoldsAsync(() => server.Server.ActiveConnections == 0, Bound));
+        var surplusBefore = server.Server.ConnectionThreadCounts.Surplus;
+        var started = System.Diagnostics.Stopwatch.StartNew();
+
+        Assert.True(
+            await Eventually.HoldsAsync(() => server.Server.ConnectionThreadCounts.Surplus == 0, Bound),
+            $"{server.Server.ConnectionThreadCounts.Surplus} surplus threads left");
+
+        // At most one batch ahead of the rate (one per 10 ms at 10 a second); ended all at once before, in milliseconds.
+        var ended = surplusBefore - 1;
+        Assert.True(ended >= 20, $"only {surplusBefore} surplus threads to end");
+        Assert.True(
+            started.Elapsed.TotalSeconds >= 0.8 * ended / endRate,
+            $"{surplusBefore} surplus threads ended in {started.Elapsed.TotalSeconds:0.00} s, at {endRate} a second");
+    }
+
+    [Fact]
     public async Task StopEndsSurplusThreadsToo()
     {
         using var server = TestServer.Start(options => options with { SpareThreads = 0, MaxSpareThreads = 2, ThreadEndRate = 1 });
