@@ -78,6 +78,7 @@ public sealed partial class MemoryReclaimer : IDisposable
 
     private void Reclaim(long endedConnections, long droppedBytes)
     {
+        var started = System.Diagnostics.Stopwatch.GetTimestamp();
         var before = Environment.WorkingSet;
         // Twice, around the finalizers: ended threads give their native runtime state back only once their Thread
         // objects are finalized, and the second collection frees what the finalizers released.
@@ -91,8 +92,8 @@ public sealed partial class MemoryReclaimer : IDisposable
 
         var after = Environment.WorkingSet;
         _logger.Information(
-            "Gave memory back after a burst ({Connections} connections ended, {Dropped} MiB of reply buffers dropped): RSS {Before} MiB -> {After} MiB",
-            endedConnections, droppedBytes >> 20, before >> 20, after >> 20);
+            "Gave memory back after a burst ({Connections} connections ended, {Dropped} MiB of reply buffers dropped): RSS {Before} MiB -> {After} MiB in {Milliseconds:0} ms",
+            endedConnections, droppedBytes >> 20, before >> 20, after >> 20, System.Diagnostics.Stopwatch.GetElapsedTime(started).TotalMilliseconds);
     }
 
     // glibc's; musl has none, and macOS and Windows have other allocators: there is nothing to trim then.

@@ -30,5 +30,8 @@ public sealed class MemoryReclaimTests : IDisposable
         Assert.True(
             await Eventually.HoldsAsync(() => server.Output.Contains("Gave memory back after a burst (", StringComparison.Ordinal), Bound),
             server.Output[^Math.Min(2000, server.Output.Length)..]);
+
+        // What it gave back, and how long that took.
+        Assert.Matches(@"Gave memory back after a burst \(\d+ connections ended, \d+ MiB of reply buffers dropped\): RSS \d+ MiB -> \d+ MiB in \d+ ms", server.Output);
     }
 }
