@@ -200,7 +200,7 @@ internal sealed class ConnectionThreads
                 thread.Assign(null);
             }
 
-            EndSurplus(int.MaxValue);
+            EndAllSurplus();
             Monitor.PulseAll(_lock);
         }
     }
@@ -287,24 +287,20 @@ internal sealed class ConnectionThreads
         {
             lock (_lock)
             {
-                EndSurplus(int.MaxValue);
+                EndAllSurplus();
             }
         }
 
         return true;
     }
 
-    // Under _lock. Hands surplus threads nothing (they end), the last pushed first; returns how many.
-    private int EndSurplus(int most)
+    // Under _lock, when stopping. Hands every surplus thread nothing, so it ends.
+    private void EndAllSurplus()
     {
-        var ended = 0;
-        while (ended < most && _surplus.Pop() is { } thread)
+        while (_surplus.Pop() is { } thread)
         {
             thread.Assign(null);
-            ended++;
         }
-
-        return ended;
     }
 
     // Under _lock, each time the spare maker wakes: the surplus threads due to end at EndRate a second (at most one
