@@ -184,7 +184,6 @@ public sealed class MetricsTests : IDisposable
             ("hftp_request_command", command),
             ("hftp_response_status_code", ((int)status).ToString(CultureInfo.InvariantCulture)));
 
-    // Counters move on the server's threads; poll the endpoint, bounded, until the state looked for is there.
     [Fact]
     public async Task ConnectionThreadsAreCountedByState()
     {
@@ -223,6 +222,7 @@ public sealed class MetricsTests : IDisposable
         Assert.InRange(Threads(after, "surplus"), 1, clientCount);
     }
 
+    // Counters move on the server's threads; poll the endpoint, bounded, until the state looked for is there.
     private async Task<PrometheusScrape> ScrapeUntilAsync(Uri uri, Func<PrometheusScrape, bool> condition)
     {
         var deadline = DateTime.UtcNow + ProcessTimeout;
