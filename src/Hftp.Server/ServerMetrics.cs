@@ -41,20 +41,16 @@ internal sealed class ServerMetrics : IDisposable
     private long _conversationWaitsExpired;
     private long _connectionThreadAllocatedBytes;
 
-    public ServerMetrics(Func<int> openConnections, Func<int> maxConnections, Func<ThreadCounts>? connectionThreads = null)
+    public ServerMetrics(Func<int> openConnections, Func<int> maxConnections, Func<ThreadCounts> connectionThreads)
     {
         Meter = new Meter(MeterName, Version);
         Meter.CreateObservableUpDownCounter("hftp.connections.open", openConnections, "{connection}",
             "Connections being served now");
         Meter.CreateObservableUpDownCounter("hftp.connections.max", maxConnections, "{connection}",
             "Connections served at once at most (the connection cap); more wait in the listen backlog");
-        if (connectionThreads is not null)
-        {
-            Meter.CreateObservableUpDownCounter("hftp.connection_threads", () => ObserveThreads(connectionThreads()), "{thread}",
-                "Connection threads alive, by state: busy (serving a connection, or held by the accept loop for the next), idle "
-                + "(kept for reuse), surplus (past --max-spare-threads: reused first, else ended at --thread-end-rate)");
-        }
-
+        Meter.CreateObservableUpDownCounter("hftp.connection_threads", () => ObserveThreads(connectionThreads()), "{thread}",
+            "Connection threads alive, by state: busy (serving a connection, or held by the accept loop for the next), idle "
+            + "(kept for reuse), surplus (past --max-spare-threads: reused first, else ended at --thread-end-rate)");
         _accepted = Meter.CreateCounter<long>("hftp.connections.accepted", "{connection}", "Connections accepted");
         _capReached = Meter.CreateCounter<long>("hftp.connections.cap_reached", "{event}",
             "Times every connection slot was taken, so accepting paused until a connection ended");
@@ -179,7 +175,6 @@ internal sealed class ServerMetrics : IDisposable
         _ => 7,
     };
 
-    // At each collection: one measurement per command and status seen so far.
     private static Measurement<int>[] ObserveThreads(ThreadCounts counts) =>
     [
         new(counts.Busy, new KeyValuePair<string, object?>("hftp.thread.state", "busy")),
@@ -187,6 +182,7 @@ internal sealed class ServerMetrics : IDisposable
         new(counts.Surplus, new KeyValuePair<string, object?>("hftp.thread.state", "surplus")),
     ];
 
+    // At each collection: one measurement per command and status seen so far.
     private List<Measurement<long>> ObserveRequests()
     {
         var measurements = new List<Measurement<long>>();

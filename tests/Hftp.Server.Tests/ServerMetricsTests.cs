@@ -12,7 +12,7 @@ public sealed class ServerMetricsTests
     [Fact]
     public void RecordingWithoutAListenerAllocatesNothing()
     {
-        using var metrics = new ServerMetrics(() => 0, () => 1);
+        using var metrics = new ServerMetrics(() => 0, () => 1, () => default);
         var slice = new Request(StatusCode.Ok, RequestFault.None, Command.GetSlice, "f.txt", 0, 3);
         var invalid = Request.Rejected(StatusCode.NoSuchCommand);
         RecordOneOfEach(metrics, slice, invalid);

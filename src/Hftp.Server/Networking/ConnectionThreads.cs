@@ -60,7 +60,7 @@ internal sealed class ConnectionThreads
 
     public ConnectionThreads(
         Action<Connection> run, int stackSize, Func<ConnectionParts> makeParts, int spareThreads, int maxSpareThreads, TimeSpan idleTime,
-        Func<int> maxThreads, ThreadReserve runtimeReserve, ILogger logger, int endRate = ServerOptions.DefaultThreadEndRate)
+        Func<int> maxThreads, ThreadReserve runtimeReserve, ILogger logger, int endRate)
     {
         EndRate = Math.Max(1, endRate);
         _run = run;
