@@ -169,6 +169,19 @@ public sealed class ThreadReuseTests
         Assert.Equal(0, server.Server.ConnectionThreadsAlive);
     }
 
+    [Fact]
+    public void StopWhileSparesAreBeingMadeLeavesNoThreadAlive()
+    {
+        // Right after the start the spare maker is starting threads one after another: a stop then met it between
+        // deciding to make one and starting it, and that thread was still counted alive after Stop returned.
+        for (var round = 0; round < 50; round++)
+        {
+            using var server = TestServer.Start(options => options with { SpareThreads = 256 }, LogEventLevel.Warning);
+            server.Server.Stop();
+            Assert.Equal(0, server.Server.ConnectionThreadsAlive);
+        }
+    }
+
     // Holds the clients connected together, so each is served on a thread of its own, then closes them all.
     private static async Task ServeAtOnceAsync(TestServer server, int clientCount)
     {

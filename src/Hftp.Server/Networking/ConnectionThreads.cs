@@ -205,8 +205,22 @@ internal sealed class ConnectionThreads
         }
     }
 
-    /// <summary>Waits, bounded, until every thread has left its loop (not for the runtime's teardown of each).</summary>
-    public bool WaitForAllToEnd(TimeSpan timeout) => SpinWait.SpinUntil(() => Live == 0, timeout);
+    /// <summary>
+    /// Waits, bounded, until the spare maker and every thread have left their loops (not for the runtime's teardown of
+    /// each). The spare maker first: one that had just decided to make a spare when the stop came starts it after, and
+    /// that thread, though it ends at once, was counted alive after the stop returned.
+    /// </summary>
+    public bool WaitForAllToEnd(TimeSpan timeout)
+    {
+        var started = Stopwatch.GetTimestamp();
+        if (_spareMaker is { } spareMaker && !spareMaker.Join(timeout))
+        {
+            return false;
+        }
+
+        var left = timeout - Stopwatch.GetElapsedTime(started);
+        return SpinWait.SpinUntil(() => Live == 0, left > TimeSpan.Zero ? left : TimeSpan.Zero);
+    }
 
     /// <summary>Called by a thread whose connection ended: true to wait for the next (idle or surplus), false to end.</summary>
     internal bool TakeBack(ConnectionThread thread) => TakeBack(thread, isNew: false);
