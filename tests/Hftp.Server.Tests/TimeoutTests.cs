@@ -76,21 +76,35 @@ public sealed class TimeoutTests
     [Fact]
     public async Task RequestTimeoutDoesNotCutALineSentByteByByteInTime()
     {
-        using var server = TestServer.Start(options => options with { RequestTimeout = TimeSpan.FromSeconds(3) });
+        var requestTimeout = TimeSpan.FromSeconds(3);
+        using var server = TestServer.Start(options => options with { RequestTimeout = requestTimeout });
         server.WriteFile("f", "x");
         using var client = server.Connect();
+        var started = Stopwatch.GetTimestamp();
 
-        // Two lines, each slow but within the deadline: the deadline restarts with each line.
-        for (var line = 0; line < 2; line++)
+        // Four lines, each spread over a third of the deadline, so together they outlast it: the deadline restarts
+        // with each line. Each byte goes at its time in the line's schedule rather than after a fixed pause, so a
+        // pause stretched by a busy machine is made up by the next bytes instead of adding up past the deadline.
+        var lineTime = requestTimeout / 3;
+        for (var line = 0; line < 4; line++)
         {
-            foreach (var character in Requests.GetMetadata("f"))
+            var request = Requests.GetMetadata("f");
+            var lineStarted = Stopwatch.GetTimestamp();
+            for (var index = 0; index < request.Length; index++)
             {
-                await client.SendAsync(character.ToString());
-                await Task.Delay(60);
+                var due = lineTime * index / request.Length - Stopwatch.GetElapsedTime(lineStarted);
+                if (due > TimeSpan.Zero)
+                {
+                    await Task.Delay(due);
+                }
+
+                await client.SendAsync(request[index].ToString());
             }
 
             await client.ExpectAsync(Replies.Size(1));
         }
+
+        Assert.True(Stopwatch.GetElapsedTime(started) > requestTimeout, "the lines together did not outlast the deadline");
     }
 
     [Fact]
