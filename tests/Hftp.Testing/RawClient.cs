@@ -96,9 +96,19 @@ public sealed class RawClient : IDisposable
     /// <summary>Waits for a clean end of stream (no more bytes, no reset) within <paramref name="timeout"/>.</summary>
     public async Task ExpectClosedAsync(TimeSpan? timeout = null)
     {
-        using var cancellation = new CancellationTokenSource(timeout ?? DefaultTimeout);
+        var limit = timeout ?? DefaultTimeout;
+        using var cancellation = new CancellationTokenSource(limit);
         var buffer = new byte[256];
-        var read = await _socket.ReceiveAsync(buffer, SocketFlags.None, cancellation.Token);
+        int read;
+        try
+        {
+            read = await _socket.ReceiveAsync(buffer, SocketFlags.None, cancellation.Token);
+        }
+        catch (OperationCanceledException) when (cancellation.IsCancellationRequested)
+        {
+            throw new TimeoutException($"No end of stream within {limit.TotalSeconds:0.#} s; {ClientSideState()}");
+        }
+
         if (read != 0)
         {
             throw new InvalidOperationException($"Expected end of stream but read {Escape(Encoding.ASCII.GetString(buffer, 0, read))}");
@@ -106,6 +116,15 @@ public sealed class RawClient : IDisposable
     }
 
     public void Dispose() => _socket.Dispose();
+
+    // Tells a server that never answered from a test process that never looked: whether the socket holds bytes or the
+    // end of stream right now, and how busy the thread pool that completes this process's socket reads is.
+    private string ClientSideState()
+    {
+        var readable = _socket.Poll(0, SelectMode.SelectRead);
+        return $"the socket is {(readable ? "readable now (the server had answered or closed)" : "not readable now")}; " +
+            $"thread pool: {ThreadPool.ThreadCount} threads, {ThreadPool.PendingWorkItemCount} work items waiting";
+    }
 
     private static string Escape(string text)
     {
