@@ -32,6 +32,7 @@ public sealed class HftpServer : IDisposable
     private readonly ConnectionTimeouts _timeouts;
     private readonly TimeoutReport _timeoutReport;
     private readonly TcpListener _listener;
+    private SliceEncoders? _sliceEncoders;
     private readonly CancellationTokenSource _stopAccepting = new();
     private readonly WarningThrottle _capWarning = new(WarningInterval);
     private readonly Lock _stopLock = new();
@@ -108,6 +109,9 @@ public sealed class HftpServer : IDisposable
     /// <summary>Connection threads alive now, by state (busy, idle, surplus).</summary>
     internal ThreadCounts ConnectionThreadCounts => _threads?.Counts ?? default;
 
+    /// <summary>Slices a slice encoder helped with so far.</summary>
+    internal long SlicesEncodedAhead => _sliceEncoders?.SlicesHelped ?? 0;
+
     /// <summary>This server's instruments (meter <see cref="ServerMetrics.MeterName"/>).</summary>
     internal ServerMetrics Metrics => _metrics;
 
@@ -116,11 +120,17 @@ public sealed class HftpServer : IDisposable
     {
         // As long a queue as the kernel allows (net.core.somaxconn): clients past the cap wait in it.
         _listener.Start(backlog: int.MaxValue);
+        // Before the limits are read, so the encoders' threads count as in use.
+        _sliceEncoders = new SliceEncoders(
+            _options.SliceEncoders ?? SliceEncoders.DefaultCount, _options.MinimumEncodedAheadSliceSize, _logger);
+        _logger.Information(
+            "Slice encoders: {Count} (slices of {MinimumMiB} MiB or more are read and encoded on another core while their connection thread sends)",
+            _sliceEncoders.Count, _sliceEncoders.MinimumSliceSize / (1024.0 * 1024));
         MaxConnections = DecideMaxConnections();
         _slots = new SemaphoreSlim(MaxConnections, MaxConnections);
         _runtimeReserve.TryFill();
         _threads = new ConnectionThreads(
-            RunConnection, _options.ConnectionStackSize, () => new ConnectionParts(_options.MaxRequestLineLength, _files, _logger), _options.SpareThreads, _options.MaxSpareThreads,
+            RunConnection, _options.ConnectionStackSize, () => new ConnectionParts(_options.MaxRequestLineLength, _files, _sliceEncoders, _logger), _options.SpareThreads, _options.MaxSpareThreads,
             _options.SpareThreadIdleTime, () => MaxConnections, _runtimeReserve, _logger, _options.ThreadEndRate);
         _logger.Information(
             "Connection threads: {Spare} started ahead of demand, up to {MaxSpare} kept idle for reuse (those beyond {Spare} end after {IdleSeconds:0.###} s idle, those beyond {MaxSpare} at most {EndRate} a second), {StackKiB} KiB stack",
@@ -179,6 +189,7 @@ public sealed class HftpServer : IDisposable
     public void Dispose()
     {
         Stop();
+        _sliceEncoders?.Dispose();
         _timeoutReport.Dispose();
         _stopAccepting.Dispose();
         _metrics.Dispose();

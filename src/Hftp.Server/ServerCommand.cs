@@ -99,6 +99,13 @@ public static class ServerCommand
             "Connection threads past --max-spare-threads ended at most per second; until then a later connection "
                 + "reuses them, so a burst right after a burst does not wait behind thousands of thread endings",
             ServerOptions.DefaultThreadEndRate, 1, 1_000_000);
+        var sliceEncodersOption = new Option<int?>("--slice-encoders")
+        {
+            Description = "Helper threads that read and encode a slice of 1 MiB or more on another core while its connection "
+                + "thread sends it; 0: every slice on its connection's thread alone [default: the cores less one, at most 8; logged at start]",
+            CustomParser = result => WholeNumbers.ParseInt32(result, 0, 64),
+            HelpName = "COUNT",
+        };
         var idleTimeoutOption = CreateDurationOption(
             "--idle-timeout", "Close a connection that sends no request for this long (300ms, 60s, 5m; 0 or 'off': never)",
             ServerOptions.DefaultIdleTimeout, allowOff: true);
@@ -143,6 +150,7 @@ public static class ServerCommand
             spareThreadsOption,
             maxSpareThreadsOption,
             threadEndRateOption,
+            sliceEncodersOption,
             idleTimeoutOption,
             requestTimeoutOption,
             sendTimeoutOption,
@@ -166,6 +174,7 @@ public static class ServerCommand
                 SpareThreads = parseResult.GetValue(spareThreadsOption),
                 MaxSpareThreads = parseResult.GetValue(maxSpareThreadsOption),
                 ThreadEndRate = parseResult.GetValue(threadEndRateOption),
+                SliceEncoders = parseResult.GetValue(sliceEncodersOption),
                 IdleTimeout = parseResult.GetValue(idleTimeoutOption),
                 RequestTimeout = parseResult.GetValue(requestTimeoutOption),
                 SendTimeout = parseResult.GetValue(sendTimeoutOption),

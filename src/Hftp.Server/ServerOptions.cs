@@ -39,6 +39,15 @@ public sealed record ServerOptions
     /// <summary>Surplus connection threads (past <see cref="MaxSpareThreads"/>) ended at most per second; until then a later connection reuses them.</summary>
     public int ThreadEndRate { get; init; } = DefaultThreadEndRate;
 
+    /// <summary>
+    /// Helper threads that read and encode a large slice while its connection thread sends it; null: one fewer than
+    /// the cores (see <see cref="Networking.SliceEncoders"/>), 0: every slice on its connection's thread alone.
+    /// </summary>
+    public int? SliceEncoders { get; init; }
+
+    /// <summary>Slices smaller than this are encoded by their connection threads alone (tests lower it).</summary>
+    internal long MinimumEncodedAheadSliceSize { get; init; } = Networking.SliceEncoders.DefaultMinimumSliceSize;
+
     /// <summary>How long an idle connection thread beyond <see cref="SpareThreads"/> waits for a connection before it ends.</summary>
     public TimeSpan SpareThreadIdleTime { get; init; } = DefaultSpareThreadIdleTime;
 

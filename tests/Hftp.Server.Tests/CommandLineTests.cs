@@ -68,6 +68,7 @@ public sealed class CommandLineTests : IDisposable
     [InlineData("--spare-threads", "-1", "--spare-threads must be a whole number from 0 to 100000 (got '-1').")]
     [InlineData("--max-spare-threads", "many", "--max-spare-threads must be a whole number from 0 to 100000 (got 'many').")]
     [InlineData("--thread-end-rate", "0", "--thread-end-rate must be a whole number from 1 to 1000000 (got '0').")]
+    [InlineData("--slice-encoders", "65", "--slice-encoders must be a whole number from 0 to 64 (got '65').")]
     public async Task BadOptionIsAShortErrorAndExitCodeOne(string option, string value, string expected)
     {
         using var error = new StringWriter();
@@ -95,7 +96,7 @@ public sealed class CommandLineTests : IDisposable
         foreach (var option in new[]
         {
             "--port", "-p", "--dir", "-d", "--datadir", "--address", "-a", "--log-level", "--max-request-line", "--max-connections", "--log-buffer", "--proxy-protocol",
-            "--idle-timeout", "--request-timeout", "--send-timeout", "--shutdown-timeout", "--spare-threads", "--max-spare-threads", "--thread-end-rate", "--version",
+            "--idle-timeout", "--request-timeout", "--send-timeout", "--shutdown-timeout", "--spare-threads", "--max-spare-threads", "--thread-end-rate", "--slice-encoders", "--version",
         })
         {
             Assert.Contains(option, HelpAliases(output.ToString()));
@@ -131,6 +132,7 @@ public sealed class CommandLineTests : IDisposable
         Assert.Equal(16, parseResult.GetValue<int>("--spare-threads"));
         Assert.Equal(256, parseResult.GetValue<int>("--max-spare-threads"));
         Assert.Equal(1000, parseResult.GetValue<int>("--thread-end-rate"));
+        Assert.Null(parseResult.GetValue<int?>("--slice-encoders"));
     }
 
     [Theory]
@@ -184,6 +186,15 @@ public sealed class CommandLineTests : IDisposable
 
         Assert.Contains("Connection threads: 3 started ahead of demand, up to 5 kept idle for reuse", server.Output, StringComparison.Ordinal);
         Assert.Contains("those beyond 5 at most 40 a second", server.Output, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public async Task ProcessHonoursTheSliceEncodersOption()
+    {
+        using var server = ServerProcess.Start("--port", "0", "--address", "127.0.0.1", "--dir", _directory, "--slice-encoders", "3");
+        await server.WaitForPortAsync(ProcessTimeout);
+
+        Assert.Contains("Slice encoders: 3 (slices of 1 MiB or more are read and encoded on another core", server.Output, StringComparison.Ordinal);
     }
 
     [Fact]

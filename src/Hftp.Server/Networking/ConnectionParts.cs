@@ -12,11 +12,11 @@ namespace Hftp.Server.Networking;
 /// </summary>
 internal sealed class ConnectionParts
 {
-    public ConnectionParts(long maxRequestLineLength, FileStore files, ILogger logger)
+    public ConnectionParts(long maxRequestLineLength, FileStore files, SliceEncoders sliceEncoders, ILogger logger)
     {
         Reader = new RequestReader(maxRequestLineLength);
         Writer = new ReplyWriter();
-        Executor = new RequestExecutor(files, Writer, logger);
+        Executor = new RequestExecutor(files, sliceEncoders, Writer, logger);
     }
 
     public RequestReader Reader { get; }

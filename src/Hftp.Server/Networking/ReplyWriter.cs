@@ -165,7 +165,7 @@ internal sealed class ReplyWriter : IDisposable
         _lastSendProgress = Stopwatch.GetTimestamp();
         if (_length > SendChunkSize)
         {
-            SendWithoutBlocking();
+            SendWithoutBlocking(_buffer.AsSpan(0, _length));
         }
         else if (_length > 0)
         {
@@ -191,15 +191,28 @@ internal sealed class ReplyWriter : IDisposable
         _replyStart = 0;
     }
 
+    /// <summary>
+    /// Sends what is buffered, then <paramref name="bytes"/> from a buffer of the caller's (a slice encoder's chunk),
+    /// without copying them into this writer's; bounded by the send timeout as <see cref="Flush"/> is.
+    /// </summary>
+    public void SendDirect(ReadOnlySpan<byte> bytes)
+    {
+        Flush();
+        _lastSendProgress = Stopwatch.GetTimestamp();
+        SendWithoutBlocking(bytes);
+        BytesSent += bytes.Length;
+        _replyPartlySent = true;
+    }
+
     // Each send takes what the kernel has room for (TCP_NOTSENT_LOWAT keeps that to about two chunks beyond what the
     // network moves); when it has none, wait until it has or the send timeout passes without progress. A timeout is
     // thrown as the blocking send's would be (SocketError.TimedOut), so the connection tells it the same way.
-    private void SendWithoutBlocking()
+    private void SendWithoutBlocking(ReadOnlySpan<byte> bytes)
     {
         var sent = 0;
-        while (sent < _length)
+        while (sent < bytes.Length)
         {
-            var count = SocketCalls.Send(_socket, _buffer.AsSpan(sent, _length - sent), wait: false, out var error);
+            var count = SocketCalls.Send(_socket, bytes[sent..], wait: false, out var error);
             if (error == SocketError.Success)
             {
                 Metrics?.Sent(count);

@@ -19,7 +19,7 @@ namespace Hftp.Server.Networking;
 /// 199 while no byte of the reply was sent, and closes the connection either way.</item>
 /// </list>
 /// </summary>
-internal sealed class RequestExecutor(FileStore files, ReplyWriter writer, ILogger logger)
+internal sealed class RequestExecutor(FileStore files, SliceEncoders sliceEncoders, ReplyWriter writer, ILogger logger)
 {
     // One file object for every slice of the connection, opened and closed by each: opening allocates nothing.
     private readonly ServedFile _file = new();
@@ -134,7 +134,7 @@ internal sealed class RequestExecutor(FileStore files, ReplyWriter writer, ILogg
             }
             else
             {
-                SliceWriter.Write(writer, _file, (long)range.Offset, (long)range.Size);
+                SliceWriter.Write(writer, _file, (long)range.Offset, (long)range.Size, sliceEncoders);
             }
         }
         finally

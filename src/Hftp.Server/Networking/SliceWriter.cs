@@ -32,12 +32,24 @@ internal static class SliceWriter
     // Readahead is worth a hint only for slices that take many reads.
     private const long SequentialHintSize = 1024 * 1024;
 
-    public static void Write(ReplyWriter writer, ServedFile file, long offset, long size)
+    public static void Write(ReplyWriter writer, ServedFile file, long offset, long size, SliceEncoders? encoders = null)
     {
         writer.WriteStatus(StatusCode.Ok);
         if (size <= SmallSliceSize)
         {
             WriteSmall(writer, file, offset, (int)size);
+        }
+        else if (encoders?.TryTake(size) is { } encoder)
+        {
+            file.AdviseSequential(offset, size);
+            try
+            {
+                WritePipelined(writer, encoder, file, offset, size);
+            }
+            finally
+            {
+                encoders.Return(encoder);
+            }
         }
         else
         {
@@ -69,8 +81,28 @@ internal static class SliceWriter
         return Math.Max(raw - (raw % 3), 0);
     }
 
-    // Reads chunk raw bytes into the end of free, then encodes them forward from its start; returns the encoded length.
-    private static int ReadAndEncode(ServedFile file, long offset, Span<byte> free, int chunk)
+    // The encoder reads and encodes each chunk while this thread sends the one before; the status line goes out with
+    // the first chunk, so a first read that fails is still answered 199 (nothing was sent).
+    private static void WritePipelined(ReplyWriter writer, SliceEncoder encoder, ServedFile file, long offset, long size)
+    {
+        encoder.Begin(file, offset, size);
+        try
+        {
+            for (var slot = 0; size > 0; slot = (slot + 1) % SliceEncoder.Slots)
+            {
+                writer.SendDirect(encoder.TakeChunk(slot));
+                encoder.ChunkSent();
+                size -= Math.Min(size, SliceEncoder.ChunkSize);
+            }
+        }
+        finally
+        {
+            encoder.Finish();
+        }
+    }
+
+    /// <summary>Reads chunk raw bytes into the end of free, then encodes them forward from its start; returns the encoded length.</summary>
+    internal static int ReadAndEncode(ServedFile file, long offset, Span<byte> free, int chunk)
     {
         var raw = free[^chunk..];
         if (!file.TryReadExactly(raw, offset))
