@@ -19,6 +19,7 @@ internal sealed class SliceEncoders : IDisposable
     private readonly Stack<SliceEncoder> _free;
     private readonly List<SliceEncoder> _all;
     private long _slicesHelped;
+    private bool _disposed;
 
     /// <summary>Starts up to <paramref name="count"/> encoders; fewer if the system refuses threads (logged).</summary>
     public SliceEncoders(int count, long minimumSliceSize, ILogger logger)
@@ -62,7 +63,8 @@ internal sealed class SliceEncoders : IDisposable
 
         lock (_lock)
         {
-            if (!_free.TryPop(out var encoder))
+            // Once disposed, an encoder's thread may have ended: a slice it were handed would wait for it forever.
+            if (_disposed || !_free.TryPop(out var encoder))
             {
                 return null;
             }
@@ -84,6 +86,11 @@ internal sealed class SliceEncoders : IDisposable
     /// <summary>Ends the encoders' threads; each ends once its slice, if any, is finished.</summary>
     public void Dispose()
     {
+        lock (_lock)
+        {
+            _disposed = true;
+        }
+
         foreach (var encoder in _all)
         {
             encoder.Dispose();

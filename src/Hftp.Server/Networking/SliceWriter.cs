@@ -8,7 +8,8 @@ namespace Hftp.Server.Networking;
 /// Streams a <c>get_slice</c> reply through the reply buffer alone: read a chunk of the file into the tail of the
 /// buffer's free space, base64-encode it forward into the same space, send when full, repeat. A 1 GiB slice costs
 /// the same memory as a 1 KiB one: one <see cref="ReplyWriter.LargeBuffers"/> buffer of 256 KiB, of which each read
-/// fills up to about 180 KiB.
+/// fills up to about 180 KiB. A slice of a mebibyte or more is handed a free <see cref="SliceEncoder"/> if there is
+/// one: it reads and encodes the chunks the same way into buffers of its own while this thread sends.
 /// </summary>
 /// <remarks>
 /// Encoding in place is safe because it goes forward in pieces whose source and destination never overlap: with
@@ -32,14 +33,14 @@ internal static class SliceWriter
     // Readahead is worth a hint only for slices that take many reads.
     private const long SequentialHintSize = 1024 * 1024;
 
-    public static void Write(ReplyWriter writer, ServedFile file, long offset, long size, SliceEncoders? encoders = null)
+    public static void Write(ReplyWriter writer, ServedFile file, long offset, long size, SliceEncoders encoders)
     {
         writer.WriteStatus(StatusCode.Ok);
         if (size <= SmallSliceSize)
         {
             WriteSmall(writer, file, offset, (int)size);
         }
-        else if (encoders?.TryTake(size) is { } encoder)
+        else if (encoders.TryTake(size) is { } encoder)
         {
             file.AdviseSequential(offset, size);
             try
