@@ -46,35 +46,19 @@ public sealed class SliceEncoderTests
         Assert.Equal(1, server.Server.SlicesEncodedAhead);
     }
 
-    [Fact]
-    public async Task WithNoEncodersALargeSliceIsServedByItsOwnThread()
+    [Theory]
+    [InlineData(0, 3 * 1024 * 1024, 0)] // no encoders: every slice alone, as before they existed
+    [InlineData(1, 1024 * 1024, 1)] // a slice just under a mebibyte: waking an encoder would cost more than it saves
+    public async Task ASliceNotHandedAnEncoderIsServedByItsOwnThread(int encoders, int length, int offset)
     {
-        using var server = StartServer(encoders: 0);
-        var content = DistinctContent(3 * 1024 * 1024);
+        using var server = StartServer(encoders);
+        var content = DistinctContent(length);
         server.WriteFile("f.bin", content);
-        using var client = server.Connect();
 
-        await client.SendAsync(Requests.GetSlice("f.bin", 0, content.Length));
+        await ExpectSlice(server, content, offset);
 
-        await client.ExpectAsync(StatusCode.Ok.StatusLineText());
-        Assert.Equal(content, await Base64Reply.ReadSliceBodyAsync(client, content.Length, TestTimeouts.Transfer));
         Assert.Equal(0, server.Server.SlicesEncodedAhead);
-        Assert.True(server.Log.ContainsText(LogEventLevel.Information, "Slice encoders: 0"));
-    }
-
-    [Fact]
-    public async Task SlicesSmallerThanAMebibyteAreNotHandedAnEncoder()
-    {
-        using var server = StartServer(encoders: 1);
-        var content = DistinctContent(1024 * 1024);
-        server.WriteFile("f.bin", content);
-        using var client = server.Connect();
-
-        await client.SendAsync(Requests.GetSlice("f.bin", 1, content.Length - 1));
-
-        await client.ExpectAsync(StatusCode.Ok.StatusLineText());
-        Assert.Equal(content.AsSpan(1).ToArray(), await Base64Reply.ReadSliceBodyAsync(client, content.Length - 1, TestTimeouts.Transfer));
-        Assert.Equal(0, server.Server.SlicesEncodedAhead);
+        Assert.True(server.Log.ContainsText(LogEventLevel.Information, $"Slice encoders: {encoders} "));
     }
 
     [Fact]
@@ -136,22 +120,7 @@ public sealed class SliceEncoderTests
         var content = DistinctContent(2 * 1024 * 1024);
         server.WriteFile("f.bin", content);
 
-        using (var client = server.Connect())
-        {
-            await client.SendAsync(Requests.GetSlice("shrinking.bin", 0, size));
-            await client.ExpectAsync(StatusCode.Ok.StatusLineText());
-            await client.ReadExactlyAsync(1024);
-            using (var file = new FileStream(server.PathOf("shrinking.bin"), FileMode.Open, FileAccess.Write))
-            {
-                file.SetLength(0);
-            }
-
-            // Short, then closed: never a whole line of other bytes.
-            var ended = await Assert.ThrowsAsync<EndOfStreamException>(
-                () => client.ReadExactlyAsync(Base64Reply.LineLength(size), TestTimeouts.Transfer));
-            Assert.Contains("Connection closed after", ended.Message, StringComparison.Ordinal);
-        }
-
+        await ShrinkingSlice.ExpectCutShortAsync(server, "shrinking.bin", size);
         Assert.True(await Eventually.HoldsAsync(() => server.Log.Contains(LogEventLevel.Error, "after its reply began"), TestTimeouts.Condition));
         await ExpectSliceEncodedAhead(server, content, expectedSoFar: 2);
     }
@@ -213,11 +182,17 @@ public sealed class SliceEncoderTests
     // Another client's slice, served exactly and with the encoder's help: it was given back.
     private static async Task ExpectSliceEncodedAhead(TestServer server, byte[] content, long expectedSoFar)
     {
-        using var client = server.Connect();
-        await client.SendAsync(Requests.GetSlice("f.bin", 0, content.Length));
-        await client.ExpectAsync(StatusCode.Ok.StatusLineText());
-        Assert.Equal(content, await Base64Reply.ReadSliceBodyAsync(client, content.Length, TestTimeouts.Transfer));
+        await ExpectSlice(server, content);
         Assert.Equal(expectedSoFar, server.Server.SlicesEncodedAhead);
+    }
+
+    // A new client's slice of f.bin from offset to its end, compared byte for byte.
+    private static async Task ExpectSlice(TestServer server, byte[] content, int offset = 0)
+    {
+        using var client = server.Connect();
+        await client.SendAsync(Requests.GetSlice("f.bin", offset, content.Length - offset));
+        await client.ExpectAsync(StatusCode.Ok.StatusLineText());
+        Assert.Equal(content.AsSpan(offset).ToArray(), await Base64Reply.ReadSliceBodyAsync(client, content.Length - offset, TestTimeouts.Transfer));
     }
 
     // Every 4-byte word its own offset: a chunk sent twice, out of order or shifted shows.
