@@ -32,7 +32,6 @@ public sealed class HftpServer : IDisposable
     private readonly ConnectionTimeouts _timeouts;
     private readonly TimeoutReport _timeoutReport;
     private readonly TcpListener _listener;
-    private SliceEncoders? _sliceEncoders;
     private readonly CancellationTokenSource _stopAccepting = new();
     private readonly WarningThrottle _capWarning = new(WarningInterval);
     private readonly Lock _stopLock = new();
@@ -46,6 +45,7 @@ public sealed class HftpServer : IDisposable
     private Thread? _acceptThread;
     private long _nextConnectionId;
     private ConnectionThreads? _threads;
+    private SliceEncoders? _sliceEncoders;
     private volatile bool _stopping;
     private int _activeConnections;
     private int _peakConnections;

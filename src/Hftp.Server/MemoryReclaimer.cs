@@ -1,3 +1,4 @@
+using System.Diagnostics;
 using System.Runtime.InteropServices;
 using Hftp.Server.Networking;
 using Serilog;
@@ -78,7 +79,7 @@ public sealed partial class MemoryReclaimer : IDisposable
 
     private void Reclaim(long endedConnections, long droppedBytes)
     {
-        var started = System.Diagnostics.Stopwatch.GetTimestamp();
+        var started = Stopwatch.GetTimestamp();
         var before = Environment.WorkingSet;
         // Twice, around the finalizers: ended threads give their native runtime state back only once their Thread
         // objects are finalized, and the second collection frees what the finalizers released.
@@ -93,7 +94,7 @@ public sealed partial class MemoryReclaimer : IDisposable
         var after = Environment.WorkingSet;
         _logger.Information(
             "Gave memory back after a burst ({Connections} connections ended, {Dropped} MiB of reply buffers dropped): RSS {Before} MiB -> {After} MiB in {Milliseconds:0} ms",
-            endedConnections, droppedBytes >> 20, before >> 20, after >> 20, System.Diagnostics.Stopwatch.GetElapsedTime(started).TotalMilliseconds);
+            endedConnections, droppedBytes >> 20, before >> 20, after >> 20, Stopwatch.GetElapsedTime(started).TotalMilliseconds);
     }
 
     // glibc's; musl has none, and macOS and Windows have other allocators: there is nothing to trim then.

@@ -40,18 +40,6 @@ internal static class SliceWriter
         {
             WriteSmall(writer, file, offset, (int)size);
         }
-        else if (encoders.TryTake(size) is { } encoder)
-        {
-            file.AdviseSequential(offset, size);
-            try
-            {
-                WritePipelined(writer, encoder, file, offset, size);
-            }
-            finally
-            {
-                encoders.Return(encoder);
-            }
-        }
         else
         {
             if (size >= SequentialHintSize)
@@ -59,16 +47,20 @@ internal static class SliceWriter
                 file.AdviseSequential(offset, size);
             }
 
-            while (size > 0)
+            if (encoders.TryTake(size) is { } encoder)
             {
-                // Room for the whole rest of the slice, or at least MinimumFreeSpace: either way a read of some size.
-                var needed = Math.Min(size, MinimumFreeSpace) / 3 * 4 + 4 + EncodedPieceSize;
-                var free = writer.GetSpan((int)Math.Min(needed, MinimumFreeSpace));
-                var chunk = (int)Math.Min(size, RawBytesThatFit(free.Length));
-                var written = ReadAndEncode(file, offset, free, chunk);
-                writer.Advance(written);
-                offset += chunk;
-                size -= chunk;
+                try
+                {
+                    WritePipelined(writer, encoder, file, offset, size);
+                }
+                finally
+                {
+                    encoders.Return(encoder);
+                }
+            }
+            else
+            {
+                WriteAlone(writer, file, offset, size);
             }
         }
 
@@ -80,6 +72,22 @@ internal static class SliceWriter
     {
         var raw = (int)((freeSpace - EncodedPieceSize) * 3L / 4);
         return Math.Max(raw - (raw % 3), 0);
+    }
+
+    // Read, encode and send on this thread, chunk after chunk, through the writer's buffer.
+    private static void WriteAlone(ReplyWriter writer, ServedFile file, long offset, long size)
+    {
+        while (size > 0)
+        {
+            // Room for the whole rest of the slice, or at least MinimumFreeSpace: either way a read of some size.
+            var needed = Math.Min(size, MinimumFreeSpace) / 3 * 4 + 4 + EncodedPieceSize;
+            var free = writer.GetSpan((int)Math.Min(needed, MinimumFreeSpace));
+            var chunk = (int)Math.Min(size, RawBytesThatFit(free.Length));
+            var written = ReadAndEncode(file, offset, free, chunk);
+            writer.Advance(written);
+            offset += chunk;
+            size -= chunk;
+        }
     }
 
     // The encoder reads and encodes each chunk while this thread sends the one before; the status line goes out with
