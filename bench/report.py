@@ -184,7 +184,7 @@ issue_row("bulk 64 MiB get_slice, 1 conn, payload MB/s", f"{h64:,.0f}", f"nginx 
 h1g, n1g = median("hftp_bulk_1g_1", "mbps"), median("nginx_bulk_1g_1", "mbps")
 l1g, lh1g = median("load_bulk_1g_1", "mbps"), median("load_http_1g_1", "mbps")
 c1g, w1g = median("curl_bulk_1g_1", "mbps"), median("wrk_bulk_1g_1", "mbps")
-rss_1g = first_number("hftp_bulk_1g_1", "server_peak_rss_mb")  # round 1: the server has served only 64 MiB slices before
+rss_1g = first_number("hftp_bulk_1g_1", "server_peak_rss_mb")  # first pair: the server has served only 64 MiB slices before
 time_rss = first_number("time_bulk_1g", "max_rss_mb")
 r1g, r1g_value = paired_text(paired_ratios("hftp_bulk_1g_1", "nginx_bulk_1g_1"))
 rl1g, rl1g_value = paired_text(paired_ratios("load_bulk_1g_1", "load_http_1g_1"))
@@ -261,7 +261,7 @@ out.append(f"connection: {bulk_pairs} pairs of {bulk_seconds} s runs, hftp-serve
 out.append("(order swapped every pair), the ratio taken within each pair; the row gives the median ratio and the medians of")
 out.append("the figures. The machine may be shared: read ratios (taken side by side) rather than absolute figures.\n")
 out.append("## How each row is measured\n")
-out.append("Every figure below comes from one `bench/run.sh` run, both sides of each ratio from the same round. hftp-server")
+out.append("Every figure below comes from one `bench/run.sh` run, both sides of each ratio from the same round (bulk: pair). hftp-server")
 out.append("runs from a ReadyToRun Release publish with `--log-level Warning`. Two load generators measure it: `hftp-benchmark`")
 out.append("(src/Hftp.Benchmark, C#, thread per connection; the figure in the hftp-server column) and `bench/hftp-load.c`")
 out.append("(C, one epoll thread, no shared code; the cross-check column). Both compare every reply byte for byte with the")
