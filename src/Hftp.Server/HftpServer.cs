@@ -130,7 +130,7 @@ public sealed class HftpServer : IDisposable
         _slots = new SemaphoreSlim(MaxConnections, MaxConnections);
         _runtimeReserve.TryFill();
         _threads = new ConnectionThreads(
-            RunConnection, _options.ConnectionStackSize, () => new ConnectionParts(_options.MaxRequestLineLength, _files, _sliceEncoders, _logger), _options.SpareThreads, _options.MaxSpareThreads,
+            RunConnection, _options.ConnectionStackSize, MakeConnection, _options.SpareThreads, _options.MaxSpareThreads,
             _options.SpareThreadIdleTime, () => MaxConnections, _runtimeReserve, _logger, _options.ThreadEndRate);
         _logger.Information(
             "Connection threads: {Spare} started ahead of demand, up to {MaxSpare} kept idle for reuse (those beyond {Spare} end after {IdleSeconds:0.###} s idle, those beyond {MaxSpare} at most {EndRate} a second), {StackKiB} KiB stack",
@@ -247,19 +247,15 @@ public sealed class HftpServer : IDisposable
                 // The thread first: if the system has none to give, the client stays in the backlog, unharmed. An
                 // idle thread if there is one; one started now only when a burst used up the spares.
                 spare ??= _threads!.TakeIdle(afterClient) ?? TryStartThread();
-                var client = spare is null ? null : TryAccept();
-                if (client is null)
+                if (spare is null || !TryAccept(spare.Connection))
                 {
                     _slots!.Release();
                     continue;
                 }
 
                 afterClient = true;
-                if (StartConnection(spare!, client))
-                {
-                    spare = null;
-                    _acceptFailures.Succeeded();
-                }
+                StartConnection(spare);
+                spare = null;
             }
         }
         finally
@@ -267,6 +263,11 @@ public sealed class HftpServer : IDisposable
             spare?.Assign(null);
         }
     }
+
+    // Each connection thread's own connection object, which every client it serves is accepted into in turn.
+    private Connection MakeConnection() => new(
+        new ConnectionParts(_options.MaxRequestLineLength, _files, _sliceEncoders!, _logger), _logger, _timeouts, _options.ProxyProtocol,
+        _timeoutReport, _metrics);
 
     // At the cap, waits for a connection to end instead of accepting: clients queue in the listen backlog, as
     // nginx's do, and are accepted in order as room appears.
@@ -325,61 +326,52 @@ public sealed class HftpServer : IDisposable
         BackOff();
     }
 
-    private Socket? TryAccept()
+    // Accepts the next client into the spare thread's connection: on Linux without allocating (see ClientSocket).
+    private bool TryAccept(Connection connection)
     {
-        try
+        var allocatedBefore = GC.GetAllocatedBytesForCurrentThread();
+        while (true)
         {
-            return _listener.AcceptSocket();
-        }
-        catch (Exception exception) when (exception is SocketException or ObjectDisposedException or InvalidOperationException)
-        {
+            var error = connection.Accept(_listener.Server, Interlocked.Increment(ref _nextConnectionId));
+            if (error == SocketError.Success)
+            {
+                _metrics.ConnectionSetUp(GC.GetAllocatedBytesForCurrentThread() - allocatedBefore);
+                return true;
+            }
+
             if (_stopping)
             {
-                return null;
+                return false;
+            }
+
+            // A client that reset while queued, or a network error pending on it (accept(2) says to retry these).
+            if (error is SocketError.ConnectionAborted or SocketError.ConnectionReset or SocketError.ProtocolType
+                or SocketError.NetworkDown or SocketError.NetworkUnreachable or SocketError.HostUnreachable)
+            {
+                continue;
             }
 
             // Out of descriptors (EMFILE, ENFILE) or buffers: the client stays queued; wait for connections to end.
             // Said once when it starts, summarized while it lasts, not logged per retry.
-            _acceptFailures.Failed(exception);
-
+            _acceptFailures.Failed(new SocketException((int)error));
             BackOff();
-            return null;
+            return false;
         }
     }
 
     private void BackOff() => _stopAccepting.Token.WaitHandle.WaitOne(BackOffTime);
 
-    private bool StartConnection(ConnectionThread thread, Socket client)
+    private void StartConnection(ConnectionThread thread)
     {
-        var id = Interlocked.Increment(ref _nextConnectionId);
-        var allocatedBefore = GC.GetAllocatedBytesForCurrentThread();
-        Connection connection;
-        try
-        {
-            connection = new Connection(id, client, thread.Parts, _logger, _timeouts, _options.ProxyProtocol, _timeoutReport);
-        }
-        catch (Exception exception) when (exception is SocketException or ObjectDisposedException)
-        {
-            // The client left before it could be set up (reset in the backlog): nothing to serve.
-            _logger.Debug(exception, "Could not set up a connection just accepted");
-            client.Dispose();
-            _slots!.Release();
-            return false;
-        }
-
-        connection.Metrics = _metrics;
-        _metrics.ConnectionSetUp(GC.GetAllocatedBytesForCurrentThread() - allocatedBefore);
         var active = Interlocked.Increment(ref _activeConnections);
         InterlockedMax(ref _peakConnections, active);
         _metrics.ConnectionAccepted();
-        thread.Assign(connection);
+        thread.Assign(thread.Connection);
         _acceptFailures.Succeeded();
         if (_stopping)
         {
-            connection.BeginDrain();
+            thread.Connection.BeginDrain();
         }
-
-        return true;
     }
 
     private static void InterlockedMax(ref int target, int value)

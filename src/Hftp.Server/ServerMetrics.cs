@@ -113,13 +113,13 @@ internal sealed class ServerMetrics : IDisposable
         (Interlocked.Read(ref _answeringRequests), Interlocked.Read(ref _answeringAllocatedBytes));
 
     /// <summary>
-    /// Connections set up by the accept loop and what it allocated for them (their sockets aside): with thousands of
-    /// threads alive each collection stops them all, so opening connections should not fill the heap. Read by tests.
+    /// Connections accepted by the accept loop and what it allocated accepting them: with thousands of threads alive
+    /// each collection stops them all, so opening connections should not fill the heap. Read by tests.
     /// </summary>
     public (long Connections, long AllocatedBytes) ConnectionSetUpAllocations =>
         (Interlocked.Read(ref _setUpConnections), Interlocked.Read(ref _setUpAllocatedBytes));
 
-    /// <summary>Adds a connection the accept loop set up and what it allocated for it.</summary>
+    /// <summary>Adds a connection the accept loop accepted and what it allocated accepting it.</summary>
     public void ConnectionSetUp(long allocatedBytes)
     {
         Interlocked.Add(ref _setUpAllocatedBytes, allocatedBytes);

@@ -5,21 +5,21 @@ using Serilog.Events;
 namespace Hftp.Server.Tests;
 
 /// <summary>
-/// Opening a connection allocates little on the accept loop beyond the socket: the reader, reply writer and executor
-/// belong to the connection thread and are reused by each of its connections. With ten thousand threads alive every
-/// collection stops them all, so a burst of new connections must not fill the heap.
+/// Opening a connection allocates nothing on the accept loop (on Linux): the connection object, its socket, reader,
+/// reply writer and executor belong to the connection thread and are reused by each of its connections. With ten
+/// thousand threads alive every collection stops them all, so a burst of new connections must not fill the heap.
 /// </summary>
 public sealed class ConnectionAllocationTests
 {
     private const int WarmUpConnections = 20;
     private const int MeasuredConnections = 100;
 
-    // The connection object (128 bytes measured); a writer, an executor and its file and listing objects per
-    // connection made it 448.
-    private const long AllowedBytesPerConnection = 256;
+    // Accepting into a .NET Socket and a new connection object made 448 bytes (320 and 128); elsewhere than on Linux
+    // the server still accepts into a Socket.
+    private static readonly long AllowedBytesPerConnection = OperatingSystem.IsLinux() ? 0 : 512;
 
     [Fact]
-    public async Task SettingUpAConnectionAllocatesLittleBeyondItsSocket()
+    public async Task AcceptingAConnectionAllocatesNothing()
     {
         using var server = TestServer.Start(minimumLevel: LogEventLevel.Information);
         server.WriteFile("f", "x");
@@ -28,7 +28,7 @@ public sealed class ConnectionAllocationTests
         var perConnection = await AllocatedPerConnection(
             () => server.Server.Metrics.ConnectionSetUpAllocations, () => ServeOneAfterAnother(server, MeasuredConnections), MeasuredConnections);
 
-        Assert.True(perConnection <= AllowedBytesPerConnection, $"setting up a connection allocated {perConnection:0} bytes");
+        Assert.True(perConnection <= AllowedBytesPerConnection, $"accepting a connection allocated {perConnection:0} bytes");
     }
 
     // A connection served once (get_metadata, quit) and a slow client shed by the request timeout, each averaged over

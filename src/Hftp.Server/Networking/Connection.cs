@@ -14,7 +14,7 @@ namespace Hftp.Server.Networking;
 /// the client sends: a receive buffer while bytes are read, the framing state of its thread, and a reply buffer that
 /// grows only for the length of a slice. Waiting for a request it holds neither buffer.
 /// </summary>
-internal sealed class Connection : IDisposable
+internal sealed class Connection
 {
     public const int ReceiveBufferSize = 4 * 1024;
 
@@ -50,70 +50,79 @@ internal sealed class Connection : IDisposable
 
     private static long _ended;
 
-    private readonly Socket _socket;
+    private readonly ClientSocket _socket;
     private readonly ILogger _logger;
     private readonly RequestReader _reader;
     private readonly ReplyWriter _writer;
     private readonly RequestExecutor _executor;
+    private readonly ConnectionTimeouts _timeouts;
+    private readonly bool _expectProxyHeader;
+    private readonly TimeoutReport? _timeoutReport;
     private volatile bool _stopping;
     private long _requestsServed;
-    private readonly ConnectionTimeouts _timeouts;
     private int _phase = Waiting;
     private int _receiveTimeoutMilliseconds;
     private bool _holdsReceiveBuffer;
 
     // Whether this client asks again within ConversationWait of a reply: learned from its last wait.
     private bool _conversing = true;
-    private readonly bool _expectProxyHeader;
     private bool _isHealthCheck;
-    private ServerMetrics? _metrics;
-    private readonly TimeoutReport? _timeoutReport;
 
     /// <summary>
-    /// A connection for <paramref name="socket"/>, served with <paramref name="parts"/> (its thread's, reset here, so
-    /// they must not be shared by connections alive at once).
+    /// A connection thread's connection, served with <paramref name="parts"/> (the thread's own, so they must not be
+    /// shared by connections alive at once): each client the thread serves in turn is accepted into its socket
+    /// (<see cref="Accept"/>) and run (<see cref="Run"/>) by this one object.
     /// </summary>
     public Connection(
-        long id, Socket socket, ConnectionParts parts, ILogger logger, ConnectionTimeouts? timeouts = null,
-        bool expectProxyHeader = false, TimeoutReport? timeoutReport = null)
+        ConnectionParts parts, ILogger logger, ConnectionTimeouts? timeouts = null, bool expectProxyHeader = false,
+        TimeoutReport? timeoutReport = null, ServerMetrics? metrics = null)
     {
         _timeoutReport = timeoutReport;
         _expectProxyHeader = expectProxyHeader;
         _timeouts = timeouts ?? ConnectionTimeouts.None;
-        Id = id;
-        _socket = socket;
-        RemoteEndPoint = socket.RemoteEndPoint as IPEndPoint;
+        _socket = parts.Socket;
         _logger = logger;
         _reader = parts.Reader;
-        _reader.Reset();
         _writer = parts.Writer;
-        _writer.Attach(socket);
         _executor = parts.Executor;
-
-        // Replies go out as soon as they are written: they are whole, and Nagle would hold a small one back.
-        socket.NoDelay = true;
-
-        // A blocking send that moves no byte for this long fails: the client is not reading.
-        socket.SendTimeout = ConnectionTimeouts.ToSocketMilliseconds(_timeouts.Send);
-        LimitUnsentBytes(socket);
+        Metrics = metrics;
     }
 
-    public long Id { get; }
+    public long Id { get; private set; }
 
     /// <summary>Connections ended in this process so far: each leaves a thread's and a socket's state to reclaim.</summary>
     public static long EndedCount => Interlocked.Read(ref _ended);
 
     /// <summary>The client: the socket's peer, or with a PROXY protocol header the client the proxy speaks for.</summary>
-    public IPEndPoint? RemoteEndPoint { get; private set; }
+    public IPEndPoint? RemoteEndPoint => _socket.RemoteEndPoint;
 
     /// <summary>The proxy that sent a PROXY protocol header naming another client; null otherwise.</summary>
-    public IPEndPoint? ProxyEndPoint { get; private set; }
+    public IPEndPoint? ProxyEndPoint => _socket.ProxyEndPoint;
 
-    /// <summary>Where requests and sent bytes are counted; set before <see cref="Run"/>.</summary>
-    public ServerMetrics? Metrics
+    /// <summary>Where requests and sent bytes are counted.</summary>
+    public ServerMetrics? Metrics { get; }
+
+    /// <summary>
+    /// Waits for the next client of <paramref name="listener"/> and makes it this connection's, as number
+    /// <paramref name="id"/>; allocates nothing on Linux. Called on the accept thread while the connection's own
+    /// thread waits for it. Returns the error if none could be accepted.
+    /// </summary>
+    public SocketError Accept(Socket listener, long id)
     {
-        get => _metrics;
-        set => _metrics = _writer.Metrics = value;
+        var error = _socket.Accept(listener);
+        if (error != SocketError.Success)
+        {
+            return error;
+        }
+
+        Id = id;
+        _stopping = false;
+        _requestsServed = 0;
+        Volatile.Write(ref _phase, Waiting);
+        _receiveTimeoutMilliseconds = 0;
+        _conversing = true;
+        _isHealthCheck = false;
+        return SocketError.Success;
     }
 
     /// <summary>Runs the connection to its end and says why it ended; never throws. Called on the connection's own thread.</summary>
@@ -124,6 +133,7 @@ internal sealed class Connection : IDisposable
         string? networkError = null;
         try
         {
+            SetUp();
             if (_expectProxyHeader && !TryReadProxyHeader(out reason))
             {
                 if (reason == CloseReason.BadProxyHeader)
@@ -147,7 +157,7 @@ internal sealed class Connection : IDisposable
             ServerLog.SendTimedOut(_logger, RemoteEndPoint, _timeouts.Send);
 
             // Reset rather than close, so the kernel drops the unsent reply at once instead of keeping it queued.
-            _socket.LingerState = new LingerOption(true, 0);
+            _socket.ResetOnClose();
         }
         catch (Exception exception) when (exception is SocketException or ObjectDisposedException)
         {
@@ -162,7 +172,8 @@ internal sealed class Connection : IDisposable
         }
         finally
         {
-            Dispose();
+            _writer.Dispose();
+            _socket.Close();
             LogClosed(reason, networkError, Stopwatch.GetElapsedTime(started));
             Interlocked.Increment(ref _ended);
         }
@@ -193,14 +204,7 @@ internal sealed class Connection : IDisposable
             if (draining == DrainingWhileIdle)
             {
                 // Wakes the blocked receive, which then reads end of stream; nothing is being sent, so nothing is cut.
-                try
-                {
-                    _socket.Shutdown(SocketShutdown.Receive);
-                }
-                catch (Exception exception) when (exception is SocketException or ObjectDisposedException)
-                {
-                    // Already closed.
-                }
+                _socket.TryShutdown(SocketShutdown.Receive);
             }
 
             return;
@@ -211,27 +215,26 @@ internal sealed class Connection : IDisposable
     public void Stop()
     {
         _stopping = true;
-        try
-        {
-            _socket.Shutdown(SocketShutdown.Both);
-        }
-        catch (Exception exception) when (exception is SocketException or ObjectDisposedException)
-        {
-            // Already closed: nothing to wake.
-        }
+        _socket.TryShutdown(SocketShutdown.Both);
     }
 
-    public void Dispose()
+    // On the connection's own thread, not the accept loop's: what the client's socket needs before it is served.
+    private void SetUp()
     {
-        _writer.Dispose();
-        _socket.Dispose();
+        _reader.Reset();
+        _writer.Attach(_socket);
+        _writer.Metrics = Metrics;
+        _socket.DisableNagle();
+
+        // A blocking send that moves no byte for this long fails: the client is not reading.
+        _socket.SetSendTimeout(ConnectionTimeouts.ToSocketMilliseconds(_timeouts.Send));
+        LimitUnsentBytes(_socket);
     }
 
     private CloseReason Serve()
     {
         // When the first byte of the unfinished request line arrived; 0 while no line is under way.
         long lineStarted = 0;
-        _executor.Remote = RemoteEndPoint;
         _writer.SendTimeout = _timeouts.Send;
         var allocatedBefore = AllocatedOnThisThread();
         var requestsBefore = _requestsServed;
@@ -259,7 +262,7 @@ internal sealed class Connection : IDisposable
                     _conversing = Stopwatch.GetElapsedTime(waitStarted) < ConversationWait;
 
                     receiveBuffer = RentReceiveBuffer();
-                    received = SocketCalls.Receive(_socket, receiveBuffer);
+                    received = _socket.Receive(receiveBuffer);
                 }
 
                 if (ServeReceived(receiveBuffer.AsSpan(0, received), ref lineStarted) is { } reason)
@@ -278,7 +281,7 @@ internal sealed class Connection : IDisposable
             if (_requestsServed != requestsBefore)
             {
                 var allocated = AllocatedOnThisThread();
-                _metrics?.BatchAnswered(_requestsServed - requestsBefore, allocated - allocatedBefore);
+                Metrics?.BatchAnswered(_requestsServed - requestsBefore, allocated - allocatedBefore);
                 (allocatedBefore, requestsBefore) = (allocated, _requestsServed);
             }
         }
@@ -394,13 +397,13 @@ internal sealed class Connection : IDisposable
     {
         var wait = _timeouts.Idle != Timeout.InfiniteTimeSpan && _timeouts.Idle < ConversationWait ? _timeouts.Idle : ConversationWait;
         SetReceiveTimeout(Math.Max(1, (int)wait.TotalMilliseconds));
-        received = SocketCalls.Receive(_socket, buffer, peek: false, out var error);
+        received = _socket.Receive(buffer, peek: false, out var error);
         switch (error)
         {
             case SocketError.Success:
                 return true;
             case SocketError.TimedOut or SocketError.WouldBlock:
-                _metrics?.ConversationWaitExpired();
+                Metrics?.ConversationWaitExpired();
                 return false;
             default:
                 throw new SocketException((int)error);
@@ -417,7 +420,7 @@ internal sealed class Connection : IDisposable
             }
             else
             {
-                _timeoutReport.IdleTimedOut(RemoteEndPoint, _timeouts.Idle);
+                _timeoutReport.IdleTimedOut(_socket, _timeouts.Idle);
             }
 
             return CloseReason.IdleTimeout;
@@ -429,7 +432,7 @@ internal sealed class Connection : IDisposable
         }
         else
         {
-            _timeoutReport.RequestTimedOut(RemoteEndPoint, _timeouts.Request);
+            _timeoutReport.RequestTimedOut(_socket, _timeouts.Request);
         }
 
         return CloseReason.RequestTimeout;
@@ -446,7 +449,7 @@ internal sealed class Connection : IDisposable
     {
         if (milliseconds != _receiveTimeoutMilliseconds)
         {
-            _socket.ReceiveTimeout = milliseconds;
+            _socket.SetReceiveTimeout(milliseconds);
             _receiveTimeoutMilliseconds = milliseconds;
         }
     }
@@ -455,16 +458,13 @@ internal sealed class Connection : IDisposable
     // grows to megabytes: a client reading slowly but steadily (the course's client reads 4 KiB at a time) then
     // leaves a send blocked for minutes and is cut by the send timeout. Keeping at most two send chunks unsent in the
     // kernel lets a blocked send move every 64 KiB the client reads (and holds less kernel memory per client).
-    private const int ProtocolTcp = 6, TcpNotSentLowWater = 25;
+    private const int TcpNotSentLowWater = 25;
 
-    // The option's int value, in the machine's byte order, made once rather than per connection.
-    private static readonly byte[] UnsentBytesLimit = BitConverter.GetBytes(2 * ReplyWriter.SendChunkSize);
-
-    private static void LimitUnsentBytes(Socket socket)
+    private static void LimitUnsentBytes(ClientSocket socket)
     {
         if (OperatingSystem.IsLinux())
         {
-            socket.SetRawSocketOption(ProtocolTcp, TcpNotSentLowWater, UnsentBytesLimit);
+            socket.SetTcpOption(TcpNotSentLowWater, 2 * ReplyWriter.SendChunkSize);
         }
     }
 
@@ -482,8 +482,8 @@ internal sealed class Connection : IDisposable
         var started = Stopwatch.GetTimestamp();
         var replyStart = _writer.BytesWritten;
         var reason = _executor.Answer(request);
-        _metrics?.RequestAnswered(request, _writer.LastStatus, started);
-        ServerLog.RequestAnswered(_logger, RemoteEndPoint, request, _writer.LastStatus, _writer.BytesWritten - replyStart);
+        Metrics?.RequestAnswered(request, _writer.LastStatus, started);
+        ServerLog.RequestAnswered(_logger, _socket, request, _writer.LastStatus, _writer.BytesWritten - replyStart);
         return reason;
     }
 
@@ -492,7 +492,7 @@ internal sealed class Connection : IDisposable
         // A health check's only request was quit; HAProxy then resets rather than closes, which is no news either.
         var level = _isHealthCheck && _requestsServed == 1 && reason is CloseReason.Quit or CloseReason.NetworkError
             ? LogEventLevel.Debug : LogEventLevel.Information;
-        ServerLog.Closed(_logger, level, RemoteEndPoint, reason, networkError, _requestsServed, _writer.BytesSent, duration);
+        ServerLog.Closed(_logger, level, _socket, reason, networkError, _requestsServed, _writer.BytesSent, duration);
     }
 
     // A health check (deploy/haproxy.cfg: connect, "quit", expect "0 OK") every few seconds per backend would drown
@@ -508,12 +508,12 @@ internal sealed class Connection : IDisposable
 
         try
         {
-            if (_socket.Poll(HealthCheckWait, SelectMode.SelectRead))
+            if (_socket.Poll((int)HealthCheckWait.TotalMicroseconds, SelectMode.SelectRead))
             {
                 Span<byte> quit = stackalloc byte[QuitRequestLength];
                 Requests.TryWrite(Command.Quit, quit, out _);
                 Span<byte> buffer = stackalloc byte[QuitRequestLength];
-                var peeked = SocketCalls.Receive(_socket, buffer, peek: true, out var error);
+                var peeked = _socket.Receive(buffer, peek: true, out var error);
                 _isHealthCheck = error == SocketError.Success && buffer[..peeked].SequenceEqual(quit);
             }
         }
@@ -553,8 +553,7 @@ internal sealed class Connection : IDisposable
             {
                 if (result.Source is { } source)
                 {
-                    ProxyEndPoint = RemoteEndPoint;
-                    RemoteEndPoint = source;
+                    _socket.SpeakFor(source);
                 }
 
                 reason = CloseReason.Quit;
@@ -570,7 +569,7 @@ internal sealed class Connection : IDisposable
                     SetReceiveTimeout(ConnectionTimeouts.ToSocketMilliseconds(timeout));
                     try
                     {
-                        var count = SocketCalls.Receive(_socket, buffer.AsSpan(received, result.BytesNeeded));
+                        var count = _socket.Receive(buffer.AsSpan(received, result.BytesNeeded));
                         if (count > 0)
                         {
                             received += count;
@@ -620,7 +619,7 @@ internal sealed class Connection : IDisposable
             // The error overload: a client that neither sends nor closes times out here, and an exception per such
             // client is an allocation (a collection's budget) and a stack trace for nothing.
             SetReceiveTimeout(ConnectionTimeouts.ToSocketMilliseconds(remaining));
-            if (SocketCalls.Receive(_socket, scratch, peek: false, out var error) == 0 || error != SocketError.Success)
+            if (_socket.Receive(scratch, peek: false, out var error) == 0 || error != SocketError.Success)
             {
                 return;
             }

@@ -5,10 +5,10 @@ using Serilog;
 namespace Hftp.Server.Networking;
 
 /// <summary>
-/// What a connection needs for its whole life and can reuse: the request framing state, the reply writer and the
-/// executor. They belong to a connection thread, made with it off the accept loop's path, and are reset for each
-/// connection the thread serves, so accepting a connection allocates little more than its socket (with ten thousand
-/// threads alive, every collection has to stop and scan all of them).
+/// What a connection needs for its whole life and can reuse: the socket, the request framing state, the reply writer
+/// and the executor. They belong to a connection thread, made with it off the accept loop's path, and are reset for
+/// each connection the thread serves, so accepting a connection allocates nothing (with ten thousand threads alive,
+/// every collection has to stop and scan all of them).
 /// </summary>
 internal sealed class ConnectionParts
 {
@@ -16,8 +16,10 @@ internal sealed class ConnectionParts
     {
         Reader = new RequestReader(maxRequestLineLength);
         Writer = new ReplyWriter();
-        Executor = new RequestExecutor(files, sliceEncoders, Writer, logger);
+        Executor = new RequestExecutor(files, sliceEncoders, Writer, Socket, logger);
     }
+
+    public ClientSocket Socket { get; } = new();
 
     public RequestReader Reader { get; }
 

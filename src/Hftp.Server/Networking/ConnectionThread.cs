@@ -5,8 +5,9 @@ namespace Hftp.Server.Networking;
 /// then waits to be handed the next one instead of ending. It is started before the client it serves is accepted:
 /// when the system has no thread to give, the client is still waiting in the listen backlog instead of being
 /// accepted and dropped. Only started threads exist as objects of this type, so shutdown never meets (or joins) a
-/// thread that did not start. What a connection needs for its whole life and can reuse (the request framing
-/// state) belongs to the thread, so a new connection allocates as little as possible.
+/// thread that did not start. The <see cref="Connection"/> object, with its socket and everything else a connection
+/// needs for its whole life, belongs to the thread and is reused by each client it serves, so accepting a client
+/// allocates nothing.
 /// </summary>
 internal sealed class ConnectionThread
 {
@@ -17,18 +18,18 @@ internal sealed class ConnectionThread
     private bool _isHanded;
     private Connection? _current;
 
-    private ConnectionThread(ConnectionThreads owner, Action<Connection> run, int stackSize, ConnectionParts parts)
+    private ConnectionThread(ConnectionThreads owner, Action<Connection> run, int stackSize, Connection connection)
     {
         _owner = owner;
         _run = run;
-        Parts = parts;
+        Connection = connection;
         Thread = new Thread(ServeInTurn, stackSize) { IsBackground = true, Name = "hftp-connection" };
     }
 
     public Thread Thread { get; }
 
-    /// <summary>The reader, writer and executor each connection of this thread uses in turn; reset for each.</summary>
-    public ConnectionParts Parts { get; }
+    /// <summary>The connection object each client of this thread is accepted into and served by, in turn.</summary>
+    public Connection Connection { get; }
 
     /// <summary>The connection handed to this thread and not yet ended; null while the thread waits.</summary>
     public Connection? Current => Volatile.Read(ref _current);
@@ -44,9 +45,9 @@ internal sealed class ConnectionThread
     internal ConnectionThread? NextSurplus { get; set; }
 
     /// <summary>Starts a thread that waits for its connection; throws what <see cref="Thread.Start()"/> throws when there is none to have.</summary>
-    public static ConnectionThread Start(ConnectionThreads owner, Action<Connection> run, int stackSize, ConnectionParts parts)
+    public static ConnectionThread Start(ConnectionThreads owner, Action<Connection> run, int stackSize, Connection connection)
     {
-        var thread = new ConnectionThread(owner, run, stackSize, parts);
+        var thread = new ConnectionThread(owner, run, stackSize, connection);
         thread.Thread.Start();
         return thread;
     }

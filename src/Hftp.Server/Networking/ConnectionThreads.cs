@@ -40,7 +40,7 @@ internal sealed class ConnectionThreads
     private readonly object _lock = new();
     private readonly Action<Connection> _run;
     private readonly int _stackSize;
-    private readonly Func<ConnectionParts> _makeParts;
+    private readonly Func<Connection> _makeConnection;
     private readonly Func<int> _maxThreads;
     private readonly ThreadReserve _runtimeReserve;
     private readonly ILogger _logger;
@@ -59,13 +59,13 @@ internal sealed class ConnectionThreads
     private volatile bool _stopping;
 
     public ConnectionThreads(
-        Action<Connection> run, int stackSize, Func<ConnectionParts> makeParts, int spareThreads, int maxSpareThreads, TimeSpan idleTime,
+        Action<Connection> run, int stackSize, Func<Connection> makeConnection, int spareThreads, int maxSpareThreads, TimeSpan idleTime,
         Func<int> maxThreads, ThreadReserve runtimeReserve, ILogger logger, int endRate)
     {
         EndRate = Math.Max(1, endRate);
         _run = run;
         _stackSize = stackSize;
-        _makeParts = makeParts;
+        _makeConnection = makeConnection;
         SpareThreads = spareThreads;
         MaxSpareThreads = Math.Max(spareThreads, maxSpareThreads);
         IdleTime = idleTime;
@@ -165,7 +165,7 @@ internal sealed class ConnectionThreads
     /// <summary>Starts a thread for the caller to hand a connection; throws what <see cref="Thread.Start()"/> throws.</summary>
     public ConnectionThread StartThread()
     {
-        var thread = ConnectionThread.Start(this, _run, _stackSize, _makeParts());
+        var thread = ConnectionThread.Start(this, _run, _stackSize, _makeConnection());
         _live[thread] = true;
         Interlocked.Increment(ref _alive);
         Interlocked.Increment(ref _started);

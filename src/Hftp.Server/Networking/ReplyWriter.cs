@@ -43,7 +43,7 @@ internal sealed class ReplyWriter : IDisposable
     /// <summary>The large buffers of every connection in the process: one per connection that is sending something large.</summary>
     public static readonly ReplyBufferPool LargeBuffers = new(SendAreaSize, LargeBuffersRetained);
 
-    private Socket _socket = null!;
+    private ClientSocket _socket = null!;
     private byte[] _buffer = [];
     private bool _isLarge;
     private int _capacity;
@@ -79,7 +79,7 @@ internal sealed class ReplyWriter : IDisposable
     /// Starts writing to the next connection's <paramref name="socket"/>: a writer belongs to a connection thread and
     /// serves each of its connections in turn, so accepting one allocates no writer.
     /// </summary>
-    public void Attach(Socket socket)
+    public void Attach(ClientSocket socket)
     {
         _socket = socket;
         _length = _replyStart = 0;
@@ -174,7 +174,7 @@ internal sealed class ReplyWriter : IDisposable
             var sent = 0;
             while (sent < _length)
             {
-                var sentNow = SocketCalls.Send(_socket, _buffer.AsSpan(sent, _length - sent));
+                var sentNow = _socket.Send(_buffer.AsSpan(sent, _length - sent));
                 Metrics?.Sent(sentNow);
                 sent += sentNow;
                 _lastSendProgress = Stopwatch.GetTimestamp();
@@ -212,7 +212,7 @@ internal sealed class ReplyWriter : IDisposable
         var sent = 0;
         while (sent < bytes.Length)
         {
-            var count = SocketCalls.Send(_socket, bytes[sent..], wait: false, out var error);
+            var count = _socket.Send(bytes[sent..], wait: false, out var error);
             if (error == SocketError.Success)
             {
                 Metrics?.Sent(count);

@@ -19,7 +19,7 @@ namespace Hftp.Server.Networking;
 /// 199 while no byte of the reply was sent, and closes the connection either way.</item>
 /// </list>
 /// </summary>
-internal sealed class RequestExecutor(FileStore files, SliceEncoders sliceEncoders, ReplyWriter writer, ILogger logger)
+internal sealed class RequestExecutor(FileStore files, SliceEncoders sliceEncoders, ReplyWriter writer, ClientSocket client, ILogger logger)
 {
     // One file object for every slice of the connection, opened and closed by each: opening allocates nothing.
     private readonly ServedFile _file = new();
@@ -29,8 +29,8 @@ internal sealed class RequestExecutor(FileStore files, SliceEncoders sliceEncode
     private string? _sizeSeenName;
     private long _sizeSeen;
 
-    /// <summary>The client, as logs name it; set by the connection once it knows (after a PROXY header).</summary>
-    public IPEndPoint? Remote { get; set; }
+    // The client, as logs name it (after a PROXY header, the client it named); made only when a log line needs it.
+    private IPEndPoint? Remote => client.RemoteEndPoint;
 
     /// <summary>Starts a batch: what was looked up before is forgotten.</summary>
     public void BeginBatch() => _sizeSeenName = null;

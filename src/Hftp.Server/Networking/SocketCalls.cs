@@ -4,137 +4,148 @@ using System.Runtime.InteropServices;
 namespace Hftp.Server.Networking;
 
 /// <summary>
-/// Receives and sends on a connection's socket without the state .NET builds for a socket on its first blocking
-/// receive or send (or its first switch to non-blocking): on Linux that is an async context of 224 bytes. On a
-/// connection thread that allocates nothing else, that one object takes a whole allocation quantum (8 KiB) of the
-/// collector's budget, so ten thousand connections opened at once set off collections that each stop and scan all
-/// ten thousand threads (tens of milliseconds each, felt by every client). On Linux these go straight to recv(2)
-/// and send(2) on the socket's descriptor; elsewhere to the Socket methods. Errors come back as a
-/// <see cref="SocketError"/>, as from the Socket overloads with an error out parameter: a timeout (SO_RCVTIMEO,
-/// SO_SNDTIMEO) is <see cref="SocketError.TimedOut"/>, a send that would block is <see cref="SocketError.WouldBlock"/>.
+/// The Linux system calls <see cref="ClientSocket"/> makes on a bare descriptor, each retried on EINTR where retrying
+/// is right, with errors mapped to <see cref="SocketError"/> as .NET maps them. None allocates.
 /// </summary>
-internal static partial class SocketCalls
+internal static unsafe partial class SocketCalls
 {
-    private const int MessagePeek = 0x2;
-    private const int MessageDontWait = 0x40;
-    private const int MessageNoSignal = 0x4000;
+    public const int MessagePeek = 0x2;
+    public const int MessageDontWait = 0x40;
+    public const int MessageNoSignal = 0x4000;
 
-    /// <summary>Receives into <paramref name="buffer"/> (0 at end of stream); with <paramref name="peek"/> the bytes stay queued.</summary>
-    public static unsafe int Receive(Socket socket, Span<byte> buffer, bool peek, out SocketError error)
-    {
-        if (!OperatingSystem.IsLinux())
-        {
-            return socket.Receive(buffer, peek ? SocketFlags.Peek : SocketFlags.None, out error);
-        }
+    public const int SocketLevel = 1, ReceiveTimeoutOption = 20, SendTimeoutOption = 21, LingerOption = 13;
+    public const int TcpLevel = 6, TcpNoDelayOption = 1;
 
-        fixed (byte* bytes = buffer)
-        {
-            return Call(socket, bytes, buffer.Length, peek ? MessagePeek : 0, isSend: false, out error);
-        }
-    }
-
-    /// <summary>Receives into <paramref name="buffer"/>; throws <see cref="SocketException"/> on an error, as <see cref="Socket.Receive(Span{byte})"/> does.</summary>
-    public static int Receive(Socket socket, Span<byte> buffer)
-    {
-        var received = Receive(socket, buffer, peek: false, out var error);
-        return error == SocketError.Success ? received : throw new SocketException((int)error);
-    }
+    private const int CloseOnExec = 0x80000;
+    private const short PollIn = 0x1, PollOut = 0x4;
+    private const int Interrupted = 4;
 
     /// <summary>
-    /// Sends what the kernel takes of <paramref name="buffer"/>: blocking (bounded by the socket's send timeout), or
-    /// with <paramref name="wait"/> false, only what fits now (<see cref="SocketError.WouldBlock"/> when nothing does).
+    /// accept4(2) on <paramref name="listener"/>: the new descriptor (close-on-exec, blocking), or -1 with the error.
+    /// The listener's handle is held meanwhile, so closing it (which shuts it down first) wakes the call instead of
+    /// freeing the descriptor under it.
     /// </summary>
-    public static unsafe int Send(Socket socket, ReadOnlySpan<byte> buffer, bool wait, out SocketError error)
+    public static int Accept(SafeHandle listener, Span<byte> address, out int addressLength, out SocketError error)
     {
-        if (!OperatingSystem.IsLinux())
-        {
-            return SendPortably(socket, buffer, wait, out error);
-        }
-
-        fixed (byte* bytes = buffer)
-        {
-            return Call(socket, bytes, buffer.Length, MessageNoSignal | (wait ? 0 : MessageDontWait), isSend: true, out error);
-        }
-    }
-
-    /// <summary>Sends what the kernel takes of <paramref name="buffer"/>, blocking; throws <see cref="SocketException"/> on an error, as <see cref="Socket.Send(ReadOnlySpan{byte})"/> does.</summary>
-    public static int Send(Socket socket, ReadOnlySpan<byte> buffer)
-    {
-        var sent = Send(socket, buffer, wait: true, out var error);
-        return error == SocketError.Success ? sent : throw new SocketException((int)error);
-    }
-
-    private static int SendPortably(Socket socket, ReadOnlySpan<byte> buffer, bool wait, out SocketError error)
-    {
-        if (wait)
-        {
-            return socket.Send(buffer, SocketFlags.None, out error);
-        }
-
-        socket.Blocking = false;
-        try
-        {
-            return socket.Send(buffer, SocketFlags.None, out error);
-        }
-        finally
-        {
-            socket.Blocking = true;
-        }
-    }
-
-    private static unsafe int Call(Socket socket, byte* bytes, int length, int flags, bool isSend, out SocketError error)
-    {
-        var handle = socket.SafeHandle;
         var added = false;
         try
         {
-            handle.DangerousAddRef(ref added);
-            var descriptor = (int)handle.DangerousGetHandle();
-            while (true)
+            listener.DangerousAddRef(ref added);
+            var descriptor = (int)listener.DangerousGetHandle();
+            fixed (byte* addressBytes = address)
             {
-                var count = isSend
-                    ? SendRaw(descriptor, bytes, (nuint)length, flags)
-                    : ReceiveRaw(descriptor, bytes, (nuint)length, flags);
-                if (count >= 0)
+                while (true)
                 {
-                    error = SocketError.Success;
-                    return (int)count;
-                }
+                    var length = address.Length;
+                    var accepted = AcceptRaw(descriptor, addressBytes, &length, CloseOnExec);
+                    if (accepted >= 0)
+                    {
+                        addressLength = length;
+                        error = SocketError.Success;
+                        return accepted;
+                    }
 
-                var errno = Marshal.GetLastPInvokeError();
-                if (errno != Interrupted)
-                {
-                    error = ToSocketError(errno, (flags & MessageDontWait) != 0);
-                    return 0;
+                    var errno = Marshal.GetLastPInvokeError();
+                    if (errno != Interrupted)
+                    {
+                        addressLength = 0;
+                        error = ToSocketError(errno, dontWait: false);
+                        return -1;
+                    }
                 }
             }
         }
         catch (ObjectDisposedException)
         {
-            // Closed by another thread: what the Socket methods say in that case.
+            addressLength = 0;
             error = SocketError.OperationAborted;
-            return 0;
+            return -1;
         }
         finally
         {
             if (added)
             {
-                handle.DangerousRelease();
+                listener.DangerousRelease();
             }
         }
     }
 
-    private const int Interrupted = 4;
+    /// <summary>recv(2) or send(2): the count, or 0 with the error.</summary>
+    public static int Transfer(int descriptor, byte* bytes, int length, int flags, bool isSend, out SocketError error)
+    {
+        while (true)
+        {
+            var count = isSend
+                ? SendRaw(descriptor, bytes, (nuint)length, flags)
+                : ReceiveRaw(descriptor, bytes, (nuint)length, flags);
+            if (count >= 0)
+            {
+                error = SocketError.Success;
+                return (int)count;
+            }
+
+            var errno = Marshal.GetLastPInvokeError();
+            if (errno != Interrupted)
+            {
+                error = ToSocketError(errno, (flags & MessageDontWait) != 0);
+                return 0;
+            }
+        }
+    }
+
+    /// <summary>
+    /// poll(2) for readability or writability, in whole milliseconds (-1: no limit), as <see cref="Socket.Poll(int, SelectMode)"/>
+    /// waits. True also on an error or hang-up: the receive or send that follows meets it and says what it is.
+    /// </summary>
+    public static bool Poll(int descriptor, bool forWrite, int milliseconds, out SocketError error)
+    {
+        var deadline = milliseconds > 0 ? Environment.TickCount64 + milliseconds : 0;
+        var request = new PollRequest { Descriptor = descriptor, Events = forWrite ? PollOut : PollIn };
+        while (true)
+        {
+            var ready = PollRaw(&request, 1, milliseconds);
+            if (ready >= 0)
+            {
+                error = SocketError.Success;
+                return ready > 0;
+            }
+
+            var errno = Marshal.GetLastPInvokeError();
+            if (errno != Interrupted)
+            {
+                error = ToSocketError(errno, dontWait: false);
+                return false;
+            }
+
+            // A signal cut the wait short: wait for what is left of it.
+            if (milliseconds > 0)
+            {
+                milliseconds = (int)Math.Max(0, deadline - Environment.TickCount64);
+            }
+        }
+    }
+
+    public static SocketError Shutdown(int descriptor, SocketShutdown how) =>
+        ShutdownRaw(descriptor, (int)how) == 0 ? SocketError.Success : ToSocketError(Marshal.GetLastPInvokeError(), dontWait: false);
+
+    public static SocketError SetOption(int descriptor, int level, int name, void* value, int length) =>
+        SetOptionRaw(descriptor, level, name, value, (uint)length) == 0
+            ? SocketError.Success : ToSocketError(Marshal.GetLastPInvokeError(), dontWait: false);
+
+    /// <summary>close(2), not retried: on Linux the descriptor is released even when it reports EINTR.</summary>
+    public static void Close(int descriptor) => CloseRaw(descriptor);
 
     // Linux errno values, as .NET itself maps them.
-    private static SocketError ToSocketError(int errno, bool dontWait) => errno switch
+    public static SocketError ToSocketError(int errno, bool dontWait) => errno switch
     {
         11 => dontWait ? SocketError.WouldBlock : SocketError.TimedOut, // EAGAIN: no room now, or SO_*TIMEO passed
         9 => SocketError.OperationAborted, // EBADF
         12 or 105 => SocketError.NoBufferSpaceAvailable, // ENOMEM, ENOBUFS
         14 => SocketError.Fault,
-        22 => SocketError.InvalidArgument,
+        22 => SocketError.InvalidArgument, // also accept on a listener shut down
+        23 or 24 => SocketError.TooManyOpenSockets, // ENFILE, EMFILE
         32 or 108 => SocketError.Shutdown, // EPIPE, ESHUTDOWN
+        71 => SocketError.ProtocolType, // EPROTO
         88 => SocketError.NotSocket,
         100 => SocketError.NetworkDown,
         101 => SocketError.NetworkUnreachable,
@@ -147,9 +158,32 @@ internal static partial class SocketCalls
         _ => SocketError.SocketError,
     };
 
+    [StructLayout(LayoutKind.Sequential)]
+    private struct PollRequest
+    {
+        public int Descriptor;
+        public short Events;
+        public short ReturnedEvents;
+    }
+
+    [LibraryImport("libc", EntryPoint = "accept4", SetLastError = true)]
+    private static partial int AcceptRaw(int descriptor, byte* address, int* addressLength, int flags);
+
     [LibraryImport("libc", EntryPoint = "recv", SetLastError = true)]
-    private static unsafe partial nint ReceiveRaw(int descriptor, byte* buffer, nuint length, int flags);
+    private static partial nint ReceiveRaw(int descriptor, byte* buffer, nuint length, int flags);
 
     [LibraryImport("libc", EntryPoint = "send", SetLastError = true)]
-    private static unsafe partial nint SendRaw(int descriptor, byte* buffer, nuint length, int flags);
+    private static partial nint SendRaw(int descriptor, byte* buffer, nuint length, int flags);
+
+    [LibraryImport("libc", EntryPoint = "poll", SetLastError = true)]
+    private static partial int PollRaw(PollRequest* requests, nuint count, int milliseconds);
+
+    [LibraryImport("libc", EntryPoint = "shutdown", SetLastError = true)]
+    private static partial int ShutdownRaw(int descriptor, int how);
+
+    [LibraryImport("libc", EntryPoint = "setsockopt", SetLastError = true)]
+    private static partial int SetOptionRaw(int descriptor, int level, int name, void* value, uint length);
+
+    [LibraryImport("libc", EntryPoint = "close", SetLastError = true)]
+    private static partial int CloseRaw(int descriptor);
 }

@@ -1,5 +1,4 @@
 using System.Diagnostics;
-using System.Net;
 using Serilog;
 
 namespace Hftp.Server.Networking;
@@ -32,11 +31,11 @@ internal sealed class TimeoutReport : IDisposable
         _summary = new Timer(_ => Summarize(), null, Timeout.Infinite, Timeout.Infinite);
     }
 
-    public void IdleTimedOut(IPEndPoint? remote, TimeSpan timeout)
+    public void IdleTimedOut(ClientSocket client, TimeSpan timeout)
     {
         if (TakeOwnLine())
         {
-            ServerLog.IdleTimedOut(_logger, remote, timeout);
+            ServerLog.IdleTimedOut(_logger, client.RemoteEndPoint, timeout);
             return;
         }
 
@@ -44,11 +43,11 @@ internal sealed class TimeoutReport : IDisposable
         ArmSummary();
     }
 
-    public void RequestTimedOut(IPEndPoint? remote, TimeSpan timeout)
+    public void RequestTimedOut(ClientSocket client, TimeSpan timeout)
     {
         if (TakeOwnLine())
         {
-            ServerLog.RequestTimedOut(_logger, remote, timeout);
+            ServerLog.RequestTimedOut(_logger, client.RemoteEndPoint, timeout);
             return;
         }
 
