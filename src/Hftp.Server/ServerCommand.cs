@@ -96,8 +96,9 @@ public static class ServerCommand
             ServerOptions.DefaultMaxSpareThreads, 0, 100_000);
         var threadEndRateOption = CreateCountOption(
             "--thread-end-rate",
-            "Connection threads past --max-spare-threads ended at most per second; until then a later connection "
-                + "reuses them, so a burst right after a burst does not wait behind thousands of thread endings",
+            "Connection threads past --max-spare-threads, once none was needed for a second, ended at most per "
+                + "second; until then a later connection reuses them, so a burst right after a burst does not wait "
+                + "behind thousands of thread endings",
             ServerOptions.DefaultThreadEndRate, 1, 1_000_000);
         var sliceEncodersOption = new Option<int?>("--slice-encoders")
         {

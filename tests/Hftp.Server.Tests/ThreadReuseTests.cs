@@ -11,6 +11,8 @@ public sealed class ThreadReuseTests
     // The accept loop takes a thread before it waits for the next client, so that client never waits for one.
     private const int AcceptLoopsThread = 1;
 
+    private static readonly TimeSpan BurstInterval = TimeSpan.FromMilliseconds(100);
+
     [Fact]
     public async Task SequentialConnectionsAreServedOnReusedThreads()
     {
@@ -73,6 +75,33 @@ public sealed class ThreadReuseTests
         // Ending the 18 past the maximum at once (as before) left the second burst to start 17 or more threads.
         var started = server.Server.ConnectionThreadsStarted - startedBefore;
         Assert.True(started <= 8, $"the second burst started {started} threads");
+    }
+
+    [Fact]
+    public async Task BurstsEveryTenthOfASecondReuseTheSurplusThreadsAtTheDefaultEndRate()
+    {
+        const int clientCount = 20;
+        const int bursts = 10;
+        // Spare threads kept low, so most threads of each burst come back as surplus; the default end rate (1,000 a
+        // second) would end them all within milliseconds of each burst.
+        using var server = TestServer.Start(options => options with { SpareThreads = 0, MaxSpareThreads = 2 }, LogEventLevel.Warning);
+        await ServeAtOnceAsync(server, clientCount);
+        var startedBefore = server.Server.ConnectionThreadsStarted;
+
+        for (var burst = 0; burst < bursts; burst++)
+        {
+            await ServeAtOnceAsync(server, clientCount);
+
+            // The load's pace, not a wait for something: a burst every 100 ms or so, time enough at the default rate
+            // to end the surplus of the one before many times over, and a tenth of the second a surplus thread must
+            // go unused before it may end.
+            await Task.Delay(BurstInterval);
+        }
+
+        // Surplus threads taken again within the last second are not ended. Ended at the rate as soon as they came
+        // back, as before, each burst started most of its threads anew: 175 to 187 in all.
+        var started = server.Server.ConnectionThreadsStarted - startedBefore;
+        Assert.True(started <= clientCount, $"{bursts} bursts of {clientCount} after the first started {started} threads");
     }
 
     [Fact]

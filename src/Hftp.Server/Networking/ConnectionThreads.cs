@@ -8,7 +8,8 @@ namespace Hftp.Server.Networking;
 /// <summary>
 /// The server's connection threads: busy ones, each serving its connection, and idle ones waiting to be handed
 /// the next. A thread whose connection ended goes back to waiting; past the spare maximum it waits as surplus, reused
-/// first by later connections and otherwise ended at most <see cref="EndRate"/> a second (after a burst of ten thousand,
+/// first by later connections and otherwise, once the surplus could spare it for a whole second, ended at most
+/// <see cref="EndRate"/> a second (after a burst of ten thousand,
 /// ending them all at once took the runtime 5 to 8 s, during which a new burst waited seconds for threads, since
 /// starting one waits for the same runtime lock). Idle threads beyond the spare count end after <see cref="IdleTime"/>. A
 /// background thread keeps the spare count of idle threads started ahead of demand, so the accept loop seldom
@@ -37,6 +38,11 @@ internal sealed class ConnectionThreads
     // threads is spread out rather than a hundred at once.
     private static readonly TimeSpan EndInterval = TimeSpan.FromMilliseconds(10);
 
+    // How long a surplus thread must go untaken before it may end. Under a steady churn the number of connections
+    // open swings by dozens from one moment to the next: ended as soon as they came back, the threads of every swing
+    // were started anew a moment later (about 4% of connections at 9,000 a second, 256 at once, got a new thread).
+    private static readonly long UnusedBeforeEnding = Stopwatch.Frequency;
+
     private readonly object _lock = new();
     private readonly Action<Connection> _run;
     private readonly int _stackSize;
@@ -56,6 +62,13 @@ internal sealed class ConnectionThreads
     // Surplus threads the spare maker may end now, and when it last added to that (see TakeSurplusDue).
     private double _endAllowance;
     private long _lastPaced = Stopwatch.GetTimestamp();
+
+    // The fewest surplus threads there were since _unusedSince: so many went untaken all along (see TakeSurplusDue).
+    private int _fewestSurplus;
+    private long _unusedSince = Stopwatch.GetTimestamp();
+
+    // Surplus threads found untaken for a whole UnusedBeforeEnding, not ended yet.
+    private int _unused;
     private volatile bool _stopping;
 
     public ConnectionThreads(
@@ -134,7 +147,9 @@ internal sealed class ConnectionThreads
         lock (_lock)
         {
             // A surplus thread first: it would otherwise be ended, and the idle list stays full.
-            if (!_stopping && _surplus.Pop() is { } surplus)
+            var surplus = _stopping ? null : _surplus.Pop();
+            _fewestSurplus = Math.Min(_fewestSurplus, _surplus.Count);
+            if (surplus is not null)
             {
                 return surplus;
             }
@@ -318,13 +333,21 @@ internal sealed class ConnectionThreads
     }
 
     // Under _lock, each time the spare maker wakes: the surplus threads due to end at EndRate a second (at most one
-    // EndInterval's worth at once), popped and chained through NextSurplus for EndAll to end outside the lock.
+    // EndInterval's worth at once), popped and chained through NextSurplus for EndAll to end outside the lock. Only
+    // threads that went untaken for a whole UnusedBeforeEnding are due: as many as the surplus never fell below then.
     private ConnectionThread? TakeSurplusDue()
     {
         var now = Stopwatch.GetTimestamp();
         var elapsed = (double)(now - _lastPaced) / Stopwatch.Frequency;
         _lastPaced = now;
-        if (_surplus.Count == 0)
+        if (now - _unusedSince >= UnusedBeforeEnding)
+        {
+            _unused = Math.Min(_fewestSurplus, _surplus.Count);
+            _fewestSurplus = _surplus.Count;
+            _unusedSince = now;
+        }
+
+        if (_surplus.Count == 0 || _unused == 0)
         {
             _endAllowance = 0;
             return null;
@@ -332,11 +355,12 @@ internal sealed class ConnectionThreads
 
         _endAllowance = Math.Min(_endAllowance + (elapsed * EndRate), Math.Max(1, EndRate * EndInterval.TotalSeconds));
         ConnectionThread? due = null;
-        while (_endAllowance >= 1 && _surplus.Pop() is { } thread)
+        while (_endAllowance >= 1 && _unused > 0 && _surplus.Pop() is { } thread)
         {
             thread.NextSurplus = due;
             due = thread;
             _endAllowance--;
+            _unused--;
         }
 
         return due;
