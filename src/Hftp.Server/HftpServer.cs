@@ -43,7 +43,6 @@ public sealed class HftpServer : IDisposable
     private SemaphoreSlim? _slots;
     private readonly AcceptFailureReport _acceptFailures;
     private Thread? _acceptThread;
-    private long _nextConnectionId;
     private ConnectionThreads? _threads;
     private SliceEncoders? _sliceEncoders;
     private volatile bool _stopping;
@@ -332,7 +331,7 @@ public sealed class HftpServer : IDisposable
         var allocatedBefore = GC.GetAllocatedBytesForCurrentThread();
         while (true)
         {
-            var error = connection.Accept(_listener.Server, Interlocked.Increment(ref _nextConnectionId));
+            var error = connection.Accept(_listener.Server);
             if (error == SocketError.Success)
             {
                 _metrics.ConnectionSetUp(GC.GetAllocatedBytesForCurrentThread() - allocatedBefore);

@@ -88,8 +88,6 @@ internal sealed class Connection
         Metrics = metrics;
     }
 
-    public long Id { get; private set; }
-
     /// <summary>Connections ended in this process so far: each leaves a thread's and a socket's state to reclaim.</summary>
     public static long EndedCount => Interlocked.Read(ref _ended);
 
@@ -103,11 +101,11 @@ internal sealed class Connection
     public ServerMetrics? Metrics { get; }
 
     /// <summary>
-    /// Waits for the next client of <paramref name="listener"/> and makes it this connection's, as number
-    /// <paramref name="id"/>; allocates nothing on Linux. Called on the accept thread while the connection's own
-    /// thread waits for it. Returns the error if none could be accepted.
+    /// Waits for the next client of <paramref name="listener"/> and makes it this connection's; allocates nothing on
+    /// Linux. Called on the accept thread while the connection's own thread waits for it. Returns the error if none
+    /// could be accepted.
     /// </summary>
-    public SocketError Accept(Socket listener, long id)
+    public SocketError Accept(Socket listener)
     {
         var error = _socket.Accept(listener);
         if (error != SocketError.Success)
@@ -115,7 +113,6 @@ internal sealed class Connection
             return error;
         }
 
-        Id = id;
         _stopping = false;
         _requestsServed = 0;
         Volatile.Write(ref _phase, Waiting);
