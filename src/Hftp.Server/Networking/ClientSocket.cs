@@ -30,8 +30,8 @@ internal sealed class ClientSocket
     private IPEndPoint? _remote;
     private bool _remoteKnown;
 
-    /// <summary>Whether this platform's sockets are bare descriptors (Linux) rather than <see cref="Socket"/> objects.</summary>
-    public static bool UsesDescriptors => OperatingSystem.IsLinux();
+    // Whether this platform's sockets are bare descriptors (Linux) rather than Socket objects.
+    private static bool UsesDescriptors => OperatingSystem.IsLinux();
 
     /// <summary>
     /// The client, as logs name it: the peer accept gave, or the client a PROXY protocol header named. Made on first
@@ -66,7 +66,10 @@ internal sealed class ClientSocket
             try
             {
                 var socket = listener.Accept();
-                _socket = socket;
+                lock (_closing)
+                {
+                    _socket = socket;
+                }
 
                 // Kept now: the socket's own copy is gone once it is closed, and logs name the client after that.
                 _remote = PeerOf(socket);
