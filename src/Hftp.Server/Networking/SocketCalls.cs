@@ -136,7 +136,7 @@ internal static unsafe partial class SocketCalls
     public static void Close(int descriptor) => CloseRaw(descriptor);
 
     // Linux errno values, as .NET itself maps them.
-    public static SocketError ToSocketError(int errno, bool dontWait) => errno switch
+    private static SocketError ToSocketError(int errno, bool dontWait) => errno switch
     {
         11 => dontWait ? SocketError.WouldBlock : SocketError.TimedOut, // EAGAIN: no room now, or SO_*TIMEO passed
         9 => SocketError.OperationAborted, // EBADF
