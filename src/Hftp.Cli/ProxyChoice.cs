@@ -8,7 +8,7 @@ namespace Hftp.Cli;
 /// <c>ALL_PROXY</c> from the environment (an empty <c>--proxy ''</c> means none, whatever the environment says);
 /// hosts named by <c>--noproxy LIST</c>, else <c>no_proxy</c> or <c>NO_PROXY</c>, are connected to directly.
 /// </summary>
-internal static class ProxyChoice
+public static class ProxyChoice
 {
     /// <summary>The proxy for <paramref name="host"/>, or null to connect directly; a bad URL throws <see cref="ArgumentException"/>.</summary>
     public static ProxySettings? For(string host, string? proxyOption, string? noProxyOption, Func<string, string?> environment)
