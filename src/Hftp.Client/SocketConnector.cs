@@ -28,7 +28,7 @@ internal static class SocketConnector
             }
             catch (SocketException exception)
             {
-                reason = $"cannot create an {FamilyName(address)} socket: {exception.Message}";
+                reason = $"cannot create an {FamilyName(address)} socket: {exception.Message}{TorsocksHint(address)}";
                 continue;
             }
 
@@ -79,6 +79,13 @@ internal static class SocketConnector
 
     public static string Describe(string host, int port) =>
         host.Contains(':', StringComparison.Ordinal) ? $"[{host}]:{port}" : $"{host}:{port}";
+
+    // torsocks fails every IPv6 socket (ENOSYS, which .NET calls an unknown error): say so instead of leaving a riddle.
+    private static string TorsocksHint(IPAddress address) =>
+        address.AddressFamily == AddressFamily.InterNetworkV6
+        && (Environment.GetEnvironmentVariable("LD_PRELOAD") ?? string.Empty).Contains("torsocks", StringComparison.Ordinal)
+            ? " (torsocks allows IPv4 only: use an IPv4 address or a name)"
+            : string.Empty;
 
     private static string FamilyName(IPAddress address) =>
         address.AddressFamily == AddressFamily.InterNetworkV6 ? "IPv6" : "IPv4";

@@ -66,6 +66,18 @@ public sealed class TorsocksTests : IDisposable
         Assert.InRange(tor.Destinations.Count, 2, 3); // the size, then one or two ranges
     }
 
+    [NeedsToolsFact("torsocks")]
+    public async Task AnIPv6AddressUnderTorsocksIsOneLineSayingWhy()
+    {
+        var run = await HftpChildProcess.RunAsync(
+            TorsocksPointedAt(FreePort.OnLoopback()), ProxyTools.Require("torsocks"), "-H", "::1", "-p", ServerPort, "ls");
+
+        Assert.Equal(ExitCodes.NetworkError, run.ExitCode);
+        var line = Assert.Single(run.Error.Split('\n'), line => line.StartsWith("hftp:", StringComparison.Ordinal));
+        Assert.StartsWith($"hftp: Cannot connect to [::1]:{ServerPort}: cannot create an IPv6 socket: ", line, StringComparison.Ordinal);
+        Assert.EndsWith("(torsocks allows IPv4 only: use an IPv4 address or a name)", line, StringComparison.Ordinal);
+    }
+
     private Dictionary<string, string> TorsocksPointedAt(int port)
     {
         var config = Path.Combine(_directory, $"torsocks-{port}.conf");
