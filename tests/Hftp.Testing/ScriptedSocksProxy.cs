@@ -24,7 +24,7 @@ public sealed class ScriptedSocksProxy : IAsyncDisposable
     {
         _script = (socket, stop) => script(this, socket, stop);
         _listener.Start();
-        _accepting = AcceptAsync();
+        _accepting = Task.Run(AcceptAsync); // off the test framework's synchronization context, which a busy run can starve
     }
 
     public int Port => ((IPEndPoint)_listener.LocalEndpoint).Port;
