@@ -10,7 +10,7 @@
 # only soak and slowloris and rewrites only the "Under abuse" section of bench/BENCHMARKS.md; --server-src
 # measures the server of another source tree, e.g. one extracted with `git archive BRANCH | tar -x -C DIR`)
 set -euo pipefail
-cd "$(dirname "$0")/.."
+repository=$(cd "$(dirname "$0")/.." && pwd)
 
 rounds=3 duration=8 bulk_pairs=8 bulk_seconds=4 idle=10000 opens=10000 p1_requests=400000 p16_requests=4000000
 soak_clients=200 soak_seconds=60 slowloris=10000 slowloris_seconds=60
@@ -21,11 +21,12 @@ while [ $# -gt 0 ]; do
     --quick) rounds=1 duration=3 bulk_pairs=2 bulk_seconds=2 idle=2000 opens=2000 p1_requests=100000 p16_requests=1000000
              soak_clients=32 soak_seconds=10 slowloris=2000 slowloris_seconds=20 ;;
     --abuse) abuse_only=true ;;
-    --server-src) server_src=${2:?--server-src needs a directory}; shift ;;
+    --server-src) server_src=$(realpath -m "${2:?--server-src needs a directory}"); shift ;;
     *) echo "usage: bench/run.sh [--quick] [--abuse] [--server-src DIR]" >&2; exit 1 ;;
   esac
   shift
 done
+cd "$repository"
 # Which server is measured: this tree's commit, or the SERVER_COMMIT file written beside an extracted tree.
 if [ "$server_src" = . ]; then
   server_commit=$(git rev-parse --short HEAD)
