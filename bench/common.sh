@@ -35,7 +35,7 @@ NGINX
 stamp() {
   local commit model
   commit=$(git rev-parse --short HEAD 2>/dev/null || echo unknown)
-  git diff --quiet HEAD 2>/dev/null || commit="$commit (with uncommitted changes)"
+  git diff --quiet HEAD -- src 2>/dev/null || commit="$commit (with uncommitted changes in src/)"
   model=$(sed -n 's/^model name[[:space:]]*: //p' /proc/cpuinfo | head -1)
   echo "$(date -u '+%Y-%m-%d %H:%M UTC'), commit \`$commit\`, $(uname -srm), $(nproc) cores, ${model:-unknown CPU}, load average $(cut -d' ' -f1-3 /proc/loadavg)"
 }
