@@ -84,7 +84,7 @@ internal sealed class SoakRequests(ServedFiles files, Random random)
             SoakKind.Listing => (Ascii(Requests.GetFileListing), files.ListingReply),
             SoakKind.Metadata => (Ascii(Requests.GetMetadata(name)), Ascii(Replies.Size(size))),
             SoakKind.Slice => Slice(name, size),
-            SoakKind.UnknownCommand => (Ascii(Pick("nope", "QUIT", "GET_METADATA " + name, string.Empty, " get_file_listing", "get_slices " + name + " 0 1") + "\r\n"),
+            SoakKind.UnknownCommand => (Ascii(Pick("nope", "QUIT", "GET_METADATA " + name, " get_file_listing", "get_slices " + name + " 0 1") + "\r\n"),
                 Status(StatusCode.NoSuchCommand)),
             SoakKind.BadArguments => (Ascii(Pick("get_metadata", "get_metadata  " + name, "get_metadata " + name + " ", "quit now", "quit ", "get_file_listing x",
                     "get_slice " + name + " 1", "get_slice " + name + " -1 2", "get_slice " + name + " 0 1x", "get_metadata a/b", "get_slice " + name + " 0  1") + "\r\n"),
@@ -115,11 +115,14 @@ internal sealed class SoakRequests(ServedFiles files, Random random)
         return (Ascii(Requests.Line($"{Command.GetSlice.Name()} {name} {offsetText} {length}")), reply);
     }
 
-    private (byte[] Request, StatusCode Status) Fatal() => random.Next(4) switch
+    // An empty line, or one of spaces only, is fatal since the 2026 revision (it was 200 NO SUCH COMMAND).
+    private (byte[] Request, StatusCode Status) Fatal() => random.Next(6) switch
     {
         0 => (Ascii($"get_metadata {files.Files[0].Name}\n"), StatusCode.BadEol),
         1 => (Ascii("qu\rit\r\n"), StatusCode.BadRequest),
         2 => (Ascii("\r\r\n"), StatusCode.BadRequest),
+        3 => (Ascii("\r\n"), StatusCode.BadRequest),
+        4 => (Ascii("   \r\n"), StatusCode.BadRequest),
         _ => ([.. "get_metadata caf"u8, 0xC3, 0xA9, .. "\r\n"u8], StatusCode.BadRequest),
     };
 
