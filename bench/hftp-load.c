@@ -15,10 +15,13 @@
  *       sends one get_metadata and must get the right reply. Held until the end (default) or closed after
  *       its reply (--churn). conn/s from the first connect to the last reply. With --hold-seconds, the held
  *       connections stay open that long while (with --probe-ms) a fresh client measures its latency.
- *   hftp-load bulk  --port P --local PATH [-d 10] [--verify]
+ *   hftp-load bulk  --port P --local PATH [-d 10] [--verify] [--discard] [--raw]
  *       One connection loops get_slice NAME 0 SIZE: decoded payload MB/s; checks the framing and the
  *       length of every reply (and with --verify decodes the base64 and compares every byte).
  *       With --discard the base64 is dropped by the kernel (recv MSG_TRUNC) instead of copied here.
+ *       With --raw it loops get_slice NAME 0 SIZE raw (2026): the header must be exactly
+ *       `0 OK\r\nContent-Length: SIZE\r\n\r\n` for the local file's SIZE, then exactly SIZE bytes follow (compared
+ *       with the local file by --verify, dropped by the kernel with --discard).
  *   hftp-load probe --port P --local PATH [--interval-ms 10] [-d 10]
  *       A fresh connection and one get_metadata every interval: p50/p99/max latency.
  *   hftp-load http  --port P --local PATH --url-path /NAME [-d 10] [--discard]
@@ -741,7 +744,7 @@ static double payload_mbps(long long replies, double elapsed)
     return elapsed > 0 ? replies * (double)file_size / 1e6 / elapsed : 0;
 }
 
-static int run_bulk(double seconds, int verify, int discard)
+static int run_bulk(double seconds, int verify, int discard, int raw)
 {
     const unsigned char *file = NULL;
     if (verify) {
@@ -751,10 +754,12 @@ static int run_bulk(double seconds, int verify, int discard)
         close(fd);
         base64_init();
     }
-    request_length = (size_t)snprintf(request, sizeof request, "get_slice %s 0 %lld\r\n", name, file_size);
-    long long encoded = (file_size + 2) / 3 * 4;
-    const char *status = "0 OK\r\n";
-    long long reply_length = 6 + encoded + 2;
+    request_length = (size_t)snprintf(request, sizeof request, "get_slice %s 0 %lld%s\r\n", name, file_size, raw ? " raw" : "");
+    /* A reply is a head (status line; raw: and its header), a body (base64, or raw: the bytes) and a tail ("\r\n"; raw: none). */
+    char status[64];
+    int head = raw ? snprintf(status, sizeof status, "0 OK\r\nContent-Length: %lld\r\n\r\n", file_size) : snprintf(status, sizeof status, "0 OK\r\n");
+    long long encoded = raw ? file_size : (file_size + 2) / 3 * 4;
+    long long reply_length = head + encoded + (raw ? 0 : 2);
     size_t capacity = 1 << 20;
     unsigned char *buffer = malloc(capacity);
 
@@ -778,14 +783,14 @@ static int run_bulk(double seconds, int verify, int discard)
         if (errors)
             break;
         struct verifier verifier = {.file = file};
-        long long position = 0; /* within the reply: status, base64, \r\n */
+        long long position = 0; /* within the reply: head, body, tail */
         while (position < reply_length) {
             long long want = reply_length - position;
-            /* With --discard the kernel drops the base64 without copying it here (MSG_TRUNC), so a server faster
-             * than this process can copy is not capped by it; the status line and terminator are still read. */
-            int dropping = discard && position >= 6 && position < 6 + encoded;
-            if (dropping && want > 6 + encoded - position)
-                want = 6 + encoded - position;
+            /* With --discard the kernel drops the body without copying it here (MSG_TRUNC), so a server faster
+             * than this process can copy is not capped by it; the head and tail are still read. */
+            int dropping = discard && position >= head && position < head + encoded;
+            if (dropping && want > head + encoded - position)
+                want = head + encoded - position;
             ssize_t read = receive(fd, dropping ? NULL : buffer, want < (long long)capacity ? (size_t)want : capacity, dropping ? MSG_TRUNC : 0);
             if (read <= 0) {
                 printf("bulk: %s after %lld of %lld bytes of a reply\n", read == 0 ? "end of stream" : strerror(errno), position, reply_length);
@@ -796,20 +801,26 @@ static int run_bulk(double seconds, int verify, int discard)
                 position += read;
                 continue;
             }
-            /* Split what arrived into its status, base64 and terminator parts and check each. */
+            /* Split what arrived into its head, body and tail parts and check each. */
             long long chunk_start = position, chunk_end = position + read;
-            for (long long at = chunk_start; at < chunk_end && at < 6; at++)
+            for (long long at = chunk_start; at < chunk_end && at < head; at++)
                 if (buffer[at - chunk_start] != (unsigned char)status[at])
                     wrong++;
-            long long body_from = chunk_start > 6 ? chunk_start : 6, body_to = chunk_end < 6 + encoded ? chunk_end : 6 + encoded;
-            if (body_to > body_from) {
+            if (wrong) /* a wrong head (an error reply, say) has no body to wait for */
+                break;
+            long long body_from = chunk_start > head ? chunk_start : head, body_to = chunk_end < head + encoded ? chunk_end : head + encoded;
+            if (body_to > body_from && verify) {
                 const unsigned char *body = buffer + (body_from - chunk_start);
                 size_t body_length = (size_t)(body_to - body_from);
-                if (verify)
+                if (!raw)
                     verify_chunk(&verifier, body, body_length);
+                else if (memcmp(body, file + (body_from - head), body_length) != 0)
+                    verifier.bad = 1;
+                else
+                    verifier.position += (long long)body_length;
             }
-            for (long long at = chunk_end - 1; at >= chunk_start && at >= 6 + encoded; at--)
-                if (buffer[at - chunk_start] != (unsigned char)"\r\n"[at - 6 - encoded])
+            for (long long at = chunk_end - 1; at >= chunk_start && at >= head + encoded; at--)
+                if (buffer[at - chunk_start] != (unsigned char)"\r\n"[at - head - encoded])
                     wrong++;
             position = chunk_end;
         }
@@ -818,7 +829,7 @@ static int run_bulk(double seconds, int verify, int discard)
         if (verify && (verifier.bad || verifier.filled != 0 || verifier.position != file_size))
             wrong++;
         if (wrong) {
-            printf("bulk: a reply differs from the local file (framing, length%s)\n", verify ? " or bytes" : "");
+            printf("bulk: a reply differs from the local file (%s, length%s)\n", raw ? "header" : "framing", verify ? " or bytes" : "");
             break;
         }
         replies++;
@@ -827,10 +838,11 @@ static int run_bulk(double seconds, int verify, int discard)
     close(fd);
     double elapsed = (ended - started) / 1e9;
     double mbps = payload_mbps(replies, elapsed);
-    printf("bulk: get_slice %s 0 %lld, 1 connection, for %.2f s: %lld replies%s, %lld wrong, %lld errors\n", name, file_size, elapsed, replies,
-           verify ? " (every byte verified)" : " (framing and length checked)", wrong, errors);
-    printf("throughput: %.1f MB/s decoded (%.1f MB/s on the wire)\n", mbps, elapsed > 0 ? replies * (double)reply_length / 1e6 / elapsed : 0);
-    printf("RESULT mode=bulk mbps=%.1f replies=%lld seconds=%.3f verified=%s wrong=%lld errors=%lld\n", mbps, replies, elapsed, verify ? "yes" : "no", wrong, errors);
+    printf("bulk: get_slice %s 0 %lld%s, 1 connection, for %.2f s: %lld replies%s, %lld wrong, %lld errors\n", name, file_size, raw ? " raw" : "", elapsed,
+           replies, verify ? " (every byte verified)" : " (framing and length checked)", wrong, errors);
+    printf("throughput: %.1f MB/s of file (%.1f MB/s on the wire)\n", mbps, elapsed > 0 ? replies * (double)reply_length / 1e6 / elapsed : 0);
+    printf("RESULT mode=bulk mbps=%.1f replies=%lld seconds=%.3f verified=%s raw=%s wrong=%lld errors=%lld\n", mbps, replies, elapsed, verify ? "yes" : "no",
+           raw ? "yes" : "no", wrong, errors);
     return wrong == 0 && errors == 0 && replies > 0 ? 0 : 1;
 }
 
@@ -898,7 +910,7 @@ static int run_http(double seconds, const char *path, int discard)
 static void usage(void)
 {
     fprintf(stderr, "usage: hftp-load small|redis|open|bulk|probe|http --port P --local PATH [--host 127.0.0.1] [--name NAME] [-c CONNECTIONS] [-n CONNECTIONS]\n"
-                    "       [-d SECONDS] [--window W] [--churn] [--hold-seconds S] [--probe-ms X] [--interval-ms X] [--verify] [--discard] [--url-path /PATH]\n");
+                    "       [-d SECONDS] [--window W] [--churn] [--hold-seconds S] [--probe-ms X] [--interval-ms X] [--verify] [--discard] [--raw] [--url-path /PATH]\n");
     exit(2);
 }
 
@@ -916,7 +928,7 @@ int main(int argc, char **argv)
     if (argc < 2)
         usage();
     const char *mode = argv[1], *host = "127.0.0.1", *given_name = NULL, *url_path = NULL;
-    int port = 0, connections = 32, count = 10000, window = 256, churn = 0, probe_ms = 0, interval_ms = 10, verify = 0, discard = 0;
+    int port = 0, connections = 32, count = 10000, window = 256, churn = 0, probe_ms = 0, interval_ms = 10, verify = 0, discard = 0, raw = 0;
     double seconds = -1, hold_seconds = 0;
     for (int index = 2; index < argc; index++) {
         const char *option = argv[index];
@@ -935,6 +947,10 @@ int main(int argc, char **argv)
         }
         if (strcmp(option, "--discard") == 0) {
             discard = 1;
+            continue;
+        }
+        if (strcmp(option, "--raw") == 0) {
+            raw = 1;
             continue;
         }
         if (value == NULL)
@@ -999,7 +1015,7 @@ int main(int argc, char **argv)
     if (strcmp(mode, "open") == 0)
         return run_open(count, window, churn, seconds > 0 ? seconds : 60, hold_seconds, probe_ms);
     if (strcmp(mode, "bulk") == 0)
-        return run_bulk(seconds > 0 ? seconds : 10, verify, discard);
+        return run_bulk(seconds > 0 ? seconds : 10, verify, discard, raw);
     if (strcmp(mode, "http") == 0)
         return run_http(seconds > 0 ? seconds : 10, url_path ? url_path : "/", discard);
     if (strcmp(mode, "probe") == 0)

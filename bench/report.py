@@ -168,6 +168,20 @@ issue_row("bulk 1 GiB, 1 conn", f"{h1g:,.0f} MB/s, peak RSS {rss_1g:.1f} MB", f"
           f"hftp-load bulk {l1g:,.0f} vs hftp-load http {lh1g:,.0f}: {rl1g} (curl {c1g:,.0f}, wrk {w1g:,.0f}); a fresh server serving "
           f"only these slices: max RSS {time_rss:.1f} MB by /usr/bin/time -v", rl1g_value >= 0.8 and time_rss <= 64)
 
+# Issue 21: raw slices (2026) against nginx's sendfile, in pairs of their own (run.sh's raw bulk loop), beside the
+# base64 figure of the same run; and the peak RSS of a fresh server sending only 1 GiB raw slices.
+raw_rows = []
+hr64, nr64 = median("hftp_raw_64m_1", "mbps"), median("nginx_raw_64m_1", "mbps")
+lr64, lhr64 = median("load_raw_64m_1", "mbps"), median("load_http_raw_64m_1", "mbps")
+rr64, rr64_value = paired_text(paired_ratios("hftp_raw_64m_1", "nginx_raw_64m_1"))
+rlr64, rlr64_value = paired_text(paired_ratios("load_raw_64m_1", "load_http_raw_64m_1"))
+raw_rows.append(f"| raw bulk 64 MiB (`get_slice NAME 0 SIZE raw`), 1 conn, MB/s of file | {hr64:,.0f} (base64 in this run: {h64:,.0f}) | "
+                f"nginx sendfile {nr64:,.0f} (http-bulk) | {rr64} | >= 0.95x nginx | {goal(rr64_value >= 0.95)} | hftp-load bulk --raw {lr64:,.0f} vs "
+                f"hftp-load http {lhr64:,.0f}: {rlr64} (base64 in this run: {l64:,.0f}) ({goal(rlr64_value >= 0.95)}) |")
+raw_rss = first_number("time_raw_1g", "max_rss_mb")
+raw_rows.append(f"| raw bulk 1 GiB, fresh server: peak RSS | {raw_rss:.1f} MB (`/usr/bin/time -v`), {first_number('load_raw_1g_fresh', 'mbps'):,.0f} MB/s "
+                f"by hftp-load | - | | <= 64 MB | {goal(raw_rss <= 64)} | base64 1 GiB, fresh server: {time_rss:.1f} MB |")
+
 for connections, target, latency in ((32, 1.0, "p99"), (1000, 0.95, "p50 p99"), (4000, 1.0, "p99")):
     ours, redis = f"hftp_small_{connections}_p1", f"redis_get_{connections}_p1"
     rps, redis_rps = median(ours, "rps"), median(redis, "rps")
@@ -238,6 +252,14 @@ out.append("### Against nginx and Redis\n")
 out.append("| load | hftp-server | anchor | ratio | goal | | independent cross-check |")
 out.append("|---|---|---|---:|---|---|---|")
 out.extend(issue_rows)
+out.append("")
+out.append("### Issue 21: raw slices\n")
+out.append("Raw pairs are their own: `hftp-benchmark bulk --raw` and `hftp-load bulk --raw --discard` against hftp-server, each paired with")
+out.append("the same tool's nginx load, the order swapped every pair. The header must be exactly `0 OK`, `Content-Length: SIZE`, an empty")
+out.append("line, then exactly SIZE bytes follow.\n")
+out.append("| load | hftp-server | anchor | ratio | goal | | independent cross-check |")
+out.append("|---|---|---|---:|---|---|---|")
+out.extend(raw_rows)
 out.append("")
 out.append("### Other loads\n")
 out.append("| load | hftp-server | anchor | ratio |")

@@ -166,6 +166,21 @@ for pair in $(seq "$bulk_pairs"); do
   done
 done
 
+# Raw slices (2026) over one connection, paired with nginx the same way: the file's bytes as they are, sent with
+# sendfile(2) like nginx's, so the target is near parity. Both clients; the base64 rows above are the same run's.
+for pair in $(seq "$bulk_pairs"); do
+  echo "== raw bulk pair $pair of $bulk_pairs"
+  raw_side=(record "hftp_raw_64m_1 pair=$pair" bench bulk --raw -f m64.bin -c 1 --port "$hftp_port" --duration "$bulk_seconds" --server-pid "$hftp_pid")
+  nginx_side=(record "nginx_raw_64m_1 pair=$pair" bench http-bulk --url-path /m64.bin -c 1 --port "$nginx_port" --duration "$bulk_seconds")
+  load_raw_side=(record "load_raw_64m_1 pair=$pair" load bulk --raw --port "$hftp_port" --local "$scratch/data/m64.bin" -d "$bulk_seconds" --discard)
+  load_nginx_side=(record "load_http_raw_64m_1 pair=$pair" load http --port "$nginx_port" --local "$scratch/data/m64.bin" --url-path /m64.bin -d "$bulk_seconds" --discard)
+  if [ $((pair % 2)) = 1 ]; then
+    "${raw_side[@]}"; "${nginx_side[@]}"; "${load_raw_side[@]}"; "${load_nginx_side[@]}"
+  else
+    "${nginx_side[@]}"; "${raw_side[@]}"; "${load_nginx_side[@]}"; "${load_raw_side[@]}"
+  fi
+done
+
 common=(--port "$hftp_port" --duration "$duration" --server-pid "$hftp_pid")
 for round in $(seq "$rounds"); do
   echo "== round $round of $rounds"
@@ -208,6 +223,18 @@ rss_server=$(pgrep -P "$time_pid" | head -1 || true)
 [ -n "$rss_server" ] && kill "$rss_server"
 wait "$time_pid" || true
 echo "time_bulk_1g max_rss_mb=$(awk '/Maximum resident set size/ { printf "%.1f", $NF / 1024 }' "$scratch/time-bulk.txt")" | tee -a "$results"
+
+# The same for raw 1 GiB slices: sendfile(2) moves them without this process's memory, so the RSS is the server's own.
+echo "== raw bulk 1 GiB against a fresh hftp-server under /usr/bin/time -v"
+rss_port=$(free_port)
+/usr/bin/time -v -o "$scratch/time-raw.txt" "$server_exe" --address 127.0.0.1 --port "$rss_port" --dir "$scratch/data" --log-level Warning > "$scratch/rss-raw-server.log" 2>&1 &
+time_pid=$!; pids+=("$time_pid")
+wait_port "$rss_port"
+record load_raw_1g_fresh load bulk --raw --port "$rss_port" --local "$scratch/data/g1.bin" -d "$duration" --discard
+rss_server=$(pgrep -P "$time_pid" | head -1 || true)
+[ -n "$rss_server" ] && kill "$rss_server"
+wait "$time_pid" || true
+echo "time_raw_1g max_rss_mb=$(awk '/Maximum resident set size/ { printf "%.1f", $NF / 1024 }' "$scratch/time-raw.txt")" | tee -a "$results"
 
 
 # Opening connections: each served once (one get_metadata), held until the end or closed after its reply. Each

@@ -62,8 +62,9 @@ public static class BenchmarkCommand
             result.GetValue(serverPid));
 
         var verify = new Option<string?>("--verify") { Description = "Local copy of the file: compare every byte received" };
-        var bulk = new Command("bulk", "Each connection loops get_slice NAME 0 SIZE; reports decoded MB/s") { file, verify };
-        bulk.SetAction(result => new BulkLoad(Settings(result), result.GetRequiredValue(file), result.GetValue(verify), output).Run());
+        var raw = new Option<bool>("--raw") { Description = "Ask for raw slices (get_slice NAME 0 SIZE raw, 2026) instead of base64" };
+        var bulk = new Command("bulk", "Each connection loops get_slice NAME 0 SIZE; reports MB/s of the file") { file, verify, raw };
+        bulk.SetAction(result => new BulkLoad(Settings(result), result.GetRequiredValue(file), result.GetValue(verify), result.GetValue(raw), output).Run());
 
         var pipeline = new Option<int>("--pipeline", "-P")
         {

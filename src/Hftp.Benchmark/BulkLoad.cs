@@ -7,10 +7,10 @@ using Hftp.Protocol;
 namespace Hftp.Benchmark;
 
 /// <summary>
-/// <c>bulk</c>: each connection loops <c>get_slice NAME 0 SIZE</c> and checks every reply's framing and length
-/// (and, with a local copy, every byte). Reports decoded MB/s.
+/// <c>bulk</c>: each connection loops <c>get_slice NAME 0 SIZE</c> (with <c>raw</c>, the 2026 raw slice) and checks
+/// every reply's framing and length (and, with a local copy, every byte). Reports MB/s of the file.
 /// </summary>
-internal sealed class BulkLoad(LoadSettings settings, string name, string? verifyPath, TextWriter output)
+internal sealed class BulkLoad(LoadSettings settings, string name, string? verifyPath, bool raw, TextWriter output)
 {
     private const int ReceiveBufferSize = 256 * 1024;
 
@@ -20,8 +20,9 @@ internal sealed class BulkLoad(LoadSettings settings, string name, string? verif
     public int Run()
     {
         var size = Wire.GetSize(settings.Host, settings.Port, name);
-        var request = Encoding.ASCII.GetBytes(Requests.GetSlice(name, 0, size));
-        var encodedLength = (size + 2) / 3 * 4;
+        var request = Encoding.ASCII.GetBytes(raw ? Requests.GetRawSlice(name, 0, size) : Requests.GetSlice(name, 0, size));
+        var head = raw ? Encoding.ASCII.GetBytes(Replies.RawSliceHeader(size)) : StatusCode.Ok.StatusLine().ToArray();
+        var encodedLength = raw ? size : (size + 2) / 3 * 4;
         var expected = verifyPath is null ? null : File.ReadAllBytes(verifyPath);
         if (expected is not null && expected.LongLength != size)
         {
@@ -32,14 +33,15 @@ internal sealed class BulkLoad(LoadSettings settings, string name, string? verif
         using var sampler = settings.ServerPid is { } pid ? new ServerSampler(pid) : null;
         var deadline = Stopwatch.GetTimestamp() + (long)(settings.Duration.TotalSeconds * Stopwatch.Frequency);
         var started = Stopwatch.GetTimestamp();
-        ConnectionThreads.Run(settings.Connections, () => Loop(request, encodedLength, expected, deadline));
+        ConnectionThreads.Run(settings.Connections, () => Loop(request, head, encodedLength, expected, deadline));
         var seconds = Stopwatch.GetElapsedTime(started).TotalSeconds;
 
         var megabytes = _replies * (double)size / 1e6;
         report.Line(string.Create(CultureInfo.InvariantCulture,
-            $"bulk: {name} ({size} bytes) x {settings.Connections} connections for {seconds:0.00} s: {_replies} replies, {_errors} errors"));
+            $"bulk: {name} ({size} bytes{(raw ? ", raw" : string.Empty)}) x {settings.Connections} connections for {seconds:0.00} s: {_replies} replies, {_errors} errors"));
+        var wireLength = head.Length + encodedLength + (raw ? 0 : 2);
         report.Line(string.Create(CultureInfo.InvariantCulture,
-            $"throughput: {megabytes / seconds:0.0} MB/s decoded ({_replies * (double)(encodedLength + 8) / 1e6 / seconds:0.0} MB/s on the wire), {_replies / seconds:0.00} requests/s"));
+            $"throughput: {megabytes / seconds:0.0} MB/s of file ({_replies * (double)wireLength / 1e6 / seconds:0.0} MB/s on the wire), {_replies / seconds:0.00} requests/s"));
         report.Add("mbps", megabytes / seconds, "0.0");
         report.Add("rps", _replies / seconds, "0.00");
         report.Add("replies", _replies);
@@ -49,7 +51,7 @@ internal sealed class BulkLoad(LoadSettings settings, string name, string? verif
         return _errors == 0 && _replies > 0 ? 0 : 1;
     }
 
-    private void Loop(byte[] request, long encodedLength, byte[]? expected, long deadline)
+    private void Loop(byte[] request, byte[] head, long encodedLength, byte[]? expected, long deadline)
     {
         var buffer = new byte[ReceiveBufferSize];
         var decoded = new byte[ReceiveBufferSize / 4 * 3];
@@ -59,14 +61,22 @@ internal sealed class BulkLoad(LoadSettings settings, string name, string? verif
             while (Stopwatch.GetTimestamp() < deadline)
             {
                 Wire.SendAll(socket, request);
-                var ok = StatusCode.Ok.StatusLine();
-                Wire.ReceiveExactly(socket, buffer.AsSpan(0, ok.Length));
-                if (!buffer.AsSpan(0, ok.Length).SequenceEqual(ok))
+                // The status line, and of a raw slice its Content-Length (the file's size) and empty line, byte for byte.
+                Wire.ReceiveExactly(socket, buffer.AsSpan(0, head.Length));
+                if (!buffer.AsSpan(0, head.Length).SequenceEqual(head))
                 {
-                    throw new InvalidDataException($"status was not {StatusCode.Ok.Describe()}");
+                    throw new InvalidDataException(raw ? $"header was not {StatusCode.Ok.Describe()} with Content-Length: {encodedLength}" : $"status was not {StatusCode.Ok.Describe()}");
                 }
 
-                ReadBody(socket, buffer, decoded, encodedLength, expected);
+                if (raw)
+                {
+                    ReadRawBody(socket, buffer, encodedLength, expected);
+                }
+                else
+                {
+                    ReadBody(socket, buffer, decoded, encodedLength, expected);
+                }
+
                 Interlocked.Increment(ref _replies);
             }
         }
@@ -114,6 +124,28 @@ internal sealed class BulkLoad(LoadSettings settings, string name, string? verif
             position += written;
             carried = available - consumed;
             buffer.AsSpan(consumed, carried).CopyTo(buffer);
+        }
+    }
+
+    // Reads exactly the slice's bytes, comparing them with the local copy if there is one, else dropping them as below.
+    private static void ReadRawBody(System.Net.Sockets.Socket socket, byte[] buffer, long size, byte[]? expected)
+    {
+        long position = 0;
+        while (position < size)
+        {
+            var flags = expected is null ? System.Net.Sockets.SocketFlags.Truncated : System.Net.Sockets.SocketFlags.None;
+            var read = socket.Receive(buffer, 0, (int)Math.Min(buffer.Length, size - position), flags);
+            if (read == 0)
+            {
+                throw new IOException($"The server closed the connection after {position} of {size} bytes");
+            }
+
+            if (expected is not null && !buffer.AsSpan(0, read).SequenceEqual(expected.AsSpan((int)position, read)))
+            {
+                throw new InvalidDataException($"bytes differ from the local copy near offset {position}");
+            }
+
+            position += read;
         }
     }
 

@@ -32,6 +32,7 @@ internal sealed class HttpBulkLoad(LoadSettings settings, string path, TextWrite
         report.Line(string.Create(CultureInfo.InvariantCulture, $"throughput: {_bodyBytes / 1e6 / seconds:0.0} MB/s of body, {_replies / seconds:0.00} requests/s"));
         report.Add("mbps", _bodyBytes / 1e6 / seconds, "0.0");
         report.Add("rps", _replies / seconds, "0.00");
+        report.Add("replies", _replies);
         report.Add("errors", _errors);
         report.AddServer(sampler);
         report.Finish();
