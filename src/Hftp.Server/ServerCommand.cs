@@ -264,7 +264,7 @@ public static class ServerCommand
                 return endPoint;
             }
 
-            result.AddError($"--metrics: '{text}' is IPv6; the metrics listener (HttpListener) takes an IPv4 address only.");
+            result.AddError($"--metrics: '{text}' is IPv6; the metrics endpoint takes an IPv4 address only.");
             return null;
         }
 
@@ -288,7 +288,7 @@ public static class ServerCommand
             return StartupFailed;
         }
 
-        using var metrics = TryStartMetrics(options.MetricsEndPoint, out var metricsError);
+        using var metrics = TryStartMetrics(options.MetricsEndPoint, logger, out var metricsError);
         if (metricsError is not null)
         {
             await Console.Error.WriteLineAsync(metricsError);
@@ -319,7 +319,7 @@ public static class ServerCommand
         return 0;
     }
 
-    private static MetricsEndpoint? TryStartMetrics(IPEndPoint? endPoint, out string? error)
+    private static MetricsEndpoint? TryStartMetrics(IPEndPoint? endPoint, Serilog.ILogger logger, out string? error)
     {
         error = null;
         if (endPoint is null)
@@ -329,7 +329,7 @@ public static class ServerCommand
 
         try
         {
-            return MetricsEndpoint.Start(endPoint);
+            return MetricsEndpoint.Start(endPoint, logger);
         }
         catch (MetricsEndpointException exception)
         {
