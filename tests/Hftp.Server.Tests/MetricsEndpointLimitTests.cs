@@ -73,6 +73,41 @@ public sealed class MetricsEndpointLimitTests : IDisposable
     }
 
     [Fact]
+    public async Task OutOfDescriptorsTheEndpointLogsOnceAndAnswersTheWaitingScrapeWhenSomeAreFree()
+    {
+        // As in FileDescriptorLimitTests: the limit is lowered under the running server, and 160 held clients use
+        // up what is left, so the endpoint's accept meets EMFILE too.
+        var metricsPort = FreePort.OnLoopback();
+        using var server = ServerProcess.Start("--port", "0", "--address", "127.0.0.1", "--dir", _directory, "--max-connections", "1000",
+            "--metrics", $"127.0.0.1:{metricsPort}");
+        var endPoint = new IPEndPoint(IPAddress.Loopback, await server.WaitForPortAsync(Bound));
+        server.LowerFileLimit(128);
+        var held = new List<RawClient>();
+        Task<PrometheusScrape> scrape;
+        try
+        {
+            for (var index = 0; index < 160; index++)
+            {
+                held.Add(RawClient.Connect(endPoint));
+            }
+
+            Assert.True(await Eventually.HoldsAsync(() => server.Output.Contains("Cannot accept new connections", StringComparison.Ordinal), Bound), server.Output);
+            scrape = PrometheusScrape.FetchAsync(_http, new Uri($"http://127.0.0.1:{metricsPort}/metrics"));
+            Assert.True(await Eventually.HoldsAsync(() => server.Output.Contains("Metrics endpoint cannot accept a scrape", StringComparison.Ordinal), Bound), server.Output);
+        }
+        finally
+        {
+            held.ForEach(client => client.Dispose());
+        }
+
+        Assert.True((await scrape).Has("hftp_connections_open"));
+        Assert.DoesNotContain("   at ", server.Output, StringComparison.Ordinal);
+        server.Terminate();
+        Assert.True(server.WaitForExit(TestTimeouts.Process), "the server did not exit after SIGTERM");
+        Assert.Equal(0, server.ExitCode);
+    }
+
+    [Fact]
     public async Task ScrapersThatSendNothingAreClosedAfterTheTimeoutAndOthersWaitTheirTurn()
     {
         var log = new CapturedLog();
