@@ -24,17 +24,28 @@ public static class WholeNumbers
     private static long ParseInt64(ArgumentResult result, long minimum, long maximum, string? unit, bool unbounded)
     {
         var text = result.Tokens.Count > 0 ? result.Tokens[0].Value : string.Empty;
+        var option = (result.Parent as OptionResult)?.Option.Name ?? result.Argument.Name;
+        return ParseInt64(text, option, result.AddError, minimum, maximum, unit, unbounded);
+    }
 
+    /// <summary>
+    /// As <see cref="ParseInt64(ArgumentResult, long, long, string?)"/>, for text from elsewhere (an environment
+    /// variable, say): the error names <paramref name="source"/> and goes to <paramref name="addError"/>.
+    /// </summary>
+    public static long ParseInt64(string text, string source, Action<string> addError, long minimum, long maximum, string? unit = null) =>
+        ParseInt64(text, source, addError, minimum, maximum, unit, unbounded: maximum == long.MaxValue || maximum == int.MaxValue);
+
+    private static long ParseInt64(string text, string source, Action<string> addError, long minimum, long maximum, string? unit, bool unbounded)
+    {
         // A sign is read so that "-1" is reported as out of range, not as something that is not a number.
         if (long.TryParse(text, NumberStyles.AllowLeadingSign, CultureInfo.InvariantCulture, out var value) && value >= minimum && value <= maximum)
         {
             return value;
         }
 
-        var option = (result.Parent as OptionResult)?.Option.Name ?? result.Argument.Name;
         var number = unit is null ? "a whole number" : $"a whole number of {unit}";
         var range = unbounded ? $", {minimum} or more" : $" from {minimum} to {maximum}";
-        result.AddError(string.Create(CultureInfo.InvariantCulture, $"{option} must be {number}{range} (got '{text}')."));
+        addError(string.Create(CultureInfo.InvariantCulture, $"{source} must be {number}{range} (got '{text}')."));
         return minimum;
     }
 }

@@ -1,27 +1,51 @@
+using System.Diagnostics;
 using System.Net;
 using System.Net.Sockets;
-using OpenTelemetry;
-using OpenTelemetry.Exporter;
-using OpenTelemetry.Metrics;
-using OpenTelemetry.Resources;
+using System.Text;
+using Hftp.Server.Limits;
+using Serilog;
 
 namespace Hftp.Server;
 
 /// <summary>
 /// Serves the server's metrics (meter <see cref="ServerMetrics.MeterName"/>) in the Prometheus text format at
-/// <c>http://ADDRESS:PORT/metrics</c>, through OpenTelemetry's Prometheus exporter on its own HttpListener.
-/// Prometheus pulls, so each scrape collects the instruments at that moment.
+/// <c>http://ADDRESS:PORT/metrics</c>. Prometheus pulls, so each scrape collects the instruments at that moment.
+/// A few threads of its own each serve one scrape at a time, so the endpoint holds at most
+/// <see cref="MaxConnections"/> connections (plus its listener) of the descriptors the connection cap leaves in
+/// reserve; more scrapers wait in the listen backlog, which costs the process nothing. A scrape's request must
+/// arrive, and its reply be read, within <see cref="DefaultTimeout"/> each, or it is closed. Running
+/// out of descriptors is logged (throttled) and retried, never fatal; no thread pool is involved.
 /// </summary>
 public sealed class MetricsEndpoint : IDisposable
 {
     public const string Path = "/metrics";
 
-    private readonly MeterProvider _provider;
+    /// <summary>Scrapes served at once; Prometheus sends one at a time, so a few spare for curl or a second scraper.</summary>
+    public const int MaxConnections = 4;
 
-    private MetricsEndpoint(MeterProvider provider, IPEndPoint endPoint)
+    /// <summary>How long a scraper may take to send its request, and then to read the reply, before it is closed.</summary>
+    public static readonly TimeSpan DefaultTimeout = TimeSpan.FromSeconds(5);
+
+    private const int MaxRequestHead = 8 * 1024;
+    private const int ListenBacklog = 64;
+    private static readonly TimeSpan PollInterval = TimeSpan.FromMilliseconds(200);
+    private static readonly TimeSpan BackOffTime = TimeSpan.FromMilliseconds(100);
+
+    private readonly Socket _listener;
+    private readonly PrometheusText _text;
+    private readonly ILogger _logger;
+    private readonly Thread[] _workers = new Thread[MaxConnections];
+    private readonly WarningThrottle _acceptFailures = new(TimeSpan.FromSeconds(10));
+    private readonly TimeSpan _timeout;
+    private volatile bool _stopping;
+
+    private MetricsEndpoint(Socket listener, PrometheusText text, ILogger logger, TimeSpan timeout)
     {
-        _provider = provider;
-        EndPoint = endPoint;
+        _timeout = timeout;
+        _listener = listener;
+        _text = text;
+        _logger = logger;
+        EndPoint = (IPEndPoint)listener.LocalEndPoint!;
     }
 
     public IPEndPoint EndPoint { get; }
@@ -30,36 +54,168 @@ public sealed class MetricsEndpoint : IDisposable
     public Uri Uri => new($"http://{EndPoint}{Path}");
 
     /// <summary>Starts listening; throws <see cref="MetricsEndpointException"/> when the address cannot be bound.</summary>
-    public static MetricsEndpoint Start(IPEndPoint endPoint)
+    public static MetricsEndpoint Start(IPEndPoint endPoint, ILogger logger) => Start(endPoint, logger, DefaultTimeout);
+
+    /// <summary>As <see cref="Start(IPEndPoint, ILogger)"/>, with the request and send timeout given (tests shorten it).</summary>
+    internal static MetricsEndpoint Start(IPEndPoint endPoint, ILogger logger, TimeSpan timeout)
     {
+        var listener = new Socket(endPoint.AddressFamily, SocketType.Stream, ProtocolType.Tcp);
         try
         {
-            var provider = Sdk.CreateMeterProviderBuilder()
-                .ConfigureResource(resource => resource.AddService("hftp-server", serviceVersion: ServerMetrics.Version))
-                .AddMeter(ServerMetrics.MeterName)
-                .AddPrometheusHttpListener(options =>
-                {
-                    options.Host = HostOf(endPoint.Address);
-                    options.Port = endPoint.Port;
-                    options.ScrapeEndpointPath = Path;
-
-                    // Every scrape is current: the default caches a response for 300 ms.
-                    options.ScrapeResponseCacheDurationMilliseconds = 0;
-                })
-                .Build();
-            return new MetricsEndpoint(provider, endPoint);
+            listener.Bind(endPoint);
+            listener.Listen(ListenBacklog);
+            listener.Blocking = false;
         }
-        catch (Exception exception) when (exception is InvalidOperationException or HttpListenerException or SocketException)
+        catch (SocketException exception)
         {
-            // The exporter wraps the listener's failure (address in use, not local) in an InvalidOperationException.
-            var cause = exception.InnerException ?? exception;
-            throw new MetricsEndpointException(cause.Message, exception);
+            listener.Dispose();
+            throw new MetricsEndpointException(exception.Message, exception);
+        }
+
+        var endpoint = new MetricsEndpoint(listener, new PrometheusText(ServerMetrics.MeterName, "hftp-server", ServerMetrics.Version), logger, timeout);
+        for (var index = 0; index < MaxConnections; index++)
+        {
+            endpoint._workers[index] = new Thread(endpoint.Serve, 256 * 1024) { IsBackground = true, Name = $"hftp-metrics-{index}" };
+            endpoint._workers[index].Start();
+        }
+
+        return endpoint;
+    }
+
+    public void Dispose()
+    {
+        _stopping = true;
+        foreach (var worker in _workers)
+        {
+            worker?.Join();
+        }
+
+        _listener.Dispose();
+        _text.Dispose();
+    }
+
+    private void Serve()
+    {
+        var head = new byte[MaxRequestHead];
+        while (!_stopping)
+        {
+            Socket? client;
+            try
+            {
+                if (!_listener.Poll(PollInterval, SelectMode.SelectRead))
+                {
+                    continue;
+                }
+
+                client = _listener.Accept();
+            }
+            catch (SocketException exception) when (exception.SocketErrorCode == SocketError.WouldBlock)
+            {
+                continue; // another worker took it
+            }
+            catch (SocketException exception) when (!_stopping)
+            {
+                // Out of descriptors (EMFILE, ENFILE) or buffers: the scraper waits in the backlog; try again soon.
+                if (_acceptFailures.Record(out var failures))
+                {
+                    _logger.Warning("Metrics endpoint cannot accept a scrape: {Error} ({Count} times in the last 10 s); retrying",
+                        exception.Message, failures);
+                }
+
+                Thread.Sleep(BackOffTime);
+                continue;
+            }
+            catch (ObjectDisposedException)
+            {
+                return;
+            }
+
+            using (client)
+            {
+                TryAnswer(client, head);
+            }
         }
     }
 
-    public void Dispose() => _provider.Dispose();
+    private void TryAnswer(Socket client, byte[] head)
+    {
+        try
+        {
+            client.Blocking = true;
+            client.SendTimeout = (int)_timeout.TotalMilliseconds;
+            var length = ReadHead(client, head, _timeout);
+            if (length < 0)
+            {
+                return;
+            }
 
-    // HttpListener binds the prefix's host and answers only requests whose Host header names it; "*" binds every
-    // interface and answers any name. Its prefix parser cannot take IPv6 addresses, so the option allows IPv4 only.
-    private static string HostOf(IPAddress address) => address.Equals(IPAddress.Any) ? "*" : address.ToString();
+            var (status, body, headOnly) = Answer(Encoding.ASCII.GetString(head, 0, length));
+            var header = Encoding.ASCII.GetBytes(
+                $"HTTP/1.1 {status}\r\nContent-Type: {(status.StartsWith("200", StringComparison.Ordinal) ? PrometheusText.ContentType : "text/plain; charset=utf-8")}\r\n"
+                + $"Content-Length: {body.Length}\r\nConnection: close\r\n\r\n");
+            client.Send(header);
+            if (!headOnly)
+            {
+                client.Send(body);
+            }
+
+            client.Shutdown(SocketShutdown.Send);
+        }
+        catch (SocketException)
+        {
+            // The scraper left or stalled past the timeouts: nothing to answer.
+        }
+    }
+
+    // The request head, up to its blank line, read within the request timeout as a whole; -1 when it never came.
+    private static int ReadHead(Socket client, byte[] head, TimeSpan timeout)
+    {
+        var started = Stopwatch.GetTimestamp();
+        var length = 0;
+        while (length < head.Length)
+        {
+            var left = timeout - Stopwatch.GetElapsedTime(started);
+            if (left <= TimeSpan.Zero || !client.Poll(left, SelectMode.SelectRead))
+            {
+                return -1;
+            }
+
+            var received = client.Receive(head, length, head.Length - length, SocketFlags.None);
+            if (received == 0)
+            {
+                return -1;
+            }
+
+            length += received;
+            if (head.AsSpan(0, length).IndexOf("\r\n\r\n"u8) >= 0 || head.AsSpan(0, length).IndexOf("\n\n"u8) >= 0)
+            {
+                return length;
+            }
+        }
+
+        return length;
+    }
+
+    private (string Status, byte[] Body, bool HeadOnly) Answer(string head)
+    {
+        var requestLine = head.AsSpan(0, Math.Max(0, head.IndexOf('\n', StringComparison.Ordinal))).TrimEnd('\r').ToString();
+        var parts = requestLine.Split(' ');
+        if (parts.Length != 3 || !parts[2].StartsWith("HTTP/1.", StringComparison.Ordinal))
+        {
+            return ("400 Bad Request", "Bad request\n"u8.ToArray(), false);
+        }
+
+        var path = parts[1].Split('?')[0];
+        if (path != Path)
+        {
+            return ("404 Not Found", Encoding.ASCII.GetBytes($"Metrics are at {Path}\n"), false);
+        }
+
+        return parts[0] switch
+        {
+            "GET" => ("200 OK", _text.Collect(), false),
+            "HEAD" => ("200 OK", _text.Collect(), true),
+            _ => ("405 Method Not Allowed", "GET or HEAD only\n"u8.ToArray(), false),
+        };
+    }
 }

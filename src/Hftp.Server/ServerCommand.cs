@@ -1,7 +1,5 @@
 using System.CommandLine;
-using System.CommandLine.Parsing;
 using System.Net;
-using System.Net.Sockets;
 using Hftp.CommandLine;
 using Hftp.Protocol;
 using Serilog.Events;
@@ -18,9 +16,9 @@ public static class ServerCommand
     public const int UsageError = ParseErrors.ExitCode;
 
     /// <summary>Parses and runs; a bad option gets one line on stderr, not the whole help text.</summary>
-    public static async Task<int> InvokeAsync(string[] args, TextWriter? error = null)
+    public static async Task<int> InvokeAsync(string[] args, TextWriter? error = null, Func<string, string?>? environment = null)
     {
-        var parseResult = Create().Parse(args);
+        var parseResult = Create(environment ?? Environment.GetEnvironmentVariable).Parse(args);
         if (parseResult.Errors.Count == 0)
         {
             return await parseResult.InvokeAsync(TerminationConfiguration(parseResult));
@@ -29,22 +27,25 @@ public static class ServerCommand
         return await ParseErrors.WriteAsync(parseResult, "hftp-server", error ?? Console.Error);
     }
 
-    public static RootCommand Create()
+    /// <summary>The command, reading unset options from the process's environment variables.</summary>
+    public static RootCommand Create() => Create(Environment.GetEnvironmentVariable);
+
+    /// <summary>The command, reading unset options from <paramref name="environment"/> (tests give a dictionary).</summary>
+    public static RootCommand Create(Func<string, string?> environment)
     {
         var portOption = new Option<int>("--port", "-p")
         {
             Description = "TCP port to listen on; 0 picks a free port and logs it",
             DefaultValueFactory = _ => Defaults.Port,
-            CustomParser = result => WholeNumbers.ParseInt32(result, 0, 65535),
             HelpName = "PORT",
-        };
+        }.FromEnvironmentToo(OptionText.Int32(0, 65535), environment);
 
         var directoryOption = new Option<DirectoryInfo>("--dir", "-d", "--datadir")
         {
             Description = "Directory whose files are served (read-only)",
             DefaultValueFactory = _ => new DirectoryInfo("testdata"),
             HelpName = "DIR",
-        };
+        }.FromEnvironmentToo(OptionText.Directory, environment, commandLine: false);
         directoryOption.Validators.Add(result =>
         {
             // A missing directory may appear later and is served then; a file in its place is a mistake to report now.
@@ -58,94 +59,104 @@ public static class ServerCommand
         {
             Description = "Address to listen on; '::' listens on IPv6 and IPv4",
             DefaultValueFactory = _ => IPAddress.Any,
-            CustomParser = ParseAddress,
             HelpName = "ADDRESS",
-        };
+        }.FromEnvironmentToo(OptionText.Address, environment);
 
         var logLevelOption = new Option<LogEventLevel>("--log-level")
         {
             Description = "Least important log events shown: Verbose, Debug (every request), Information, Warning, Error, Fatal",
             DefaultValueFactory = _ => LogEventLevel.Information,
-            CustomParser = ParseLogLevel,
             HelpName = "LEVEL",
-        };
+        }.FromEnvironmentToo(OptionText.LogLevel, environment);
+
+        var logFormatOption = new Option<LogFormat>("--log-format")
+        {
+            Description = "text: a line per event, dated with its UTC offset; json: a compact JSON object per event (@t, @m, @l, @x and each property)",
+            DefaultValueFactory = _ => LogFormat.Text,
+            HelpName = "text|json",
+        }.FromEnvironmentToo(OptionText.Format, environment);
+
+        var logFileOption = new Option<FileInfo?>("--log-file")
+        {
+            Description = "Append the log to this file instead of standard output; SIGHUP reopens it (after a rotation) [default: standard output]",
+            HelpName = "PATH",
+        }.FromEnvironmentToo(OptionText.File, environment, commandLine: false);
 
         var maxLineOption = new Option<long>("--max-request-line")
         {
             Description = "Longest request line accepted, in bytes; a longer one is answered 101 BAD REQUEST",
             DefaultValueFactory = _ => Syntax.DefaultMaxRequestLineLength,
-            CustomParser = result => WholeNumbers.ParseInt64(result, 64, unit: "bytes"),
             HelpName = "BYTES",
-        };
+        }.FromEnvironmentToo(OptionText.Int64(64, unit: "bytes"), environment);
 
         var maxConnectionsOption = new Option<int?>("--max-connections")
         {
             Description = "Clients served at once; more wait in the listen backlog until one leaves "
                 + "[default: derived from RLIMIT_NOFILE, RLIMIT_NPROC, threads-max and pid_max, at most 32768; logged at start]",
-            CustomParser = result => WholeNumbers.ParseInt32(result, 1),
             HelpName = "COUNT",
-        };
+        }.FromEnvironmentToo(OptionText.OptionalInt32(1), environment);
 
         var spareThreadsOption = CreateCountOption(
             "--spare-threads", "Idle connection threads kept started ahead of demand, so a new client seldom waits for a thread to be created",
-            ServerOptions.DefaultSpareThreads, 0, 100_000);
+            ServerOptions.DefaultSpareThreads, 0, 100_000, environment);
         var maxSpareThreadsOption = CreateCountOption(
             "--max-spare-threads",
             "Idle connection threads kept at most for later connections (at least --spare-threads; for 60 s after a burst took every spare, this less --spare-threads are kept started ahead); past this "
                 + "threads wait as surplus (see --thread-end-rate), and those past --spare-threads end after 60 s idle",
-            ServerOptions.DefaultMaxSpareThreads, 0, 100_000);
+            ServerOptions.DefaultMaxSpareThreads, 0, 100_000, environment);
         var threadEndRateOption = CreateCountOption(
             "--thread-end-rate",
             "Connection threads past --max-spare-threads, once none was needed for a second, ended at most per "
                 + "second; until then a later connection reuses them, so a burst right after a burst does not wait "
                 + "behind thousands of thread endings",
-            ServerOptions.DefaultThreadEndRate, 1, 1_000_000);
+            ServerOptions.DefaultThreadEndRate, 1, 1_000_000, environment);
         var sliceEncodersOption = new Option<int?>("--slice-encoders")
         {
             Description = "Helper threads that read and encode a slice of 1 MiB or more on another core while its connection "
                 + "thread sends it; 0: every slice on its connection's thread alone [default: the cores less one, at most 8; logged at start]",
-            CustomParser = result => WholeNumbers.ParseInt32(result, 0, 64),
             HelpName = "COUNT",
-        };
+        }.FromEnvironmentToo(OptionText.OptionalInt32(0, 64), environment);
         var idleTimeoutOption = CreateDurationOption(
             "--idle-timeout", "Close a connection that sends no request for this long (300ms, 60s, 5m; 0 or 'off': never)",
-            ServerOptions.DefaultIdleTimeout, allowOff: true);
+            ServerOptions.DefaultIdleTimeout, allowOff: true, environment);
         var requestTimeoutOption = CreateDurationOption(
             "--request-timeout", "Close a connection whose request line is not complete this long after its first byte (0 or 'off': never)",
-            ServerOptions.DefaultRequestTimeout, allowOff: true);
+            ServerOptions.DefaultRequestTimeout, allowOff: true, environment);
         var sendTimeoutOption = CreateDurationOption(
             "--send-timeout", "Close a connection whose client reads nothing of a reply for this long (0 or 'off': never)",
-            ServerOptions.DefaultSendTimeout, allowOff: true);
+            ServerOptions.DefaultSendTimeout, allowOff: true, environment);
         var shutdownTimeoutOption = CreateDurationOption(
-            ShutdownTimeoutName, "On Ctrl+C or SIGTERM, how long replies under way may take to finish before they are cut (0: cut at once)",
-            ServerOptions.DefaultShutdownTimeout, allowOff: false);
+            ShutdownTimeoutName, "On SIGTERM or SIGINT (Ctrl+C), how long replies under way may take to finish before they are cut (0: cut at once)",
+            ServerOptions.DefaultShutdownTimeout, allowOff: false, environment);
 
         var logBufferOption = new Option<int>("--log-buffer")
         {
             Description = "Log events held for a console that is not keeping up; beyond this they are dropped and counted",
             DefaultValueFactory = _ => ServerLogging.DefaultBufferSize,
-            CustomParser = result => WholeNumbers.ParseInt32(result, 16, 10_000_000),
             HelpName = "EVENTS",
-        };
+        }.FromEnvironmentToo(OptionText.Int32(16, 10_000_000), environment);
 
         var proxyProtocolOption = new Option<bool>("--proxy-protocol")
         {
             Description = "Every connection starts with a PROXY protocol v1 or v2 header (HAProxy send-proxy); logs name the client it gives",
-        };
+        }.FromEnvironmentToo(OptionText.Switch, environment, commandLine: false);
 
         var metricsOption = new Option<IPEndPoint?>("--metrics")
         {
             Description = "Serve Prometheus metrics at http://ADDRESS:PORT/metrics (e.g. 127.0.0.1:9464) [default: off]",
-            CustomParser = ParseMetricsEndPoint,
             HelpName = "ADDRESS:PORT",
-        };
+        }.FromEnvironmentToo(OptionText.MetricsEndPoint, environment);
 
-        var command = new RootCommand("hftp-server: serves a directory's files over HFTP, the Home-made File Transfer Protocol.")
+        var command = new RootCommand("hftp-server: serves a directory's files over HFTP, the Home-made File Transfer Protocol. "
+            + "Each option may instead be set by the environment variable named beside it; the command line wins. "
+            + "SIGTERM or SIGINT: stop, letting replies under way finish; SIGHUP: reopen the log file.")
         {
             portOption,
             directoryOption,
             addressOption,
             logLevelOption,
+            logFormatOption,
+            logFileOption,
             maxLineOption,
             maxConnectionsOption,
             spareThreadsOption,
@@ -183,7 +194,10 @@ public static class ServerCommand
                 ProxyProtocol = parseResult.GetValue(proxyProtocolOption),
                 MetricsEndPoint = parseResult.GetValue(metricsOption),
             };
-            return RunAsync(options, parseResult.GetValue(logLevelOption), parseResult.GetValue(logBufferOption), cancellationToken);
+            var log = new LogSettings(
+                parseResult.GetValue(logLevelOption), parseResult.GetValue(logFormatOption), parseResult.GetValue(logFileOption)?.ToString(),
+                parseResult.GetValue(logBufferOption));
+            return ServerRun.RunAsync(options, log, cancellationToken);
         });
         return command;
     }
@@ -200,143 +214,19 @@ public static class ServerCommand
         ProcessTerminationTimeout = parseResult.GetValue<TimeSpan>(ShutdownTimeoutName) + ShutdownMargin,
     };
 
-    private static Option<int> CreateCountOption(string name, string description, int defaultValue, int minimum, int maximum) => new(name)
-    {
-        Description = description,
-        DefaultValueFactory = _ => defaultValue,
-        CustomParser = result => WholeNumbers.ParseInt32(result, minimum, maximum),
-        HelpName = "COUNT",
-    };
-
-    private static Option<TimeSpan> CreateDurationOption(string name, string description, TimeSpan defaultValue, bool allowOff) => new(name)
-    {
-        Description = description,
-        DefaultValueFactory = _ => defaultValue,
-        CustomParser = result => ParseDuration(result, name, allowOff),
-        HelpName = "DURATION",
-    };
-
-    private static TimeSpan ParseDuration(ArgumentResult result, string option, bool allowOff)
-    {
-        var text = result.Tokens.Count > 0 ? result.Tokens[0].Value : string.Empty;
-        if (DurationText.TryParse(text, allowOff, out var duration))
+    private static Option<int> CreateCountOption(
+        string name, string description, int defaultValue, int minimum, int maximum, Func<string, string?> environment) => new Option<int>(name)
         {
-            return allowOff && duration == TimeSpan.Zero ? Timeout.InfiniteTimeSpan : duration;
-        }
+            Description = description,
+            DefaultValueFactory = _ => defaultValue,
+            HelpName = "COUNT",
+        }.FromEnvironmentToo(OptionText.Int32(minimum, maximum), environment);
 
-        var off = allowOff ? ", or 'off'" : string.Empty;
-        result.AddError($"{option} must be a duration such as 300ms, 60s or 5m{off} (got '{text}').");
-        return TimeSpan.Zero;
-    }
-
-    private static LogEventLevel ParseLogLevel(ArgumentResult result)
-    {
-        var text = result.Tokens.Count > 0 ? result.Tokens[0].Value : string.Empty;
-        if (Enum.TryParse<LogEventLevel>(text, ignoreCase: true, out var level) && Enum.IsDefined(level) && !int.TryParse(text, out _))
+    private static Option<TimeSpan> CreateDurationOption(
+        string name, string description, TimeSpan defaultValue, bool allowOff, Func<string, string?> environment) => new Option<TimeSpan>(name)
         {
-            return level;
-        }
-
-        result.AddError($"--log-level: '{text}' is not one of {string.Join(", ", Enum.GetNames<LogEventLevel>())}.");
-        return LogEventLevel.Information;
-    }
-
-    private static IPAddress? ParseAddress(ArgumentResult result)
-    {
-        var text = result.Tokens.Count > 0 ? result.Tokens[0].Value : string.Empty;
-        if (IPAddress.TryParse(text, out var address))
-        {
-            return address;
-        }
-
-        result.AddError($"--address: '{text}' is not an IPv4 or IPv6 address (for example 0.0.0.0, 127.0.0.1 or ::).");
-        return null;
-    }
-
-    private static IPEndPoint? ParseMetricsEndPoint(ArgumentResult result)
-    {
-        var text = result.Tokens.Count > 0 ? result.Tokens[0].Value : string.Empty;
-        if (IPEndPoint.TryParse(text, out var endPoint) && endPoint.Port > 0 && text.EndsWith(
-            ":" + endPoint.Port.ToString(System.Globalization.CultureInfo.InvariantCulture), StringComparison.Ordinal))
-        {
-            if (endPoint.AddressFamily == AddressFamily.InterNetwork)
-            {
-                return endPoint;
-            }
-
-            result.AddError($"--metrics: '{text}' is IPv6; the metrics listener (HttpListener) takes an IPv4 address only.");
-            return null;
-        }
-
-        result.AddError($"--metrics: '{text}' is not ADDRESS:PORT with a port from 1 to 65535 (for example 127.0.0.1:9464 or 0.0.0.0:9464).");
-        return null;
-    }
-
-    private static async Task<int> RunAsync(ServerOptions options, LogEventLevel logLevel, int logBuffer, CancellationToken cancellationToken)
-    {
-        using var log = ServerLogging.CreateConsoleLog(logLevel, logBuffer);
-        var logger = log.Logger;
-        using var server = new HftpServer(options, logger);
-        try
-        {
-            server.Start();
-        }
-        catch (SocketException exception)
-        {
-            await Console.Error.WriteLineAsync(
-                $"hftp-server: cannot listen on {FormatEndPoint(options.Address, options.Port)}: {exception.Message}");
-            return StartupFailed;
-        }
-
-        using var metrics = TryStartMetrics(options.MetricsEndPoint, out var metricsError);
-        if (metricsError is not null)
-        {
-            await Console.Error.WriteLineAsync(metricsError);
-            return StartupFailed;
-        }
-
-        using var reclaimer = new MemoryReclaimer(logger, MemoryReclaimer.DefaultInterval, () => server.ConnectionThreadsAlive);
-        var endPoint = server.LocalEndPoint;
-        logger.Information("Serving {Directory} on {EndPoint}", server.Directory, FormatEndPoint(endPoint.Address, endPoint.Port));
-        if (metrics is not null)
-        {
-            logger.Information("Metrics at {Uri}", metrics.Uri);
-        }
-
-        try
-        {
-            await Task.Delay(Timeout.Infinite, cancellationToken);
-        }
-        catch (OperationCanceledException)
-        {
-            // Ctrl+C or SIGTERM: the normal way to stop.
-        }
-
-        logger.Information("Shutting down: {Count} connections; replies under way get up to {Seconds:0.###} s to finish",
-            server.ActiveConnections, options.ShutdownTimeout.TotalSeconds);
-        var summary = server.Stop();
-        logger.Information("Stopped: {Finished} replies finished, {Idle} idle closed, {Cut} cut", summary.FinishedReplies, summary.ClosedIdle, summary.Cut);
-        return 0;
-    }
-
-    private static MetricsEndpoint? TryStartMetrics(IPEndPoint? endPoint, out string? error)
-    {
-        error = null;
-        if (endPoint is null)
-        {
-            return null;
-        }
-
-        try
-        {
-            return MetricsEndpoint.Start(endPoint);
-        }
-        catch (MetricsEndpointException exception)
-        {
-            error = $"hftp-server: cannot serve metrics on {endPoint}: {exception.Message}";
-            return null;
-        }
-    }
-
-    private static string FormatEndPoint(IPAddress address, int port) => new IPEndPoint(address, port).ToString();
+            Description = description,
+            DefaultValueFactory = _ => defaultValue,
+            HelpName = "DURATION",
+        }.FromEnvironmentToo(OptionText.Duration(allowOff), environment);
 }

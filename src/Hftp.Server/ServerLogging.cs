@@ -1,14 +1,26 @@
 using System.Globalization;
 using Serilog;
 using Serilog.Configuration;
+using Serilog.Core;
 using Serilog.Events;
+using Serilog.Formatting;
+using Serilog.Formatting.Compact;
+using Serilog.Formatting.Display;
+using Serilog.Sinks.Async;
 
 namespace Hftp.Server;
 
-/// <summary>The server's console log: one line per event, read top to bottom like the lab's example session.</summary>
-public static class ServerLogging
+/// <summary>
+/// The server's log: the console or a file (<c>--log-file</c>), as text or JSON (<c>--log-format</c>), written on a
+/// background thread from a bounded queue (Serilog.Sinks.Async). When the queue is full new events are dropped,
+/// never waited for, so a console nobody reads never blocks the accept loop or a connection; the drops are
+/// counted and reported in one line as soon as there is room again. The file can be reopened (SIGHUP, after a
+/// rotation). Disposing it flushes for a bounded time only.
+/// </summary>
+public sealed class ServerLogging : IAsyncLogEventSinkMonitor, IDisposable
 {
-    public const string OutputTemplate = "[{Timestamp:HH:mm:ss} {Level:u3}] {Message:lj}{NewLine}{Exception}";
+    /// <summary>The text form: date, time to the millisecond and UTC offset, level, message (strings and enumerations unquoted).</summary>
+    public const string OutputTemplate = "[{Timestamp:yyyy-MM-dd HH:mm:ss.fff zzz} {Level:u3}] {Message:l}{NewLine}{Exception}";
 
     /// <summary>Events waiting for a slow console before new ones are dropped (Serilog.Sinks.Async's own default).</summary>
     public const int DefaultBufferSize = 10_000;
@@ -16,16 +28,131 @@ public static class ServerLogging
     /// <summary>How often dropped events are counted into one warning line.</summary>
     public static readonly TimeSpan DropReportInterval = TimeSpan.FromSeconds(2);
 
-    /// <summary>How long the exit waits for the console to take the last lines (System.CommandLine allows 2 s after SIGTERM).</summary>
+    /// <summary>How long the exit waits for the console to take the last lines.</summary>
     public static readonly TimeSpan FlushTimeout = TimeSpan.FromSeconds(1);
 
-    /// <summary>
-    /// The console behind a bounded queue and a writer thread of its own: a console nobody reads (a full pipe)
-    /// costs dropped lines, counted and reported, but never blocks the accept loop or a connection.
-    /// </summary>
-    public static BoundedLog CreateConsoleLog(LogEventLevel minimumLevel, int bufferSize = DefaultBufferSize) =>
-        new(minimumLevel, bufferSize, WriteToConsole, DropReportInterval, FlushTimeout);
+    private readonly Thread _reporter;
+    private readonly ManualResetEventSlim _stopReporting = new();
+    private readonly TimeSpan _reportInterval;
+    private readonly TimeSpan _flushTimeout;
+    private readonly Lock _reportLock = new();
+    private readonly ReopenableFileSink? _file;
+    private IAsyncLogEventSinkInspector? _inspector;
+    private long _reportedDrops;
+    private bool _disposed;
 
-    private static void WriteToConsole(LoggerSinkConfiguration sink) =>
-        sink.Console(outputTemplate: OutputTemplate, formatProvider: CultureInfo.InvariantCulture);
+    /// <summary>A log to the sink <paramref name="writeTo"/> configures (tests give a pipe), with the drop report and flush timing given.</summary>
+    internal ServerLogging(
+        LogEventLevel minimumLevel, int bufferSize, Action<LoggerSinkConfiguration> writeTo, TimeSpan reportInterval, TimeSpan flushTimeout,
+        ReopenableFileSink? file = null)
+    {
+        _reportInterval = reportInterval;
+        _flushTimeout = flushTimeout;
+        _file = file;
+        Logger = new LoggerConfiguration()
+            .MinimumLevel.Is(minimumLevel)
+            .WriteTo.Async(writeTo, bufferSize, blockWhenFull: false, monitor: this)
+            .CreateLogger();
+
+        // A thread of its own rather than a timer: out of file descriptors, the runtime cannot add thread-pool
+        // threads and gives up (exits) when a timer callback needs one.
+        _reporter = new Thread(ReportPeriodically, 128 * 1024) { IsBackground = true, Name = "hftp-log-drops" };
+        _reporter.Start();
+    }
+
+    public Logger Logger { get; }
+
+    /// <summary>The log file, or null when the log goes to the console.</summary>
+    public string? FilePath => _file?.Path;
+
+    /// <summary>Events dropped so far because the queue was full.</summary>
+    public long DroppedEvents => Volatile.Read(ref _inspector)?.DroppedMessagesCount ?? 0;
+
+    /// <summary>
+    /// The server's log: to <paramref name="file"/> (appended to, created if missing) or, when null, standard output.
+    /// Throws <see cref="IOException"/> or <see cref="UnauthorizedAccessException"/> when the file cannot be opened.
+    /// </summary>
+    public static ServerLogging Create(LogEventLevel minimumLevel, LogFormat format = LogFormat.Text, string? file = null, int bufferSize = DefaultBufferSize)
+    {
+        var formatter = FormatterFor(format);
+        if (file is null)
+        {
+            return new ServerLogging(minimumLevel, bufferSize, to => to.Console(formatter), DropReportInterval, FlushTimeout);
+        }
+
+        var fileSink = new ReopenableFileSink(Path.GetFullPath(file), formatter);
+        return new ServerLogging(minimumLevel, bufferSize, to => to.Sink(fileSink), DropReportInterval, FlushTimeout, fileSink);
+    }
+
+    public static ITextFormatter FormatterFor(LogFormat format) => format == LogFormat.Json
+        ? new RenderedCompactJsonFormatter()
+        : new MessageTemplateTextFormatter(OutputTemplate, CultureInfo.InvariantCulture);
+
+    /// <summary>Closes the log file and opens it again by its path (a rotation moved it away); false when there is no file.</summary>
+    public bool Reopen()
+    {
+        _file?.Reopen();
+        return _file is not null;
+    }
+
+    void IAsyncLogEventSinkMonitor.StartMonitoring(IAsyncLogEventSinkInspector inspector) => Volatile.Write(ref _inspector, inspector);
+
+    void IAsyncLogEventSinkMonitor.StopMonitoring(IAsyncLogEventSinkInspector inspector)
+    {
+        // Keeps the inspector: its drop count stays readable after the sink is disposed.
+    }
+
+    /// <summary>Reports the last drops, then flushes the queue for at most the flush timeout.</summary>
+    public void Dispose()
+    {
+        lock (_reportLock)
+        {
+            if (_disposed)
+            {
+                return;
+            }
+
+            _disposed = true;
+        }
+
+        _stopReporting.Set();
+        _reporter.Join();
+        ReportDrops(force: true);
+
+        // Disposing the sink waits until the console took every queued line; a console nobody reads never does.
+        var flush = new Thread(Logger.Dispose, 128 * 1024) { IsBackground = true, Name = "hftp-log-flush" };
+        flush.Start();
+        flush.Join(_flushTimeout);
+        _stopReporting.Dispose();
+    }
+
+    private void ReportPeriodically()
+    {
+        while (!_stopReporting.Wait(_reportInterval))
+        {
+            ReportDrops();
+        }
+    }
+
+    private void ReportDrops(bool force = false)
+    {
+        lock (_reportLock)
+        {
+            if ((_disposed && !force) || Volatile.Read(ref _inspector) is not { } inspector)
+            {
+                return;
+            }
+
+            var dropped = inspector.DroppedMessagesCount;
+
+            // While the queue is still full the report would only be dropped too; wait for room.
+            if (dropped > _reportedDrops && inspector.Count < inspector.BufferSize)
+            {
+                Logger.Warning(_file is null
+                    ? "Dropped {Count} log events: the console was not being read"
+                    : "Dropped {Count} log events: the log file was not keeping up", dropped - _reportedDrops);
+                Volatile.Write(ref _reportedDrops, dropped);
+            }
+        }
+    }
 }

@@ -95,7 +95,7 @@ public sealed class CommandLineTests : IDisposable
         Assert.Equal(0, exitCode);
         foreach (var option in new[]
         {
-            "--port", "-p", "--dir", "-d", "--datadir", "--address", "-a", "--log-level", "--max-request-line", "--max-connections", "--log-buffer", "--proxy-protocol",
+            "--port", "-p", "--dir", "-d", "--datadir", "--address", "-a", "--log-level", "--log-format", "--log-file", "--metrics", "--max-request-line", "--max-connections", "--log-buffer", "--proxy-protocol",
             "--idle-timeout", "--request-timeout", "--send-timeout", "--shutdown-timeout", "--spare-threads", "--max-spare-threads", "--thread-end-rate", "--slice-encoders", "--version",
         })
         {

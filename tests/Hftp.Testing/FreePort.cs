@@ -3,7 +3,7 @@ using System.Net.Sockets;
 
 namespace Hftp.Testing;
 
-/// <summary>A loopback port free a moment ago, for listeners that cannot take port 0 (the metrics HttpListener).</summary>
+/// <summary>A loopback port free a moment ago, for listeners given a fixed port (the metrics endpoint, from the command line).</summary>
 public static class FreePort
 {
     public static int OnLoopback()

@@ -44,6 +44,13 @@ public sealed partial class ServerProcess : IDisposable
     public static ServerProcess Start(IReadOnlyDictionary<string, string> environment, params string[] arguments) =>
         Start(stallOutput: false, arguments, launcher: null, environment);
 
+    /// <summary>
+    /// As <see cref="Start(string[])"/>, under a hard open-file limit from its first instruction (prlimit --nofile),
+    /// so the limits the server reads at start already include it.
+    /// </summary>
+    public static ServerProcess StartWithFileLimit(int fileLimit, params string[] arguments) =>
+        Start(stallOutput: false, arguments, ["prlimit", string.Create(System.Globalization.CultureInfo.InvariantCulture, $"--nofile={fileLimit}:{fileLimit}"), "--"]);
+
     /// <summary>True when this process runs as root, for whom file permissions do not stop reading.</summary>
     public static bool RunningAsRoot => Environment.UserName == "root";
 
@@ -172,11 +179,16 @@ public sealed partial class ServerProcess : IDisposable
     public int ExitCode => _process.ExitCode;
 
     /// <summary>Sends SIGTERM, as a service manager or <c>kill PID</c> does.</summary>
-    public void Terminate()
+    public void Terminate() => Signal("TERM");
+
+    /// <summary>Sends a signal by name (HUP, INT, TERM...), as <c>kill -NAME PID</c> does.</summary>
+    public void Signal(string name)
     {
-        using var kill = Process.Start(new ProcessStartInfo("kill", ["-TERM", Id.ToString(System.Globalization.CultureInfo.InvariantCulture)]) { UseShellExecute = false })!;
+        using var kill = Process.Start(new ProcessStartInfo("kill", ["-" + name, Id.ToString(System.Globalization.CultureInfo.InvariantCulture)]) { UseShellExecute = false })!;
         kill.WaitForExit(TestTimeouts.Process);
     }
+
+    public bool HasExited => _process.HasExited;
 
     public void Dispose()
     {

@@ -15,7 +15,10 @@ internal static class ConnectionLimit
     /// <summary>Used where the limits cannot be read (not Linux).</summary>
     public const int FixedDefault = 1000;
 
-    /// <summary>Descriptors kept free for the listener, logs, the runtime and files opened at the moment.</summary>
+    /// <summary>
+    /// Descriptors kept free for the listener, logs, the runtime, files opened at the moment and the metrics endpoint
+    /// (at most <see cref="MetricsEndpoint.MaxConnections"/> scrapes and its listener).
+    /// </summary>
     public const int DescriptorReserve = 64;
 
     /// <summary>Tasks kept free for the runtime's own threads (GC, finalizer, thread pool, signal handling).</summary>

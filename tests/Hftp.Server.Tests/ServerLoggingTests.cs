@@ -9,7 +9,7 @@ using Serilog.Formatting.Display;
 namespace Hftp.Server.Tests;
 
 /// <summary>The log's bounded queue, writing to a real pipe that the test reads only when it chooses.</summary>
-public sealed class BoundedLogTests : IDisposable
+public sealed class ServerLoggingTests : IDisposable
 {
     private static readonly TimeSpan Bound = TestTimeouts.Condition;
 
@@ -17,7 +17,7 @@ public sealed class BoundedLogTests : IDisposable
     private readonly AnonymousPipeClientStream _pipeReadEnd;
     private readonly StreamWriter _console;
 
-    public BoundedLogTests()
+    public ServerLoggingTests()
     {
         _pipeReadEnd = new AnonymousPipeClientStream(PipeDirection.In, _pipeWriteEnd.ClientSafePipeHandle);
         _console = new StreamWriter(_pipeWriteEnd) { AutoFlush = true };
@@ -65,7 +65,7 @@ public sealed class BoundedLogTests : IDisposable
         await Task.Run(log.Dispose).WaitAsync(Bound);
     }
 
-    private BoundedLog CreateLog(int bufferSize) => new(
+    private ServerLogging CreateLog(int bufferSize) => new(
         LogEventLevel.Information,
         bufferSize,
         sink => sink.Sink(new PipeSink(_console)),

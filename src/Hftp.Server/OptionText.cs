@@ -1,0 +1,140 @@
+using System.CommandLine;
+using System.Globalization;
+using System.Net;
+using System.Net.Sockets;
+using Hftp.CommandLine;
+using Serilog.Events;
+
+namespace Hftp.Server;
+
+/// <summary>Reads an option's text, from the command line or an environment variable; a bad one is reported naming <paramref name="source"/>.</summary>
+internal delegate T TextParser<out T>(string text, string source, Action<string> addError);
+
+/// <summary>
+/// How each <c>hftp-server</c> option reads its text, wherever the text comes from, and the environment variable
+/// behind each option (<c>--max-connections</c>: <c>HFTP_MAX_CONNECTIONS</c>), which the command line overrides.
+/// </summary>
+internal static class OptionText
+{
+    public const string VariablePrefix = "HFTP_";
+
+    public static TextParser<int> Int32(int minimum, int maximum = int.MaxValue) =>
+        (text, source, addError) => (int)WholeNumbers.ParseInt64(text, source, addError, minimum, maximum);
+
+    public static TextParser<int?> OptionalInt32(int minimum, int maximum = int.MaxValue) =>
+        (text, source, addError) => (int)WholeNumbers.ParseInt64(text, source, addError, minimum, maximum);
+
+    public static TextParser<long> Int64(long minimum, string unit) =>
+        (text, source, addError) => WholeNumbers.ParseInt64(text, source, addError, minimum, long.MaxValue, unit);
+
+    public static TextParser<TimeSpan> Duration(bool allowOff) => (text, source, addError) =>
+    {
+        if (DurationText.TryParse(text, allowOff, out var duration))
+        {
+            return allowOff && duration == TimeSpan.Zero ? Timeout.InfiniteTimeSpan : duration;
+        }
+
+        var off = allowOff ? ", or 'off'" : string.Empty;
+        addError($"{source} must be a duration such as 300ms, 60s or 5m{off} (got '{text}').");
+        return TimeSpan.Zero;
+    };
+
+    public static LogEventLevel LogLevel(string text, string source, Action<string> addError)
+    {
+        if (Enum.TryParse<LogEventLevel>(text, ignoreCase: true, out var level) && Enum.IsDefined(level) && !int.TryParse(text, out _))
+        {
+            return level;
+        }
+
+        addError($"{source}: '{text}' is not one of {string.Join(", ", Enum.GetNames<LogEventLevel>())}.");
+        return LogEventLevel.Information;
+    }
+
+    public static LogFormat Format(string text, string source, Action<string> addError)
+    {
+        if (Enum.TryParse<LogFormat>(text, ignoreCase: true, out var format) && Enum.IsDefined(format) && !int.TryParse(text, out _))
+        {
+            return format;
+        }
+
+        addError($"{source}: '{text}' is not one of text, json.");
+        return LogFormat.Text;
+    }
+
+    public static IPAddress Address(string text, string source, Action<string> addError)
+    {
+        if (IPAddress.TryParse(text, out var address))
+        {
+            return address;
+        }
+
+        addError($"{source}: '{text}' is not an IPv4 or IPv6 address (for example 0.0.0.0, 127.0.0.1 or ::).");
+        return IPAddress.Any;
+    }
+
+    public static IPEndPoint? MetricsEndPoint(string text, string source, Action<string> addError)
+    {
+        if (IPEndPoint.TryParse(text, out var endPoint) && endPoint.Port > 0 && text.EndsWith(
+            ":" + endPoint.Port.ToString(CultureInfo.InvariantCulture), StringComparison.Ordinal))
+        {
+            if (endPoint.AddressFamily == AddressFamily.InterNetwork)
+            {
+                return endPoint;
+            }
+
+            addError($"{source}: '{text}' is IPv6; the metrics endpoint takes an IPv4 address only.");
+            return null;
+        }
+
+        addError($"{source}: '{text}' is not ADDRESS:PORT with a port from 1 to 65535 (for example 127.0.0.1:9464 or 0.0.0.0:9464).");
+        return null;
+    }
+
+    /// <summary>A switch set by a variable: true, false, 1, 0, yes or no.</summary>
+    public static bool Switch(string text, string source, Action<string> addError)
+    {
+        switch (text.ToUpperInvariant())
+        {
+            case "TRUE" or "1" or "YES" or "ON":
+                return true;
+            case "FALSE" or "0" or "NO" or "OFF":
+                return false;
+            default:
+                addError($"{source}: '{text}' is not one of true, false, 1, 0, yes, no.");
+                return false;
+        }
+    }
+
+    public static readonly TextParser<DirectoryInfo> Directory = (text, _, _) => new DirectoryInfo(text);
+
+    public static readonly TextParser<FileInfo?> File = (text, _, _) => new FileInfo(text);
+
+    /// <summary>The variable behind an option: HFTP_ and its name in capitals, dashes as underscores.</summary>
+    public static string VariableFor(Option option) =>
+        VariablePrefix + option.Name.TrimStart('-').Replace('-', '_').ToUpperInvariant();
+
+    /// <summary>
+    /// Reads the option's text with <paramref name="parse"/>, on the command line (unless <paramref name="commandLine"/>
+    /// is false: a switch takes no text there) and, when the option is not given, from its environment variable
+    /// (an empty variable is unset), before the option's own default. The variable is named in its help.
+    /// </summary>
+    public static Option<T> FromEnvironmentToo<T>(
+        this Option<T> option, TextParser<T> parse, Func<string, string?> environment, bool commandLine = true)
+    {
+        var variable = VariableFor(option);
+        if (commandLine)
+        {
+            option.CustomParser = result => parse(result.Tokens.Count > 0 ? result.Tokens[0].Value : string.Empty, option.Name, result.AddError);
+        }
+
+        var fallback = option.DefaultValueFactory;
+        option.DefaultValueFactory = result => environment(variable) is { Length: > 0 } text
+            ? parse(text, variable, result.AddError)
+            : fallback is null ? default! : fallback(result);
+        var documentedDefault = option.Description?.IndexOf(" [default:", StringComparison.Ordinal) ?? -1;
+        option.Description = documentedDefault < 0
+            ? $"{option.Description} [env: {variable}]"
+            : option.Description!.Insert(documentedDefault, $" [env: {variable}]");
+        return option;
+    }
+}

@@ -1,0 +1,123 @@
+using System.Net;
+using System.Net.Sockets;
+using System.Runtime.InteropServices;
+using Serilog;
+
+namespace Hftp.Server;
+
+/// <summary>
+/// Runs the server from parsed options until SIGTERM or SIGINT, then drains. SIGHUP does not stop it: it reopens
+/// the log file, if there is one, and says so. SIGQUIT stays the runtime's.
+/// </summary>
+internal static class ServerRun
+{
+    public static async Task<int> RunAsync(ServerOptions options, LogSettings settings, CancellationToken cancellationToken)
+    {
+        ServerLogging log;
+        try
+        {
+            log = ServerLogging.Create(settings.MinimumLevel, settings.Format, settings.File, settings.BufferSize);
+        }
+        catch (Exception exception) when (exception is IOException or UnauthorizedAccessException)
+        {
+            await Console.Error.WriteLineAsync($"hftp-server: cannot open the log file {settings.File}: {exception.Message}");
+            return ServerCommand.StartupFailed;
+        }
+
+        using (log)
+        {
+            return await RunAsync(options, log, cancellationToken);
+        }
+    }
+
+    private static async Task<int> RunAsync(ServerOptions options, ServerLogging log, CancellationToken cancellationToken)
+    {
+        var logger = log.Logger;
+        using var hangUp = PosixSignalRegistration.Create(PosixSignal.SIGHUP, context =>
+        {
+            context.Cancel = true;
+            ReopenLog(log);
+        });
+        using var server = new HftpServer(options, logger);
+        try
+        {
+            server.Start();
+        }
+        catch (SocketException exception)
+        {
+            await Console.Error.WriteLineAsync(
+                $"hftp-server: cannot listen on {FormatEndPoint(options.Address, options.Port)}: {exception.Message}");
+            return ServerCommand.StartupFailed;
+        }
+
+        using var metrics = TryStartMetrics(options.MetricsEndPoint, logger, out var metricsError);
+        if (metricsError is not null)
+        {
+            await Console.Error.WriteLineAsync(metricsError);
+            return ServerCommand.StartupFailed;
+        }
+
+        using var reclaimer = new MemoryReclaimer(logger, MemoryReclaimer.DefaultInterval, () => server.ConnectionThreadsAlive);
+        var endPoint = server.LocalEndPoint;
+        logger.Information("Serving {Directory} on {EndPoint}", server.Directory, FormatEndPoint(endPoint.Address, endPoint.Port));
+        if (metrics is not null)
+        {
+            logger.Information("Metrics at {Uri}", metrics.Uri);
+        }
+
+        try
+        {
+            await Task.Delay(Timeout.Infinite, cancellationToken);
+        }
+        catch (OperationCanceledException)
+        {
+            // SIGTERM or SIGINT: the normal way to stop.
+        }
+
+        logger.Information("Shutting down: {Count} connections; replies under way get up to {Seconds:0.###} s to finish",
+            server.ActiveConnections, options.ShutdownTimeout.TotalSeconds);
+        var summary = server.Stop();
+        logger.Information("Stopped: {Finished} replies finished, {Idle} idle closed, {Cut} cut", summary.FinishedReplies, summary.ClosedIdle, summary.Cut);
+        return 0;
+    }
+
+    private static void ReopenLog(ServerLogging log)
+    {
+        try
+        {
+            if (log.Reopen())
+            {
+                log.Logger.Information("SIGHUP: reopened the log file {LogFile}", log.FilePath);
+            }
+            else
+            {
+                log.Logger.Information("SIGHUP: no log file to reopen (the log goes to standard output); still serving");
+            }
+        }
+        catch (Exception exception) when (exception is IOException or UnauthorizedAccessException)
+        {
+            log.Logger.Error("SIGHUP: cannot reopen the log file {LogFile}: {Error}; still writing to the file it had", log.FilePath, exception.Message);
+        }
+    }
+
+    private static MetricsEndpoint? TryStartMetrics(IPEndPoint? endPoint, ILogger logger, out string? error)
+    {
+        error = null;
+        if (endPoint is null)
+        {
+            return null;
+        }
+
+        try
+        {
+            return MetricsEndpoint.Start(endPoint, logger);
+        }
+        catch (MetricsEndpointException exception)
+        {
+            error = $"hftp-server: cannot serve metrics on {endPoint}: {exception.Message}";
+            return null;
+        }
+    }
+
+    private static string FormatEndPoint(IPAddress address, int port) => new IPEndPoint(address, port).ToString();
+}
