@@ -50,7 +50,8 @@ hftp_port=$(free_port) nginx_port=$(free_port)
 hftp_pid=$!; pids+=("$hftp_pid")
 start_nginx "$scratch" "$nginx_port" "$scratch/data"
 wait_port "$hftp_port"; wait_port "$nginx_port"
-nginx_pids=("${pids[-1]}" $(pgrep -P "${pids[-1]}"))
+mapfile -t nginx_workers < <(pgrep -P "${pids[-1]}")
+nginx_pids=("${pids[-1]}" "${nginx_workers[@]}")
 # CPU ticks (user + system) of the processes given, summed.
 cpu_ticks() { local pid total=0 fields; for pid in "$@"; do read -r -a fields < "/proc/$pid/stat"; total=$((total + fields[13] + fields[14])); done; echo "$total"; }
 ticks_per_second=$(getconf CLK_TCK)
