@@ -7,7 +7,7 @@ using Command = System.CommandLine.Command;
 
 namespace Hftp.Cli;
 
-/// <summary>The <c>hftp</c> command line: ls, stat, get, shell; --host and --port on every command.</summary>
+/// <summary>The <c>hftp</c> command line: ls, stat, get, shell, help; --host and --port on every command.</summary>
 public static class CliCommand
 {
     private const string ExitCodeHelp =
@@ -64,6 +64,7 @@ public static class CliCommand
         root.Subcommands.Add(CreateStat(console, hostOption, portOption));
         root.Subcommands.Add(CreateGet(console, hostOption, portOption, retriesOption));
         root.Subcommands.Add(CreateShell(console, hostOption, portOption));
+        root.Subcommands.Add(CreateHelp(console, hostOption, portOption));
         return root;
     }
 
@@ -140,9 +141,13 @@ public static class CliCommand
             HelpName = "N",
         };
         var quiet = new Option<bool>("--quiet", "-q") { Description = "No progress bar, no summary line" };
+        var base64 = new Option<bool>("--base64")
+        {
+            Description = "Ask for base64 slices, as classic servers serve them [default: raw slices when the server has them]",
+        };
         var command = new Command("get", "Download a file, or a range of it, into PATH.part, then rename it into place")
         {
-            name, output, offset, length, resume, force, connections, quiet,
+            name, output, offset, length, resume, force, connections, quiet, base64,
         };
         command.SetAction((parseResult, cancellationToken) => RunAsync(console, async () =>
         {
@@ -157,7 +162,10 @@ public static class CliCommand
                 parseResult.GetValue(connections),
                 parseResult.GetValue(quiet),
                 parseResult.GetValue(force),
-                parseResult.GetValue(retries));
+                parseResult.GetValue(retries))
+            {
+                RawSlices = parseResult.GetValue(base64) ? RawSliceSupport.Base64Only() : new RawSliceSupport(),
+            };
             await new Downloader(request, console).RunAsync(cancellationToken);
             return ExitCodes.Success;
         }));
@@ -169,6 +177,22 @@ public static class CliCommand
         var command = new Command("shell", "Interactive: list the files, then type a name to download it, 'help' for the commands, or protocol commands");
         command.SetAction((parseResult, cancellationToken) => RunAsync(console,
             () => new Shell(parseResult.GetRequiredValue(host), parseResult.GetValue(port), console).RunAsync(cancellationToken)));
+        return command;
+    }
+
+    private static Command CreateHelp(CliConsole console, Option<string> host, Option<int> port)
+    {
+        var command = new Command("help", "List the commands the server knows, one per line (its 'help'; classic servers have none). For this program's options: --help");
+        command.SetAction((parseResult, cancellationToken) => RunAsync(console, async () =>
+        {
+            await using var client = await Connect(parseResult, host, port, cancellationToken);
+            foreach (var name in await client.GetCommandsAsync(cancellationToken))
+            {
+                await console.Out.WriteLineAsync(name);
+            }
+
+            return ExitCodes.Success;
+        }));
         return command;
     }
 

@@ -12,12 +12,15 @@ namespace Hftp.Cli;
 /// </summary>
 internal sealed class Shell(string host, int port, CliConsole console)
 {
+    // Learnt by the first download, so later ones ask this server in the form it has.
+    private readonly RawSliceSupport _rawSlices = new();
+
     private static readonly string Help = $"""
         * Commands:
         *   ls                   list the served files
         *   get NAME [PATH]      download NAME to PATH (default: NAME in the current directory)
         *   NAME                 the same as 'get NAME'
-        *   help                 this text
+        *   help                 this text, then the server's own commands (its 'help')
         *   exit                 leave (so do '{Command.Quit.Name()}', Ctrl+D and Ctrl+C)
         * A line starting with {string.Join(", ", Commands.All.SkipLast(1).Select(Commands.Name))} or {Commands.All[^1].Name()} is sent as typed,
         * and the reply shown as the server sent it.
@@ -47,6 +50,13 @@ internal sealed class Shell(string host, int port, CliConsole console)
                 continue;
             }
 
+            // 'help' alone is the shell's (which also shows the server's); 'help' with more is sent as typed.
+            if (words is ["help"])
+            {
+                await ShowHelpAsync(client, cancellationToken);
+                continue;
+            }
+
             if (Commands.TryParseFirstElement(line, out var command))
             {
                 var reply = await client.SendRawAsync(line, console.Out, cancellationToken);
@@ -66,9 +76,6 @@ internal sealed class Shell(string host, int port, CliConsole console)
 
             switch (words)
             {
-                case ["help"]:
-                    console.Out.WriteLine(Help);
-                    break;
                 case ["ls"]:
                     await ListAsync(client, cancellationToken);
                     break;
@@ -108,6 +115,20 @@ internal sealed class Shell(string host, int port, CliConsole console)
         return await reading;
     }
 
+    private async Task ShowHelpAsync(HftpClient client, CancellationToken cancellationToken)
+    {
+        console.Out.WriteLine(Help);
+        try
+        {
+            var commands = await client.GetCommandsAsync(cancellationToken);
+            console.Out.WriteLine($"* The server's commands (its 'help'): {string.Join(", ", commands)}");
+        }
+        catch (HftpStatusException exception) when (exception.Status == StatusCode.NoSuchCommand)
+        {
+            console.Out.WriteLine($"* This server has no help command (classic HFTP: it answered {(int)exception.Status} {exception.ServerMessage}).");
+        }
+    }
+
     private async Task ListAsync(HftpClient client, CancellationToken cancellationToken)
     {
         foreach (var name in await client.ListFilesAsync(cancellationToken))
@@ -122,7 +143,10 @@ internal sealed class Shell(string host, int port, CliConsole console)
         try
         {
             var request = new DownloadRequest(host, port, name, output, 0, null, Continue: false, Connections: 1, Quiet: false,
-                OverwriteHint: $"save it under another name with 'get {name} PATH', or remove it"); // the shell has no --force
+                OverwriteHint: $"save it under another name with 'get {name} PATH', or remove it") // the shell has no --force
+            {
+                RawSlices = _rawSlices,
+            };
             await new Downloader(request, console).RunAsync(cancellationToken);
         }
         catch (Exception exception) when (exception is HftpException or DownloadFailedException or ArgumentException or IOException or UnauthorizedAccessException)
