@@ -12,19 +12,22 @@ namespace Hftp.Cli;
 /// </summary>
 internal sealed class Shell(string host, int port, CliConsole console)
 {
-    // Learnt by the first download, so later ones ask this server in the form it has.
-    private readonly RawSliceSupport _rawSlices = new();
+    // 'help' alone is the shell's own command; with arguments it goes to the server like the others.
+    private static readonly string[] SentAsTyped = [.. Commands.All.Where(command => command != Command.Help).Select(Commands.Name)];
 
     private static readonly string Help = $"""
         * Commands:
         *   ls                   list the served files
         *   get NAME [PATH]      download NAME to PATH (default: NAME in the current directory)
         *   NAME                 the same as 'get NAME'
-        *   help                 this text, then the server's own commands (its 'help')
+        *   help                 this text, then the server's own commands (its '{Command.Help.Name()}')
         *   exit                 leave (so do '{Command.Quit.Name()}', Ctrl+D and Ctrl+C)
-        * A line starting with {string.Join(", ", Commands.All.SkipLast(1).Select(Commands.Name))} or {Commands.All[^1].Name()} is sent as typed,
-        * and the reply shown as the server sent it.
+        * A line starting with {string.Join(", ", SentAsTyped[..^1])} or {SentAsTyped[^1]} is sent as typed,
+        * and the reply shown as the server sent it (a raw slice's bytes as text, '.' for any not printable).
         """;
+
+    // Learnt by the first download, so later ones ask this server in the form it has.
+    private readonly RawSliceSupport _rawSlices = new();
 
     public async Task<int> RunAsync(CancellationToken cancellationToken)
     {

@@ -1,4 +1,5 @@
 using System.Globalization;
+using System.Text;
 using Hftp.Protocol;
 
 namespace Hftp.Client;
@@ -6,9 +7,6 @@ namespace Hftp.Client;
 /// <summary>The 2026 revision's requests: raw slices, with the fallback to base64 for classic servers, and <c>help</c>.</summary>
 public sealed partial class HftpClient
 {
-    private const string RawToken = "raw";
-    private const string HelpCommand = "help";
-
     /// <summary>
     /// Reads bytes <c>[offset, offset+length)</c> of <paramref name="name"/> as a raw slice (2026): no encoding, the
     /// bytes streamed to <paramref name="destination"/> as they arrive. A classic server answers 201
@@ -53,7 +51,7 @@ public sealed partial class HftpClient
     /// its 200 becomes an <see cref="HftpStatusException"/> that says so.
     /// </summary>
     public Task<IReadOnlyList<string>> GetCommandsAsync(CancellationToken cancellationToken = default) =>
-        ExchangeAsync<IReadOnlyList<string>>(Requests.Line(HelpCommand), async () =>
+        ExchangeAsync<IReadOnlyList<string>>(Requests.Help, async () =>
         {
             var (status, message) = await ReadStatusAsync(cancellationToken);
             return status switch
@@ -77,7 +75,7 @@ public sealed partial class HftpClient
     {
         var elements = line.Split((char)Syntax.Space);
         size = 0;
-        if (elements is not [_, _, _, var sizeText, RawToken])
+        if (elements is not [_, _, _, var sizeText, var token] || !Ascii.Equals(token, Syntax.RawToken))
         {
             return false;
         }
@@ -96,8 +94,7 @@ public sealed partial class HftpClient
         CancellationToken cancellationToken)
     {
         CheckSlice(name, offset, length);
-        var request = Requests.Line(string.Create(CultureInfo.InvariantCulture, $"{Command.GetSlice.Name()} {name} {offset} {length} {RawToken}"));
-        return ExchangeAsync(request, async () =>
+        return ExchangeAsync(Requests.GetRawSlice(name, offset, length), async () =>
         {
             var (status, message) = await ReadStatusAsync(cancellationToken);
             if (rawSlices is not null && status is StatusCode.Ok or StatusCode.InvalidArguments)

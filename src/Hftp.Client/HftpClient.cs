@@ -134,7 +134,7 @@ public sealed partial class HftpClient : IAsyncDisposable, IDisposable
             {
                 switch (command)
                 {
-                    case Command.GetFileListing:
+                    case Command.GetFileListing or Command.Help:
                         while (await CopyBodyLineAsync(output, isListing: true, cancellationToken) > 0)
                         {
                         }

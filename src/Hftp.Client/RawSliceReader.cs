@@ -13,7 +13,7 @@ namespace Hftp.Client;
 /// </summary>
 internal static class RawSliceReader
 {
-    private const string HeaderName = "Content-Length: ";
+    private static readonly string HeaderName = Encoding.ASCII.GetString(Syntax.ContentLengthPrefix);
 
     /// <summary>Copies the body of a raw slice of <paramref name="length"/> bytes into <paramref name="destination"/>.</summary>
     public static async ValueTask ReadAsync(
@@ -74,7 +74,7 @@ internal static class RawSliceReader
     /// </summary>
     private static async ValueTask ReadHeaderAsync(ReplyReader replies, long length, CancellationToken cancellationToken)
     {
-        var expected = Encoding.ASCII.GetBytes(string.Create(CultureInfo.InvariantCulture, $"{HeaderName}{length}\r\n\r\n"));
+        var expected = Encoding.ASCII.GetBytes(Replies.RawSliceHeader(length))[StatusCode.Ok.StatusLine().Length..];
         var received = new byte[expected.Length];
         for (var matched = 0; matched < expected.Length;)
         {

@@ -16,6 +16,15 @@ public sealed class HelpTests
     }
 
     [Fact]
+    public async Task RealServerListsItsCommands()
+    {
+        using var server = TestServer.Start();
+        using var client = await HftpClient.ConnectAsync("127.0.0.1", server.Port);
+
+        Assert.Equal(Commands.All.Select(Commands.Name), await client.GetCommandsAsync());
+    }
+
+    [Fact]
     public async Task ClassicServerHasNoHelpCommandAndTheConnectionGoesOn()
     {
         await using var server = InMemoryHftpServer.Classic(new Dictionary<string, byte[]> { ["f"] = [1, 2, 3] });

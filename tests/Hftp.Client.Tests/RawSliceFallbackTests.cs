@@ -47,6 +47,22 @@ public sealed class RawSliceFallbackTests
     }
 
     [Fact]
+    public async Task RealServerServesRawAndTheClientRemembers()
+    {
+        using var server = TestServer.Start();
+        server.WriteFile("f", Content);
+        using var client = await HftpClient.ConnectAsync("127.0.0.1", server.Port);
+        var rawSlices = new RawSliceSupport();
+
+        using var received = new MemoryStream();
+        await client.ReadSlicePreferringRawAsync("f", 0, 1000, received, rawSlices);
+        await client.ReadSlicePreferringRawAsync("f", 1000, 3000, received, rawSlices);
+
+        Assert.Equal(Content, received.ToArray());
+        Assert.True(rawSlices.IsSupported);
+    }
+
+    [Fact]
     public async Task ParallelConnectionsAskAClassicServerRawOnlyOnce()
     {
         await using var server = InMemoryHftpServer.Classic(Files);

@@ -23,20 +23,17 @@ public static class InMemoryHftpServer
         });
 
     /// <summary>The raw slice reply for <paramref name="content"/>, as Latin-1 text (one char per byte, as ScriptedConnection sends it).</summary>
-    public static string RawSlice(ReadOnlySpan<byte> content) =>
-        string.Create(CultureInfo.InvariantCulture, $"{StatusCode.Ok.StatusLineText()}Content-Length: {content.Length}\r\n\r\n")
-            + Encoding.Latin1.GetString(content);
+    public static string RawSlice(ReadOnlySpan<byte> content) => Encoding.Latin1.GetString(Replies.RawSliceBytes(content));
 
     private static string Reply(IReadOnlyDictionary<string, byte[]> files, string request, bool isRevision2026)
     {
+        var isCommand = Commands.TryParseFirstElement(request, out var command) && (isRevision2026 || command != Command.Help);
         switch (request.Split(' '))
         {
             case ["get_file_listing"]:
                 return Replies.Listing(files.Keys.Order(StringComparer.Ordinal));
-            case ["help"]:
-                return isRevision2026
-                    ? Replies.Listing("get_file_listing", "get_metadata", "get_slice", "help", "quit")
-                    : StatusCode.NoSuchCommand.StatusLineText();
+            case ["help"] when isRevision2026:
+                return Replies.Help();
             case ["get_metadata", var name]:
                 return files.TryGetValue(name, out var file) ? Replies.Size(file.Length) : StatusCode.FileNotFound.StatusLineText();
             case ["get_slice", var name, var offset, var size]:
@@ -44,7 +41,7 @@ public static class InMemoryHftpServer
             case ["get_slice", var name, var offset, var size, "raw"] when isRevision2026:
                 return Slice(files, name, offset, size, isRaw: true);
             default:
-                return Commands.TryParseFirstElement(request, out _) || request == "help"
+                return isCommand
                     ? StatusCode.InvalidArguments.StatusLineText()
                     : StatusCode.NoSuchCommand.StatusLineText();
         }
