@@ -1,3 +1,4 @@
+# shellcheck shell=bash
 # Helpers shared by the bench scripts (sourced, not run). The caller keeps the PIDs it starts in the array
 # `pids` and stops them by PID on exit.
 
@@ -27,4 +28,14 @@ http {
 NGINX
   nginx -c "$1/nginx.conf" -p "$1" &
   pids+=("$!")
+}
+
+# One line naming where and when figures were taken: date (UTC), commit, kernel, cores, CPU model, and the load
+# average at that moment (the machine may be shared: a busy one reads slower).
+stamp() {
+  local commit model
+  commit=$(git rev-parse --short HEAD 2>/dev/null || echo unknown)
+  git diff --quiet HEAD -- src 2>/dev/null || commit="$commit (with uncommitted changes in src/)"
+  model=$(sed -n 's/^model name[[:space:]]*: //p' /proc/cpuinfo | head -1)
+  echo "$(date -u '+%Y-%m-%d %H:%M UTC'), commit \`$commit\`, $(uname -srm), $(nproc) cores, ${model:-unknown CPU}, load average $(cut -d' ' -f1-3 /proc/loadavg)"
 }

@@ -77,6 +77,7 @@ for scenario in "${scenarios[@]}"; do
       echo "== tasks-shared: as 'tasks', but once the server runs another process of the same user takes 200 tasks for 45 s"
       id hftp-limits >/dev/null 2>&1 || useradd --system --no-create-home --shell /usr/sbin/nologin hftp-limits
       start_server "$log" runuser -u hftp-limits -- prlimit --nproc=400:400 -- :: --log-level Information
+      # shellcheck disable=SC2016 # expanded by the inner bash, as the other user
       runuser -u hftp-limits -- bash -c 'for i in $(seq 200); do sleep 45 & done; wait' &
       hog=$!
       sleep 2

@@ -4,6 +4,8 @@
 # server's RSS before, at the peak and 30 s after each. About 2.5 minutes.
 # Usage: bench/memory.sh [scenario ...]   HFTP_SERVER_DLL=path/to/hftp-server.dll measures another build.
 set -euo pipefail
+# A relative HFTP_SERVER_DLL is relative to where the script was started, not to the repository root.
+server_dll=${HFTP_SERVER_DLL:+$(realpath -m "$HFTP_SERVER_DLL")}
 cd "$(dirname "$0")/.."
 
 scratch=$(mktemp -d /tmp/hftp-memory.XXXXXX)
@@ -14,7 +16,6 @@ cleanup() {
 }
 trap cleanup EXIT
 
-server_dll=${HFTP_SERVER_DLL:-}
 if [ -z "$server_dll" ]; then
   dotnet build -c Release src/Hftp.Server -v q -nologo | grep -E " error |rror\(s\)" || true
   server_dll=src/Hftp.Server/bin/Release/net10.0/hftp-server.dll

@@ -1,17 +1,23 @@
-"""Turns bench/run.sh's RESULT lines into bench/BENCHMARKS.md: medians per load, ratios, targets."""
-import datetime
+"""Turns bench/run.sh's RESULT lines into the tables of docs/performance.md: medians per load, ratios, targets.
+
+report.py RESULTS ROUNDS DURATION IDLE FLAGS OPENS BULK_PAIRS BULK_SECONDS > BLOCK
+    prints the part of docs/performance.md between its "bench/run.sh" markers (bench/write_block.py puts it there)
+report.py --abuse-only RESULTS DOCUMENT FLAGS
+    rewrites only the "### Under abuse" part of that block in DOCUMENT
+The stamp (date, commit, machine) comes from bench/run.sh in the environment variable BENCH_STAMP.
+"""
 import os
 import statistics
-import subprocess
 import sys
 
 abuse_only = sys.argv[1] == "--abuse-only"
-if abuse_only:  # report.py --abuse-only RESULTS BENCHMARKS_MD FLAGS: rewrite only the abuse section
+if abuse_only:
     results_path, target_path, flags = sys.argv[2], sys.argv[3], sys.argv[4]
-else:  # report.py RESULTS ROUNDS DURATION IDLE FLAGS [OPENS [BULK_PAIRS BULK_SECONDS]] > BENCHMARKS_MD
+else:
     results_path, rounds, duration, idle, flags = sys.argv[1], sys.argv[2], sys.argv[3], sys.argv[4], sys.argv[5]
-    opens = sys.argv[6] if len(sys.argv) > 6 else idle
-    bulk_pairs, bulk_seconds = (sys.argv[7], sys.argv[8]) if len(sys.argv) > 8 else ("?", "?")
+    opens, bulk_pairs, bulk_seconds = sys.argv[6], sys.argv[7], sys.argv[8]
+stamp = os.environ.get("BENCH_STAMP", "unknown (run through bench/run.sh)")
+command = f"bench/run.sh {flags}".rstrip()
 runs = {}
 for line in open(results_path):
     label, *pairs = line.split()
@@ -32,7 +38,7 @@ def verdict(ok):
     return "met" if ok else "**not met**"
 
 
-ABUSE_HEADING = "## Under abuse: soak and slowloris"
+ABUSE_HEADING = "### Under abuse"
 ABUSE_LABELS = ("hftp_soak", "hftp_slowloris", "hftp_slowloris_server", "python_probe")
 
 
@@ -47,31 +53,13 @@ def number(run, key):
         return float("nan")
 
 
-BY_HAND_PREFIX = "## Measured by hand"
-
-
-def sections_by_hand(path):
-    """Sections written by hand into BENCHMARKS.md (their heading starts with BY_HAND_PREFIX), kept by every rewrite."""
-    if not os.path.exists(path):
-        return []
-    kept, keeping = [], False
-    for line in open(path).read().split("\n"):
-        if line.startswith("## "):
-            keeping = line.startswith(BY_HAND_PREFIX)
-        if keeping:
-            kept.append(line)
-    return kept
-
-
 def abuse_section():
     soak, slow, probe = first("hftp_soak"), first("hftp_slowloris"), first("python_probe")
     flags_used = first("hftp_slowloris_server").get("flags", "none").replace(",", " ")
-    server_commit = first("hftp_slowloris_server").get("commit", commit).replace("_", " ")
+    server_commit = first("hftp_slowloris_server").get("commit", "unknown").replace("_", " ")
     lines = [ABUSE_HEADING + "\n"]
-    lines.append(f"Measured by `bench/run.sh {flags}`".rstrip() + f" on {datetime.date.today().isoformat()}, load generator at commit `{commit}`, "
-                 f"hftp-server at commit `{server_commit}`, on the same")
-    lines.append("2-core machine (it may be shared with other work: read latency tails with the control row in mind). The soak runs against")
-    lines.append("the main hftp-server; slowloris against a server of its own, started with "
+    lines.append(f"Stamp: {stamp}. `{command}`; hftp-server at commit `{server_commit}`. The soak runs against the main")
+    lines.append("hftp-server; slowloris against a server of its own, started with "
                  + (f"`{flags_used}`." if flags_used != "none" else "no timeouts (this server has none)."))
     lines.append("")
     lines.append("| load | figure | target | |")
@@ -110,27 +98,14 @@ def abuse_section():
                      f"{number(probe, 'failures'):.0f} failed; p50 {number(probe, 'p50_ms'):.3f} ms, p99 {p99:.3f} ms, max {number(probe, 'max_ms'):.3f} ms "
                      f"| p99 < 5 ms | {verdict(p99 < 5 and number(probe, 'failures') == 0)} |")
     lines.append("")
-    lines.append("```text")
-    for label in ABUSE_LABELS:
-        for run in runs.get(label, []):
-            lines.append(label + " " + " ".join(f"{k}={v}" for k, v in run.items()))
-    lines.append("```")
-    lines.append("")
     return lines
 
-cpu = next((line.split(":", 1)[1].strip() for line in open("/proc/cpuinfo") if line.startswith("model name")), "unknown")
-commit = subprocess.run(["git", "rev-parse", "--short", "HEAD"], capture_output=True, text=True).stdout.strip()
-
 if abuse_only:
-    # Replace the abuse section of the existing file (or add it before "## All runs"), leaving the rest as it was.
+    # Replace the abuse part of the bench/run.sh block in the document, leaving the rest as it was.
     document = open(target_path).read().split("\n")
-    section = abuse_section()
-    if ABUSE_HEADING in document:
-        start = document.index(ABUSE_HEADING)
-        end = next((i for i in range(start + 1, len(document)) if document[i].startswith("## ")), len(document))
-    else:
-        start = end = next((i for i, line in enumerate(document) if line == "## All runs"), len(document))
-    document[start:end] = section
+    end = document.index("<!-- end bench/run.sh -->")
+    start = document.index(ABUSE_HEADING) if ABUSE_HEADING in document else end
+    document[start:end] = abuse_section()
     open(target_path, "w").write("\n".join(document))
     sys.exit(0)
 
@@ -252,50 +227,25 @@ other_rows.append(f"| opening {int(opens):,} again right after {int(opens):,} cl
 startup = median("hftp_startup", "median_ms")
 startup_aot = median("hftp_startup_aot", "median_ms")
 
+aot_size = first_number("hftp_aot_size", "bytes")
+
 out = []
-out.append("# Benchmarks\n")
-out.append(f"Generated by `bench/run.sh {flags}`".rstrip() + f" on {datetime.date.today().isoformat()}, commit `{commit}`.\n")
-out.append(f"Machine: {os.cpu_count()} cores, {cpu}; loopback only. {rounds} round(s) of {duration} s per load, servers")
-out.append("alternating within each round; figures are medians across rounds (opening and idle: one run). Bulk over one")
-out.append(f"connection: {bulk_pairs} pairs of {bulk_seconds} s runs, hftp-server and nginx one right after the other by the same tool")
-out.append("(order swapped every pair), the ratio taken within each pair; the row gives the median ratio and the medians of")
-out.append("the figures. The machine may be shared: read ratios (taken side by side) rather than absolute figures.\n")
-out.append("## How each row is measured\n")
-out.append("Every figure below comes from one `bench/run.sh` run, both sides of each ratio from the same round (bulk: pair). hftp-server")
-out.append("runs from a ReadyToRun Release publish with `--log-level Warning`. Two load generators measure it: `hftp-benchmark`")
-out.append("(src/Hftp.Benchmark, C#, thread per connection; the figure in the hftp-server column) and `bench/hftp-load.c`")
-out.append("(C, one epoll thread, no shared code; the cross-check column). Both compare every reply byte for byte with the")
-out.append("one expected, and fail the load on any difference.\n")
-out.append("The bulk loads let the kernel drop the payload they do not check (`recv` with `MSG_TRUNC`): a client that copies")
-out.append("every byte (curl, wrk, and hftp-benchmark before this was found) is itself the bottleneck against nginx's")
-out.append("sendfile, which made nginx look slower and the ratio better (0.91x where the independent tool measured 0.69x).")
-out.append("curl's and wrk's figures are kept to show that cap; see \"Measured by hand: http-bulk against curl and wrk\".")
-out.append("")
-out.append("| row | hftp-server by | anchor by | cross-checked by |")
-out.append("|---|---|---|---|")
-out.append("| bulk 64 MiB / 1 GiB | `hftp-benchmark bulk -f FILE -c 1` | nginx (sendfile, keep-alive): `hftp-benchmark http-bulk --url-path /FILE -c 1` | "
-           "`hftp-load bulk --local FILE --discard` and `hftp-load http --url-path /FILE --discard`; nginx also by `curl` (one transfer per run, "
-           "bytes / summed `time_total`) and `wrk -t1 -c1` |")
-out.append("| bulk 1 GiB peak RSS | hftp-benchmark's /proc sampler on the shared server, first pair | - | `/usr/bin/time -v` maximum RSS of a fresh server that serves only `hftp-load bulk` of the 1 GiB file |")
-out.append("| get_metadata, 32 / 1,000 / 4,000 conns | `hftp-benchmark small -c N -P 1` (all N connected before the clock starts) | "
-           "`redis-benchmark -t get -c N -P 1` (redis-server `--maxclients` above N) | `hftp-load small -c N`, against `hftp-load redis -c N`: the same "
-           "client asking Redis GET for the file's size (redis-benchmark spends about twice hftp-load's CPU per request, on the same two cores) |")
-out.append("| opening connections | `hftp-benchmark open -c N` (at most 256 connecting at once, each sends one get_metadata, held) | "
-           "the same load against `bench/python_server.py` | `hftp-load open -n N` against both (and `--churn`: closed after each reply) |")
-out.append("| idle RSS per connection | `hftp-benchmark idle -c N`: /proc RSS before and while N are held idle | - | `ps -o rss=` before and while `hftp-load open --hold-seconds` holds N (each served once) |")
-out.append("| idle fresh client | `hftp-benchmark idle`: a new connection + get_metadata every 10 ms while N are held | - | `hftp-load open --hold-seconds D --probe-ms 10`: the same from C |")
-out.append("")
-out.append("## Issue 9: performance at scale\n")
+out.append(f"Stamp: {stamp}. `{command}`: {rounds} round(s) of {duration} s per load, servers alternating within each")
+out.append("round, medians across rounds (opening and idle: one run); bulk over one connection in "
+           f"{bulk_pairs} pairs of {bulk_seconds} s runs, hftp-server")
+out.append("and nginx one right after the other by the same tool, the ratio taken within each pair (median and range).\n")
+out.append("### Against nginx and Redis\n")
 out.append("| load | hftp-server | anchor | ratio | goal | | independent cross-check |")
 out.append("|---|---|---|---:|---|---|---|")
 out.extend(issue_rows)
 out.append("")
-out.append("## Other loads\n")
+out.append("### Other loads\n")
 out.append("| load | hftp-server | anchor | ratio |")
 out.append("|---|---:|---:|---:|")
 out.extend(other_rows)
 out.append(f"| startup: process start to first reply, ReadyToRun publish (target <= 100 ms) | {startup:.1f} ms | | |")
 out.append(f"| startup: Native AOT publish (target <= 10 ms) | {startup_aot:.1f} ms | | |")
+out.append(f"| Native AOT executable size | {aot_size:,.0f} bytes ({aot_size / 1048576:.1f} MiB) | | |")
 out.append("")
 out.append("| get_metadata load (hftp-benchmark) | requests/s | p50 | p99 | p99.9 | server CPU per request |")
 out.append("|---|---:|---:|---:|---:|---:|")
@@ -306,34 +256,4 @@ for label, name in [("hftp_small_1_p1", "1 connection"), ("hftp_small_32_p1", "3
                f"{median(label, 'p999_ms'):.3f} ms | {median(label, 'server_cpu_us_per_request'):.2f} µs |")
 out.append("")
 out.extend(abuse_section())
-out.extend(sections_by_hand("bench/BENCHMARKS.md"))
-out.append("## All runs\n")
-out.append("```text")
-for label, label_runs in runs.items():
-    if label in ABUSE_LABELS:
-        continue
-    for run in label_runs:
-        out.append(label + " " + " ".join(f"{k}={v}" for k, v in run.items()))
-out.append("```\n")
-out.append("## Reproduce\n")
-out.append("```sh")
-out.append("bench/run.sh            # full: 3 rounds, 10,000 idle and 10,000 opened connections (about 20 minutes)")
-out.append("bench/run.sh --quick    # 1 round, 2,000 idle and opened connections (about 5 minutes)")
-out.append("bench/run.sh --abuse    # only soak (200 clients x 60 s) and slowloris (10,000 connections x 60 s)")
-out.append("```")
-out.append("Single loads by hand, against a server you started (`--server-pid` adds its RSS, threads and CPU):\n")
-out.append("```sh")
-out.append("dotnet src/Hftp.Benchmark/bin/Release/net10.0/hftp-benchmark.dll bulk  --port 19500 -f big.bin -c 1 -d 10")
-out.append("dotnet src/Hftp.Benchmark/bin/Release/net10.0/hftp-benchmark.dll small --port 19500 -f big.bin -c 4000 -d 10")
-out.append("dotnet src/Hftp.Benchmark/bin/Release/net10.0/hftp-benchmark.dll open  --port 19500 -f big.bin -c 10000 [--churn]")
-out.append("dotnet src/Hftp.Benchmark/bin/Release/net10.0/hftp-benchmark.dll idle  --port 19500 -f big.bin -c 10000 -d 10")
-out.append("dotnet src/Hftp.Benchmark/bin/Release/net10.0/hftp-benchmark.dll soak  --port 19500 --dir DIR --clients 200 --seconds 60 --server-pid PID")
-out.append("dotnet src/Hftp.Benchmark/bin/Release/net10.0/hftp-benchmark.dll slowloris --port 19500 -f big.bin --connections 10000 --interval-ms 5000 --seconds 60")
-out.append("gcc -O2 -o /tmp/hftp-load bench/hftp-load.c     # the independent generator; --local is the served file's local copy")
-out.append("/tmp/hftp-load bulk  --port 19500 --local DIR/big.bin -d 10 [--verify]")
-out.append("/tmp/hftp-load small --port 19500 --local DIR/big.bin -c 4000 -d 10")
-out.append("/tmp/hftp-load open  --port 19500 --local DIR/big.bin -n 10000 [--churn | --hold-seconds 10 --probe-ms 10]")
-out.append("/tmp/hftp-load probe --port 19500 --local DIR/big.bin --interval-ms 10 -d 10")
-out.append("python3 bench/python_server.py --port 19600 --dir DIR   # the course-style anchor for the open rate")
-out.append("```")
-print("\n".join(out))
+print("\n".join(out).rstrip("\n"))

@@ -1,16 +1,16 @@
 #!/usr/bin/env bash
 # Builds Release, runs fixed loads against hftp-server and, as comparison points (anchors), nginx (same files
 # over HTTP keep-alive), Redis (GET) and a course-style Python thread-per-connection HFTP server on loopback,
-# alternating servers each round, then the abuse loads (soak, slowloris), and writes bench/BENCHMARKS.md with
-# the medians. Every hftp-server figure is measured twice: by hftp-benchmark (src/Hftp.Benchmark) and by the
+# alternating servers each round, then the abuse loads (soak, slowloris), and writes the medians, stamped with the
+# date, commit and machine, into docs/performance.md between its "bench/run.sh" markers. Every hftp-server figure is measured twice: by hftp-benchmark (src/Hftp.Benchmark) and by the
 # independent C generator bench/hftp-load.c; nginx by hftp-benchmark http-bulk and hftp-load http (both let the
 # kernel drop the bodies they do not check), and by curl and wrk (which copy every byte: their figures show what
 # a copying client caps nginx at); RSS also by ps and /usr/bin/time -v.
-# Usage: bench/run.sh [--quick] [--abuse] [--server-src DIR]   (full: ~20 min, quick: ~5 min; --abuse runs
-# only soak and slowloris and rewrites only the "Under abuse" section of bench/BENCHMARKS.md; --server-src
+# Usage: bench/run.sh [--quick] [--abuse] [--server-src DIR]   (full: ~25 min, quick: ~5 min; --abuse runs
+# only soak and slowloris and rewrites only the "Under abuse" part of docs/performance.md; --server-src
 # measures the server of another source tree, e.g. one extracted with `git archive BRANCH | tar -x -C DIR`)
 set -euo pipefail
-cd "$(dirname "$0")/.."
+repository=$(cd "$(dirname "$0")/.." && pwd)
 
 rounds=3 duration=8 bulk_pairs=8 bulk_seconds=4 idle=10000 opens=10000 p1_requests=400000 p16_requests=4000000
 soak_clients=200 soak_seconds=60 slowloris=10000 slowloris_seconds=60
@@ -21,11 +21,12 @@ while [ $# -gt 0 ]; do
     --quick) rounds=1 duration=3 bulk_pairs=2 bulk_seconds=2 idle=2000 opens=2000 p1_requests=100000 p16_requests=1000000
              soak_clients=32 soak_seconds=10 slowloris=2000 slowloris_seconds=20 ;;
     --abuse) abuse_only=true ;;
-    --server-src) server_src=${2:?--server-src needs a directory}; shift ;;
+    --server-src) server_src=$(realpath -m "${2:?--server-src needs a directory}"); shift ;;
     *) echo "usage: bench/run.sh [--quick] [--abuse] [--server-src DIR]" >&2; exit 1 ;;
   esac
   shift
 done
+cd "$repository"
 # Which server is measured: this tree's commit, or the SERVER_COMMIT file written beside an extracted tree.
 if [ "$server_src" = . ]; then
   server_commit=$(git rev-parse --short HEAD)
@@ -61,7 +62,11 @@ bench() { dotnet src/Hftp.Benchmark/bin/Release/net10.0/hftp-benchmark.dll "$@";
 $abuse_only || gcc -O2 -Wall -o "$scratch/hftp-load" bench/hftp-load.c
 load() { "$scratch/hftp-load" "$@"; }
 
+# shellcheck source=bench/common.sh
 source bench/common.sh
+# Where and when, taken as the loads start: the load average says whether other work shared the cores.
+BENCH_STAMP=$(stamp)
+export BENCH_STAMP
 
 echo "== generating files in $scratch/data"
 mkdir -p "$scratch/data"
@@ -187,6 +192,7 @@ for round in $(seq "$rounds"); do
 done
 
 echo "== startup"
+echo "hftp_aot_size bytes=$(stat -c %s "$scratch/aot/hftp-server")" | tee -a "$results"
 startup_port=$(free_port)
 record hftp_startup bench startup --port "$startup_port" --rounds 7 -- "$server_exe" --address 127.0.0.1 --port "$startup_port" --dir "$scratch/data" --log-level Warning
 record hftp_startup_aot bench startup --port "$startup_port" --rounds 7 -- "$scratch/aot/hftp-server" --address 127.0.0.1 --port "$startup_port" --dir "$scratch/data" --log-level Warning
@@ -274,12 +280,14 @@ cat "$scratch/python-probe.txt"
 grep '^python_probe' "$scratch/python-probe.txt" >> "$results" || true
 printf 'hftp_slowloris_server flags=%s commit=%s\n' "$(IFS=,; echo "${timeouts[*]:-none}")" "$(echo "$server_commit" | tr ' ' '_')" >> "$results"
 
+BENCH_STAMP="$BENCH_STAMP (load average $(cut -d' ' -f1-3 /proc/loadavg) at the end)"
 if $abuse_only; then
-  python3 bench/report.py --abuse-only "$results" bench/BENCHMARKS.md "${arguments[*]}"
+  python3 bench/report.py --abuse-only "$results" docs/performance.md "${arguments[*]}"
 else
-  # Written aside first: report.py keeps the "Measured by hand" sections of the current file.
-  python3 bench/report.py "$results" "$rounds" "$duration" "$idle" "${arguments[*]}" "$opens" "$bulk_pairs" "$bulk_seconds" > "$scratch/BENCHMARKS.md"
-  mv "$scratch/BENCHMARKS.md" bench/BENCHMARKS.md
+  python3 bench/report.py "$results" "$rounds" "$duration" "$idle" "${arguments[*]}" "$opens" "$bulk_pairs" "$bulk_seconds" > "$scratch/tables.md"
+  python3 bench/write_block.py docs/performance.md bench/run.sh "$scratch/tables.md"
 fi
-echo "== wrote bench/BENCHMARKS.md"
-cat bench/BENCHMARKS.md
+echo "== every result line"
+cat "$results"
+echo "== wrote docs/performance.md"
+sed -n '/^<!-- begin bench\/run.sh/,/^<!-- end bench\/run.sh -->/p' docs/performance.md

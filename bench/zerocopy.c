@@ -1,4 +1,4 @@
-// Loopback send throughput, plain send(2) against MSG_ZEROCOPY, for the bulk path's decision (README, "The bulk path").
+// Loopback send throughput, plain send(2) against MSG_ZEROCOPY, for the bulk path's decision (docs/architecture.md, Memory).
 // A 256 KiB buffer (the server's reply buffer) is sent over and over to a reader that drops the bytes (MSG_TRUNC);
 // with MSG_ZEROCOPY a buffer is rewritten only once the kernel reported its last send complete, as the server would
 // have to. Build: gcc -O2 -Wall -o /tmp/zerocopy bench/zerocopy.c -lpthread; run: /tmp/zerocopy plain; /tmp/zerocopy zc 4

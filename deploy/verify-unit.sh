@@ -13,7 +13,12 @@ command -v systemd-analyze > /dev/null || { echo "verify-unit.sh: systemd-analyz
 
 work=$(mktemp -d -t hftp-unit.XXXXXX)
 trap 'rm -rf "$work"' EXIT
-binary=${1:-}
+# A relative BINARY is relative to where the script was started; the checks below run in the scratch folder.
+binary=${1:+$(realpath -m "$1")}
+if [ -n "$binary" ] && [ ! -x "$binary" ]; then
+  echo "verify-unit.sh: $1 is not an executable file" >&2
+  exit 1
+fi
 if [ -z "$binary" ]; then
   binary="$work/hftp-server"
   printf '#!/bin/sh\nexit 0\n' > "$binary"
@@ -23,7 +28,7 @@ sed "s|^ExecStart=/usr/local/bin/hftp-server |ExecStart=$binary |" "$unit" > "$w
 grep -q "^ExecStart=$binary " "$work/hftp-server.service" || { echo "verify-unit.sh: no ExecStart=/usr/local/bin/hftp-server line to check" >&2; exit 1; }
 
 echo "== systemd-analyze verify deploy/hftp-server.service"
-report=$(cd "$work" && systemd-analyze verify hftp-server.service 2>&1 || true)
+report=$(cd "$work" && { systemd-analyze verify hftp-server.service 2>&1 || true; })
 if [ -n "$report" ]; then
   echo "$report"
   echo "verify-unit.sh: systemd-analyze verify reported the above" >&2

@@ -59,21 +59,25 @@ public static class CliCommand
             Recursive = true,
         };
 
-        var root = new RootCommand("hftp: a client for HFTP file servers. " + ExitCodeHelp) { hostOption, portOption, retriesOption };
-        root.Subcommands.Add(CreateList(console, hostOption, portOption));
-        root.Subcommands.Add(CreateStat(console, hostOption, portOption));
-        root.Subcommands.Add(CreateGet(console, hostOption, portOption, retriesOption));
-        root.Subcommands.Add(CreateShell(console, hostOption, portOption));
-        root.Subcommands.Add(CreateHelp(console, hostOption, portOption));
+        var proxy = new ProxyOptions();
+        var root = new RootCommand("hftp: a client for HFTP file servers. " + ExitCodeHelp)
+        {
+            hostOption, portOption, retriesOption, proxy.Proxy, proxy.NoProxy,
+        };
+        root.Subcommands.Add(CreateList(console, hostOption, portOption, proxy));
+        root.Subcommands.Add(CreateStat(console, hostOption, portOption, proxy));
+        root.Subcommands.Add(CreateGet(console, hostOption, portOption, retriesOption, proxy));
+        root.Subcommands.Add(CreateShell(console, hostOption, portOption, proxy));
+        root.Subcommands.Add(CreateHelp(console, hostOption, portOption, proxy));
         return root;
     }
 
-    private static Command CreateList(CliConsole console, Option<string> host, Option<int> port)
+    private static Command CreateList(CliConsole console, Option<string> host, Option<int> port, ProxyOptions proxy)
     {
         var command = new Command("ls", "List the served files, one per line");
         command.SetAction((parseResult, cancellationToken) => RunAsync(console, async () =>
         {
-            await using var client = await Connect(parseResult, host, port, cancellationToken);
+            await using var client = await Connect(parseResult, host, port, proxy, cancellationToken);
             foreach (var name in await client.ListFilesAsync(cancellationToken))
             {
                 await console.Out.WriteLineAsync(name);
@@ -84,13 +88,13 @@ public static class CliCommand
         return command;
     }
 
-    private static Command CreateStat(CliConsole console, Option<string> host, Option<int> port)
+    private static Command CreateStat(CliConsole console, Option<string> host, Option<int> port, ProxyOptions proxy)
     {
         var names = new Argument<string[]>("NAME") { Description = "Files to describe", Arity = ArgumentArity.OneOrMore };
         var command = new Command("stat", "Show the size of each file (pipelined in one round trip)") { names };
         command.SetAction((parseResult, cancellationToken) => RunAsync(console, async () =>
         {
-            await using var client = await Connect(parseResult, host, port, cancellationToken);
+            await using var client = await Connect(parseResult, host, port, proxy, cancellationToken);
             var exitCode = ExitCodes.Success;
             foreach (var result in await client.GetSizesAsync(parseResult.GetRequiredValue(names), cancellationToken))
             {
@@ -111,7 +115,7 @@ public static class CliCommand
         return command;
     }
 
-    private static Command CreateGet(CliConsole console, Option<string> host, Option<int> port, Option<int> retries)
+    private static Command CreateGet(CliConsole console, Option<string> host, Option<int> port, Option<int> retries, ProxyOptions proxy)
     {
         var name = new Argument<string>("NAME") { Description = "File to download" };
         var output = new Option<string>("--output", "-o")
@@ -162,7 +166,8 @@ public static class CliCommand
                 parseResult.GetValue(connections),
                 parseResult.GetValue(quiet),
                 parseResult.GetValue(force),
-                parseResult.GetValue(retries))
+                parseResult.GetValue(retries),
+                ClientOptions: ClientOptions(parseResult, host, proxy))
             {
                 RawSlices = parseResult.GetValue(base64) ? RawSliceSupport.Base64Only() : new RawSliceSupport(),
             };
@@ -172,20 +177,21 @@ public static class CliCommand
         return command;
     }
 
-    private static Command CreateShell(CliConsole console, Option<string> host, Option<int> port)
+    private static Command CreateShell(CliConsole console, Option<string> host, Option<int> port, ProxyOptions proxy)
     {
         var command = new Command("shell", "Interactive: list the files, then type a name to download it, 'help' for the commands, or protocol commands");
         command.SetAction((parseResult, cancellationToken) => RunAsync(console,
-            () => new Shell(parseResult.GetRequiredValue(host), parseResult.GetValue(port), console).RunAsync(cancellationToken)));
+            () => new Shell(parseResult.GetRequiredValue(host), parseResult.GetValue(port), ClientOptions(parseResult, host, proxy), console)
+                .RunAsync(cancellationToken)));
         return command;
     }
 
-    private static Command CreateHelp(CliConsole console, Option<string> host, Option<int> port)
+    private static Command CreateHelp(CliConsole console, Option<string> host, Option<int> port, ProxyOptions proxy)
     {
         var command = new Command("help", "List the commands the server knows, one per line (its 'help'; classic servers have none). For this program's options: --help");
         command.SetAction((parseResult, cancellationToken) => RunAsync(console, async () =>
         {
-            await using var client = await Connect(parseResult, host, port, cancellationToken);
+            await using var client = await Connect(parseResult, host, port, proxy, cancellationToken);
             foreach (var name in await client.GetCommandsAsync(cancellationToken))
             {
                 await console.Out.WriteLineAsync(name);
@@ -196,8 +202,13 @@ public static class CliCommand
         return command;
     }
 
-    private static Task<HftpClient> Connect(ParseResult parseResult, Option<string> host, Option<int> port, CancellationToken cancellationToken) =>
-        HftpClient.ConnectAsync(parseResult.GetRequiredValue(host), parseResult.GetValue(port), cancellationToken: cancellationToken);
+    private static Task<HftpClient> Connect(
+        ParseResult parseResult, Option<string> host, Option<int> port, ProxyOptions proxy, CancellationToken cancellationToken) =>
+        HftpClient.ConnectAsync(parseResult.GetRequiredValue(host), parseResult.GetValue(port), ClientOptions(parseResult, host, proxy), cancellationToken);
+
+    // How every connection of a command is made: its proxy, chosen for the host.
+    private static HftpClientOptions ClientOptions(ParseResult parseResult, Option<string> host, ProxyOptions proxy) =>
+        proxy.ApplyTo(new HftpClientOptions(), parseResult, parseResult.GetRequiredValue(host));
 
     // Every failure becomes one line on stderr and its documented exit code; never a stack trace.
     private static async Task<int> RunAsync(CliConsole console, Func<Task<int>> work)

@@ -101,7 +101,7 @@ internal sealed class Downloader(DownloadRequest request, CliConsole console)
     // before anything is written.
     private async Task<(long Size, long Length)> AskSizeAsync(CancellationToken cancellationToken)
     {
-        await using var client = await HftpClient.ConnectAsync(request.Host, request.Port, cancellationToken: cancellationToken);
+        await using var client = await HftpClient.ConnectAsync(request.Host, request.Port, request.ClientOptions, cancellationToken);
         var size = await client.GetSizeAsync(request.Name, cancellationToken);
         var offset = request.Offset;
         if (request.Length is { } length)

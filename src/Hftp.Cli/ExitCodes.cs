@@ -5,13 +5,16 @@ public static class ExitCodes
 {
     public const int Success = 0;
 
-    /// <summary>A bad command line or argument (System.CommandLine's own code for parse errors).</summary>
+    /// <summary>A bad command line or argument (System.CommandLine's own code for parse errors), or a bad ALL_PROXY.</summary>
     public const int Usage = Hftp.CommandLine.ParseErrors.ExitCode;
 
     /// <summary>The server answered with an error status (202 FILE NOT FOUND, 203 ...).</summary>
     public const int ServerError = 2;
 
-    /// <summary>No connection, a dropped connection, a silent server, or a reply that is not HFTP.</summary>
+    /// <summary>
+    /// No connection (refused, unresolvable, no socket could be made), a dropped connection, a silent server, a reply
+    /// that is not HFTP; or a proxy that cannot be reached, refuses the login, stalls, or could not reach the server.
+    /// </summary>
     public const int NetworkError = 3;
 
     /// <summary>A local file could not be written or read.</summary>

@@ -28,7 +28,7 @@ internal sealed class RangeFetcher(DownloadRequest request, long size, RetryPoli
                     {
                         if (client is null)
                         {
-                            client = await HftpClient.ConnectAsync(request.Host, request.Port, cancellationToken: cancellationToken);
+                            client = await HftpClient.ConnectAsync(request.Host, request.Port, request.ClientOptions, cancellationToken);
                             if (failures > 0)
                             {
                                 await CheckSizeAsync(client, cancellationToken);

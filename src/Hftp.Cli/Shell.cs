@@ -10,7 +10,7 @@ namespace Hftp.Cli;
 /// to download. A failed download is reported and the shell goes on; a fatal status ends it (exit 3), since the
 /// server has closed the connection.
 /// </summary>
-internal sealed class Shell(string host, int port, CliConsole console)
+internal sealed class Shell(string host, int port, HftpClientOptions options, CliConsole console)
 {
     // 'help' alone is the shell's own command; with arguments it goes to the server like the others.
     private static readonly string[] SentAsTyped = [.. Commands.All.Where(command => command != Command.Help).Select(Commands.Name)];
@@ -31,7 +31,7 @@ internal sealed class Shell(string host, int port, CliConsole console)
 
     public async Task<int> RunAsync(CancellationToken cancellationToken)
     {
-        await using var client = await HftpClient.ConnectAsync(host, port, cancellationToken: cancellationToken);
+        await using var client = await HftpClient.ConnectAsync(host, port, options, cancellationToken);
         console.Out.WriteLine($"* Connected to {host}:{port}. Files:");
         await ListAsync(client, cancellationToken);
         console.Out.WriteLine($"* Type a file name to download it, a protocol command to send it as is, 'help', or '{Command.Quit.Name()}'.");
@@ -146,7 +146,8 @@ internal sealed class Shell(string host, int port, CliConsole console)
         try
         {
             var request = new DownloadRequest(host, port, name, output, 0, null, Continue: false, Connections: 1, Quiet: false,
-                OverwriteHint: $"save it under another name with 'get {name} PATH', or remove it") // the shell has no --force
+                OverwriteHint: $"save it under another name with 'get {name} PATH', or remove it", // the shell has no --force
+                ClientOptions: options)
             {
                 RawSlices = _rawSlices,
             };

@@ -1,3 +1,4 @@
+using System.Globalization;
 using System.Net.Sockets;
 using System.Text;
 using Hftp.Protocol;
@@ -28,25 +29,32 @@ public sealed partial class HftpClient : IAsyncDisposable, IDisposable
         _replies = new ReplyReader(_stream, options.ReadTimeout, peer);
     }
 
-    /// <summary>Connects to <paramref name="host"/> (a name, an IPv4 or an IPv6 address) on <paramref name="port"/>.</summary>
+    /// <summary>
+    /// Connects to <paramref name="host"/> (a name, an IPv4 or an IPv6 address) on <paramref name="port"/>, directly or
+    /// through <see cref="HftpClientOptions.Proxy"/>, within <see cref="HftpClientOptions.ConnectTimeout"/>.
+    /// </summary>
     public static async Task<HftpClient> ConnectAsync(
         string host, int port = Defaults.Port, HftpClientOptions? options = null, CancellationToken cancellationToken = default)
     {
         options ??= new HftpClientOptions();
-        var socket = new Socket(SocketType.Stream, ProtocolType.Tcp) { NoDelay = true };
+        var peer = SocketConnector.Describe(host, port);
+        if (options.Proxy is { } proxy)
+        {
+            var tunnel = await Socks5Connector.ConnectAsync(proxy, host, port, options.ConnectTimeout, cancellationToken);
+            return new HftpClient(tunnel, peer, options);
+        }
+
         using var timeout = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
         timeout.CancelAfter(options.ConnectTimeout);
         try
         {
-            await socket.ConnectAsync(host, port, timeout.Token);
-            return new HftpClient(socket, $"{host}:{port}", options);
+            var socket = await SocketConnector.ConnectAsync(host, port, peer, timeout.Token);
+            return new HftpClient(socket, peer, options);
         }
-        catch (Exception exception) when (exception is SocketException or OperationCanceledException)
+        catch (OperationCanceledException exception) when (!cancellationToken.IsCancellationRequested)
         {
-            socket.Dispose();
-            cancellationToken.ThrowIfCancellationRequested();
-            var reason = exception is SocketException socketException ? socketException.Message : "timed out";
-            throw new HftpConnectionException($"Cannot connect to {host}:{port}: {reason}", exception);
+            throw new HftpConnectionException(string.Create(CultureInfo.InvariantCulture,
+                $"Cannot connect to {peer}: timed out after {options.ConnectTimeout.TotalSeconds:0.###} s"), exception);
         }
     }
 
