@@ -7,7 +7,7 @@ using Command = System.CommandLine.Command;
 
 namespace Hftp.Cli;
 
-/// <summary>The <c>hftp</c> command line: ls, stat, get, shell; --host and --port on every command.</summary>
+/// <summary>The <c>hftp</c> command line: ls, stat, get, shell, help; --host and --port on every command.</summary>
 public static class CliCommand
 {
     private const string ExitCodeHelp =
@@ -68,6 +68,7 @@ public static class CliCommand
         root.Subcommands.Add(CreateStat(console, hostOption, portOption, proxy));
         root.Subcommands.Add(CreateGet(console, hostOption, portOption, retriesOption, proxy));
         root.Subcommands.Add(CreateShell(console, hostOption, portOption, proxy));
+        root.Subcommands.Add(CreateHelp(console, hostOption, portOption, proxy));
         return root;
     }
 
@@ -144,9 +145,13 @@ public static class CliCommand
             HelpName = "N",
         };
         var quiet = new Option<bool>("--quiet", "-q") { Description = "No progress bar, no summary line" };
+        var base64 = new Option<bool>("--base64")
+        {
+            Description = "Ask for base64 slices, as classic servers serve them [default: raw slices when the server has them]",
+        };
         var command = new Command("get", "Download a file, or a range of it, into PATH.part, then rename it into place")
         {
-            name, output, offset, length, resume, force, connections, quiet,
+            name, output, offset, length, resume, force, connections, quiet, base64,
         };
         command.SetAction((parseResult, cancellationToken) => RunAsync(console, async () =>
         {
@@ -162,7 +167,10 @@ public static class CliCommand
                 parseResult.GetValue(quiet),
                 parseResult.GetValue(force),
                 parseResult.GetValue(retries),
-                ClientOptions: ClientOptions(parseResult, host, proxy));
+                ClientOptions: ClientOptions(parseResult, host, proxy))
+            {
+                RawSlices = parseResult.GetValue(base64) ? RawSliceSupport.Base64Only() : new RawSliceSupport(),
+            };
             await new Downloader(request, console).RunAsync(cancellationToken);
             return ExitCodes.Success;
         }));
@@ -175,6 +183,22 @@ public static class CliCommand
         command.SetAction((parseResult, cancellationToken) => RunAsync(console,
             () => new Shell(parseResult.GetRequiredValue(host), parseResult.GetValue(port), ClientOptions(parseResult, host, proxy), console)
                 .RunAsync(cancellationToken)));
+        return command;
+    }
+
+    private static Command CreateHelp(CliConsole console, Option<string> host, Option<int> port, ProxyOptions proxy)
+    {
+        var command = new Command("help", "List the commands the server knows, one per line (its 'help'; classic servers have none). For this program's options: --help");
+        command.SetAction((parseResult, cancellationToken) => RunAsync(console, async () =>
+        {
+            await using var client = await Connect(parseResult, host, port, proxy, cancellationToken);
+            foreach (var name in await client.GetCommandsAsync(cancellationToken))
+            {
+                await console.Out.WriteLineAsync(name);
+            }
+
+            return ExitCodes.Success;
+        }));
         return command;
     }
 

@@ -16,4 +16,8 @@ public sealed record DownloadRequest(
     bool Force = false,
     int Retries = RetryPolicy.DefaultRetries,
     string OverwriteHint = "use --force to replace it",
-    HftpClientOptions? ClientOptions = null);
+    HftpClientOptions? ClientOptions = null)
+{
+    /// <summary>Whether the server has raw slices, as learnt by the first connection and known to all the others.</summary>
+    public RawSliceSupport RawSlices { get; init; } = new();
+}

@@ -35,8 +35,8 @@ internal sealed class RangeFetcher(DownloadRequest request, long size, RetryPoli
                             }
                         }
 
-                        await client.ReadSliceAsync(
-                            request.Name, request.Offset + writer.Start + writer.Written, writer.Remaining, writer, null, cancellationToken);
+                        await client.ReadSlicePreferringRawAsync(
+                            request.Name, request.Offset + writer.Start + writer.Written, writer.Remaining, writer, request.RawSlices, null, cancellationToken);
                     }
                     catch (HftpConnectionException exception) when (!cancellationToken.IsCancellationRequested)
                     {

@@ -12,16 +12,22 @@ namespace Hftp.Cli;
 /// </summary>
 internal sealed class Shell(string host, int port, HftpClientOptions options, CliConsole console)
 {
+    // 'help' alone is the shell's own command; with arguments it goes to the server like the others.
+    private static readonly string[] SentAsTyped = [.. Commands.All.Where(command => command != Command.Help).Select(Commands.Name)];
+
     private static readonly string Help = $"""
         * Commands:
         *   ls                   list the served files
         *   get NAME [PATH]      download NAME to PATH (default: NAME in the current directory)
         *   NAME                 the same as 'get NAME'
-        *   help                 this text
+        *   help                 this text, then the server's own commands (its '{Command.Help.Name()}')
         *   exit                 leave (so do '{Command.Quit.Name()}', Ctrl+D and Ctrl+C)
-        * A line starting with {string.Join(", ", Commands.All.SkipLast(1).Select(Commands.Name))} or {Commands.All[^1].Name()} is sent as typed,
-        * and the reply shown as the server sent it.
+        * A line starting with {string.Join(", ", SentAsTyped[..^1])} or {SentAsTyped[^1]} is sent as typed,
+        * and the reply shown as the server sent it (a raw slice's bytes as text, '.' for any not printable).
         """;
+
+    // Learnt by the first download, so later ones ask this server in the form it has.
+    private readonly RawSliceSupport _rawSlices = new();
 
     public async Task<int> RunAsync(CancellationToken cancellationToken)
     {
@@ -47,6 +53,13 @@ internal sealed class Shell(string host, int port, HftpClientOptions options, Cl
                 continue;
             }
 
+            // 'help' alone is the shell's (which also shows the server's); 'help' with more is sent as typed.
+            if (words is ["help"])
+            {
+                await ShowHelpAsync(client, cancellationToken);
+                continue;
+            }
+
             if (Commands.TryParseFirstElement(line, out var command))
             {
                 var reply = await client.SendRawAsync(line, console.Out, cancellationToken);
@@ -66,9 +79,6 @@ internal sealed class Shell(string host, int port, HftpClientOptions options, Cl
 
             switch (words)
             {
-                case ["help"]:
-                    console.Out.WriteLine(Help);
-                    break;
                 case ["ls"]:
                     await ListAsync(client, cancellationToken);
                     break;
@@ -108,6 +118,20 @@ internal sealed class Shell(string host, int port, HftpClientOptions options, Cl
         return await reading;
     }
 
+    private async Task ShowHelpAsync(HftpClient client, CancellationToken cancellationToken)
+    {
+        console.Out.WriteLine(Help);
+        try
+        {
+            var commands = await client.GetCommandsAsync(cancellationToken);
+            console.Out.WriteLine($"* The server's commands (its 'help'): {string.Join(", ", commands)}");
+        }
+        catch (HftpStatusException exception) when (exception.Status == StatusCode.NoSuchCommand)
+        {
+            console.Out.WriteLine($"* This server has no help command (classic HFTP: it answered {(int)exception.Status} {exception.ServerMessage}).");
+        }
+    }
+
     private async Task ListAsync(HftpClient client, CancellationToken cancellationToken)
     {
         foreach (var name in await client.ListFilesAsync(cancellationToken))
@@ -123,7 +147,10 @@ internal sealed class Shell(string host, int port, HftpClientOptions options, Cl
         {
             var request = new DownloadRequest(host, port, name, output, 0, null, Continue: false, Connections: 1, Quiet: false,
                 OverwriteHint: $"save it under another name with 'get {name} PATH', or remove it", // the shell has no --force
-                ClientOptions: options);
+                ClientOptions: options)
+            {
+                RawSlices = _rawSlices,
+            };
             await new Downloader(request, console).RunAsync(cancellationToken);
         }
         catch (Exception exception) when (exception is HftpException or DownloadFailedException or ArgumentException or IOException or UnauthorizedAccessException)

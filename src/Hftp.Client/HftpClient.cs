@@ -11,7 +11,7 @@ namespace Hftp.Client;
 /// or silent connection an <see cref="HftpConnectionException"/>. Not safe for concurrent calls: use one
 /// client per task (they are cheap), or pipeline with <see cref="GetSizesAsync"/>.
 /// </summary>
-public sealed class HftpClient : IAsyncDisposable, IDisposable
+public sealed partial class HftpClient : IAsyncDisposable, IDisposable
 {
     private readonly NetworkStream _stream;
     private readonly ReplyReader _replies;
@@ -142,11 +142,14 @@ public sealed class HftpClient : IAsyncDisposable, IDisposable
             {
                 switch (command)
                 {
-                    case Command.GetFileListing:
+                    case Command.GetFileListing or Command.Help:
                         while (await CopyBodyLineAsync(output, isListing: true, cancellationToken) > 0)
                         {
                         }
 
+                        break;
+                    case Command.GetSlice when IsRawSliceRequest(line, out var size):
+                        await RawSliceReader.CopyAsTextAsync(_replies, output, size, cancellationToken);
                         break;
                     case Command.GetMetadata or Command.GetSlice:
                         await CopyBodyLineAsync(output, isListing: false, cancellationToken);

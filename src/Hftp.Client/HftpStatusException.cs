@@ -27,6 +27,14 @@ public sealed class HftpStatusException : HftpException
         FileName = fileName;
     }
 
+    /// <summary>A status explained in the client's own words (<paramref name="message"/>), with the server's kept.</summary>
+    internal HftpStatusException(string message, StatusCode status, string serverMessage)
+        : base(message)
+    {
+        Status = status;
+        ServerMessage = serverMessage;
+    }
+
     public StatusCode Status { get; }
 
     public string ServerMessage { get; } = string.Empty;

@@ -187,6 +187,23 @@ internal sealed class ReplyReader(Stream stream, TimeSpan readTimeout, string pe
         }
     }
 
+    /// <summary>
+    /// Takes up to <paramref name="count"/> bytes of a body framed by its length (a raw slice): those already
+    /// buffered, else those of the next read. They stay valid until the next call on this reader.
+    /// </summary>
+    public async ValueTask<ReadOnlyMemory<byte>> ReadBytesAsync(long count, CancellationToken cancellationToken)
+    {
+        if (_start == _end)
+        {
+            await FillAsync(cancellationToken);
+        }
+
+        var taken = (int)Math.Min(count, _end - _start);
+        var bytes = _buffer.AsMemory(_start, taken);
+        _start += taken;
+        return bytes;
+    }
+
     public void Dispose()
     {
         ArrayPool<byte>.Shared.Return(_buffer);

@@ -19,11 +19,28 @@ public sealed class BrokenServerTests : IDisposable
             request.StartsWith("get_metadata", StringComparison.Ordinal) ? Replies.Size(3) : Replies.Base64Slice("QU JD"));
         var target = Path.Combine(_downloads, "f");
 
-        var run = await CliRun.InvokeAsync("get", "f", "-o", target, "-p", server.Port.ToString(CultureInfo.InvariantCulture), "-H", "127.0.0.1");
+        var run = await CliRun.InvokeAsync("get", "f", "--base64", "-o", target, "-p", server.Port.ToString(CultureInfo.InvariantCulture), "-H", "127.0.0.1");
 
         Assert.Equal(ExitCodes.NetworkError, run.ExitCode);
         Assert.Contains("not valid base64", run.Error, StringComparison.Ordinal);
         Assert.False(File.Exists(target), "a slice that is not clean base64 was saved as the file");
+    }
+
+    // A server that announces other than the SIZE asked is not believed: nothing is written, the download fails.
+    [Fact]
+    public async Task GetOfARawSliceWithTheWrongLengthExitsThreeAndSavesNothing()
+    {
+        await using var server = ScriptedServer.Answering(request => request.StartsWith("get_metadata", StringComparison.Ordinal)
+            ? Replies.Size(3)
+            : StatusCode.Ok.StatusLineText() + "Content-Length: 4\r\n\r\nABCD");
+        var target = Path.Combine(_downloads, "f");
+
+        var run = await CliRun.InvokeAsync("get", "f", "-o", target, "-p", server.Port.ToString(CultureInfo.InvariantCulture), "-H", "127.0.0.1");
+
+        Assert.Equal(ExitCodes.NetworkError, run.ExitCode);
+        Assert.Contains("The raw slice reply's Content-Length is not the 3 bytes asked for", run.Error, StringComparison.Ordinal);
+        Assert.False(File.Exists(target), "a raw slice of the wrong length was saved as the file");
+        Assert.Empty(Directory.GetFiles(_downloads));
     }
 
     [Fact]

@@ -29,6 +29,25 @@ public sealed class MemoryTests
         Assert.True(allocated < 64L << 20, $"allocated {allocated} bytes for a {size}-byte slice");
     }
 
+    [Fact]
+    public async Task RawSliceAllocatesAFractionOfItsSize()
+    {
+        using var server = TestServer.Start();
+        const long size = 256L << 20;
+        server.WriteSparseFile("sparse.bin", size);
+
+        await using var client = await HftpClient.ConnectAsync("127.0.0.1", server.Port);
+        var counter = new CountingStream();
+        await client.ReadRawSliceAsync("sparse.bin", 0, 1 << 20, counter); // warm up the pools
+        var before = GC.GetTotalAllocatedBytes(precise: true);
+
+        await client.ReadRawSliceAsync("sparse.bin", 0, size, counter);
+
+        var allocated = GC.GetTotalAllocatedBytes(precise: true) - before;
+        Assert.Equal(size + (1 << 20), counter.Written);
+        Assert.True(allocated < 16L << 20, $"allocated {allocated} bytes for a {size}-byte raw slice");
+    }
+
     private sealed class CountingStream : Stream
     {
         public long Written { get; private set; }
