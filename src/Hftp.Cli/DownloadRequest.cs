@@ -1,3 +1,5 @@
+using Hftp.Client;
+
 namespace Hftp.Cli;
 
 /// <summary>What <c>hftp get</c> was asked to do.</summary>
@@ -13,4 +15,14 @@ public sealed record DownloadRequest(
     bool Quiet,
     bool Force = false,
     int Retries = RetryPolicy.DefaultRetries,
-    string OverwriteHint = "use --force to replace it");
+    string OverwriteHint = "use --force to replace it")
+{
+    /// <summary>Timeouts and limits of every connection.</summary>
+    public HftpClientOptions ClientOptions { get; init; } = new();
+
+    /// <summary>The SHA-256 the saved bytes must have (<c>--checksum sha256=HEX</c>), if any.</summary>
+    public byte[]? ExpectedSha256 { get; init; }
+
+    /// <summary>Print the SHA-256 of the saved bytes (<c>--print-sha256</c>).</summary>
+    public bool PrintSha256 { get; init; }
+}

@@ -10,7 +10,7 @@ namespace Hftp.Cli;
 /// to download. A failed download is reported and the shell goes on; a fatal status ends it (exit 3), since the
 /// server has closed the connection.
 /// </summary>
-internal sealed class Shell(string host, int port, CliConsole console)
+internal sealed class Shell(string host, int port, CliConsole console, HftpClientOptions options)
 {
     private static readonly string Help = $"""
         * Commands:
@@ -25,7 +25,7 @@ internal sealed class Shell(string host, int port, CliConsole console)
 
     public async Task<int> RunAsync(CancellationToken cancellationToken)
     {
-        await using var client = await HftpClient.ConnectAsync(host, port, cancellationToken: cancellationToken);
+        await using var client = await HftpClient.ConnectAsync(host, port, options, cancellationToken);
         console.Out.WriteLine($"* Connected to {host}:{port}. Files:");
         await ListAsync(client, cancellationToken);
         console.Out.WriteLine($"* Type a file name to download it, a protocol command to send it as is, 'help', or '{Command.Quit.Name()}'.");
@@ -110,9 +110,9 @@ internal sealed class Shell(string host, int port, CliConsole console)
 
     private async Task ListAsync(HftpClient client, CancellationToken cancellationToken)
     {
-        foreach (var name in await client.ListFilesAsync(cancellationToken))
+        foreach (var name in await client.ListFileNamesAsync(cancellationToken))
         {
-            console.Out.WriteLine(name);
+            console.Out.WriteLine(SafeNames.Escape(name));
         }
     }
 
@@ -122,7 +122,10 @@ internal sealed class Shell(string host, int port, CliConsole console)
         try
         {
             var request = new DownloadRequest(host, port, name, output, 0, null, Continue: false, Connections: 1, Quiet: false,
-                OverwriteHint: $"save it under another name with 'get {name} PATH', or remove it"); // the shell has no --force
+                OverwriteHint: $"save it under another name with 'get {name} PATH', or remove it") // the shell has no --force
+            {
+                ClientOptions = options,
+            };
             await new Downloader(request, console).RunAsync(cancellationToken);
         }
         catch (Exception exception) when (exception is HftpException or DownloadFailedException or ArgumentException or IOException or UnauthorizedAccessException)

@@ -1,10 +1,26 @@
 namespace Hftp.Client;
 
-/// <summary>Timeouts of an <see cref="HftpClient"/>: a silent server becomes an exception, never a hang.</summary>
+/// <summary>Timeouts and limits of an <see cref="HftpClient"/>: a silent or hostile server becomes an exception, never a hang.</summary>
 public sealed record HftpClientOptions
 {
-    public TimeSpan ConnectTimeout { get; init; } = TimeSpan.FromSeconds(10);
+    /// <summary>A reply makes progress when this many more bytes of it arrive, or when it ends.</summary>
+    public const int ProgressBytes = 16 * 1024;
 
-    /// <summary>Longest wait for the next bytes of a reply (not for the whole reply: a large slice may take long).</summary>
+    public const int DefaultMaxListingNames = 100_000;
+
+    /// <summary>Bytes a listing may hold per name allowed (a name of up to 255 bytes and its terminator, rounded).</summary>
+    public const int ListingBytesPerName = 256;
+
+    public TimeSpan ConnectTimeout { get; init; } = TimeSpan.FromSeconds(5);
+
+    /// <summary>
+    /// Longest a reply may go without progress (<see cref="ProgressBytes"/> more bytes, or its end), counted from the
+    /// request: a silent server and one that trickles a byte now and then are both given up on.
+    /// </summary>
     public TimeSpan ReadTimeout { get; init; } = TimeSpan.FromSeconds(30);
+
+    /// <summary>Most names a listing may hold; a server that goes past it (or past that many times <see cref="ListingBytesPerName"/> bytes) is an error.</summary>
+    public int MaxListingNames { get; init; } = DefaultMaxListingNames;
+
+    public long MaxListingBytes => (long)MaxListingNames * ListingBytesPerName;
 }
