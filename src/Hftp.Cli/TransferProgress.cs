@@ -1,5 +1,6 @@
 using System.Diagnostics;
 using System.Globalization;
+using Hftp.Client;
 
 namespace Hftp.Cli;
 
@@ -17,6 +18,7 @@ internal sealed class TransferProgress(CliConsole console, string name, long tot
     private long _moved;
     private long _lastDrawn;
     private long _lastProgress = Stopwatch.GetTimestamp();
+    private long _movedAtLastProgress;
 
     /// <summary>Bytes written in this run.</summary>
     public long Moved => Interlocked.Read(ref _moved);
@@ -24,14 +26,22 @@ internal sealed class TransferProgress(CliConsole console, string name, long tot
     /// <summary>Bytes of the download on disk: resumed plus moved.</summary>
     public long Done => resumed + Moved;
 
-    /// <summary>When a byte was last written (a <see cref="Stopwatch"/> timestamp); the start until then.</summary>
+    /// <summary>
+    /// When the download last made progress (a <see cref="Stopwatch"/> timestamp): when it started, or when it had
+    /// written <see cref="HftpClientOptions.ProgressBytes"/> more bytes, so a trickle is not progress.
+    /// </summary>
     public long LastProgress => Interlocked.Read(ref _lastProgress);
 
     public void Add(long count)
     {
-        Interlocked.Add(ref _moved, count);
+        var moved = Interlocked.Add(ref _moved, count);
         var now = Stopwatch.GetTimestamp();
-        Interlocked.Exchange(ref _lastProgress, now);
+        if (moved - Interlocked.Read(ref _movedAtLastProgress) >= HftpClientOptions.ProgressBytes)
+        {
+            Interlocked.Exchange(ref _movedAtLastProgress, moved);
+            Interlocked.Exchange(ref _lastProgress, now);
+        }
+
         if (!showBar || now - Interlocked.Read(ref _lastDrawn) < RedrawInterval)
         {
             return;
