@@ -81,13 +81,14 @@ internal sealed class SoakRequests(ServedFiles files, Random random)
         var (name, size) = files.Files[random.Next(files.Files.Count)];
         return kind switch
         {
-            SoakKind.Listing => (Ascii(Requests.GetFileListing), files.ListingReply),
+            SoakKind.Listing => random.Next(4) == 0 ? (Ascii(Requests.Help), Ascii(Replies.Help())) : (Ascii(Requests.GetFileListing), files.ListingReply),
             SoakKind.Metadata => (Ascii(Requests.GetMetadata(name)), Ascii(Replies.Size(size))),
             SoakKind.Slice => Slice(name, size),
-            SoakKind.UnknownCommand => (Ascii(Pick("nope", "QUIT", "GET_METADATA " + name, string.Empty, " get_file_listing", "get_slices " + name + " 0 1") + "\r\n"),
+            SoakKind.UnknownCommand => (Ascii(Pick("nope", "QUIT", "HELP", "GET_METADATA " + name, " get_file_listing", "get_slices " + name + " 0 1") + "\r\n"),
                 Status(StatusCode.NoSuchCommand)),
             SoakKind.BadArguments => (Ascii(Pick("get_metadata", "get_metadata  " + name, "get_metadata " + name + " ", "quit now", "quit ", "get_file_listing x",
-                    "get_slice " + name + " 1", "get_slice " + name + " -1 2", "get_slice " + name + " 0 1x", "get_metadata a/b", "get_slice " + name + " 0  1") + "\r\n"),
+                    "get_slice " + name + " 1", "get_slice " + name + " -1 2", "get_slice " + name + " 0 1x", "get_metadata a/b", "get_slice " + name + " 0  1",
+                    "help x", "get_slice " + name + " 0 1 RAW", "get_slice " + name + " 0 1 raw x") + "\r\n"),
                 Status(StatusCode.InvalidArguments)),
             SoakKind.MissingFile => (Ascii(Pick(Requests.GetMetadata(MissingName()), Requests.GetSlice(MissingName(), 0, 1), Requests.GetMetadata(".."), Requests.GetMetadata("."))),
                 Status(StatusCode.FileNotFound)),
@@ -108,15 +109,19 @@ internal sealed class SoakRequests(ServedFiles files, Random random)
         var length = (int)random.NextInt64(Math.Min(MaxSliceSize, size - offset) + 1);
         var content = new byte[length];
         files.ReadSlice(name, offset, content);
-        var reply = Replies.SliceBytes(content);
+        // Half the slices are raw (2026): the same bytes, unencoded after a Content-Length header.
+        var raw = random.Next(2) == 0;
+        var reply = raw ? Replies.RawSliceBytes(content) : Replies.SliceBytes(content);
 
         // Leading zeros are valid (PROTOCOL.md) and exercise the number parser.
         var offsetText = random.Next(8) == 0 ? "00" + offset.ToString(CultureInfo.InvariantCulture) : offset.ToString(CultureInfo.InvariantCulture);
-        return (Ascii(Requests.Line($"{Command.GetSlice.Name()} {name} {offsetText} {length}")), reply);
+        return (Ascii(Requests.Line($"{Command.GetSlice.Name()} {name} {offsetText} {length}{(raw ? " raw" : string.Empty)}")), reply);
     }
 
-    private (byte[] Request, StatusCode Status) Fatal() => random.Next(4) switch
+    private (byte[] Request, StatusCode Status) Fatal() => random.Next(6) switch
     {
+        4 => (Ascii("\r\n"), StatusCode.BadRequest),
+        5 => (Ascii("   \r\n"), StatusCode.BadRequest),
         0 => (Ascii($"get_metadata {files.Files[0].Name}\n"), StatusCode.BadEol),
         1 => (Ascii("qu\rit\r\n"), StatusCode.BadRequest),
         2 => (Ascii("\r\r\n"), StatusCode.BadRequest),

@@ -1,10 +1,13 @@
 namespace Hftp.Protocol;
 
-/// <summary>The four HFTP commands.</summary>
+/// <summary>The HFTP commands, in the order <c>help</c> lists them.</summary>
 public enum Command
 {
     GetFileListing,
     GetMetadata,
     GetSlice,
+
+    /// <summary>2026: lists the commands.</summary>
+    Help,
     Quit,
 }

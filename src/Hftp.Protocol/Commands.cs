@@ -6,7 +6,7 @@ public static class Commands
     /// <summary>Longest command name (<c>get_file_listing</c>); a longer first element is no command.</summary>
     public const int MaxNameLength = 16;
 
-    private static readonly Command[] AllCommands = [Command.GetFileListing, Command.GetMetadata, Command.GetSlice, Command.Quit];
+    private static readonly Command[] AllCommands = [Command.GetFileListing, Command.GetMetadata, Command.GetSlice, Command.Help, Command.Quit];
 
     public static IReadOnlyList<Command> All => AllCommands;
 
@@ -15,6 +15,7 @@ public static class Commands
         Command.GetFileListing => "get_file_listing",
         Command.GetMetadata => "get_metadata",
         Command.GetSlice => "get_slice",
+        Command.Help => "help",
         Command.Quit => "quit",
         _ => throw new ArgumentOutOfRangeException(nameof(command), command, "Not an HFTP command."),
     };
@@ -25,10 +26,12 @@ public static class Commands
         Command.GetFileListing => "get_file_listing"u8,
         Command.GetMetadata => "get_metadata"u8,
         Command.GetSlice => "get_slice"u8,
+        Command.Help => "help"u8,
         Command.Quit => "quit"u8,
         _ => throw new ArgumentOutOfRangeException(nameof(command), command, "Not an HFTP command."),
     };
 
+    /// <summary>Arguments the command takes; <c>get_slice</c> may take one more, <see cref="Syntax.RawToken"/> (2026).</summary>
     public static int ArgumentCount(this Command command) => command switch
     {
         Command.GetMetadata => 1,

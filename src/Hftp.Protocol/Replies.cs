@@ -23,6 +23,17 @@ public static class Replies
         return reply.Append(Syntax.LineTerminatorText).ToString();
     }
 
+    /// <summary>The <c>help</c> reply (2026): <c>0 OK</c>, one command name per line, then an empty line.</summary>
+    public static string Help() => Listing(Commands.All.Select(Commands.Name));
+
+    /// <summary>The header of a raw slice reply (2026): <c>0 OK</c>, <c>Content-Length: SIZE</c>, an empty line.</summary>
+    public static string RawSliceHeader(long size) => string.Create(
+        CultureInfo.InvariantCulture,
+        $"{StatusCode.Ok.StatusLineText()}{Encoding.ASCII.GetString(Syntax.ContentLengthPrefix)}{size}{Syntax.LineTerminatorText}{Syntax.LineTerminatorText}");
+
+    /// <summary>The bytes of a whole raw slice reply: the header, then <paramref name="content"/> as it is.</summary>
+    public static byte[] RawSliceBytes(ReadOnlySpan<byte> content) => [.. Encoding.ASCII.GetBytes(RawSliceHeader(content.Length)), .. content];
+
     /// <summary>A metadata reply: <c>0 OK</c>, then the size in decimal.</summary>
     public static string Size(long size) =>
         string.Create(CultureInfo.InvariantCulture, $"{StatusCode.Ok.StatusLineText()}{size}{Syntax.LineTerminatorText}");

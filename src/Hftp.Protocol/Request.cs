@@ -9,13 +9,15 @@ namespace Hftp.Protocol;
 /// <see cref="RequestReader"/> hands back the same string instance for a name among the last few distinct names it
 /// read, so a client that repeats names costs no allocation; compare names by value all the same.
 /// </param>
+/// <param name="IsRaw">A <c>get_slice</c> that ends in <c>raw</c> (2026): the reply is the bytes themselves, not base64.</param>
 public readonly record struct Request(
     StatusCode Status,
     RequestFault Fault,
     Command Command,
     string? FileName,
     ulong Offset,
-    ulong Size)
+    ulong Size,
+    bool IsRaw = false)
 {
     public bool IsValid => Status == StatusCode.Ok;
 

@@ -16,6 +16,9 @@ public enum RequestFault
 
     /// <summary>The line passed the request-line limit: 101 BAD REQUEST.</summary>
     LineTooLong,
+
+    /// <summary>An empty line, or one of spaces only (2026): 101 BAD REQUEST.</summary>
+    EmptyLine,
 }
 
 public static class RequestFaults
@@ -34,6 +37,7 @@ public static class RequestFaults
         RequestFault.StrayCarriageReturn => "a \\r not followed by \\n",
         RequestFault.NonAsciiByte => "a byte that is not ASCII",
         RequestFault.LineTooLong => "a request line over the length limit",
+        RequestFault.EmptyLine => "an empty request line",
         _ => "no fault",
     };
 }

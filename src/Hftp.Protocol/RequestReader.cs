@@ -10,8 +10,10 @@ namespace Hftp.Protocol;
 /// </summary>
 public sealed class RequestReader
 {
-    // The command and up to three arguments matter; a fifth element only proves there are too many.
-    private const int TrackedElements = 4;
+    // The command and up to four arguments matter (get_slice NAME OFFSET SIZE raw); a sixth element only proves
+    // there are too many.
+    private const int TrackedElements = 5;
+    private const int RawTokenElement = 4;
     private const int MaxCountedElements = TrackedElements + 1;
 
     // Largest value that can take one more decimal digit without overflowing 64 bits.
@@ -20,6 +22,7 @@ public sealed class RequestReader
     private readonly long _maxLineLength;
     private readonly byte[] _commandName = new byte[Commands.MaxNameLength];
     private readonly byte[] _fileName = new byte[Syntax.MaxFileNameLength];
+    private readonly byte[] _rawToken = new byte[3];
     private readonly long[] _lengths = new long[TrackedElements];
     private readonly bool[] _allFileNameBytes = new bool[TrackedElements];
     private readonly bool[] _allDigits = new bool[TrackedElements];
@@ -28,6 +31,9 @@ public sealed class RequestReader
     private long _lineLength;
     private int _elementCount;
     private bool _pendingCarriageReturn;
+
+    // Whether the line has any byte but spaces: a line without one is empty (2026: 101, and the connection closes).
+    private bool _hasContent;
 
     // The strings of the last few distinct names read: clients ask for the same few files again and again, and
     // handing back the same string keeps the request path allocation-free. Bounded, so a client that asks for ever
@@ -101,6 +107,7 @@ public sealed class RequestReader
 
     private void Append(byte value)
     {
+        _hasContent = true;
         var element = _elementCount - 1;
         if (element >= TrackedElements)
         {
@@ -120,6 +127,11 @@ public sealed class RequestReader
         else if (element == 1 && length <= Syntax.MaxFileNameLength)
         {
             _fileName[length - 1] = value;
+        }
+
+        if (element == RawTokenElement && length <= _rawToken.Length)
+        {
+            _rawToken[length - 1] = value;
         }
 
         if (!Syntax.IsDigit(value))
@@ -162,6 +174,7 @@ public sealed class RequestReader
     {
         _lineLength = 0;
         _pendingCarriageReturn = false;
+        _hasContent = false;
         _elementCount = 1;
         ResetElement(0);
     }
@@ -179,9 +192,15 @@ public sealed class RequestReader
         return request;
     }
 
-    // Order of checks (PROTOCOL.md): command (200), then argument count and form (201).
+    // Order of checks (PROTOCOL.md): empty line (101), command (200), then argument count and form, the raw
+    // token included (201).
     private Request Parse()
     {
+        if (!_hasContent)
+        {
+            return Request.Faulted(RequestFault.EmptyLine);
+        }
+
         var commandLength = _lengths[0];
         if (commandLength is 0 or > Commands.MaxNameLength
             || !Commands.TryParse(_commandName.AsSpan(0, (int)commandLength), out var command))
@@ -189,8 +208,9 @@ public sealed class RequestReader
             return Request.Rejected(StatusCode.NoSuchCommand);
         }
 
-        var argumentCount = command.ArgumentCount();
-        if (_elementCount != argumentCount + 1)
+        var argumentCount = _elementCount - 1;
+        var isRaw = command == Command.GetSlice && argumentCount == command.ArgumentCount() + 1;
+        if (argumentCount != command.ArgumentCount() && !isRaw)
         {
             return Request.Rejected(StatusCode.InvalidArguments);
         }
@@ -208,16 +228,25 @@ public sealed class RequestReader
             return Request.Rejected(StatusCode.InvalidArguments);
         }
 
-        if (argumentCount == 3 && !(_allDigits[2] && _allDigits[3]))
+        if (command == Command.GetSlice && !(_allDigits[2] && _allDigits[3]))
+        {
+            return Request.Rejected(StatusCode.InvalidArguments);
+        }
+
+        if (isRaw && !IsRawToken())
         {
             return Request.Rejected(StatusCode.InvalidArguments);
         }
 
         var fileName = argumentCount >= 1 ? TakeFileName() : null;
-        var offset = argumentCount == 3 ? _numbers[2] : 0;
-        var size = argumentCount == 3 ? _numbers[3] : 0;
-        return new Request(StatusCode.Ok, RequestFault.None, command, fileName, offset, size);
+        var offset = command == Command.GetSlice ? _numbers[2] : 0;
+        var size = command == Command.GetSlice ? _numbers[3] : 0;
+        return new Request(StatusCode.Ok, RequestFault.None, command, fileName, offset, size, isRaw);
     }
+
+    // Exactly "raw": "RAW", "rawx" and "ra" are 201.
+    private bool IsRawToken() =>
+        _lengths[RawTokenElement] == Syntax.RawToken.Length && _rawToken.AsSpan().SequenceEqual(Syntax.RawToken);
 
     private string? TakeFileName()
     {

@@ -12,10 +12,13 @@ namespace Hftp.Protocol;
 public static class Requests
 {
     /// <summary>Enough bytes for any request with a FILENAME of at most <see cref="Syntax.MaxFileNameLength"/>.</summary>
-    public const int MaxFormattedLength = Commands.MaxNameLength + 1 + Syntax.MaxFileNameLength + (2 * (1 + 20)) + 2;
+    public const int MaxFormattedLength = Commands.MaxNameLength + 1 + Syntax.MaxFileNameLength + (2 * (1 + 20)) + 4 + 2;
 
     /// <summary><c>get_file_listing\r\n</c>.</summary>
     public static string GetFileListing { get; } = Line(Command.GetFileListing.Name());
+
+    /// <summary><c>help\r\n</c> (2026).</summary>
+    public static string Help { get; } = Line(Command.Help.Name());
 
     /// <summary><c>quit\r\n</c>.</summary>
     public static string Quit { get; } = Line(Command.Quit.Name());
@@ -26,6 +29,10 @@ public static class Requests
     /// <summary><c>get_slice NAME OFFSET SIZE\r\n</c>.</summary>
     public static string GetSlice(string fileName, long offset, long size) =>
         Line(string.Create(CultureInfo.InvariantCulture, $"{Command.GetSlice.Name()} {fileName} {offset} {size}"));
+
+    /// <summary><c>get_slice NAME OFFSET SIZE raw\r\n</c> (2026): the reply carries the bytes themselves.</summary>
+    public static string GetRawSlice(string fileName, long offset, long size) =>
+        Line(string.Create(CultureInfo.InvariantCulture, $"{Command.GetSlice.Name()} {fileName} {offset} {size} raw"));
 
     /// <summary>Ends a request typed or built elsewhere with the terminator.</summary>
     public static string Line(string request) => request + Syntax.LineTerminatorText;
@@ -42,19 +49,27 @@ public static class Requests
     }
 
     /// <summary>Writes <c>get_slice NAME OFFSET SIZE\r\n</c> into <paramref name="destination"/> without allocating.</summary>
-    public static bool TryWriteGetSlice(ReadOnlySpan<char> fileName, long offset, long size, Span<byte> destination, out int written)
+    public static bool TryWriteGetSlice(ReadOnlySpan<char> fileName, long offset, long size, Span<byte> destination, out int written) =>
+        TryWriteGetSlice(fileName, offset, size, raw: false, destination, out written);
+
+    /// <summary>
+    /// Writes <c>get_slice NAME OFFSET SIZE\r\n</c>, or with <paramref name="raw"/> <c>get_slice NAME OFFSET SIZE raw\r\n</c>,
+    /// into <paramref name="destination"/> without allocating.
+    /// </summary>
+    public static bool TryWriteGetSlice(ReadOnlySpan<char> fileName, long offset, long size, bool raw, Span<byte> destination, out int written)
     {
         var position = 0;
         var fits = TryAppend(Command.GetSlice.Utf8Name(), destination, ref position)
             && TryAppendArgument(fileName, destination, ref position)
             && TryAppendArgument(offset, destination, ref position)
             && TryAppendArgument(size, destination, ref position)
+            && (!raw || (TryAppend(" "u8, destination, ref position) && TryAppend(Syntax.RawToken, destination, ref position)))
             && TryAppend(Syntax.LineTerminator, destination, ref position);
         written = fits ? position : 0;
         return fits;
     }
 
-    /// <summary>Writes a request without arguments (<c>get_file_listing</c>, <c>quit</c>) into <paramref name="destination"/>.</summary>
+    /// <summary>Writes a request without arguments (<c>get_file_listing</c>, <c>help</c>, <c>quit</c>) into <paramref name="destination"/>.</summary>
     public static bool TryWrite(Command command, Span<byte> destination, out int written)
     {
         if (command.ArgumentCount() != 0)

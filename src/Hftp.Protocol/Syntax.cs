@@ -22,6 +22,12 @@ public static class Syntax
 
     public static ReadOnlySpan<byte> LineTerminator => "\r\n"u8;
 
+    /// <summary>The optional fourth argument of <c>get_slice</c> that asks for a raw slice (2026); exactly these bytes.</summary>
+    public static ReadOnlySpan<byte> RawToken => "raw"u8;
+
+    /// <summary>The one header line of a raw slice reply starts with this; the decimal size and <c>\r\n</c> follow.</summary>
+    public static ReadOnlySpan<byte> ContentLengthPrefix => "Content-Length: "u8;
+
     /// <summary>FILENAME characters: <c>A-Z a-z 0-9 . - _</c>.</summary>
     public static bool IsFileNameByte(byte value) =>
         value is (>= (byte)'A' and <= (byte)'Z') or (>= (byte)'a' and <= (byte)'z') or (>= (byte)'0' and <= (byte)'9')

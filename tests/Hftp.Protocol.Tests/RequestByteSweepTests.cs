@@ -8,7 +8,8 @@ namespace Hftp.Protocol.Tests;
 /// </summary>
 public sealed class RequestByteSweepTests
 {
-    public static TheoryData<string> Requests => ["get_metadata a.txt\r\n", "get_slice a.txt 5 20\r\n", "quit\r\n", "get_file_listing\r\n"];
+    public static TheoryData<string> Requests =>
+        ["get_metadata a.txt\r\n", "get_slice a.txt 5 20\r\n", "get_slice a.txt 5 20 raw\r\n", "quit\r\n", "get_file_listing\r\n", "help\r\n"];
 
     private static readonly byte[] NextRequest = "quit\r\n"u8.ToArray();
 

@@ -15,6 +15,7 @@ internal static class RequestOracle
         ["get_file_listing"] = (Command.GetFileListing, 0),
         ["get_metadata"] = (Command.GetMetadata, 1),
         ["get_slice"] = (Command.GetSlice, 3),
+        ["help"] = (Command.Help, 0),
         ["quit"] = (Command.Quit, 0),
     };
 
@@ -51,9 +52,14 @@ internal static class RequestOracle
         return null;
     }
 
-    // Order of checks: command (200), then argument count and form (201).
+    // Order of checks: empty line (101), command (200), then argument count and form, "raw" included (201).
     private static Request ParseLine(string line)
     {
+        if (line.All(character => character == ' '))
+        {
+            return Request.Faulted(RequestFault.EmptyLine);
+        }
+
         var elements = line.Split(' ');
         if (!CommandsByName.TryGetValue(elements[0], out var command))
         {
@@ -61,9 +67,20 @@ internal static class RequestOracle
         }
 
         var arguments = elements[1..];
-        if (arguments.Length != command.Arguments || arguments.Any(argument => argument.Length == 0))
+        var isRaw = command.Command == Command.GetSlice && arguments.Length == 4;
+        if ((arguments.Length != command.Arguments && !isRaw) || arguments.Any(argument => argument.Length == 0))
         {
             return Request.Rejected(StatusCode.InvalidArguments);
+        }
+
+        if (isRaw)
+        {
+            if (arguments[3] != "raw")
+            {
+                return Request.Rejected(StatusCode.InvalidArguments);
+            }
+
+            arguments = arguments[..3];
         }
 
         if (arguments.Length == 0)
@@ -79,7 +96,7 @@ internal static class RequestOracle
 
         var offset = arguments.Length == 3 ? Saturated(arguments[1]) : 0;
         var size = arguments.Length == 3 ? Saturated(arguments[2]) : 0;
-        return new Request(StatusCode.Ok, RequestFault.None, command.Command, fileName, offset, size);
+        return new Request(StatusCode.Ok, RequestFault.None, command.Command, fileName, offset, size, isRaw);
     }
 
     private static bool IsFileNameCharacter(char character) => char.IsAsciiLetterOrDigit(character) || character is '.' or '-' or '_';

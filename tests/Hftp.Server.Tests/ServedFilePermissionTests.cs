@@ -35,18 +35,35 @@ public abstract class ServedFilePermissionTests : IDisposable
     }
 
     [Fact]
-    public async Task FileTheServerCannotOpenIsNeitherListedNorServedAndTheConnectionGoesOn()
+    public async Task FileTheServerMayNotReadIsListedAndSizedButItsSliceIs199AndCloses()
     {
         File.WriteAllText(Path.Combine(_directory, "readable"), "hi");
+        var secret = Path.Combine(_directory, "secret");
+        File.WriteAllText(secret, "no");
+        File.SetUnixFileMode(secret, UnixFileMode.UserRead);
+        using var server = StartServer("--port", "0", "--address", "127.0.0.1", "--dir", _directory);
+        using var client = RawClient.Connect(new IPEndPoint(IPAddress.Loopback, await server.WaitForPortAsync(Bound)));
+
+        // Owned by root and readable by its owner only: the unprivileged server's open fails with EACCES.
+        await client.SendAsync(Requests.GetFileListing + Requests.GetMetadata("secret") + Requests.GetSlice("secret", 0, 1) + Requests.GetSlice("readable", 0, 2));
+
+        await client.ExpectAsync(Replies.Listing("readable", "secret") + Replies.Size(2) + StatusCode.InternalServerError.StatusLineText());
+        await client.ExpectClosedAsync(Bound);
+    }
+
+    [Fact]
+    public async Task FileOfModeZeroIsListedAndSizedButItsRawSliceIs199AndCloses()
+    {
         var secret = Path.Combine(_directory, "secret");
         File.WriteAllText(secret, "no");
         File.SetUnixFileMode(secret, UnixFileMode.None);
         using var server = StartServer("--port", "0", "--address", "127.0.0.1", "--dir", _directory);
         using var client = RawClient.Connect(new IPEndPoint(IPAddress.Loopback, await server.WaitForPortAsync(Bound)));
 
-        await client.SendAsync(Requests.GetFileListing + Requests.GetMetadata("secret") + Requests.GetSlice("secret", 0, 1) + Requests.GetSlice("readable", 0, 2));
+        await client.SendAsync(Requests.GetFileListing + Requests.GetMetadata("secret") + Requests.GetRawSlice("secret", 0, 1));
 
-        await client.ExpectAsync(Replies.Listing("readable") + StatusCode.FileNotFound.StatusLineText() + StatusCode.FileNotFound.StatusLineText() + Replies.Base64Slice("aGk="));
+        await client.ExpectAsync(Replies.Listing("secret") + Replies.Size(2) + StatusCode.InternalServerError.StatusLineText());
+        await client.ExpectClosedAsync(Bound);
     }
 
     [Fact]

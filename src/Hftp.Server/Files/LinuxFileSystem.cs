@@ -50,6 +50,13 @@ internal sealed class LinuxFileSystem(string root) : IServedFileSystem
                 : throw new IOException($"Cannot list {root}: {Marshal.GetPInvokeErrorMessage(error)}");
         }
 
+        // Root may read a directory of mode 000; the protocol counts it unreadable all the same (2026: 199).
+        if (LinuxFiles.TryStat(descriptor, out _, out _, out var hasReadPermissionBit) == 0 && !hasReadPermissionBit)
+        {
+            LinuxFiles.Close(descriptor);
+            throw new UnreadableFileException(root, "it has no read permission bit");
+        }
+
         var buffer = ArrayPool<byte>.Shared.Rent(DirectoryBufferSize);
         try
         {
@@ -79,7 +86,7 @@ internal sealed class LinuxFileSystem(string root) : IServedFileSystem
     // path: root + "/" + name + NUL.
     private FileExamination ExamineAt(ReadOnlySpan<byte> path)
     {
-        var error = LinuxFiles.TryStat(path, followSymlink: false, out var kind, out var size, out var readableByEveryone);
+        var error = LinuxFiles.TryStat(path, followSymlink: false, out var kind, out var size);
         if (error != 0)
         {
             return error switch
@@ -92,7 +99,8 @@ internal sealed class LinuxFileSystem(string root) : IServedFileSystem
 
         var served = kind switch
         {
-            FileKind.Regular => readableByEveryone || LinuxFiles.CanRead(path),
+            // A regular file is served even when it cannot be read: listed, sized, and its slices answered 199 (2026).
+            FileKind.Regular => true,
             FileKind.SymbolicLink => TryResolveLink(Encoding.UTF8.GetString(path[..^1]), out size),
             _ => false,
         };
@@ -128,16 +136,16 @@ internal sealed class LinuxFileSystem(string root) : IServedFileSystem
 
         if (error != 0)
         {
-            // Not readable by us (an ACL or security module the permission bits did not show): not served, as when listing.
-            return IsNotFound(error) || error is LinuxFiles.PermissionDenied or LinuxFiles.OperationNotPermitted ? false : throw Failure(error, name);
+            // EACCES and EPERM included: a served file that may not be read is a failure to read it (199, 2026).
+            return IsNotFound(error) ? false : throw Failure(error, name);
         }
 
         // The name may have been swapped since it was checked: trust only what the open descriptor is.
-        error = LinuxFiles.TryStat(descriptor, out var kind, out var length);
-        if (error != 0 || kind != FileKind.Regular)
+        error = LinuxFiles.TryStat(descriptor, out var kind, out var length, out var hasReadPermissionBit);
+        if (error != 0 || kind != FileKind.Regular || !hasReadPermissionBit)
         {
             LinuxFiles.Close(descriptor);
-            return error == 0 ? false : throw Failure(error, name);
+            return error == 0 && kind != FileKind.Regular ? false : throw Failure(error == 0 ? LinuxFiles.PermissionDenied : error, name);
         }
 
         file.Assign(descriptor, length);
@@ -179,9 +187,8 @@ internal sealed class LinuxFileSystem(string root) : IServedFileSystem
         var target = LinuxFiles.RealPath(path);
         return target is not null
             && IsInsideRoot(target)
-            && LinuxFiles.TryStat(target, followSymlink: true, out var kind, out size, out var readableByEveryone) == 0
-            && kind == FileKind.Regular
-            && (readableByEveryone || LinuxFiles.CanRead(target));
+            && LinuxFiles.TryStat(target, followSymlink: true, out var kind, out size) == 0
+            && kind == FileKind.Regular;
     }
 
     private bool IsInsideRoot(string? canonicalPath)
@@ -200,6 +207,7 @@ internal sealed class LinuxFileSystem(string root) : IServedFileSystem
         error is LinuxFiles.NoSuchEntry or LinuxFiles.NotADirectory or LinuxFiles.NameTooLong or LinuxFiles.TooManySymbolicLinks
             or LinuxFiles.NoSuchDeviceOrAddress;
 
-    private static IOException Failure(int error, string name) =>
-        new($"Cannot read '{name}': {Marshal.GetPInvokeErrorMessage(error)}");
+    private static IOException Failure(int error, string name) => error is LinuxFiles.PermissionDenied or LinuxFiles.OperationNotPermitted
+        ? new UnreadableFileException(name, Marshal.GetPInvokeErrorMessage(error))
+        : new IOException($"Cannot read '{name}': {Marshal.GetPInvokeErrorMessage(error)}");
 }

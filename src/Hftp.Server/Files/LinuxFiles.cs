@@ -47,22 +47,18 @@ internal static partial class LinuxFiles
         ? 0x4000
         : 0x10000;
 
-    private const int ReadPermission = 4;
-    private const int AtEffectiveIds = 0x200;
-    private const int ReadableByEveryone = 0x124; // 0444
+    private const int AnyReadPermission = 0x124; // 0444
 
-    /// <summary>Type, size and whether its permission bits let anyone at all read it.</summary>
-    public static unsafe int TryStat(string path, bool followSymlink, out FileKind kind, out long size, out bool readableByEveryone)
+    /// <summary>Type and size of an entry, without opening it.</summary>
+    public static unsafe int TryStat(string path, bool followSymlink, out FileKind kind, out long size)
     {
         var buffer = stackalloc byte[StatxBufferSize];
         var flags = followSymlink ? 0 : AtSymlinkNoFollow;
-        var error = Complete(Statx(AtCurrentDirectory, path, flags, StatxType | StatxSize | StatxMode, buffer), buffer, out kind, out size);
-        readableByEveryone = error == 0 && (*(ushort*)(buffer + StatxModeOffset) & ReadableByEveryone) == ReadableByEveryone;
-        return error;
+        return Complete(Statx(AtCurrentDirectory, path, flags, StatxType | StatxSize, buffer), buffer, out kind, out size);
     }
 
-    /// <summary>As <see cref="TryStat(string, bool, out FileKind, out long, out bool)"/>, for a NUL-terminated UTF-8 path.</summary>
-    public static unsafe int TryStat(ReadOnlySpan<byte> path, bool followSymlink, out FileKind kind, out long size, out bool readableByEveryone)
+    /// <summary>As <see cref="TryStat(string, bool, out FileKind, out long)"/>, for a NUL-terminated UTF-8 path.</summary>
+    public static unsafe int TryStat(ReadOnlySpan<byte> path, bool followSymlink, out FileKind kind, out long size)
     {
         CheckTerminated(path);
         var buffer = stackalloc byte[StatxBufferSize];
@@ -70,34 +66,24 @@ internal static partial class LinuxFiles
         int result;
         fixed (byte* pathBytes = path)
         {
-            result = Statx(AtCurrentDirectory, pathBytes, flags, StatxType | StatxSize | StatxMode, buffer);
+            result = Statx(AtCurrentDirectory, pathBytes, flags, StatxType | StatxSize, buffer);
         }
 
-        var error = Complete(result, buffer, out kind, out size);
-        readableByEveryone = error == 0 && (*(ushort*)(buffer + StatxModeOffset) & ReadableByEveryone) == ReadableByEveryone;
-        return error;
+        return Complete(result, buffer, out kind, out size);
     }
 
-    /// <summary>Whether this process may open <paramref name="path"/> for reading (the kernel's answer, with our effective ids).</summary>
-    public static bool CanRead(string path) => AccessAt(AtCurrentDirectory, path, ReadPermission, AtEffectiveIds) == 0;
-
-    /// <summary>As <see cref="CanRead(string)"/>, for a NUL-terminated UTF-8 path.</summary>
-    public static unsafe bool CanRead(ReadOnlySpan<byte> path)
-    {
-        CheckTerminated(path);
-        fixed (byte* pathBytes = path)
-        {
-            return AccessAt(AtCurrentDirectory, pathBytes, ReadPermission, AtEffectiveIds) == 0;
-        }
-    }
-
-    /// <summary>Type and size of an open descriptor: the file actually read, whatever happens to its name.</summary>
-    public static unsafe int TryStat(int descriptor, out FileKind kind, out long size)
+    /// <summary>
+    /// Type and size of an open descriptor (the file actually read, whatever happens to its name), and whether its
+    /// mode has any read permission bit: root may open a file of mode 000, but the protocol counts it unreadable.
+    /// </summary>
+    public static unsafe int TryStat(int descriptor, out FileKind kind, out long size, out bool hasReadPermissionBit)
     {
         var buffer = stackalloc byte[StatxBufferSize];
         var empty = stackalloc byte[1];
         empty[0] = 0;
-        return Complete(Statx(descriptor, empty, AtEmptyPath, StatxType | StatxSize, buffer), buffer, out kind, out size);
+        var error = Complete(Statx(descriptor, empty, AtEmptyPath, StatxType | StatxSize | StatxMode, buffer), buffer, out kind, out size);
+        hasReadPermissionBit = error == 0 && (*(ushort*)(buffer + StatxModeOffset) & AnyReadPermission) != 0;
+        return error;
     }
 
     /// <summary>
@@ -265,12 +251,6 @@ internal static partial class LinuxFiles
 
     [LibraryImport("libc", EntryPoint = "statx", SetLastError = true)]
     private static unsafe partial int Statx(int directory, byte* path, int flags, uint mask, byte* buffer);
-
-    [LibraryImport("libc", EntryPoint = "faccessat", SetLastError = true, StringMarshalling = StringMarshalling.Utf8)]
-    private static partial int AccessAt(int directory, string path, int mode, int flags);
-
-    [LibraryImport("libc", EntryPoint = "faccessat", SetLastError = true)]
-    private static unsafe partial int AccessAt(int directory, byte* path, int mode, int flags);
 
     [LibraryImport("libc", EntryPoint = "open", SetLastError = true)]
     private static unsafe partial int Open(byte* path, int flags);

@@ -12,7 +12,7 @@ namespace Hftp.Server.Files;
 /// </summary>
 internal sealed class PortableFileSystem : IServedFileSystem
 {
-    private const UnixFileMode ReadableByEveryone = UnixFileMode.UserRead | UnixFileMode.GroupRead | UnixFileMode.OtherRead;
+    private const UnixFileMode AnyRead = UnixFileMode.UserRead | UnixFileMode.GroupRead | UnixFileMode.OtherRead;
 
     // NTFS compares names case-insensitively; elsewhere an exact match is the safe reading.
     private static readonly StringComparison PathComparison = OperatingSystem.IsWindows() ? StringComparison.OrdinalIgnoreCase : StringComparison.Ordinal;
@@ -64,7 +64,7 @@ internal sealed class PortableFileSystem : IServedFileSystem
             }
 
             var size = entry.Length;
-            return IsCertainlyServable(entry, size) || Probe(path, name) ? FileExamination.Served(size) : FileExamination.NotServed;
+            return IsCertainlyRegular(size) || Probe(path, name) ? FileExamination.Served(size) : FileExamination.NotServed;
         }
         catch (Exception exception) when (exception is FileNotFoundException or DirectoryNotFoundException)
         {
@@ -88,9 +88,15 @@ internal sealed class PortableFileSystem : IServedFileSystem
         string[] entries;
         try
         {
+            // Root may read a directory of mode 000; the protocol counts it unreadable all the same (2026: 199).
+            if (!OperatingSystem.IsWindows() && (File.GetUnixFileMode(_root) & AnyRead) == 0)
+            {
+                throw new UnreadableFileException(_root, "it has no read permission bit");
+            }
+
             entries = Directory.GetFileSystemEntries(_root);
         }
-        catch (DirectoryNotFoundException)
+        catch (Exception exception) when (exception is DirectoryNotFoundException or FileNotFoundException)
         {
             return false;
         }
@@ -137,13 +143,22 @@ internal sealed class PortableFileSystem : IServedFileSystem
     // Size and permission bits settle most files without an open. On Unix .NET cannot tell an empty regular file
     // from a FIFO, socket or device (all report size 0), so those, and files some read bit is missing from, are
     // opened (without blocking) to be sure. Windows has no FIFOs in directories and opens are cheap to avoid.
-    private static bool IsCertainlyServable(FileInfo entry, long size) =>
-        OperatingSystem.IsWindows() || (size > 0 && (entry.UnixFileMode & ReadableByEveryone) == ReadableByEveryone);
+    // On Unix a FIFO, socket or device has no size; a file with bytes is a regular file, readable or not.
+    private static bool IsCertainlyRegular(long size) => OperatingSystem.IsWindows() || size > 0;
 
+    // An empty entry may be a FIFO or socket: only opening it (without blocking) tells.
     private static bool Probe(string path, string name)
     {
-        using var handle = OpenVerified(path, name);
-        return handle is not null;
+        try
+        {
+            using var handle = OpenVerified(path, name);
+            return handle is not null;
+        }
+        catch (UnreadableFileException)
+        {
+            // A file we may not read is still served (listed, sized; its slices answered 199).
+            return true;
+        }
     }
 
     private string? ResolveInsideRoot(string path)
@@ -168,9 +183,13 @@ internal sealed class PortableFileSystem : IServedFileSystem
             {
                 handle = File.OpenHandle(path, FileMode.Open, FileAccess.Read, FileShare.ReadWrite | FileShare.Delete);
             }
-            catch (Exception exception) when (exception is FileNotFoundException or DirectoryNotFoundException or UnauthorizedAccessException)
+            catch (Exception exception) when (exception is FileNotFoundException or DirectoryNotFoundException)
             {
                 return null;
+            }
+            catch (UnauthorizedAccessException)
+            {
+                throw new UnreadableFileException(name, "Permission denied");
             }
         }
         else if (PosixFiles.IsSupported)
@@ -179,7 +198,9 @@ internal sealed class PortableFileSystem : IServedFileSystem
             if (error != 0)
             {
                 handle.Dispose();
-                return PosixFiles.MeansNotServed(error) ? null : throw new IOException($"Cannot read '{name}': {Marshal.GetPInvokeErrorMessage(error)}");
+                return PosixFiles.MeansNotServed(error) ? null
+                    : PosixFiles.MeansUnreadable(error) ? throw new UnreadableFileException(name, Marshal.GetPInvokeErrorMessage(error))
+                    : throw new IOException($"Cannot read '{name}': {Marshal.GetPInvokeErrorMessage(error)}");
             }
         }
         else
@@ -194,6 +215,13 @@ internal sealed class PortableFileSystem : IServedFileSystem
         {
             handle.Dispose();
             return null;
+        }
+
+        // Root may open a file of mode 000; the protocol counts it unreadable all the same, whoever runs the server.
+        if (!OperatingSystem.IsWindows() && (File.GetUnixFileMode(handle) & AnyRead) == 0)
+        {
+            handle.Dispose();
+            throw new UnreadableFileException(name, "it has no read permission bit");
         }
 
         return handle;

@@ -54,15 +54,18 @@ internal static partial class PosixFiles
     public static bool CanSeek(SafeFileHandle handle) => Seek(handle, 0, SeekFromCurrent) >= 0;
 
     /// <summary>
-    /// Errors that mean "this entry is not a readable file" rather than "reading failed": permission, gone, a
+    /// Errors that mean "this entry is not a file to serve" rather than "reading failed": gone, a
     /// socket (ENXIO, EOPNOTSUPP), a symlink met by O_NOFOLLOW (ELOOP; EMLINK on FreeBSD), a name too long.
     /// </summary>
     [SupportedOSPlatform("linux")]
     [SupportedOSPlatform("macos")]
     [SupportedOSPlatform("freebsd")]
     public static bool MeansNotServed(int error) =>
-        error is 1 or 2 or 6 or 13 or 20 || error == Flags.TooManyLinks || error == Flags.NoFollowError
+        error is 2 or 6 or 20 || error == Flags.TooManyLinks || error == Flags.NoFollowError
             || error == Flags.NotSupported || error == Flags.NameTooLong;
+
+    /// <summary>EPERM and EACCES: a file that is there but may not be read (2026: its slices are 199).</summary>
+    public static bool MeansUnreadable(int error) => error is 1 or 13;
 
     [LibraryImport("libc", EntryPoint = "open", SetLastError = true, StringMarshalling = StringMarshalling.Utf8)]
     private static partial int Open(string path, int flags);

@@ -19,6 +19,11 @@ internal sealed class ServedFile
 
     public bool IsOpen => _handle is not null || _descriptor != NoDescriptor;
 
+    /// <summary>The open file's descriptor, for sendfile(2); -1 on Windows.</summary>
+    public int Descriptor => _handle is not null
+        ? (OperatingSystem.IsWindows() ? NoDescriptor : (int)_handle.DangerousGetHandle())
+        : _descriptor;
+
     /// <summary>
     /// Fills <paramref name="destination"/> from <paramref name="offset"/>. Returns false if the file ended
     /// first: it shrank after it was opened. Throws <see cref="IOException"/> when reading fails.

@@ -145,6 +145,23 @@ internal sealed class ClientSocket
         }
     }
 
+    /// <summary>
+    /// Whether <see cref="SendFile"/> can send from a file descriptor: on Linux, where the socket is a bare descriptor.
+    /// Elsewhere a raw slice is read and sent through the reply buffer.
+    /// </summary>
+    public bool CanSendFile => _socket is null && UsesDescriptors;
+
+    /// <summary>
+    /// Sends up to <paramref name="count"/> bytes of the open <paramref name="file"/> from <paramref name="offset"/>
+    /// (advanced by what was sent) with sendfile(2): no copy through user space. Returns the count, 0 when the file
+    /// ended first; throws <see cref="SocketException"/> on an error (a timeout as <see cref="SocketError.TimedOut"/>).
+    /// </summary>
+    public long SendFile(int file, ref long offset, long count)
+    {
+        var sent = SocketCalls.SendFile(_descriptor, file, ref offset, count, out var error);
+        return error == SocketError.Success ? sent : throw new SocketException((int)error);
+    }
+
     /// <summary>Sends what the kernel takes of <paramref name="buffer"/>, blocking; throws <see cref="SocketException"/> on an error.</summary>
     public int Send(ReadOnlySpan<byte> buffer)
     {

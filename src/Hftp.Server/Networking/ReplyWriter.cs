@@ -54,6 +54,9 @@ internal sealed class ReplyWriter : IDisposable
 
     public long BytesSent { get; private set; }
 
+    /// <summary>Whether <see cref="TrySendFile"/> can be used on this connection's socket.</summary>
+    public bool CanSendFile => _socket.CanSendFile;
+
     /// <summary>Where sent bytes are counted, as they reach the socket.</summary>
     public ServerMetrics? Metrics { get; set; }
 
@@ -202,6 +205,36 @@ internal sealed class ReplyWriter : IDisposable
         SendWithoutBlocking(bytes);
         BytesSent += bytes.Length;
         _replyPartlySent = true;
+    }
+
+    /// <summary>Most bytes one sendfile(2) call is given: as nginx's sendfile_max_chunk, so one call never runs for long.</summary>
+    public const long FileSendChunkSize = 2 * 1024 * 1024;
+
+    /// <summary>
+    /// Sends what is buffered, then <paramref name="count"/> bytes of the open file <paramref name="file"/> from
+    /// <paramref name="offset"/> straight from the page cache (sendfile(2); the socket must
+    /// <see cref="ClientSocket.CanSendFile"/>). False when the file ended before them: it shrank since it was opened.
+    /// Each call is bounded by the socket's send timeout, so a client that takes no byte for that long is cut.
+    /// </summary>
+    public bool TrySendFile(int file, long offset, long count)
+    {
+        Flush();
+        var end = offset + count;
+        while (offset < end)
+        {
+            _lastSendProgress = Stopwatch.GetTimestamp();
+            var sent = _socket.SendFile(file, ref offset, Math.Min(end - offset, FileSendChunkSize));
+            if (sent == 0)
+            {
+                return false;
+            }
+
+            Metrics?.Sent((int)sent);
+            BytesSent += sent;
+            _replyPartlySent = true;
+        }
+
+        return true;
     }
 
     // Each send takes what the kernel has room for (TCP_NOTSENT_LOWAT keeps that to about two chunks beyond what the

@@ -71,7 +71,10 @@ internal sealed class RequestExecutor(FileStore files, SliceEncoders sliceEncode
                 WriteMetadata(request.FileName);
                 return null;
             case Command.GetSlice:
-                WriteSlice(request.FileName, request.Range);
+                WriteSlice(request.FileName, request.Range, request.IsRaw);
+                return null;
+            case Command.Help:
+                WriteHelp();
                 return null;
             default:
                 writer.WriteStatus(StatusCode.Ok);
@@ -99,6 +102,18 @@ internal sealed class RequestExecutor(FileStore files, SliceEncoders sliceEncode
         }
     }
 
+    private void WriteHelp()
+    {
+        writer.WriteStatus(StatusCode.Ok);
+        foreach (var command in Commands.All)
+        {
+            writer.Write(command.Utf8Name());
+            writer.Write(Syntax.LineTerminator);
+        }
+
+        writer.Write(Syntax.LineTerminator);
+    }
+
     private void WriteMetadata(string? fileName)
     {
         if (fileName is not null && string.Equals(fileName, _sizeSeenName, StringComparison.Ordinal))
@@ -118,7 +133,7 @@ internal sealed class RequestExecutor(FileStore files, SliceEncoders sliceEncode
         }
     }
 
-    private void WriteSlice(string? fileName, SliceRange range)
+    private void WriteSlice(string? fileName, SliceRange range, bool isRaw)
     {
         if (fileName is null || !files.TryOpen(fileName, _file))
         {
@@ -131,6 +146,10 @@ internal sealed class RequestExecutor(FileStore files, SliceEncoders sliceEncode
             if (!range.FitsIn(_file.Length))
             {
                 writer.WriteStatus(StatusCode.OffsetExceedsFileSize);
+            }
+            else if (isRaw)
+            {
+                RawSliceWriter.Write(writer, _file, (long)range.Offset, (long)range.Size);
             }
             else
             {

@@ -132,6 +132,36 @@ internal static unsafe partial class SocketCalls
         SetOptionRaw(descriptor, level, name, value, (uint)length) == 0
             ? SocketError.Success : ToSocketError(Marshal.GetLastPInvokeError(), dontWait: false);
 
+    /// <summary>
+    /// sendfile(2): up to <paramref name="count"/> bytes of <paramref name="file"/> from <paramref name="offset"/>
+    /// (advanced by what was sent) straight from the page cache to the socket. The count, 0 at the file's end, or -1
+    /// with the error; blocking, bounded by the socket's send timeout as send(2) is.
+    /// </summary>
+    public static long SendFile(int descriptor, int file, ref long offset, long count, out SocketError error)
+    {
+        while (true)
+        {
+            nint sent;
+            fixed (long* position = &offset)
+            {
+                sent = SendFileRaw(descriptor, file, position, (nuint)count);
+            }
+
+            if (sent >= 0)
+            {
+                error = SocketError.Success;
+                return sent;
+            }
+
+            var errno = Marshal.GetLastPInvokeError();
+            if (errno != Interrupted)
+            {
+                error = ToSocketError(errno, dontWait: false);
+                return -1;
+            }
+        }
+    }
+
     /// <summary>close(2), not retried: on Linux the descriptor is released even when it reports EINTR.</summary>
     public static void Close(int descriptor) => CloseRaw(descriptor);
 
@@ -165,6 +195,9 @@ internal static unsafe partial class SocketCalls
         public short Events;
         public short ReturnedEvents;
     }
+
+    [LibraryImport("libc", EntryPoint = "sendfile64", SetLastError = true)]
+    private static partial nint SendFileRaw(int descriptor, int file, long* offset, nuint count);
 
     [LibraryImport("libc", EntryPoint = "accept4", SetLastError = true)]
     private static partial int AcceptRaw(int descriptor, byte* address, int* addressLength, int flags);
