@@ -57,7 +57,7 @@ public sealed class FaultInjectionTests : DownloadFixture
             {
                 var resumed = await GetAsync("get", "data.bin", "--continue", "-q", "-o", output);
                 CheckOutcome(resumed, output, where + ", then --continue");
-                Assert.True(File.Exists(output) && File.ReadAllBytes(output).AsSpan().SequenceEqual(_source),
+                Assert.True(File.Exists(output) && TestFiles.ReadUnlocked(output).AsSpan().SequenceEqual(_source),
                     $"{where}: --continue did not end with the file ({resumed.ExitCode}: {resumed.Error})");
             }
         }
@@ -70,12 +70,12 @@ public sealed class FaultInjectionTests : DownloadFixture
     {
         if (run.ExitCode == ExitCodes.Success)
         {
-            Assert.True(File.ReadAllBytes(output).AsSpan().SequenceEqual(_source), $"{where}: exit 0 with wrong bytes\n{run.Error}");
+            Assert.True(TestFiles.ReadUnlocked(output).AsSpan().SequenceEqual(_source), $"{where}: exit 0 with wrong bytes\n{run.Error}");
         }
         else
         {
             Assert.Contains("hftp: ", run.Error, StringComparison.Ordinal);
-            Assert.True(!File.Exists(output) || File.ReadAllBytes(output).AsSpan().SequenceEqual(_source), $"{where}: wrong bytes saved\n{run.Error}");
+            Assert.True(!File.Exists(output) || TestFiles.ReadUnlocked(output).AsSpan().SequenceEqual(_source), $"{where}: wrong bytes saved\n{run.Error}");
         }
     }
 
