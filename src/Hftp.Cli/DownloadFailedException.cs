@@ -24,4 +24,7 @@ public sealed class DownloadFailedException : Exception
     }
 
     public int ExitCode { get; } = ExitCodes.LocalError;
+
+    /// <summary>The part's bytes are of no use to a later run (the file changed on the server): remove it.</summary>
+    public bool PartIsStale { get; init; }
 }

@@ -23,6 +23,9 @@ public static class ExitCodes
     /// <summary>The output file already exists and <c>--force</c> was not given; it is left untouched.</summary>
     public const int OutputExists = 5;
 
+    /// <summary>The saved bytes do not have the SHA-256 given with <c>--checksum</c>; the part is kept.</summary>
+    public const int ChecksumMismatch = 6;
+
     /// <summary>Interrupted (Ctrl+C or SIGTERM); a partial download stays as <c>.part</c>.</summary>
     public const int Interrupted = 130;
 }

@@ -48,9 +48,11 @@ internal sealed class RangeFetcher(DownloadRequest request, long size, RetryPoli
                             throw;
                         }
 
+                        // One line per retry, naming the bytes it is for: with -j, each connection retries its own range.
                         var delay = retryPolicy.DelayBefore(failures);
+                        var from = request.Offset + writer.Start + writer.Written;
                         warn(string.Create(CultureInfo.InvariantCulture,
-                            $"{request.Name}: {exception.Message}; retry {failures} of {retryPolicy.Retries} in {delay.TotalSeconds:0.0#} s"));
+                            $"{request.Name} bytes {from}-{request.Offset + writer.End - 1}: {exception.Message}; retry {failures} of {retryPolicy.Retries} in {delay.TotalSeconds:0.0#} s"));
                         await Task.Delay(delay, cancellationToken);
                     }
                 }
@@ -76,7 +78,10 @@ internal sealed class RangeFetcher(DownloadRequest request, long size, RetryPoli
         if (now != size)
         {
             throw new DownloadFailedException(ExitCodes.ServerError, string.Create(CultureInfo.InvariantCulture,
-                $"{request.Name} changed on the server during the download ({size} bytes, now {now}); run again to start over"));
+                $"{request.Name} changed on the server during the download ({size} bytes, now {now}); what was saved is removed: run again to start over"))
+            {
+                PartIsStale = true,
+            };
         }
     }
 }

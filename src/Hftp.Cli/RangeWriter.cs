@@ -1,19 +1,24 @@
-using Microsoft.Win32.SafeHandles;
+using System.Security.Cryptography;
 
 namespace Hftp.Cli;
 
 /// <summary>
-/// A write-only stream onto bytes <c>[Start, End)</c> of the shared <c>.part</c> file: each connection writes its
-/// range in place. <see cref="Written"/> grows only after the bytes were handed to the file system, so a state
-/// saved from it never claims more than the file holds.
+/// A write-only stream onto bytes <c>[Start, End)</c> of a download: each connection writes its range in place in
+/// the shared <c>.part</c> (or, for a stream output, in order). <see cref="Written"/> grows only after the bytes
+/// were handed to the file system, so a state saved from it never claims more than the file holds. With a
+/// <see cref="Hash"/>, the bytes are hashed as they are written (they arrive in order within a range).
 /// </summary>
-internal sealed class RangeWriter(SafeFileHandle file, long start, long end, TransferProgress progress) : Stream
+internal sealed class RangeWriter(
+    Func<ReadOnlyMemory<byte>, long, CancellationToken, ValueTask> writeAt, long start, long end, TransferProgress progress) : Stream
 {
     private long _written;
 
     public long Start => start;
 
     public long End => end;
+
+    /// <summary>Fed every byte of the range, in order, when set.</summary>
+    public IncrementalHash? Hash { get; init; }
 
     /// <summary>Bytes of the range on disk, from its start.</summary>
     public long Written => Volatile.Read(ref _written);
@@ -40,31 +45,19 @@ internal sealed class RangeWriter(SafeFileHandle file, long start, long end, Tra
 
     public override void SetLength(long value) => throw new NotSupportedException();
 
-    public override void Write(byte[] buffer, int offset, int count)
-    {
-        CheckRoom(count);
-        RandomAccess.Write(file, buffer.AsSpan(offset, count), start + _written);
-        Advance(count);
-    }
+    public override void Write(byte[] buffer, int offset, int count) =>
+        WriteAsync(buffer.AsMemory(offset, count)).AsTask().GetAwaiter().GetResult();
 
     public override async ValueTask WriteAsync(ReadOnlyMemory<byte> buffer, CancellationToken cancellationToken = default)
     {
-        CheckRoom(buffer.Length);
-        await RandomAccess.WriteAsync(file, buffer, start + _written, cancellationToken);
-        Advance(buffer.Length);
-    }
-
-    private void CheckRoom(int count)
-    {
-        if (count > Remaining)
+        if (buffer.Length > Remaining)
         {
             throw new InvalidOperationException($"A write past the end of range [{start}, {end})");
         }
-    }
 
-    private void Advance(int count)
-    {
-        Volatile.Write(ref _written, _written + count);
-        progress.Add(count);
+        await writeAt(buffer, start + _written, cancellationToken);
+        Hash?.AppendData(buffer.Span);
+        Volatile.Write(ref _written, _written + buffer.Length);
+        progress.Add(buffer.Length);
     }
 }

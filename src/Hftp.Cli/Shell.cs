@@ -134,9 +134,9 @@ internal sealed class Shell(string host, int port, HftpClientOptions options, Cl
 
     private async Task ListAsync(HftpClient client, CancellationToken cancellationToken)
     {
-        foreach (var name in await client.ListFilesAsync(cancellationToken))
+        foreach (var name in await client.ListFileNamesAsync(cancellationToken))
         {
-            console.Out.WriteLine(name);
+            console.Out.WriteLine(SafeNames.Escape(name));
         }
     }
 
@@ -146,9 +146,9 @@ internal sealed class Shell(string host, int port, HftpClientOptions options, Cl
         try
         {
             var request = new DownloadRequest(host, port, name, output, 0, null, Continue: false, Connections: 1, Quiet: false,
-                OverwriteHint: $"save it under another name with 'get {name} PATH', or remove it", // the shell has no --force
-                ClientOptions: options)
+                OverwriteHint: $"save it under another name with 'get {name} PATH', or remove it") // the shell has no --force
             {
+                ClientOptions = options,
                 RawSlices = _rawSlices,
             };
             await new Downloader(request, console).RunAsync(cancellationToken);

@@ -56,7 +56,7 @@ public sealed partial class HftpClient
             var (status, message) = await ReadStatusAsync(cancellationToken);
             return status switch
             {
-                StatusCode.Ok => await ReadListingAsync(cancellationToken),
+                StatusCode.Ok => [.. (await ReadListingAsync(cancellationToken)).Select(name => Encoding.ASCII.GetString(name))],
                 StatusCode.NoSuchCommand => throw new HftpStatusException(
                     $"this server has no help command (classic HFTP: it answered {(int)status} {message})", status, message),
                 _ => throw new HftpStatusException(status, message, null),

@@ -15,6 +15,7 @@ public sealed partial class HftpClient : IAsyncDisposable, IDisposable
 {
     private readonly NetworkStream _stream;
     private readonly ReplyReader _replies;
+    private readonly HftpClientOptions _options;
 
     // The server has closed, or will (quit answered, a fatal status), or this client was disposed.
     private bool _closed;
@@ -27,6 +28,7 @@ public sealed partial class HftpClient : IAsyncDisposable, IDisposable
     {
         _stream = new NetworkStream(socket, ownsSocket: true);
         _replies = new ReplyReader(_stream, options.ReadTimeout, peer);
+        _options = options;
     }
 
     /// <summary>
@@ -58,8 +60,17 @@ public sealed partial class HftpClient : IAsyncDisposable, IDisposable
         }
     }
 
-    public Task<IReadOnlyList<string>> ListFilesAsync(CancellationToken cancellationToken = default) =>
-        ExchangeAsync<IReadOnlyList<string>>(Requests.GetFileListing, async () =>
+    /// <summary>The listing's names; bytes that are not ASCII come out as U+FFFD (see <see cref="ListFileNamesAsync"/>).</summary>
+    public async Task<IReadOnlyList<string>> ListFilesAsync(CancellationToken cancellationToken = default) =>
+        [.. (await ListFileNamesAsync(cancellationToken)).Select(name => Encoding.UTF8.GetString(name))];
+
+    /// <summary>
+    /// The listing's names as the bytes the server sent, at most <see cref="HftpClientOptions.MaxListingNames"/> of them
+    /// in at most <see cref="HftpClientOptions.MaxListingBytes"/>: a server that never ends its listing is an error,
+    /// not a client that grows without bound.
+    /// </summary>
+    public Task<IReadOnlyList<byte[]>> ListFileNamesAsync(CancellationToken cancellationToken = default) =>
+        ExchangeAsync<IReadOnlyList<byte[]>>(Requests.GetFileListing, async () =>
         {
             await ExpectOkAsync(null, cancellationToken);
             return await ReadListingAsync(cancellationToken);
@@ -226,6 +237,7 @@ public sealed partial class HftpClient : IAsyncDisposable, IDisposable
         _broken = true;
         try
         {
+            _replies.StartReply();
             await WriteAsync(requests, cancellationToken);
             var result = await readReply();
             _broken = false;
@@ -278,15 +290,28 @@ public sealed partial class HftpClient : IAsyncDisposable, IDisposable
         return length;
     }
 
-    private async Task<List<string>> ReadListingAsync(CancellationToken cancellationToken)
+    private async Task<List<byte[]>> ReadListingAsync(CancellationToken cancellationToken)
     {
-        var names = new List<string>();
-        for (var name = await _replies.ReadLineAsync(cancellationToken); name.Length > 0; name = await _replies.ReadLineAsync(cancellationToken))
+        var names = new List<byte[]>();
+        long bytes = 0;
+        while (true)
         {
+            var left = _options.MaxListingBytes - bytes;
+            var name = await _replies.ReadLineBytesAsync((int)Math.Min(left, ReplyReader.MaxTextLineLength), cancellationToken);
+            if (name.Length == 0)
+            {
+                return names;
+            }
+
+            bytes += name.Length + 2;
+            if (names.Count == _options.MaxListingNames || bytes > _options.MaxListingBytes)
+            {
+                throw new HftpProtocolException(string.Create(CultureInfo.InvariantCulture,
+                    $"The listing is longer than {_options.MaxListingNames} names or {_options.MaxListingBytes} bytes (--max-listing raises the limit)"));
+            }
+
             names.Add(name);
         }
-
-        return names;
     }
 
     private async Task<long> ReadSizeAsync(CancellationToken cancellationToken)

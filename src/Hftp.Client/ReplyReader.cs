@@ -1,5 +1,6 @@
 using System.Buffers;
 using System.Buffers.Text;
+using System.Diagnostics;
 using System.Globalization;
 using System.Text;
 using Hftp.Protocol;
@@ -15,7 +16,7 @@ internal sealed class ReplyReader(Stream stream, TimeSpan readTimeout, string pe
     private const int BufferSize = 64 * 1024;
 
     // Status lines, sizes and names are short; a longer "line" means the peer is not an HFTP server.
-    private const int MaxTextLineLength = 16 * 1024;
+    public const int MaxTextLineLength = 16 * 1024;
 
     // The standard alphabet, without '=': PROTOCOL.md wants one clean line, so spaces, tabs and line breaks
     // inside it are protocol errors, not something to skip.
@@ -25,6 +26,43 @@ internal sealed class ReplyReader(Stream stream, TimeSpan readTimeout, string pe
     private byte[] _buffer = ArrayPool<byte>.Shared.Rent(BufferSize);
     private int _start;
     private int _end;
+
+    // No progress for readTimeout ends the reply: a trickle must bring ProgressBytes within it, a stall nothing.
+    private long _progressAt = Stopwatch.GetTimestamp();
+    private long _sinceProgress;
+
+    /// <summary>A request was sent: its reply's no-progress clock starts now.</summary>
+    public void StartReply()
+    {
+        _progressAt = Stopwatch.GetTimestamp();
+        _sinceProgress = 0;
+    }
+
+    /// <summary>
+    /// Reads one line as bytes (without its terminator), at most <paramref name="maxLength"/> of them; names in a
+    /// listing are whatever bytes the server sends, shown safely by the caller.
+    /// </summary>
+    public async ValueTask<byte[]> ReadLineBytesAsync(int maxLength, CancellationToken cancellationToken)
+    {
+        while (true)
+        {
+            var pending = _buffer.AsSpan(_start, _end - _start);
+            var terminator = pending.IndexOf(Syntax.LineTerminator);
+            if (terminator >= 0)
+            {
+                var line = pending[..terminator].ToArray();
+                _start += terminator + Syntax.LineTerminator.Length;
+                return line;
+            }
+
+            if (pending.Length > maxLength)
+            {
+                throw new HftpProtocolException($"A reply line longer than {maxLength} bytes");
+            }
+
+            await FillAsync(cancellationToken);
+        }
+    }
 
     /// <summary>
     /// Reads a status line, <c>DIGITS SPACE TEXT</c>. Its bytes are checked as they arrive, so a peer that is not an
@@ -320,7 +358,12 @@ internal sealed class ReplyReader(Stream stream, TimeSpan readTimeout, string pe
         }
 
         using var timeout = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
-        timeout.CancelAfter(readTimeout);
+        if (readTimeout != Timeout.InfiniteTimeSpan)
+        {
+            var left = readTimeout - Stopwatch.GetElapsedTime(_progressAt);
+            timeout.CancelAfter(left > TimeSpan.Zero ? left : TimeSpan.Zero);
+        }
+
         int read;
         try
         {
@@ -328,7 +371,9 @@ internal sealed class ReplyReader(Stream stream, TimeSpan readTimeout, string pe
         }
         catch (OperationCanceledException) when (!cancellationToken.IsCancellationRequested)
         {
-            throw new HftpConnectionException($"The server sent nothing for {readTimeout.TotalSeconds:0.#} s");
+            throw new HftpConnectionException(_sinceProgress == 0
+                ? string.Create(CultureInfo.InvariantCulture, $"The server sent nothing for {readTimeout.TotalSeconds:0.###} s")
+                : string.Create(CultureInfo.InvariantCulture, $"The server sent only {_sinceProgress} bytes in {readTimeout.TotalSeconds:0.###} s"));
         }
         catch (IOException exception)
         {
@@ -343,6 +388,11 @@ internal sealed class ReplyReader(Stream stream, TimeSpan readTimeout, string pe
         }
 
         _end += read;
+        _sinceProgress += read;
+        if (_sinceProgress >= HftpClientOptions.ProgressBytes)
+        {
+            StartReply();
+        }
     }
 
     private static string Shorten(string line) => line.Length > 80 ? line[..80] + "..." : line;

@@ -8,11 +8,21 @@ namespace Hftp.Cli.Tests;
 /// <summary>A real server on port 0 and a scratch download directory, with the helpers the <c>get</c> tests share.</summary>
 public abstract class DownloadFixture : IDisposable
 {
+    private TcpRelay? _relay;
+
     private protected DownloadFixture()
     {
         Server = TestServer.Start();
         Downloads = Directory.CreateTempSubdirectory("hftp-downloads-").FullName;
     }
+
+    /// <summary>
+    /// One relay in front of the server for the fixture's life: an interrupted download and the runs that resume it
+    /// go through the same address, as the resume state requires.
+    /// </summary>
+    private protected TcpRelay Relay => _relay ??= new TcpRelay(Server.Port);
+
+    private protected string RelayPort => Relay.Port.ToString(CultureInfo.InvariantCulture);
 
     private protected TestServer Server { get; }
 
@@ -22,6 +32,7 @@ public abstract class DownloadFixture : IDisposable
 
     public void Dispose()
     {
+        _relay?.Dispose();
         Server.Dispose();
         Directory.Delete(Downloads, recursive: true);
         GC.SuppressFinalize(this);
@@ -39,14 +50,15 @@ public abstract class DownloadFixture : IDisposable
             .Sum(match => long.Parse(match.Groups[1].Value, CultureInfo.InvariantCulture));
 
     /// <summary>
-    /// Runs <c>hftp get</c> in-process through a relay that lets <paramref name="budget"/> bytes of replies pass,
-    /// then interrupts it (as Ctrl+C does) once they have.
+    /// Runs <c>hftp get</c> in-process through <see cref="Relay"/>, letting <paramref name="budget"/> bytes of replies
+    /// pass, then interrupts it (as Ctrl+C does) once they have; the relay lets everything through again after.
     /// </summary>
     private protected async Task<CliRun> InterruptedGetAsync(long budget, params string[] args)
     {
-        using var relay = new TcpRelay(Server.Port, budget);
+        var relay = Relay;
+        relay.Allow(budget);
         using var interrupt = new CancellationTokenSource();
-        var run = CliRun.InvokeUntilAsync(interrupt.Token, [.. args, "-H", "127.0.0.1", "-p", relay.Port.ToString(CultureInfo.InvariantCulture)]);
+        var run = CliRun.InvokeUntilAsync(interrupt.Token, [.. args, "-H", "127.0.0.1", "-p", RelayPort]);
         Assert.True(await Eventually.HoldsAsync(() => relay.Forwarded >= budget || relay.BudgetGranted || run.IsCompleted, TestTimeouts.Condition),
             "the download never reached the relay's budget");
         if (run.IsCompleted)
@@ -56,11 +68,15 @@ public abstract class DownloadFixture : IDisposable
 
         await interrupt.CancelAsync();
         var result = await run;
+        relay.Release();
         Assert.True(result.ExitCode == ExitCodes.Interrupted, $"exit {result.ExitCode} from the interrupted run: {result.Error}");
         return result;
     }
 
     private protected Task<CliRun> GetAsync(params string[] args) => CliRun.InvokeAsync([.. args, "-H", "127.0.0.1", "-p", Port]);
+
+    /// <summary>Runs <c>hftp get</c> through <see cref="Relay"/>: the same server address as <see cref="InterruptedGetAsync"/>.</summary>
+    private protected Task<CliRun> ResumeAsync(params string[] args) => CliRun.InvokeAsync([.. args, "-H", "127.0.0.1", "-p", RelayPort]);
 
     private static Regex BytesSent() => new(@"bytes sent (\d+)");
 }

@@ -22,10 +22,10 @@ public sealed class InterruptTests : DownloadFixture
     [Fact]
     public async Task CtrlCLeavesThePartAndItsStateAndContinueFinishesIt()
     {
-        using (var relay = new TcpRelay(Server.Port, budget: 6L << 20))
-        using (var process = HftpProcess.Start("get", "data.bin", "-j", "3", "-o", Output, "-H", "127.0.0.1", "-p", relay.Port.ToString(CultureInfo.InvariantCulture)))
+        Relay.Allow(6L << 20);
+        using (var process = HftpProcess.Start("get", "data.bin", "-j", "3", "-o", Output, "-H", "127.0.0.1", "-p", RelayPort))
         {
-            await WaitForRecordedProgressAsync(relay, process);
+            await WaitForRecordedProgressAsync(Relay, process);
             await process.SignalAsync("INT");
 
             Assert.Equal(ExitCodes.Interrupted, process.ExitCode);
@@ -37,7 +37,8 @@ public sealed class InterruptTests : DownloadFixture
         Assert.NotNull(state);
         Assert.InRange(state.Done.Count, 1, FileSize - 1);
 
-        var run = await GetAsync("get", "data.bin", "-c", "-o", Output);
+        Relay.Release();
+        var run = await ResumeAsync("get", "data.bin", "-c", "-o", Output);
 
         Assert.Equal(ExitCodes.Success, run.ExitCode);
         Assert.Equal(TestFiles.HashOf(Server.PathOf("data.bin")), TestFiles.HashOf(Output));
@@ -47,10 +48,10 @@ public sealed class InterruptTests : DownloadFixture
     [Fact]
     public async Task KilledProcessLeavesAStateThatClaimsNoMoreThanItWroteAndContinueFinishesIt()
     {
-        using (var relay = new TcpRelay(Server.Port, budget: 6L << 20))
-        using (var process = HftpProcess.Start("get", "data.bin", "-o", Output, "-H", "127.0.0.1", "-p", relay.Port.ToString(CultureInfo.InvariantCulture)))
+        Relay.Allow(6L << 20);
+        using (var process = HftpProcess.Start("get", "data.bin", "-o", Output, "-H", "127.0.0.1", "-p", RelayPort))
         {
-            await WaitForRecordedProgressAsync(relay, process);
+            await WaitForRecordedProgressAsync(Relay, process);
             await process.SignalAsync("KILL");
         }
 
@@ -64,7 +65,8 @@ public sealed class InterruptTests : DownloadFixture
                 $"the state claims [{range.Start}, {range.End}) but the part does not hold those bytes");
         }
 
-        var run = await GetAsync("get", "data.bin", "-c", "-j", "4", "-o", Output);
+        Relay.Release();
+        var run = await ResumeAsync("get", "data.bin", "-c", "-j", "4", "-o", Output);
 
         Assert.Equal(ExitCodes.Success, run.ExitCode);
         Assert.Equal(TestFiles.HashOf(Server.PathOf("data.bin")), TestFiles.HashOf(Output));

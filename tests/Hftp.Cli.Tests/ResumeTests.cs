@@ -22,7 +22,7 @@ public sealed class ResumeTests : DownloadFixture
         var interrupted = await InterruptedGetAsync(8L << 20, "get", "data.bin", "-j", "4", "-o", Output);
         Assert.Equal(ExitCodes.Interrupted, interrupted.ExitCode);
 
-        var run = await GetAsync("get", "data.bin", "--continue", "-o", Output);
+        var run = await ResumeAsync("get", "data.bin", "--continue", "-o", Output);
 
         Assert.Equal(ExitCodes.Success, run.ExitCode);
         Assert.Equal(TestFiles.HashOf(Source), TestFiles.HashOf(Output));
@@ -35,7 +35,7 @@ public sealed class ResumeTests : DownloadFixture
         Assert.Equal(ExitCodes.Interrupted, (await InterruptedGetAsync(8L << 20, "get", "data.bin", "-j", "4", "-o", Output)).ExitCode);
         Assert.Equal(ExitCodes.Interrupted, (await InterruptedGetAsync(4L << 20, "get", "data.bin", "-o", Output)).ExitCode);
 
-        var run = await GetAsync("get", "data.bin", "-c", "-j", "4", "-o", Output);
+        var run = await ResumeAsync("get", "data.bin", "-c", "-j", "4", "-o", Output);
 
         Assert.Equal(ExitCodes.Success, run.ExitCode);
         Assert.Equal(TestFiles.HashOf(Source), TestFiles.HashOf(Output));
@@ -48,7 +48,7 @@ public sealed class ResumeTests : DownloadFixture
         Assert.Equal(ExitCodes.Interrupted, (await InterruptedGetAsync(12L << 20, "get", "data.bin", "-j", "4", "-o", Output)).ExitCode);
         var sentBefore = ServerBytesSent();
 
-        var run = await GetAsync("get", "data.bin", "-c", "-j", "3", "-o", Output);
+        var run = await ResumeAsync("get", "data.bin", "-c", "-j", "3", "-o", Output);
 
         Assert.Equal(ExitCodes.Success, run.ExitCode);
         Assert.Equal(TestFiles.HashOf(Source), TestFiles.HashOf(Output));
@@ -62,7 +62,7 @@ public sealed class ResumeTests : DownloadFixture
     {
         Assert.Equal(ExitCodes.Interrupted, (await InterruptedGetAsync(8L << 20, "get", "data.bin", "-o", Output)).ExitCode);
 
-        var run = await GetAsync("get", "data.bin", "-c", "-o", Output);
+        var run = await ResumeAsync("get", "data.bin", "-c", "-o", Output);
 
         Assert.Equal(ExitCodes.Success, run.ExitCode);
         var match = System.Text.RegularExpressions.Regex.Match(run.Error, @"saved (\d+) bytes, (\d+) in this run,");
@@ -93,7 +93,7 @@ public sealed class ResumeTests : DownloadFixture
         File.Delete(Source);
         TestFiles.WriteSpreadRandom(Source, FileSize + 12345, spacing: 64 * 1024);
 
-        var run = await GetAsync("get", "data.bin", "--continue", "-j", "2", "-o", Output);
+        var run = await ResumeAsync("get", "data.bin", "--continue", "-j", "2", "-o", Output);
 
         Assert.Equal(ExitCodes.Success, run.ExitCode);
         Assert.Contains("starting over", run.Error, StringComparison.Ordinal);

@@ -47,6 +47,11 @@ public sealed class RetryTests : IDisposable
 
         Assert.True(result.ExitCode == ExitCodes.Success, result.Error);
         Assert.Contains("; retry 1 of 3 in 0.2 s", result.Error, StringComparison.Ordinal);
+
+        // Each connection retries its own range, and says which: no two retry lines alike.
+        var retries = result.Error.ReplaceLineEndings("\n").Split('\n').Where(line => line.Contains("; retry ", StringComparison.Ordinal)).ToList();
+        Assert.All(retries, line => Assert.Matches(@"^hftp: big\.bin bytes \d+-\d+: ", line));
+        Assert.Equal(retries.Count, retries.Distinct().Count());
         Assert.Equal(TestFiles.HashOf(Path.Combine(_served, "big.bin")), TestFiles.HashOf(Output));
         Assert.Empty(Directory.GetFiles(_downloads, "*.part*"));
     }
@@ -89,6 +94,11 @@ public sealed class RetryTests : IDisposable
         Assert.Equal(ExitCodes.ServerError, result.ExitCode);
         Assert.Contains("big.bin changed on the server", result.Error, StringComparison.Ordinal);
         Assert.False(File.Exists(Output));
+
+        // One hint, and a true one: the bytes of the old version are removed, not offered to --continue.
+        Assert.DoesNotContain("--continue", result.Error, StringComparison.Ordinal);
+        Assert.Single(result.Error.ReplaceLineEndings("\n").Split('\n'), line => line.Contains("start over", StringComparison.Ordinal));
+        Assert.Empty(Directory.GetFiles(_downloads));
     }
 
     [Fact]

@@ -69,7 +69,7 @@ public sealed class ShellTests : IDisposable
 
         Assert.Equal(ExitCodes.Success, run.ExitCode);
         Assert.Equal("!Que calor que hace hoy, pinta una birra!", File.ReadAllText(Saved("copy.txt")));
-        Assert.Contains("archivo.txt: saved 41 bytes", run.Error, StringComparison.Ordinal);
+        Assert.Contains($"{Saved("copy.txt")}: saved 41 bytes", run.Error, StringComparison.Ordinal); // the path saved, not the remote name
     }
 
     [Fact]

@@ -58,6 +58,15 @@ internal sealed class TcpRelay : IDisposable
         }
     }
 
+    /// <summary>Lets <paramref name="more"/> bytes through from now on, then holds the rest back again.</summary>
+    public void Allow(long more)
+    {
+        lock (_lock)
+        {
+            Budget = Interlocked.Read(ref _reserved) + more;
+        }
+    }
+
     /// <summary>Closes every relayed connection, as a crashed server or a broken network would.</summary>
     public void DropConnections()
     {

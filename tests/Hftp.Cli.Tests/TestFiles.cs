@@ -22,6 +22,27 @@ internal static class TestFiles
         }
     }
 
+    /// <summary>
+    /// Reads a file without taking the shared lock .NET's readers take: a parallel test's child process, between its
+    /// fork and its exec, briefly holds the descriptors (and so the exclusive lock) of a download in this process.
+    /// </summary>
+    public static byte[] ReadUnlocked(string path)
+    {
+        if (!OperatingSystem.IsLinux())
+        {
+            return File.ReadAllBytes(path);
+        }
+
+        using var handle = new Microsoft.Win32.SafeHandles.SafeFileHandle(Hftp.Cli.Files.LinuxFileCalls.OpenForReading(path), ownsHandle: true);
+        var bytes = new byte[RandomAccess.GetLength(handle)];
+        for (var read = 0; read < bytes.Length;)
+        {
+            read += RandomAccess.Read(handle, bytes.AsSpan(read), read);
+        }
+
+        return bytes;
+    }
+
     public static string HashOf(string path)
     {
         using var stream = File.OpenRead(path);

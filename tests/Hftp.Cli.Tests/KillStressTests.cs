@@ -1,0 +1,47 @@
+using System.Diagnostics;
+using Hftp.Testing;
+
+namespace Hftp.Cli.Tests;
+
+/// <summary>
+/// The short run of <c>bench/kill-stress.sh</c>: real <c>hftp get</c> processes killed at random moments against a
+/// real server, never exiting 0 with wrong bytes. The long run (300 rounds and more) is the script run by hand.
+/// </summary>
+public sealed class KillStressTests
+{
+    [Fact]
+    public async Task KilledDownloadsNeverExitZeroWithWrongBytes()
+    {
+        var repository = new DirectoryInfo(AppContext.BaseDirectory);
+        while (repository is not null && !File.Exists(Path.Combine(repository.FullName, "Hftp.sln")))
+        {
+            repository = repository.Parent;
+        }
+
+        Assert.NotNull(repository);
+        var info = new ProcessStartInfo("bash", [Path.Combine(repository.FullName, "bench", "kill-stress.sh"), "3", "2"])
+        {
+            RedirectStandardOutput = true,
+            RedirectStandardError = true,
+            UseShellExecute = false,
+        };
+        info.Environment["HFTP"] = $"dotnet {Path.Combine(AppContext.BaseDirectory, "hftp.dll")}";
+        info.Environment["HFTP_SERVER"] = $"dotnet {Path.Combine(AppContext.BaseDirectory, "hftp-server.dll")}";
+        using var script = Process.Start(info)!;
+        var output = script.StandardOutput.ReadToEndAsync();
+        var error = script.StandardError.ReadToEndAsync();
+        using var timeout = new CancellationTokenSource(TestTimeouts.Load);
+        try
+        {
+            await script.WaitForExitAsync(timeout.Token);
+        }
+        catch (OperationCanceledException)
+        {
+            script.Kill(entireProcessTree: true);
+            Assert.Fail($"kill-stress.sh did not end within {TestTimeouts.Load.TotalSeconds} s");
+        }
+
+        Assert.True(script.ExitCode == 0, $"{await output}\n{await error}");
+        Assert.Contains("rounds=3 wrong_with_exit0=0 wrong_saved=0 unfinished=0", await output, StringComparison.Ordinal);
+    }
+}
