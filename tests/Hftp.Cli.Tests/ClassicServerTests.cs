@@ -31,7 +31,7 @@ public sealed class ClassicServerTests : IDisposable
 
         Assert.Equal(ExitCodes.Success, run.ExitCode);
         Assert.Equal(Content, File.ReadAllBytes(output));
-        Assert.StartsWith("data.bin: saved 2097152 bytes", run.Error, StringComparison.Ordinal);
+        Assert.StartsWith($"{output}: saved 2097152 bytes", run.Error, StringComparison.Ordinal);
         Assert.Single(run.Error.ReplaceLineEndings("\n").TrimEnd('\n').Split('\n'));
         var slices = server.Connections.SelectMany(connection => connection.Requests).Where(request => request.StartsWith("get_slice", StringComparison.Ordinal)).ToList();
         Assert.Single(slices, request => request.EndsWith(" raw", StringComparison.Ordinal));

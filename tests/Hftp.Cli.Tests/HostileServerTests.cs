@@ -120,7 +120,7 @@ public sealed class HostileServerTests : IDisposable
         });
         var output = Path.Combine(_downloads, "f");
 
-        var (run, elapsed) = await TimedAsync(RunAsync(server, "get", "f", "--timeout", "1", "-o", output));
+        var (run, elapsed) = await TimedAsync(RunAsync(server, "get", "f", "--base64", "--timeout", "1", "-o", output)); // a classic server that stalls
 
         Assert.Equal(ExitCodes.NetworkError, run.ExitCode);
         Assert.Contains("no progress for 1 s (--timeout); giving up", run.Error, StringComparison.Ordinal);

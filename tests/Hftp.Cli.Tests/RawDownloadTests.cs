@@ -50,7 +50,8 @@ public sealed class RawDownloadTests : DownloadFixture
 
         await InterruptAfterItSavedSomeAsync(Args(first, "get", "data.bin", "-j", "4", "-o", Output));
 
-        var run = await GetAsync(Args(then, "get", "data.bin", "--continue", "-j", "2", "-o", Output));
+        // Through the same relay: the state records the server the bytes came from, and resume checks it.
+        var run = await ResumeAsync(Args(then, "get", "data.bin", "--continue", "-j", "2", "-o", Output));
 
         Assert.Equal(ExitCodes.Success, run.ExitCode);
         Assert.Equal(TestFiles.HashOf(Source), TestFiles.HashOf(Output));
@@ -63,16 +64,18 @@ public sealed class RawDownloadTests : DownloadFixture
     /// </summary>
     private async Task InterruptAfterItSavedSomeAsync(string[] args)
     {
-        using var relay = new TcpRelay(Server.Port, budget: 1L << 20);
+        var relay = Relay;
+        relay.Allow(1L << 20);
         using var interrupt = new CancellationTokenSource();
-        var run = CliRun.InvokeUntilAsync(interrupt.Token, [.. args, "-H", "127.0.0.1", "-p", relay.Port.ToString(CultureInfo.InvariantCulture)]);
+        var run = CliRun.InvokeUntilAsync(interrupt.Token, [.. args, "-H", "127.0.0.1", "-p", RelayPort]);
         var saved = await Eventually.HoldsAsync(() => run.IsCompleted || (ResumeState.Read(Output + ".part.state", out _)?.Done.Count ?? 0) > 0, TestTimeouts.Condition);
         await interrupt.CancelAsync();
         var result = await run;
+        relay.Release();
 
         Assert.True(saved, $"no resume state after {relay.Forwarded} bytes relayed");
         Assert.True(result.ExitCode == ExitCodes.Interrupted, $"exit {result.ExitCode} from the interrupted run: {result.Error}");
-        Assert.Contains("stopped at", result.Error, StringComparison.Ordinal);
+        Assert.Contains("stopped with", result.Error, StringComparison.Ordinal);
     }
 
     // Once every connection the runs opened is closed, the server has logged what each sent.

@@ -66,11 +66,11 @@ public sealed class SafeOutputTests : DownloadFixture
             }
         });
         var port = slow.Port.ToString(System.Globalization.CultureInfo.InvariantCulture);
-        using var first = HftpProcess.Start("get", "data.bin", "-o", Output, "-H", "127.0.0.1", "-p", port);
+        using var first = HftpProcess.Start("get", "data.bin", "--base64", "-o", Output, "-H", "127.0.0.1", "-p", port); // the scripted server is classic
         Assert.True(await Eventually.HoldsAsync(() => slow.Connections.Any(c => c.Requests.Any(r => r.StartsWith("get_slice", StringComparison.Ordinal))),
             TestTimeouts.Process), "the first download never asked for its slice");
 
-        using var second = HftpProcess.Start("get", "data.bin", "--force", "-o", Output, "-H", "127.0.0.1", "-p", port);
+        using var second = HftpProcess.Start("get", "data.bin", "--base64", "--force", "-o", Output, "-H", "127.0.0.1", "-p", port);
         var secondError = await second.WaitForExitAsync();
         Assert.False(first.HasExited, "the first download ended before the second was refused");
         release.SetResult();
