@@ -8,7 +8,7 @@
 #
 # HFTP and HFTP_SERVER name the commands to run (default: the Debug builds under src/, via dotnet).
 set -uo pipefail
-cd "$(dirname "$0")/.."
+cd "$(dirname "$0")/.." || exit 1
 
 rounds=${1:-300}
 size_mib=${2:-6}
@@ -42,7 +42,7 @@ for round in $(seq "$rounds"); do
   for attempt in $(seq $((RANDOM % 3 + 1))); do
     jobs_flag=$([ $((RANDOM % 2)) -eq 0 ] && echo 1 || echo 4)
     mode=$([ "$attempt" -gt 1 ] && [ $((RANDOM % 3)) -ne 0 ] && echo --continue || echo --quiet)
-    $hftp get data.bin -o "$out" -q -j "$jobs_flag" $mode -H 127.0.0.1 -p "$port" > /dev/null 2>> "$work/client.log" &
+    $hftp get data.bin -o "$out" -q -j "$jobs_flag" "$mode" -H 127.0.0.1 -p "$port" > /dev/null 2>> "$work/client.log" &
     pid=$!
     # Half the kills at a random moment from the start (start-up included), half once the download is under way.
     if [ $((RANDOM % 2)) -eq 0 ]; then

@@ -107,8 +107,10 @@ public sealed class TimeoutTests
         Assert.True(Stopwatch.GetElapsedTime(started) > requestTimeout, "the lines together did not outlast the deadline");
     }
 
-    [Fact]
-    public async Task ClientThatReadsNothingOfABigSliceIsClosedByTheSendTimeout()
+    [Theory]
+    [InlineData(false)]
+    [InlineData(true)]
+    public async Task ClientThatReadsNothingOfABigSliceIsClosedByTheSendTimeout(bool raw)
     {
         using var server = TestServer.Start(options => options with { SendTimeout = TimeSpan.FromMilliseconds(500) });
         const long size = 64L * 1024 * 1024;
@@ -117,7 +119,7 @@ public sealed class TimeoutTests
         // A small receive window, so the reply fills both kernel buffers quickly and the server's send stalls.
         using var socket = new Socket(SocketType.Stream, ProtocolType.Tcp) { ReceiveBufferSize = 4096 };
         await socket.ConnectAsync(server.EndPoint);
-        await socket.SendAsync(System.Text.Encoding.ASCII.GetBytes(Requests.GetSlice("big", 0, size)));
+        await socket.SendAsync(System.Text.Encoding.ASCII.GetBytes(raw ? Requests.GetRawSlice("big", 0, size) : Requests.GetSlice("big", 0, size)));
 
         Assert.True(await Eventually.HoldsAsync(() => server.Log.Contains(LogEventLevel.Information, "(SendTimeout)"), Bound),
             "the stalled reply was never given up");
@@ -125,16 +127,19 @@ public sealed class TimeoutTests
         Assert.Equal(0, server.Server.ActiveConnections);
     }
 
-    [Fact]
-    public async Task ClientReadingSlowlyButSteadilyIsNotCutByTheSendTimeout()
+    // A raw slice goes out with sendfile(2), blocked and woken by the kernel rather than polled: the same rule holds.
+    [Theory]
+    [InlineData(false)]
+    [InlineData(true)]
+    public async Task ClientReadingSlowlyButSteadilyIsNotCutByTheSendTimeout(bool raw)
     {
-        var sendTimeout = TimeSpan.FromSeconds(2);
+        var sendTimeout = TimeSpan.FromSeconds(raw ? 1 : 2);
         using var server = TestServer.Start(options => options with { SendTimeout = sendTimeout });
         const long size = 16L * 1024 * 1024;
         server.WriteSparseFile("big", size);
         using var socket = new Socket(SocketType.Stream, ProtocolType.Tcp) { ReceiveBufferSize = 16 * 1024 };
         await socket.ConnectAsync(server.EndPoint);
-        await socket.SendAsync(System.Text.Encoding.ASCII.GetBytes(Requests.GetSlice("big", 0, size)));
+        await socket.SendAsync(System.Text.Encoding.ASCII.GetBytes(raw ? Requests.GetRawSlice("big", 0, size) : Requests.GetSlice("big", 0, size)));
 
         // A few KiB every 20 ms (its window is small) for four send timeouts: the client reads all along, but far too
         // slowly for the server's kernel send queue (megabytes on loopback) to drain by half, where a blocked send moves.
@@ -148,7 +153,9 @@ public sealed class TimeoutTests
         }
 
         // Then everything else at full speed: the reply is whole, not a byte lost or repeated around the stalls.
-        var expected = StatusCode.Ok.StatusLineText().Length + (size + 2) / 3 * 4 + Syntax.LineTerminatorText.Length;
+        var expected = raw
+            ? Replies.RawSliceHeader(size).Length + size
+            : StatusCode.Ok.StatusLineText().Length + (size + 2) / 3 * 4 + Syntax.LineTerminatorText.Length;
         while (received < expected)
         {
             received += await ReceiveOrFailAsync(socket, buffer, received);

@@ -455,13 +455,11 @@ internal sealed class Connection
     // grows to megabytes: a client reading slowly but steadily (the course's client reads 4 KiB at a time) then
     // leaves a send blocked for minutes and is cut by the send timeout. Keeping at most two send chunks unsent in the
     // kernel lets a blocked send move every 64 KiB the client reads (and holds less kernel memory per client).
-    private const int TcpNotSentLowWater = 25;
-
     private static void LimitUnsentBytes(ClientSocket socket)
     {
         if (OperatingSystem.IsLinux())
         {
-            socket.SetTcpOption(TcpNotSentLowWater, 2 * ReplyWriter.SendChunkSize);
+            socket.SetTcpOption(ReplyWriter.TcpNotSentLowWaterOption, ReplyWriter.UnsentBytes);
         }
     }
 
