@@ -30,6 +30,7 @@ cleanup() {
 }
 trap cleanup EXIT
 source bench/common.sh
+stamp_before=$(stamp)
 
 if [ -z "$server_exe" ]; then
   dotnet publish src/Hftp.Server -c Release -r linux-x64 --self-contained false -p:PublishReadyToRun=true -o "$scratch/r2r" -v q -nologo >/dev/null
@@ -93,9 +94,9 @@ load bulk --raw --port "$rss_port" --local "$scratch/data/g1.bin" -d $((seconds 
 hwm_kb=$(awk '/^VmHWM:/ { print $2 }' "/proc/$rss_server/status")
 kill "$rss_server"; wait "$time_pid" || true
 echo "raw 1 GiB: peak RSS $(awk '/Maximum resident set size/ { printf "%.1f", $NF / 1024 }' "$scratch/time-raw.txt") MB by /usr/bin/time -v," \
-  "VmHWM $(awk -v kb="$hwm_kb" 'BEGIN { printf "%.1f", kb / 1024 }') MB"
+  "VmHWM $(awk -v kb="$hwm_kb" 'BEGIN { printf "%.1f", kb / 1024 }') MB" | tee "$scratch/rss.txt"
 
-python3 - "$results" <<'PY'
+python3 - "$results" <<'PY' | tee "$scratch/summary.txt"
 import statistics, sys
 mbps, cpu = {}, {}
 for line in open(sys.argv[1]):
@@ -111,3 +112,15 @@ for client in ("load", "bench"):
     print(f"{client} medians MB/s: " + ", ".join(f"{k} {statistics.median(mbps[client, k, p] for p in pairs):,.0f}" for k in ("raw", "nginx", "base64")))
     print(f"{client} medians of the server's CPU s per GB: " + ", ".join(f"{k} {statistics.median(cpu[client, k, p] for p in pairs):.3f}" for k in ("raw", "nginx", "base64")))
 PY
+
+# The same summary, stamped, into docs/performance.md between its bench/raw.sh markers.
+{
+  echo "Stamp: $stamp_before when the loads started (load average $(cut -d' ' -f1-3 /proc/loadavg) at the end)."
+  echo "Measured by \`bench/raw.sh --pairs $pairs --seconds $seconds\`: hftp-server raw (\`get_slice NAME 0 SIZE raw\`) and base64"
+  echo "bulk 64 MiB on one connection, each paired with nginx's sendfile over HTTP by the same client."
+  echo
+  echo '```text'
+  cat "$scratch/summary.txt" "$scratch/rss.txt"
+  echo '```'
+} > "$scratch/block.md"
+python3 bench/write_block.py docs/performance.md bench/raw.sh "$scratch/block.md"
