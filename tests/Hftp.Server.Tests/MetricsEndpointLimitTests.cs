@@ -93,7 +93,13 @@ public sealed class MetricsEndpointLimitTests : IDisposable
 
             Assert.True(await Eventually.HoldsAsync(() => server.Output.Contains("Cannot accept new connections", StringComparison.Ordinal), Bound), server.Output);
             scrape = PrometheusScrape.FetchAsync(_http, new Uri($"http://127.0.0.1:{metricsPort}/metrics"));
-            Assert.True(await Eventually.HoldsAsync(() => server.Output.Contains("Metrics endpoint cannot accept a scrape", StringComparison.Ordinal), Bound), server.Output);
+
+            // Which of the server's descriptor-hungry steps fails first depends on timing: accepting, or starting the
+            // connection thread (then clients wait in the backlog and a descriptor may stay free for the endpoint).
+            // Either way the endpoint must warn rather than fail, and the scrape must be answered in the end.
+            Assert.True(await Eventually.HoldsAsync(
+                () => scrape.IsCompleted || server.Output.Contains("Metrics endpoint cannot accept a scrape", StringComparison.Ordinal), Bound),
+                server.Output);
         }
         finally
         {
@@ -101,6 +107,7 @@ public sealed class MetricsEndpointLimitTests : IDisposable
         }
 
         Assert.True((await scrape).Has("hftp_connections_open"));
+        Assert.True(server.Output.Split('\n').Count(line => line.Contains("Metrics endpoint cannot accept a scrape", StringComparison.Ordinal)) <= 1, server.Output);
         Assert.DoesNotContain("   at ", server.Output, StringComparison.Ordinal);
         server.Terminate();
         Assert.True(server.WaitForExit(TestTimeouts.Process), "the server did not exit after SIGTERM");
