@@ -328,13 +328,11 @@ public sealed class HftpServer : IDisposable
     // Accepts the next client into the spare thread's connection: on Linux without allocating (see ClientSocket).
     private bool TryAccept(Connection connection)
     {
-        var allocatedBefore = GC.GetAllocatedBytesForCurrentThread();
         while (true)
         {
             var error = connection.Accept(_listener.Server);
             if (error == SocketError.Success)
             {
-                _metrics.ConnectionSetUp(GC.GetAllocatedBytesForCurrentThread() - allocatedBefore);
                 return true;
             }
 
@@ -390,7 +388,6 @@ public sealed class HftpServer : IDisposable
 
     private void RunConnection(Connection connection)
     {
-        var allocatedBefore = Connection.AllocatedOnThisThread();
         try
         {
             var reason = connection.Run();
@@ -410,7 +407,6 @@ public sealed class HftpServer : IDisposable
         }
         finally
         {
-            _metrics.ConnectionEnded(Connection.AllocatedOnThisThread() - allocatedBefore);
             Interlocked.Decrement(ref _activeConnections);
             _slots!.Release();
         }

@@ -33,13 +33,6 @@ internal sealed class ServerMetrics : IDisposable
     // requests/s of pipelined get_metadata). Requests by command (invalid, then each Command) and status.
     private readonly long[] _requestCounts = new long[CommandNames.Length * StatusNames.Length];
     private long _sentBytes;
-    private long _answeringAllocatedBytes;
-    private long _setUpConnections;
-    private long _setUpAllocatedBytes;
-    private long _answeringRequests;
-    private long _endedConnections;
-    private long _conversationWaitsExpired;
-    private long _connectionThreadAllocatedBytes;
 
     public ServerMetrics(Func<int> openConnections, Func<int> maxConnections, Func<ThreadCounts> connectionThreads)
     {
@@ -102,59 +95,6 @@ internal sealed class ServerMetrics : IDisposable
         {
             Interlocked.Add(ref _sentBytes, bytes);
         }
-    }
-
-    /// <summary>
-    /// Bytes the connection threads allocated from the managed heap while receiving and answering requests, and
-    /// the requests answered meanwhile: in steady state the request path should allocate nothing, so garbage
-    /// collections (which must stop every connection's thread) stay rare. Not an instrument; read by tests.
-    /// </summary>
-    public (long Requests, long AllocatedBytes) RequestPathAllocations =>
-        (Interlocked.Read(ref _answeringRequests), Interlocked.Read(ref _answeringAllocatedBytes));
-
-    /// <summary>
-    /// Connections accepted by the accept loop and what it allocated accepting them: with thousands of threads alive
-    /// each collection stops them all, so opening connections should not fill the heap. Read by tests.
-    /// </summary>
-    public (long Connections, long AllocatedBytes) ConnectionSetUpAllocations =>
-        (Interlocked.Read(ref _setUpConnections), Interlocked.Read(ref _setUpAllocatedBytes));
-
-    /// <summary>Adds a connection the accept loop accepted and what it allocated accepting it.</summary>
-    public void ConnectionSetUp(long allocatedBytes)
-    {
-        Interlocked.Add(ref _setUpAllocatedBytes, allocatedBytes);
-        Interlocked.Increment(ref _setUpConnections);
-    }
-
-    /// <summary>
-    /// Connections ended and what their threads allocated over each connection's whole life (buffers the shared
-    /// pools had to add aside): a thread that allocates anything takes a fresh allocation quantum (8 KiB) of the
-    /// collector's budget, so ten thousand connections that each allocate a little set off collections that stop all
-    /// ten thousand threads. Read by tests.
-    /// </summary>
-    public (long Connections, long AllocatedBytes) ConnectionThreadAllocations =>
-        (Interlocked.Read(ref _endedConnections), Interlocked.Read(ref _connectionThreadAllocatedBytes));
-
-    /// <summary>Adds a connection that ended and what its thread allocated while serving it.</summary>
-    public void ConnectionEnded(long allocatedBytes)
-    {
-        Interlocked.Add(ref _connectionThreadAllocatedBytes, allocatedBytes);
-        Interlocked.Increment(ref _endedConnections);
-    }
-
-    /// <summary>
-    /// Times a connection waited for its client's next request with the receive buffer in hand (just after a reply)
-    /// and the client did not ask within that moment: each cost a timer wake-up for nothing. Read by tests.
-    /// </summary>
-    public long ConversationWaitsExpired => Interlocked.Read(ref _conversationWaitsExpired);
-
-    public void ConversationWaitExpired() => Interlocked.Increment(ref _conversationWaitsExpired);
-
-    /// <summary>Adds a batch of answered requests and what the connection's thread allocated for them.</summary>
-    public void BatchAnswered(long requests, long allocatedBytes)
-    {
-        Interlocked.Add(ref _answeringAllocatedBytes, allocatedBytes);
-        Interlocked.Add(ref _answeringRequests, requests);
     }
 
     public void Dispose() => Meter.Dispose();

@@ -43,33 +43,4 @@ public sealed class ReceiveBufferTests
             clients.ForEach(client => client.Dispose());
         }
     }
-
-    [Fact]
-    public async Task AClientThatPausesBetweenRequestsIsNotWaitedForWithTheBufferAgain()
-    {
-        const int requests = 8;
-        using var server = TestServer.Start();
-        server.WriteFile("f", "0123456789");
-        using var client = server.Connect();
-        for (var index = 0; index < requests; index++)
-        {
-            await client.SendAsync(Requests.GetMetadata("f"));
-            await client.ExpectAsync(Replies.Size(10));
-
-            // Far longer than the 20 ms a just-answered client is waited for with the buffer in hand.
-            await Task.Delay(TimeSpan.FromMilliseconds(100));
-        }
-
-        // The first wait expired and taught the connection this client pauses; before, all 8 expired.
-        Assert.Equal(1, server.Server.Metrics.ConversationWaitsExpired);
-
-        // A client that comes back at once is waited for again (pipelined requests answered in one batch each).
-        for (var index = 0; index < requests; index++)
-        {
-            await client.SendAsync(Requests.GetMetadata("f"));
-            await client.ExpectAsync(Replies.Size(10));
-        }
-
-        Assert.InRange(server.Server.Metrics.ConversationWaitsExpired, 1, 2);
-    }
 }

@@ -233,8 +233,6 @@ internal sealed class Connection
         // When the first byte of the unfinished request line arrived; 0 while no line is under way.
         long lineStarted = 0;
         _writer.SendTimeout = _timeouts.Send;
-        var allocatedBefore = AllocatedOnThisThread();
-        var requestsBefore = _requestsServed;
         while (true)
         {
             if (Interlocked.CompareExchange(ref _phase, Waiting, Answering) >= DrainingWhileIdle)
@@ -274,19 +272,8 @@ internal sealed class Connection
                     ReturnReceiveBuffer(receiveBuffer);
                 }
             }
-
-            if (_requestsServed != requestsBefore)
-            {
-                var allocated = AllocatedOnThisThread();
-                Metrics?.BatchAnswered(_requestsServed - requestsBefore, allocated - allocatedBefore);
-                (allocatedBefore, requestsBefore) = (allocated, _requestsServed);
-            }
         }
     }
-
-    // What this thread allocated, less the buffers the pools had to allocate (a pool shared by every connection is
-    // sometimes empty for a moment when many are busy at once; that is not the request path allocating).
-    public static long AllocatedOnThisThread() => GC.GetAllocatedBytesForCurrentThread() - ReplyBufferPool.AllocatedOnThisThread;
 
     // Answers the requests the bytes just received complete (an empty input is the client's end of stream); null
     // when the connection goes on.
@@ -400,7 +387,6 @@ internal sealed class Connection
             case SocketError.Success:
                 return true;
             case SocketError.TimedOut or SocketError.WouldBlock:
-                Metrics?.ConversationWaitExpired();
                 return false;
             default:
                 throw new SocketException((int)error);
