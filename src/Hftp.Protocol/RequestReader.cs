@@ -1,5 +1,3 @@
-using System.Text;
-
 namespace Hftp.Protocol;
 
 /// <summary>
@@ -34,13 +32,6 @@ public sealed class RequestReader
 
     // Whether the line has any byte but spaces: a line without one is empty (2026: 101, and the connection closes).
     private bool _hasContent;
-
-    // The strings of the last few distinct names read: clients ask for the same few files again and again, and
-    // handing back the same string keeps the request path allocation-free. Bounded, so a client that asks for ever
-    // new names costs one string per name and no more memory.
-    private const int RecentFileNamesKept = 8;
-    private readonly string?[] _recentFileNames = new string?[RecentFileNamesKept];
-    private int _nextRecentFileName;
 
     public RequestReader(long maxLineLength = Syntax.DefaultMaxRequestLineLength)
     {
@@ -238,36 +229,14 @@ public sealed class RequestReader
             return Request.Rejected(StatusCode.InvalidArguments);
         }
 
-        var fileName = argumentCount >= 1 ? TakeFileName() : null;
+        var fileNameTooLong = argumentCount >= 1 && _lengths[1] > Syntax.MaxFileNameLength;
+        var fileName = argumentCount >= 1 && !fileNameTooLong ? _fileName.AsSpan(0, (int)_lengths[1]) : default;
         var offset = command == Command.GetSlice ? _numbers[2] : 0;
         var size = command == Command.GetSlice ? _numbers[3] : 0;
-        return new Request(StatusCode.Ok, RequestFault.None, command, fileName, offset, size, isRaw);
+        return new Request(StatusCode.Ok, RequestFault.None, command, fileName, fileNameTooLong, offset, size, isRaw);
     }
 
     // Exactly "raw": "RAW", "rawx" and "ra" are 201.
     private bool IsRawToken() =>
         _lengths[RawTokenElement] == Syntax.RawToken.Length && _rawToken.AsSpan().SequenceEqual(Syntax.RawToken);
-
-    private string? TakeFileName()
-    {
-        var length = _lengths[1];
-        if (length > Syntax.MaxFileNameLength)
-        {
-            return null;
-        }
-
-        var bytes = _fileName.AsSpan(0, (int)length);
-        foreach (var recent in _recentFileNames)
-        {
-            if (recent is not null && Ascii.Equals(bytes, recent))
-            {
-                return recent;
-            }
-        }
-
-        var name = SharedFileNames.Get(bytes);
-        _recentFileNames[_nextRecentFileName] = name;
-        _nextRecentFileName = (_nextRecentFileName + 1) % RecentFileNamesKept;
-        return name;
-    }
 }

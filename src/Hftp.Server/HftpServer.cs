@@ -1,50 +1,46 @@
-using System.Diagnostics;
+using System.Buffers;
+using System.Collections.Concurrent;
 using System.Net;
 using System.Net.Sockets;
 using Hftp.Server.Files;
 using Hftp.Server.Limits;
 using Hftp.Server.Networking;
+using Hftp.Server.Threads;
 using Serilog;
 
 namespace Hftp.Server;
 
 /// <summary>
-/// A thread-per-connection HFTP server: an accept loop on its own thread hands each client to a dedicated,
-/// named, background thread running a <see cref="Connection"/> for the connection's whole life; a thread whose
-/// connection ended waits for the next one (see <see cref="ConnectionThreads"/>). It takes at most <see cref="MaxConnections"/>
-/// clients at once (the rest wait in the listen backlog), backs off instead of failing when the system runs out
-/// of threads or descriptors, and on <see cref="Stop"/> drains: replies under way finish, idle clients close.
+/// A thread-per-connection HFTP server. An accept loop on its own thread takes each client from a
+/// <see cref="TcpListener"/> and hands it, as a <see cref="Connection"/>, to a thread of its own from a
+/// <see cref="SpareThreadPool"/>; the connection runs there until it ends. At most <see cref="MaxConnections"/> are
+/// served at once (the rest wait in the listen backlog). A heartbeat on the <see cref="TimeProvider"/> enforces every
+/// connection's deadline. <see cref="Stop"/> drains: replies under way finish, idle clients close.
 /// </summary>
 public sealed class HftpServer : IDisposable
 {
-    // Time without accepting after the system refused a thread or a descriptor: some connection may end meanwhile.
-    private static readonly TimeSpan BackOffTime = TimeSpan.FromMilliseconds(500);
-
-    // One line per interval for each recurring condition, however many clients meet it.
-    private static readonly TimeSpan WarningInterval = TimeSpan.FromSeconds(10);
-
     // After the shutdown timeout cut the rest, how long their threads get to close and log.
     private static readonly TimeSpan CutGrace = TimeSpan.FromSeconds(5);
 
     private readonly ServerOptions _options;
     private readonly ILogger _logger;
+    private readonly TimeProvider _time;
     private readonly FileStore _files;
-    private readonly ConnectionTimeouts _timeouts;
-    private readonly TimeoutReport _timeoutReport;
     private readonly TcpListener _listener;
+    private readonly ConcurrentDictionary<Connection, byte> _connections = new();
     private readonly CancellationTokenSource _stopAccepting = new();
-    private readonly WarningThrottle _capWarning = new(WarningInterval);
     private readonly Lock _stopLock = new();
-
-    // Threads held for the runtime, let go when the system refuses the server one (see ThreadReserve).
-    private readonly ThreadReserve _runtimeReserve = new(size: 8);
     private readonly ServerMetrics _metrics;
-    private IPEndPoint? _boundEndPoint;
-    private SemaphoreSlim? _slots;
+    private readonly TimeoutReport _timeoutReport;
+    private readonly WarningThrottle _capWarning;
     private readonly AcceptFailureReport _acceptFailures;
-    private Thread? _acceptThread;
-    private ConnectionThreads? _threads;
+    private SpareThreadPool? _threads;
     private SliceEncoders? _sliceEncoders;
+    private ConnectionServices? _services;
+    private ITimer? _heartbeat;
+    private SemaphoreSlim? _slots;
+    private Thread? _acceptThread;
+    private IPEndPoint? _boundEndPoint;
     private volatile bool _stopping;
     private int _activeConnections;
     private int _peakConnections;
@@ -53,17 +49,17 @@ public sealed class HftpServer : IDisposable
     private int _cut;
     private ShutdownSummary? _summary;
 
-    public HftpServer(ServerOptions options, ILogger logger)
+    public HftpServer(ServerOptions options, ILogger logger, TimeProvider? time = null)
     {
         _options = options;
         _logger = logger;
+        _time = time ?? TimeProvider.System;
         _files = new FileStore(options.Directory, options.FileBackEnd, logger);
-        _timeouts = ConnectionTimeouts.From(options);
-        _timeoutReport = new TimeoutReport(logger, TimeoutReport.DefaultInterval);
         _listener = new TcpListener(options.Address, options.Port);
-        _acceptFailures = new AcceptFailureReport(logger, WarningInterval);
-        _metrics = new ServerMetrics(
-            () => Volatile.Read(ref _activeConnections), () => MaxConnections, () => ConnectionThreadCounts);
+        _metrics = new ServerMetrics(() => ActiveConnections, () => MaxConnections, () => (ThreadsAlive - ThreadsIdle, ThreadsIdle));
+        _timeoutReport = new TimeoutReport(logger, TimeSpan.FromSeconds(1), _time);
+        _capWarning = new WarningThrottle(options.WarningInterval, _time);
+        _acceptFailures = new AcceptFailureReport(logger, options.WarningInterval, _time);
         if (options.Address.Equals(IPAddress.IPv6Any))
         {
             // "::" serves IPv4 clients too, as most servers do.
@@ -71,10 +67,7 @@ public sealed class HftpServer : IDisposable
         }
     }
 
-    /// <summary>
-    /// Where the server listens; with port 0, the port the system picked. Kept from <see cref="Start"/>, so it stays
-    /// readable while and after <see cref="Stop"/> closes the listener.
-    /// </summary>
+    /// <summary>Where the server listens; with port 0, the port the system picked. Still readable after <see cref="Stop"/>.</summary>
     public IPEndPoint LocalEndPoint => _boundEndPoint ?? (IPEndPoint)_listener.LocalEndpoint;
 
     /// <summary>The served directory, as an absolute path.</summary>
@@ -82,34 +75,23 @@ public sealed class HftpServer : IDisposable
 
     public int ActiveConnections => Volatile.Read(ref _activeConnections);
 
-    /// <summary>Connections holding a receive buffer right now: idle ones should hold none.</summary>
-    internal int ConnectionsHoldingReceiveBuffer
-    {
-        get
-        {
-            var holding = 0;
-            _threads?.ForEachConnection(connection => holding += connection.HoldsReceiveBuffer ? 1 : 0);
-            return holding;
-        }
-    }
-
     /// <summary>The most connections served at once since the server started.</summary>
     public int PeakConnections => Volatile.Read(ref _peakConnections);
 
     /// <summary>Connections served at once: as configured, or derived from the process's limits at <see cref="Start"/>.</summary>
     public int MaxConnections { get; private set; }
 
-    /// <summary>Connection threads started since the server started (each serves one or more connections in turn).</summary>
-    internal int ConnectionThreadsStarted => _threads?.Started ?? 0;
+    /// <summary>Connection threads alive now, serving a connection or idle.</summary>
+    public int ThreadsAlive => _threads?.Alive ?? 0;
 
-    /// <summary>Connection threads alive now, serving a connection or waiting for one.</summary>
-    public int ConnectionThreadsAlive => _threads?.Live ?? 0;
+    /// <summary>Connection threads idle now, kept for the next connections.</summary>
+    public int ThreadsIdle => _threads?.Idle ?? 0;
 
-    /// <summary>Connection threads alive now, by state (busy, idle, surplus).</summary>
-    internal ThreadCounts ConnectionThreadCounts => _threads?.Counts ?? default;
+    /// <summary>Connection threads started since the server started.</summary>
+    public long ThreadsStarted => _threads?.Started ?? 0;
 
     /// <summary>Slices a slice encoder helped with so far.</summary>
-    internal long SlicesEncodedAhead => _sliceEncoders?.SlicesHelped ?? 0;
+    public long SlicesEncodedAhead => _sliceEncoders?.SlicesHelped ?? 0;
 
     /// <summary>This server's instruments (meter <see cref="ServerMetrics.MeterName"/>).</summary>
     internal ServerMetrics Metrics => _metrics;
@@ -119,24 +101,20 @@ public sealed class HftpServer : IDisposable
     {
         // As long a queue as the kernel allows (net.core.somaxconn): clients past the cap wait in it.
         _listener.Start(backlog: int.MaxValue);
-        // Before the limits are read, so the encoders' threads count as in use.
+        _boundEndPoint = (IPEndPoint)_listener.LocalEndpoint;
+        var buffers = ArrayPool<byte>.Create(_options.LargeReplyBufferSize, _options.RetainedLargeBuffers);
         _sliceEncoders = new SliceEncoders(
-            _options.SliceEncoders ?? SliceEncoders.DefaultCount, _options.MinimumEncodedAheadSliceSize, _logger);
-        _logger.Information(
-            "Slice encoders: {Count} (slices of {MinimumMiB} MiB or more are read and encoded on another core while their connection thread sends)",
-            _sliceEncoders.Count, _sliceEncoders.MinimumSliceSize / (1024.0 * 1024));
+            _options.SliceEncoders ?? SliceEncoders.DefaultCount, _options.MinimumEncodedAheadSliceSize, buffers, _options.LargeReplyBufferSize, _logger);
+        _services = new ConnectionServices(_options, _files, buffers, _sliceEncoders, _logger, _metrics, _timeoutReport, _time);
         MaxConnections = DecideMaxConnections();
         _slots = new SemaphoreSlim(MaxConnections, MaxConnections);
-        _runtimeReserve.TryFill();
-        _threads = new ConnectionThreads(
-            RunConnection, _options.ConnectionStackSize, MakeConnection, _options.SpareThreads, _options.MaxSpareThreads,
-            _options.SpareThreadIdleTime, () => MaxConnections, _runtimeReserve, _logger, _options.ThreadEndRate);
-        _logger.Information(
-            "Connection threads: {Spare} started ahead of demand, up to {MaxSpare} kept idle for reuse (those beyond {Spare} end after {IdleSeconds:0.###} s idle, those beyond {MaxSpare} at most {EndRate} a second), {StackKiB} KiB stack",
-            _threads.SpareThreads, _threads.MaxSpareThreads, _threads.SpareThreads, _threads.IdleTime.TotalSeconds, _threads.MaxSpareThreads, _threads.EndRate,
-            _options.ConnectionStackSize / 1024);
+        _threads = new SpareThreadPool(_options.MinSpareThreads, _options.MaxSpareThreads, _options.SpareThreadIdleTime, _options.ConnectionStackSize, _time);
         _threads.Start();
-        _boundEndPoint = (IPEndPoint)_listener.LocalEndpoint;
+        _logger.Information(
+            "Connection threads: {MinSpare} to {MaxSpare} kept idle for reuse (those beyond {MinSpare} end after {IdleSeconds:0.###} s idle), {StackKiB} KiB stack; {Encoders} slice encoder(s)",
+            _threads.MinSpare, _threads.MaxSpare, _threads.MinSpare, _threads.IdleTime.TotalSeconds, _options.ConnectionStackSize / 1024, _sliceEncoders.Count);
+        var heartbeat = HeartbeatInterval(_options);
+        _heartbeat = _time.CreateTimer(_ => CheckDeadlines(), null, heartbeat, heartbeat);
         if (!_files.Exists)
         {
             var workingDirectory = Environment.CurrentDirectory;
@@ -163,23 +141,19 @@ public sealed class HftpServer : IDisposable
                 return _summary;
             }
 
-            // Drain first, then stop listening: once the listener is closed every connection knows it is draining
-            // (one registered meanwhile sees _stopping and drains itself).
+            // Drain first, then stop listening: a connection registered meanwhile sees _stopping and drains itself.
             _stopping = true;
-            var drainDeadline = Deadline(timeout ?? _options.ShutdownTimeout);
             _threads?.Stop();
-            _threads?.ForEachConnection(connection => connection.BeginDrain());
-
+            ForEachConnection(connection => connection.BeginDrain());
             _stopAccepting.Cancel();
             _listener.Stop();
             _acceptThread?.Join(CutGrace);
 
-            WaitForConnectionsToEnd(drainDeadline);
-            _threads?.ForEachConnection(connection => connection.Stop());
-
-            WaitForConnectionsToEnd(Deadline(CutGrace));
-            _threads?.WaitForAllToEnd(Remaining(Deadline(CutGrace)));
-            _runtimeReserve.Release();
+            // Real time, not the TimeProvider's: these wait for threads to finish, which only real time lets them do.
+            SpinWait.SpinUntil(() => ActiveConnections == 0, timeout ?? _options.ShutdownTimeout);
+            ForEachConnection(connection => connection.Stop());
+            SpinWait.SpinUntil(() => ActiveConnections == 0, CutGrace);
+            _heartbeat?.Dispose();
             _summary = new ShutdownSummary(_finishedReplies, _closedIdle, _cut);
             return _summary;
         }
@@ -188,25 +162,38 @@ public sealed class HftpServer : IDisposable
     public void Dispose()
     {
         Stop();
+        _threads?.Dispose();
         _sliceEncoders?.Dispose();
         _timeoutReport.Dispose();
         _stopAccepting.Dispose();
         _metrics.Dispose();
     }
 
-    private static long Deadline(TimeSpan timeout) =>
-        Stopwatch.GetTimestamp() + (long)(Math.Max(0, timeout.TotalSeconds) * Stopwatch.Frequency);
-
-    private static TimeSpan Remaining(long deadline)
+    // A quarter of the shortest timeout, at most the configured interval, at least 10 ms.
+    private static TimeSpan HeartbeatInterval(ServerOptions options)
     {
-        var remaining = Stopwatch.GetElapsedTime(Stopwatch.GetTimestamp(), deadline);
-        return remaining > TimeSpan.Zero ? remaining : TimeSpan.Zero;
+        var shortest = new[] { options.IdleTimeout, options.RequestTimeout, options.SendTimeout, options.LingerTime }
+            .Where(timeout => timeout != Timeout.InfiniteTimeSpan).DefaultIfEmpty(options.HeartbeatInterval).Min();
+        return TimeSpan.FromTicks(Math.Clamp(Math.Min(shortest.Ticks / 4, options.HeartbeatInterval.Ticks), TimeSpan.TicksPerMillisecond * 10, long.MaxValue));
     }
 
-    // Waits until every connection has closed and logged its closing line; not for each thread's teardown too,
-    // which the runtime serializes and which takes seconds for ten thousand threads.
-    private void WaitForConnectionsToEnd(long deadline) =>
-        SpinWait.SpinUntil(() => Volatile.Read(ref _activeConnections) == 0, Remaining(deadline));
+    private void ForEachConnection(Action<Connection> action)
+    {
+        foreach (var (connection, _) in _connections)
+        {
+            action(connection);
+        }
+    }
+
+    private void CheckDeadlines()
+    {
+        var now = _time.GetTimestamp();
+        foreach (var (connection, _) in _connections)
+        {
+            connection.Deadline.Check(now);
+            connection.AnnounceIfSilent(now);
+        }
+    }
 
     private int DecideMaxConnections()
     {
@@ -232,41 +219,38 @@ public sealed class HftpServer : IDisposable
 
     private void AcceptLoop()
     {
-        ConnectionThread? spare = null;
-        var afterClient = false;
-        try
+        while (!_stopping && WaitForRoom())
         {
-            while (!_stopping)
+            if (TryAccept() is not { } socket)
             {
-                if (!WaitForRoom())
+                _slots!.Release();
+                continue;
+            }
+
+            var connection = new Connection(socket, _services!);
+            _connections.TryAdd(connection, 0);
+            var active = Interlocked.Increment(ref _activeConnections);
+            InterlockedMax(ref _peakConnections, active);
+            _metrics.ConnectionAccepted();
+
+            // The system may refuse a thread (the task limit, memory): the client waits, connected, until one ends.
+            while (!_threads!.TryRun(() => RunConnection(connection)))
+            {
+                _acceptFailures.Failed("no thread for a new connection (the task limit or memory)");
+                if (_stopping || BackOff())
                 {
+                    connection.Stop();
+                    RunConnection(connection);
                     return;
                 }
+            }
 
-                // The thread first: if the system has none to give, the client stays in the backlog, unharmed. An
-                // idle thread if there is one; one started now only when a burst used up the spares.
-                spare ??= _threads!.TakeIdle(afterClient) ?? TryStartThread();
-                if (spare is null || !TryAccept(spare.Connection))
-                {
-                    _slots!.Release();
-                    continue;
-                }
-
-                afterClient = true;
-                StartConnection(spare);
-                spare = null;
+            if (_stopping)
+            {
+                connection.BeginDrain();
             }
         }
-        finally
-        {
-            spare?.Assign(null);
-        }
     }
-
-    // Each connection thread's own connection object, which every client it serves is accepted into in turn.
-    private Connection MakeConnection() => new(
-        new ConnectionParts(_options.MaxRequestLineLength, _files, _sliceEncoders!, _logger), _logger, _timeouts, _options.ProxyProtocol,
-        _timeoutReport, _metrics);
 
     // At the cap, waits for a connection to end instead of accepting: clients queue in the listen backlog, as
     // nginx's do, and are accepted in order as room appears.
@@ -296,95 +280,36 @@ public sealed class HftpServer : IDisposable
         }
     }
 
-    private ConnectionThread? TryStartThread()
-    {
-        if (!_runtimeReserve.IsFull && !_runtimeReserve.TryFill())
-        {
-            RefusedThread("no room to keep threads in reserve for the runtime");
-            return null;
-        }
-
-        try
-        {
-            return _threads!.StartThread();
-        }
-        catch (Exception exception) when (exception is OutOfMemoryException or ThreadStartException)
-        {
-            // The task limit (RLIMIT_NPROC, threads-max, pids.max) or memory: give the runtime our reserve at
-            // once, then wait for connections to end.
-            _runtimeReserve.Release();
-            RefusedThread(AcceptFailureReport.Describe(exception));
-            return null;
-        }
-    }
-
-    // Said once when it starts, summarized while it lasts (with failures to accept), not logged per retry.
-    private void RefusedThread(string error)
-    {
-        _acceptFailures.Failed(error);
-        BackOff();
-    }
-
-    // Accepts the next client into the spare thread's connection: on Linux without allocating (see ClientSocket).
-    private bool TryAccept(Connection connection)
+    private Socket? TryAccept()
     {
         while (true)
         {
-            var error = connection.Accept(_listener.Server);
-            if (error == SocketError.Success)
+            try
             {
-                return true;
+                var socket = _listener.AcceptSocket();
+                _acceptFailures.Succeeded();
+                return socket;
             }
-
-            if (_stopping)
+            catch (Exception exception) when (exception is SocketException or ObjectDisposedException or InvalidOperationException && _stopping)
             {
-                return false;
+                return null;
             }
-
-            // A client that reset while queued, or a network error pending on it (accept(2) says to retry these).
-            if (error is SocketError.ConnectionAborted or SocketError.ConnectionReset or SocketError.ProtocolType
-                or SocketError.NetworkDown or SocketError.NetworkUnreachable or SocketError.HostUnreachable)
+            catch (SocketException exception) when (exception.SocketErrorCode is SocketError.ConnectionAborted or SocketError.ConnectionReset)
             {
-                continue;
+                // A client that reset while queued: accept(2) says to go on with the next.
             }
-
-            // Out of descriptors (EMFILE, ENFILE) or buffers: the client stays queued; wait for connections to end.
-            // Said once when it starts, summarized while it lasts, not logged per retry.
-            _acceptFailures.Failed(new SocketException((int)error));
-            BackOff();
-            return false;
+            catch (SocketException exception)
+            {
+                // Out of descriptors (EMFILE, ENFILE) or buffers: the client stays queued; wait for connections to end.
+                _acceptFailures.Failed(exception);
+                BackOff();
+                return null;
+            }
         }
     }
 
-    private void BackOff() => _stopAccepting.Token.WaitHandle.WaitOne(BackOffTime);
-
-    private void StartConnection(ConnectionThread thread)
-    {
-        var active = Interlocked.Increment(ref _activeConnections);
-        InterlockedMax(ref _peakConnections, active);
-        _metrics.ConnectionAccepted();
-        thread.Assign(thread.Connection);
-        _acceptFailures.Succeeded();
-        if (_stopping)
-        {
-            thread.Connection.BeginDrain();
-        }
-    }
-
-    private static void InterlockedMax(ref int target, int value)
-    {
-        var current = Volatile.Read(ref target);
-        while (value > current)
-        {
-            var seen = Interlocked.CompareExchange(ref target, value, current);
-            if (seen == current)
-            {
-                return;
-            }
-
-            current = seen;
-        }
-    }
+    // True when the server stops meanwhile.
+    private bool BackOff() => _stopAccepting.Token.WaitHandle.WaitOne(_options.BackOffTime);
 
     private void RunConnection(Connection connection)
     {
@@ -392,23 +317,28 @@ public sealed class HftpServer : IDisposable
         {
             var reason = connection.Run();
             _metrics.ConnectionClosed(reason);
-            switch (reason)
+            _ = reason switch
             {
-                case CloseReason.ShutdownAfterReply:
-                    Interlocked.Increment(ref _finishedReplies);
-                    break;
-                case CloseReason.ShutdownWhileIdle:
-                    Interlocked.Increment(ref _closedIdle);
-                    break;
-                case CloseReason.ServerStopping:
-                    Interlocked.Increment(ref _cut);
-                    break;
-            }
+                CloseReason.ShutdownAfterReply => Interlocked.Increment(ref _finishedReplies),
+                CloseReason.ShutdownWhileIdle => Interlocked.Increment(ref _closedIdle),
+                CloseReason.ServerStopping => Interlocked.Increment(ref _cut),
+                _ => 0,
+            };
         }
         finally
         {
+            _connections.TryRemove(connection, out _);
             Interlocked.Decrement(ref _activeConnections);
             _slots!.Release();
+        }
+    }
+
+    private static void InterlockedMax(ref int target, int value)
+    {
+        var current = Volatile.Read(ref target);
+        while (value > current && Interlocked.CompareExchange(ref target, value, current) is var seen && seen != current)
+        {
+            current = seen;
         }
     }
 }

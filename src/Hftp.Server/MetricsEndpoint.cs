@@ -35,7 +35,7 @@ public sealed class MetricsEndpoint : IDisposable
     private readonly PrometheusText _text;
     private readonly ILogger _logger;
     private readonly Thread[] _workers = new Thread[MaxConnections];
-    private readonly WarningThrottle _acceptFailures = new(TimeSpan.FromSeconds(10));
+    private readonly WarningThrottle _acceptFailures = new(TimeSpan.FromSeconds(10), TimeProvider.System);
     private readonly TimeSpan _timeout;
     private volatile bool _stopping;
 

@@ -96,20 +96,14 @@ public static class ServerCommand
             HelpName = "COUNT",
         }.FromEnvironmentToo(OptionText.OptionalInt32(1), environment);
 
-        var spareThreadsOption = CreateCountOption(
-            "--spare-threads", "Idle connection threads kept started ahead of demand, so a new client seldom waits for a thread to be created",
-            ServerOptions.DefaultSpareThreads, 0, 100_000, environment);
+        var minSpareThreadsOption = CreateCountOption(
+            "--min-spare-threads", "Idle connection threads kept started ahead of demand, so a new client seldom waits for a thread to start",
+            ServerOptions.DefaultMinSpareThreads, 0, 100_000, environment);
         var maxSpareThreadsOption = CreateCountOption(
             "--max-spare-threads",
-            "Idle connection threads kept at most for later connections (at least --spare-threads; for 60 s after a burst took every spare, this less --spare-threads are kept started ahead); past this "
-                + "threads wait as surplus (see --thread-end-rate), and those past --spare-threads end after 60 s idle",
+            "Idle connection threads kept at most for later connections; a thread whose client leaves past this ends at once, "
+                + "and idle ones past --min-spare-threads end after 60 s",
             ServerOptions.DefaultMaxSpareThreads, 0, 100_000, environment);
-        var threadEndRateOption = CreateCountOption(
-            "--thread-end-rate",
-            "Connection threads past --max-spare-threads, once none was needed for a second, ended at most per "
-                + "second; until then a later connection reuses them, so a burst right after a burst does not wait "
-                + "behind thousands of thread endings",
-            ServerOptions.DefaultThreadEndRate, 1, 1_000_000, environment);
         var sliceEncodersOption = new Option<int?>("--slice-encoders")
         {
             Description = "Helper threads that read and encode a slice of 1 MiB or more on another core while its connection "
@@ -159,9 +153,8 @@ public static class ServerCommand
             logFileOption,
             maxLineOption,
             maxConnectionsOption,
-            spareThreadsOption,
+            minSpareThreadsOption,
             maxSpareThreadsOption,
-            threadEndRateOption,
             sliceEncodersOption,
             idleTimeoutOption,
             requestTimeoutOption,
@@ -183,9 +176,8 @@ public static class ServerCommand
                 Directory = parseResult.GetRequiredValue(directoryOption).ToString(),
                 MaxRequestLineLength = parseResult.GetValue(maxLineOption),
                 MaxConnections = parseResult.GetValue(maxConnectionsOption),
-                SpareThreads = parseResult.GetValue(spareThreadsOption),
+                MinSpareThreads = parseResult.GetValue(minSpareThreadsOption),
                 MaxSpareThreads = parseResult.GetValue(maxSpareThreadsOption),
-                ThreadEndRate = parseResult.GetValue(threadEndRateOption),
                 SliceEncoders = parseResult.GetValue(sliceEncodersOption),
                 IdleTimeout = parseResult.GetValue(idleTimeoutOption),
                 RequestTimeout = parseResult.GetValue(requestTimeoutOption),

@@ -9,8 +9,7 @@ namespace Hftp.Server;
 /// <summary>
 /// What a connection and the served files say in the log, in one place: every message template of
 /// <see cref="Connection"/>, <see cref="RequestExecutor"/> and <see cref="Files.FileStore"/>, with its level.
-/// Events at Debug are built only when Debug is enabled, so the request path pays nothing for them otherwise; nor
-/// is the client's address, which those that may be off take as its <see cref="ClientSocket"/>.
+/// Events at Debug are built only when Debug is enabled, so the request path pays nothing for them otherwise.
 /// </summary>
 internal static class ServerLog
 {
@@ -27,15 +26,8 @@ internal static class ServerLog
     }
 
     public static void Closed(
-        ILogger logger, LogEventLevel level, ClientSocket client, CloseReason reason, string? networkError, long requests, long bytesSent, TimeSpan duration)
+        ILogger logger, LogEventLevel level, IPEndPoint? remote, CloseReason reason, string? networkError, long requests, long bytesSent, TimeSpan duration)
     {
-        if (!logger.IsEnabled(level))
-        {
-            return;
-        }
-
-        var remote = client.RemoteEndPoint;
-
         if (networkError is null)
         {
             logger.Write(level, "Closed {Remote} ({Reason}): requests served {Requests}, bytes sent {BytesSent}, {Seconds:0.000} s",
@@ -78,14 +70,12 @@ internal static class ServerLog
         logger.Error(exception, "Failed {Command} for {Remote}: replied {Status}, closing", command.Name(), remote, status.Describe());
 
     /// <summary>One line per answered request at Debug, written once it is answered, so it tells what the client got.</summary>
-    public static void RequestAnswered(ILogger logger, ClientSocket client, in Request request, StatusCode status, long replyBytes)
+    public static void RequestAnswered(ILogger logger, IPEndPoint? remote, in Request request, StatusCode status, long replyBytes)
     {
         if (!logger.IsEnabled(LogEventLevel.Debug))
         {
             return;
         }
-
-        var remote = client.RemoteEndPoint;
 
         if (!request.IsValid)
         {
@@ -94,12 +84,12 @@ internal static class ServerLog
         else if (request.Command == Command.GetSlice)
         {
             logger.Debug("{Remote} {Command} {FileName} {Offset} {Size} -> {Status}, {Bytes} bytes",
-                remote, request.Command.Name(), request.FileName ?? "(name too long)", request.Offset, request.Size, status.Describe(), replyBytes);
+                remote, request.Command.Name(), request.FileNameText ?? "(name too long)", request.Offset, request.Size, status.Describe(), replyBytes);
         }
         else if (request.Command == Command.GetMetadata)
         {
             logger.Debug("{Remote} {Command} {FileName} -> {Status}, {Bytes} bytes",
-                remote, request.Command.Name(), request.FileName ?? "(name too long)", status.Describe(), replyBytes);
+                remote, request.Command.Name(), request.FileNameText ?? "(name too long)", status.Describe(), replyBytes);
         }
         else
         {

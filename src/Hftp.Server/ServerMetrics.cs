@@ -34,7 +34,7 @@ internal sealed class ServerMetrics : IDisposable
     private readonly long[] _requestCounts = new long[CommandNames.Length * StatusNames.Length];
     private long _sentBytes;
 
-    public ServerMetrics(Func<int> openConnections, Func<int> maxConnections, Func<ThreadCounts> connectionThreads)
+    public ServerMetrics(Func<int> openConnections, Func<int> maxConnections, Func<(int Busy, int Idle)> connectionThreads)
     {
         Meter = new Meter(MeterName, Version);
         Meter.CreateObservableUpDownCounter("hftp.connections.open", openConnections, "{connection}",
@@ -42,8 +42,7 @@ internal sealed class ServerMetrics : IDisposable
         Meter.CreateObservableUpDownCounter("hftp.connections.max", maxConnections, "{connection}",
             "Connections served at once at most (the connection cap); more wait in the listen backlog");
         Meter.CreateObservableUpDownCounter("hftp.connection_threads", () => ObserveThreads(connectionThreads()), "{thread}",
-            "Connection threads alive, by state: busy (serving a connection, or held by the accept loop for the next), idle "
-            + "(kept for reuse), surplus (past --max-spare-threads: reused first, else ended at --thread-end-rate)");
+            "Connection threads alive, by state: busy (serving a connection) or idle (kept for reuse)");
         _accepted = Meter.CreateCounter<long>("hftp.connections.accepted", "{connection}", "Connections accepted");
         _capReached = Meter.CreateCounter<long>("hftp.connections.cap_reached", "{event}",
             "Times every connection slot was taken, so accepting paused until a connection ended");
@@ -115,11 +114,10 @@ internal sealed class ServerMetrics : IDisposable
         _ => 7,
     };
 
-    private static Measurement<int>[] ObserveThreads(ThreadCounts counts) =>
+    private static Measurement<int>[] ObserveThreads((int Busy, int Idle) counts) =>
     [
         new(counts.Busy, new KeyValuePair<string, object?>("hftp.thread.state", "busy")),
         new(counts.Idle, new KeyValuePair<string, object?>("hftp.thread.state", "idle")),
-        new(counts.Surplus, new KeyValuePair<string, object?>("hftp.thread.state", "surplus")),
     ];
 
     // At each collection: one measurement per command and status seen so far.

@@ -57,7 +57,6 @@ internal static class ServerRun
             return ServerCommand.StartupFailed;
         }
 
-        using var reclaimer = new MemoryReclaimer(logger, MemoryReclaimer.DefaultInterval, () => server.ConnectionThreadsAlive);
         var endPoint = server.LocalEndPoint;
         logger.Information("Serving {Directory} on {EndPoint}", server.Directory, FormatEndPoint(endPoint.Address, endPoint.Port));
         if (metrics is not null)

@@ -60,7 +60,7 @@ public sealed class RequestByteSweepTests
     }
 
     /// <summary>The oracle's first request, where it ends, and (when the connection goes on) the request after it.</summary>
-    private static (Request Request, int Consumed, Request? Next) Expect(byte[] input)
+    private static (ParsedRequest Request, int Consumed, ParsedRequest? Next) Expect(byte[] input)
     {
         var (first, consumed) = RequestOracle.Judge(input) ?? throw new InvalidOperationException("the oracle found no request");
         var next = first.Status.IsFatal() ? null : RequestOracle.Judge(input.AsSpan(consumed))?.Request;
@@ -69,8 +69,8 @@ public sealed class RequestByteSweepTests
 
     // Messages are built only on failure: the sweep makes about a million checks.
     private static void Check(
-        (Request Request, int Consumed, Request? Next) expected,
-        (Request Request, int Consumed, Request? Next) actual,
+        (ParsedRequest Request, int Consumed, ParsedRequest? Next) expected,
+        (ParsedRequest Request, int Consumed, ParsedRequest? Next) actual,
         string request,
         string change,
         string how,
@@ -85,10 +85,10 @@ public sealed class RequestByteSweepTests
     }
 
     /// <summary>Feeds <paramref name="input"/> in chunks of the given lengths; returns the first request, where it ended, and the one after it.</summary>
-    private static (Request Request, int Consumed, Request? Next) Feed(byte[] input, int[] chunkLengths)
+    private static (ParsedRequest Request, int Consumed, ParsedRequest? Next) Feed(byte[] input, int[] chunkLengths)
     {
         var reader = new RequestReader();
-        var found = new List<(Request Request, int End)>();
+        var found = new List<(ParsedRequest Request, int End)>();
         var start = 0;
         foreach (var length in chunkLengths)
         {
@@ -97,7 +97,8 @@ public sealed class RequestByteSweepTests
             while (found.Count < 2 && offset < chunk.Length && reader.TryRead(chunk[offset..], out var consumed, out var request))
             {
                 offset += consumed;
-                found.Add((request, start + offset));
+                // Copied out at once: the request's bytes are the reader's, overwritten by the next read.
+                found.Add((ParsedRequest.Of(request), start + offset));
             }
 
             start += length;

@@ -23,7 +23,7 @@ internal static class RequestOracle
     /// The verdict on the first request in <paramref name="input"/> and how many bytes it takes: up to its
     /// <c>\r\n</c>, or up to and including the first byte that makes it faulty. Null when neither is there yet.
     /// </summary>
-    public static (Request Request, int Consumed)? Judge(ReadOnlySpan<byte> input)
+    public static (ParsedRequest Request, int Consumed)? Judge(ReadOnlySpan<byte> input)
     {
         for (var i = 0; i < input.Length; i++)
         {
@@ -35,17 +35,17 @@ internal static class RequestOracle
 
             if (afterCarriageReturn)
             {
-                return (Request.Faulted(RequestFault.StrayCarriageReturn), i + 1);
+                return (ParsedRequest.Of(Request.Faulted(RequestFault.StrayCarriageReturn)), i + 1);
             }
 
             if (input[i] == '\n')
             {
-                return (Request.Faulted(RequestFault.BareLineFeed), i + 1);
+                return (ParsedRequest.Of(Request.Faulted(RequestFault.BareLineFeed)), i + 1);
             }
 
             if (input[i] >= 0x80)
             {
-                return (Request.Faulted(RequestFault.NonAsciiByte), i + 1);
+                return (ParsedRequest.Of(Request.Faulted(RequestFault.NonAsciiByte)), i + 1);
             }
         }
 
@@ -53,31 +53,31 @@ internal static class RequestOracle
     }
 
     // Order of checks: empty line (101), command (200), then argument count and form, "raw" included (201).
-    private static Request ParseLine(string line)
+    private static ParsedRequest ParseLine(string line)
     {
         if (line.All(character => character == ' '))
         {
-            return Request.Faulted(RequestFault.EmptyLine);
+            return ParsedRequest.Of(Request.Faulted(RequestFault.EmptyLine));
         }
 
         var elements = line.Split(' ');
         if (!CommandsByName.TryGetValue(elements[0], out var command))
         {
-            return Request.Rejected(StatusCode.NoSuchCommand);
+            return ParsedRequest.Of(Request.Rejected(StatusCode.NoSuchCommand));
         }
 
         var arguments = elements[1..];
         var isRaw = command.Command == Command.GetSlice && arguments.Length == 4;
         if ((arguments.Length != command.Arguments && !isRaw) || arguments.Any(argument => argument.Length == 0))
         {
-            return Request.Rejected(StatusCode.InvalidArguments);
+            return ParsedRequest.Of(Request.Rejected(StatusCode.InvalidArguments));
         }
 
         if (isRaw)
         {
             if (arguments[3] != "raw")
             {
-                return Request.Rejected(StatusCode.InvalidArguments);
+                return ParsedRequest.Of(Request.Rejected(StatusCode.InvalidArguments));
             }
 
             arguments = arguments[..3];
@@ -85,18 +85,18 @@ internal static class RequestOracle
 
         if (arguments.Length == 0)
         {
-            return new Request(StatusCode.Ok, RequestFault.None, command.Command, null, 0, 0);
+            return new ParsedRequest(StatusCode.Ok, RequestFault.None, command.Command, null, 0, 0);
         }
 
         var fileName = arguments[0];
         if (!fileName.All(IsFileNameCharacter) || !arguments[1..].All(argument => argument.All(char.IsAsciiDigit)))
         {
-            return Request.Rejected(StatusCode.InvalidArguments);
+            return ParsedRequest.Of(Request.Rejected(StatusCode.InvalidArguments));
         }
 
         var offset = arguments.Length == 3 ? Saturated(arguments[1]) : 0;
         var size = arguments.Length == 3 ? Saturated(arguments[2]) : 0;
-        return new Request(StatusCode.Ok, RequestFault.None, command.Command, fileName, offset, size, isRaw);
+        return new ParsedRequest(StatusCode.Ok, RequestFault.None, command.Command, fileName, offset, size, isRaw);
     }
 
     private static bool IsFileNameCharacter(char character) => char.IsAsciiLetterOrDigit(character) || character is '.' or '-' or '_';

@@ -38,7 +38,7 @@ public sealed class RequestReaderTests
     {
         var protocolCase = ProtocolCases.Named(caseName);
         var reader = new RequestReader();
-        Request? request = null;
+        StatusCode? status = null;
 
         // A fatal fault ends the line early; what follows it is never read.
         foreach (var value in protocolCase.Request)
@@ -46,13 +46,13 @@ public sealed class RequestReaderTests
             if (reader.TryRead([value], out var consumed, out var completed))
             {
                 Assert.Equal(1, consumed);
-                request = completed;
+                status = completed.Status;
                 break;
             }
         }
 
-        Assert.NotNull(request);
-        Assert.Equal(protocolCase.ParserVerdict, request.Value.Status);
+        Assert.NotNull(status);
+        Assert.Equal(protocolCase.ParserVerdict, status.Value);
     }
 
     [Fact]
@@ -60,7 +60,7 @@ public sealed class RequestReaderTests
     {
         var request = ReadOne(new RequestReader(), "get_slice archivo.txt 5 20\r\n"u8.ToArray(), out _);
 
-        Assert.Equal(new Request(StatusCode.Ok, RequestFault.None, Command.GetSlice, "archivo.txt", 5, 20), request);
+        Assert.Equal(new ParsedRequest(StatusCode.Ok, RequestFault.None, Command.GetSlice, "archivo.txt", 5, 20), ParsedRequest.Of(request));
     }
 
     [Fact]
@@ -68,7 +68,7 @@ public sealed class RequestReaderTests
     {
         var request = ReadOne(new RequestReader(), "get_slice archivo.txt 5 4294967296 raw\r\n"u8.ToArray(), out _);
 
-        Assert.Equal(new Request(StatusCode.Ok, RequestFault.None, Command.GetSlice, "archivo.txt", 5, 4294967296, IsRaw: true), request);
+        Assert.Equal(new ParsedRequest(StatusCode.Ok, RequestFault.None, Command.GetSlice, "archivo.txt", 5, 4294967296, IsRaw: true), ParsedRequest.Of(request));
     }
 
     [Fact]
@@ -126,7 +126,10 @@ public sealed class RequestReaderTests
         Assert.True(reader.TryRead("\r\n"u8, out _, out var request));
         Assert.Equal(StatusCode.Ok, request.Status);
         Assert.Equal(Command.GetMetadata, request.Command);
-        Assert.Null(request.FileName);
+        Assert.True(request.FileNameTooLong);
+        Assert.False(request.HasFileName);
+        Assert.True(request.FileName.IsEmpty);
+        Assert.Null(request.FileNameText);
     }
 
     [Fact]
@@ -136,7 +139,10 @@ public sealed class RequestReaderTests
 
         var request = ReadOne(new RequestReader(), Encoding.ASCII.GetBytes($"get_metadata {name}\r\n"), out _);
 
-        Assert.Equal(name, request.FileName);
+        Assert.False(request.FileNameTooLong);
+        Assert.True(request.HasFileName);
+        Assert.True(request.FileName.SequenceEqual(Encoding.ASCII.GetBytes(name)));
+        Assert.Equal(name, request.FileNameText);
     }
 
     [Fact]
@@ -170,46 +176,42 @@ public sealed class RequestReaderTests
 
         var request = ReadOne(reader, "get_slice b 4 5\r\n"u8.ToArray(), out _);
 
-        Assert.Equal(new Request(StatusCode.Ok, RequestFault.None, Command.GetSlice, "b", 4, 5), request);
+        Assert.Equal(new ParsedRequest(StatusCode.Ok, RequestFault.None, Command.GetSlice, "b", 4, 5), ParsedRequest.Of(request));
     }
 
     [Fact]
-    public void RepeatedFileNameReusesTheSameString()
+    public void RepeatedFileNameIsReadRightAfterOtherNames()
     {
+        // A longer name, then a shorter one, between the repeats: no byte of one name may show in another.
         var reader = new RequestReader();
 
-        var first = ReadOne(reader, "get_metadata a.txt\r\n"u8.ToArray(), out _);
-        var second = ReadOne(reader, "get_metadata a.txt\r\n"u8.ToArray(), out _);
-
-        Assert.Same(first.FileName, second.FileName);
-    }
-
-    [Fact]
-    public void RecentFileNamesReuseTheirStrings()
-    {
-        var reader = new RequestReader();
-
-        var first = ReadOne(reader, "get_metadata a.txt\r\n"u8.ToArray(), out _);
-        var other = ReadOne(reader, "get_slice b.bin 0 1\r\n"u8.ToArray(), out _);
+        var first = ReadOne(reader, "get_metadata a.txt\r\n"u8.ToArray(), out _).FileNameText;
+        var longer = ReadOne(reader, "get_slice much-longer-name.bin 0 1\r\n"u8.ToArray(), out _).FileNameText;
+        var shorter = ReadOne(reader, "get_metadata b\r\n"u8.ToArray(), out _).FileNameText;
         var again = ReadOne(reader, "get_slice a.txt 0 1\r\n"u8.ToArray(), out _);
 
-        Assert.Equal("b.bin", other.FileName);
-        Assert.Same(first.FileName, again.FileName);
+        Assert.Equal("a.txt", first);
+        Assert.Equal("much-longer-name.bin", longer);
+        Assert.Equal("b", shorter);
+        Assert.True(again.FileName.SequenceEqual("a.txt"u8));
+        Assert.Equal("a.txt", again.FileNameText);
     }
 
     [Fact]
-    public void FileNamesLongAgoSeenAreReadAfresh()
+    public void FileNameIsReadRightAfterManyOtherNames()
     {
         var reader = new RequestReader();
-        var first = ReadOne(reader, "get_metadata a.txt\r\n"u8.ToArray(), out _);
+        Assert.Equal("a.txt", ReadOne(reader, "get_metadata a.txt\r\n"u8.ToArray(), out _).FileNameText);
         for (var i = 0; i < 100; i++)
         {
-            ReadOne(reader, Encoding.ASCII.GetBytes($"get_metadata name{i}\r\n"), out _);
+            var name = $"name{i}";
+            Assert.Equal(name, ReadOne(reader, Encoding.ASCII.GetBytes($"get_metadata {name}\r\n"), out _).FileNameText);
         }
 
         var again = ReadOne(reader, "get_metadata a.txt\r\n"u8.ToArray(), out _);
 
-        Assert.Equal(first.FileName, again.FileName);
+        Assert.True(again.FileName.SequenceEqual("a.txt"u8));
+        Assert.Equal("a.txt", again.FileNameText);
     }
 
     /// <summary>

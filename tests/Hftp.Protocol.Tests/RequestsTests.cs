@@ -78,19 +78,19 @@ public sealed class RequestsTests
         var reader = new RequestReader();
         var bytes = Encoding.ASCII.GetBytes(Requests.GetSlice("archivo.txt", 5, 20) + Requests.GetMetadata("b") + Requests.GetFileListing + Requests.Quit);
 
-        var requests = new List<Request>();
+        var requests = new List<ParsedRequest>();
         while (!bytes.AsSpan().IsEmpty && reader.TryRead(bytes, out var consumed, out var request))
         {
-            requests.Add(request);
+            requests.Add(ParsedRequest.Of(request));
             bytes = bytes[consumed..];
         }
 
         Assert.Equal(
             [
-                new Request(StatusCode.Ok, RequestFault.None, Command.GetSlice, "archivo.txt", 5, 20),
-                new Request(StatusCode.Ok, RequestFault.None, Command.GetMetadata, "b", 0, 0),
-                new Request(StatusCode.Ok, RequestFault.None, Command.GetFileListing, null, 0, 0),
-                new Request(StatusCode.Ok, RequestFault.None, Command.Quit, null, 0, 0),
+                new ParsedRequest(StatusCode.Ok, RequestFault.None, Command.GetSlice, "archivo.txt", 5, 20),
+                new ParsedRequest(StatusCode.Ok, RequestFault.None, Command.GetMetadata, "b", 0, 0),
+                new ParsedRequest(StatusCode.Ok, RequestFault.None, Command.GetFileListing, null, 0, 0),
+                new ParsedRequest(StatusCode.Ok, RequestFault.None, Command.Quit, null, 0, 0),
             ],
             requests);
     }

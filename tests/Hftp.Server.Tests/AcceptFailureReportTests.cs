@@ -14,7 +14,7 @@ public sealed class AcceptFailureReportTests
     {
         var log = new CapturedLog();
         using var logger = new LoggerConfiguration().MinimumLevel.Is(LogEventLevel.Debug).WriteTo.Sink(log).CreateLogger();
-        var report = new AcceptFailureReport(logger, TimeSpan.FromHours(1));
+        var report = new AcceptFailureReport(logger, TimeSpan.FromHours(1), TimeProvider.System);
 
         for (var failure = 0; failure < 500; failure++)
         {

@@ -65,9 +65,8 @@ public sealed class CommandLineTests : IDisposable
     [InlineData("--send-timeout", "5 min", "--send-timeout must be a duration such as 300ms, 60s or 5m, or 'off' (got '5 min').")]
     [InlineData("--shutdown-timeout", "off", "--shutdown-timeout must be a duration such as 300ms, 60s or 5m (got 'off').")]
     [InlineData("--log-buffer", "0", "--log-buffer must be a whole number from 16 to 10000000 (got '0').")]
-    [InlineData("--spare-threads", "-1", "--spare-threads must be a whole number from 0 to 100000 (got '-1').")]
+    [InlineData("--min-spare-threads", "-1", "--min-spare-threads must be a whole number from 0 to 100000 (got '-1').")]
     [InlineData("--max-spare-threads", "many", "--max-spare-threads must be a whole number from 0 to 100000 (got 'many').")]
-    [InlineData("--thread-end-rate", "0", "--thread-end-rate must be a whole number from 1 to 1000000 (got '0').")]
     [InlineData("--slice-encoders", "65", "--slice-encoders must be a whole number from 0 to 64 (got '65').")]
     public async Task BadOptionIsAShortErrorAndExitCodeOne(string option, string value, string expected)
     {
@@ -96,7 +95,7 @@ public sealed class CommandLineTests : IDisposable
         foreach (var option in new[]
         {
             "--port", "-p", "--dir", "-d", "--datadir", "--address", "-a", "--log-level", "--log-format", "--log-file", "--metrics", "--max-request-line", "--max-connections", "--log-buffer", "--proxy-protocol",
-            "--idle-timeout", "--request-timeout", "--send-timeout", "--shutdown-timeout", "--spare-threads", "--max-spare-threads", "--thread-end-rate", "--slice-encoders", "--version",
+            "--idle-timeout", "--request-timeout", "--send-timeout", "--shutdown-timeout", "--min-spare-threads", "--max-spare-threads", "--slice-encoders", "--version",
         })
         {
             Assert.Contains(option, HelpAliases(output.ToString()));
@@ -129,9 +128,8 @@ public sealed class CommandLineTests : IDisposable
         Assert.Equal(TimeSpan.FromSeconds(60), parseResult.GetValue<TimeSpan>("--send-timeout"));
         Assert.Equal(TimeSpan.FromSeconds(10), parseResult.GetValue<TimeSpan>("--shutdown-timeout"));
         Assert.Equal(10_000, parseResult.GetValue<int>("--log-buffer"));
-        Assert.Equal(16, parseResult.GetValue<int>("--spare-threads"));
+        Assert.Equal(16, parseResult.GetValue<int>("--min-spare-threads"));
         Assert.Equal(256, parseResult.GetValue<int>("--max-spare-threads"));
-        Assert.Equal(1000, parseResult.GetValue<int>("--thread-end-rate"));
         Assert.Null(parseResult.GetValue<int?>("--slice-encoders"));
     }
 
@@ -181,11 +179,10 @@ public sealed class CommandLineTests : IDisposable
     public async Task ProcessHonoursTheSpareThreadOptions()
     {
         using var server = ServerProcess.Start(
-            "--port", "0", "--address", "127.0.0.1", "--dir", _directory, "--spare-threads", "3", "--max-spare-threads", "5", "--thread-end-rate", "40");
+            "--port", "0", "--address", "127.0.0.1", "--dir", _directory, "--min-spare-threads", "3", "--max-spare-threads", "5");
         await server.WaitForPortAsync(ProcessTimeout);
 
-        Assert.Contains("Connection threads: 3 started ahead of demand, up to 5 kept idle for reuse", server.Output, StringComparison.Ordinal);
-        Assert.Contains("those beyond 5 at most 40 a second", server.Output, StringComparison.Ordinal);
+        Assert.Contains("Connection threads: 3 to 5 kept idle for reuse (those beyond 3 end after 60 s idle)", server.Output, StringComparison.Ordinal);
     }
 
     [Fact]
@@ -194,7 +191,7 @@ public sealed class CommandLineTests : IDisposable
         using var server = ServerProcess.Start("--port", "0", "--address", "127.0.0.1", "--dir", _directory, "--slice-encoders", "3");
         await server.WaitForPortAsync(ProcessTimeout);
 
-        Assert.Contains("Slice encoders: 3 (slices of 1 MiB or more are read and encoded on another core", server.Output, StringComparison.Ordinal);
+        Assert.Contains("128 KiB stack; 3 slice encoder(s)", server.Output, StringComparison.Ordinal);
     }
 
     [Fact]

@@ -40,8 +40,15 @@ public sealed class FileDescriptorLimitTests : IDisposable
 
         // Descriptors free again: the waiting clients are accepted, a new one is served, and the log says so once.
         using var client = RawClient.Connect(endPoint);
-        await client.SendAsync(Requests.GetFileListing);
-        await client.ExpectAsync(Replies.Listing(), Bound);
+        try
+        {
+            await client.SendAsync(Requests.GetFileListing);
+            await client.ExpectAsync(Replies.Listing(), Bound);
+        }
+        catch (Exception exception) when (exception is System.Net.Sockets.SocketException)
+        {
+            Assert.Fail($"{exception.Message}; exited: {server.HasExited}; output: {server.Output}");
+        }
         Assert.True(await Eventually.HoldsAsync(() => server.Output.Contains("Accepting connections again", StringComparison.Ordinal), Bound), server.Output);
         var lines = server.Output.Split('\n');
         Assert.DoesNotContain(lines, line => line.StartsWith("   at ", StringComparison.Ordinal));

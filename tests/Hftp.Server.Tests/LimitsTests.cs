@@ -1,4 +1,5 @@
 using Hftp.Server.Limits;
+using Microsoft.Extensions.Time.Testing;
 
 namespace Hftp.Server.Tests;
 
@@ -59,17 +60,20 @@ public sealed class LimitsTests
     }
 
     [Fact]
-    public async Task AWarningIsDueAtMostOncePerInterval()
+    public void AWarningIsDueAtMostOncePerInterval()
     {
-        var throttle = new WarningThrottle(TimeSpan.FromMilliseconds(200));
+        var time = new FakeTimeProvider();
+        var throttle = new WarningThrottle(TimeSpan.FromMilliseconds(200), time);
 
         Assert.True(throttle.Record(out var first));
         var later = Enumerable.Range(0, 5).Select(_ => throttle.Record(out _)).ToList();
-        await Task.Delay(TimeSpan.FromMilliseconds(250));
+        time.Advance(TimeSpan.FromMilliseconds(199));
+        Assert.False(throttle.Record(out _));
+        time.Advance(TimeSpan.FromMilliseconds(1));
         Assert.True(throttle.Record(out var summed));
 
         Assert.Equal(1, first);
         Assert.All(later, Assert.False);
-        Assert.Equal(6, summed);
+        Assert.Equal(7, summed);
     }
 }

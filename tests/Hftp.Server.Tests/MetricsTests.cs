@@ -191,9 +191,9 @@ public sealed class MetricsTests : IDisposable
         var metricsPort = FreePort.OnLoopback();
         var metrics = new Uri($"http://127.0.0.1:{metricsPort}/metrics");
 
-        // One surplus thread ended a second, so the threads of the burst stay surplus long enough to be scraped.
+        // At most 3 kept idle: the others end as soon as their connections do.
         using var server = ServerProcess.Start("--address", "127.0.0.1", "--port", "0", "--dir", _directory,
-            "--spare-threads", "0", "--max-spare-threads", "3", "--thread-end-rate", "1", "--metrics", $"127.0.0.1:{metricsPort}");
+            "--min-spare-threads", "0", "--max-spare-threads", "3", "--metrics", $"127.0.0.1:{metricsPort}");
         var endPoint = new IPEndPoint(IPAddress.Loopback, await server.WaitForPortAsync(ProcessTimeout));
         static double Threads(PrometheusScrape scrape, string state) => scrape.Value("hftp_connection_threads", ("hftp_thread_state", state));
 
@@ -208,18 +208,16 @@ public sealed class MetricsTests : IDisposable
 
             var held = await ScrapeUntilAsync(metrics, scrape => Threads(scrape, "busy") >= clientCount);
             Assert.True(Threads(held, "busy") >= clientCount, $"{Threads(held, "busy")} busy threads");
-            Assert.Equal(0, Threads(held, "surplus"));
         }
         finally
         {
             clients.ForEach(client => client.Dispose());
         }
 
-        // Back from their connections with 3 idle already, the rest wait as surplus; one stays with the accept loop.
-        var after = await ScrapeUntilAsync(metrics, scrape => Threads(scrape, "busy") <= 1 && Threads(scrape, "idle") == 3);
+        // Back from their connections: 3 idle, the rest ended.
+        var after = await ScrapeUntilAsync(metrics, scrape => Threads(scrape, "busy") == 0 && Threads(scrape, "idle") == 3);
         Assert.Equal(3, Threads(after, "idle"));
-        Assert.InRange(Threads(after, "busy"), 0, 1);
-        Assert.InRange(Threads(after, "surplus"), 1, clientCount);
+        Assert.Equal(0, Threads(after, "busy"));
     }
 
     // Counters move on the server's threads; poll the endpoint, bounded, until the state looked for is there.

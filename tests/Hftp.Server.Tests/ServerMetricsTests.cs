@@ -13,7 +13,7 @@ public sealed class ServerMetricsTests
     public void RecordingWithoutAListenerAllocatesNothing()
     {
         using var metrics = new ServerMetrics(() => 0, () => 1, () => default);
-        var slice = new Request(StatusCode.Ok, RequestFault.None, Command.GetSlice, "f.txt", 0, 3);
+        var slice = new Request(StatusCode.Ok, RequestFault.None, Command.GetSlice, "f.txt"u8, false, 0, 3, false);
         var invalid = Request.Rejected(StatusCode.NoSuchCommand);
         RecordOneOfEach(metrics, slice, invalid);
 

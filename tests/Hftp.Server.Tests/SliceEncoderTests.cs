@@ -13,7 +13,7 @@ namespace Hftp.Server.Tests;
 /// </summary>
 public sealed class SliceEncoderTests
 {
-    private static readonly int Chunk = SliceEncoder.ChunkSize;
+    private static readonly int Chunk = SliceWriter.RawBytesThatFit(new ServerOptions().LargeReplyBufferSize);
 
     private static TestServer StartServer(int encoders, Func<ServerOptions, ServerOptions>? more = null) =>
         TestServer.Start(options => (more ?? (o => o))(options with { SliceEncoders = encoders }), LogEventLevel.Information);
@@ -58,7 +58,7 @@ public sealed class SliceEncoderTests
         await ExpectSlice(server, content, offset);
 
         Assert.Equal(0, server.Server.SlicesEncodedAhead);
-        Assert.True(server.Log.ContainsText(LogEventLevel.Information, $"Slice encoders: {encoders} "));
+        Assert.True(server.Log.ContainsText(LogEventLevel.Information, $"; {encoders} slice encoder(s)"));
     }
 
     [Fact]

@@ -11,7 +11,9 @@ namespace Hftp.Server.Tests;
 /// </summary>
 public sealed class SliceStreamingTests
 {
-    private static readonly int FullRead = SliceWriter.RawBytesThatFit(ReplyWriter.SendAreaSize);
+    private static readonly int FullRead = SliceWriter.RawBytesThatFit(new ServerOptions().LargeReplyBufferSize);
+
+    private static readonly int SendChunk = new ServerOptions().SendChunkSize;
 
     public static TheoryData<int, int> Sizes() => new()
     {
@@ -20,8 +22,8 @@ public sealed class SliceStreamingTests
         { 7, SliceWriter.PieceSize - 1 },
         { 0, SliceWriter.PieceSize },
         { 5, SliceWriter.PieceSize + 1 },
-        { 0, ReplyWriter.SendChunkSize },
-        { 2, ReplyWriter.SendChunkSize + 1 },
+        { 0, SendChunk },
+        { 2, SendChunk + 1 },
         { 0, FullRead - 1 },
         { 0, FullRead },
         { 11, FullRead + 1 },

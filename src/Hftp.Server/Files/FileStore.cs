@@ -85,6 +85,12 @@ internal sealed class FileStore
         listing.Sort();
     }
 
+    /// <summary>The size of the served file a request names (ASCII, as checked by the reader); false when none is served.</summary>
+    public bool TryGetSize(ReadOnlySpan<byte> name, out long size) => TryGetSize(Encoding.ASCII.GetString(name), out size);
+
+    /// <summary>Opens the served file a request names; the name becomes a path here, once.</summary>
+    public bool TryOpen(ReadOnlySpan<byte> name, ServedFile file) => TryOpen(Encoding.ASCII.GetString(name), file);
+
     /// <summary>The size of a served file, without opening it. False when no such file is served.</summary>
     public bool TryGetSize(string name, out long size) => Examine(name, out size, out var error) switch
     {

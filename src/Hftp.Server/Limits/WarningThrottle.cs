@@ -1,4 +1,3 @@
-using System.Diagnostics;
 
 namespace Hftp.Server.Limits;
 
@@ -6,7 +5,7 @@ namespace Hftp.Server.Limits;
 /// Counts occurrences of one recurring condition and lets it be logged at most once per interval, with how
 /// many times it happened since the last line: a server under a flood writes one line, not one per client.
 /// </summary>
-internal sealed class WarningThrottle(TimeSpan interval)
+internal sealed class WarningThrottle(TimeSpan interval, TimeProvider time)
 {
     private readonly Lock _lock = new();
     private long _lastLogged;
@@ -19,8 +18,8 @@ internal sealed class WarningThrottle(TimeSpan interval)
         lock (_lock)
         {
             _occurrences++;
-            var now = Stopwatch.GetTimestamp();
-            if (_loggedOnce && Stopwatch.GetElapsedTime(_lastLogged, now) < interval)
+            var now = time.GetTimestamp();
+            if (_loggedOnce && time.GetElapsedTime(_lastLogged, now) < interval)
             {
                 occurrences = 0;
                 return false;

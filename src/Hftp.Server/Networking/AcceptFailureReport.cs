@@ -1,4 +1,3 @@
-using System.Diagnostics;
 using System.Net.Sockets;
 using Serilog;
 
@@ -9,7 +8,7 @@ namespace Hftp.Server.Networking;
 /// are logged as one warning when they start, one summary per interval while they last, and one line when
 /// connections are taken again. Used from the accept thread only.
 /// </summary>
-internal sealed class AcceptFailureReport(ILogger logger, TimeSpan interval)
+internal sealed class AcceptFailureReport(ILogger logger, TimeSpan interval, TimeProvider time)
 {
     public static readonly TimeSpan DefaultInterval = TimeSpan.FromSeconds(10);
 
@@ -23,7 +22,7 @@ internal sealed class AcceptFailureReport(ILogger logger, TimeSpan interval)
 
     public void Failed(string error)
     {
-        var now = Stopwatch.GetTimestamp();
+        var now = time.GetTimestamp();
         _total++;
         if (!_failing)
         {
@@ -37,10 +36,10 @@ internal sealed class AcceptFailureReport(ILogger logger, TimeSpan interval)
         }
 
         _sinceReport++;
-        if (Stopwatch.GetElapsedTime(_lastReport, now) >= interval)
+        if (time.GetElapsedTime(_lastReport, now) >= interval)
         {
             logger.Warning("Accepting failed {Count} more times in {Seconds:0} s: {Error}",
-                _sinceReport, Stopwatch.GetElapsedTime(_lastReport, now).TotalSeconds, error);
+                _sinceReport, time.GetElapsedTime(_lastReport, now).TotalSeconds, error);
             _lastReport = now;
             _sinceReport = 0;
         }
@@ -55,7 +54,7 @@ internal sealed class AcceptFailureReport(ILogger logger, TimeSpan interval)
         }
 
         logger.Information("Accepting connections again after {Count} failures in {Seconds:0.0} s",
-            _total, Stopwatch.GetElapsedTime(_firstFailure).TotalSeconds);
+            _total, time.GetElapsedTime(_firstFailure).TotalSeconds);
         _failing = false;
         _total = 0;
     }

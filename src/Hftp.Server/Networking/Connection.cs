@@ -1,46 +1,20 @@
-using System.Diagnostics;
 using System.Net;
 using System.Net.Sockets;
 using Hftp.Protocol;
-using Hftp.Server.Files;
 using Serilog;
 using Serilog.Events;
 
 namespace Hftp.Server.Networking;
 
 /// <summary>
-/// One client, served on its own thread: the loop that receives bytes, frames requests, has each answered by its
-/// <see cref="RequestExecutor"/>, sends the replies, enforces the timeouts and closes. Its memory is bounded whatever
-/// the client sends: a receive buffer while bytes are read, the framing state of its thread, and a reply buffer that
-/// grows only for the length of a slice. Waiting for a request it holds neither buffer.
+/// One client, served on its own thread from accept to close: receive bytes, frame requests (<see cref="RequestReader"/>),
+/// answer each (<see cref="RequestExecutor"/>, which reads the files and writes into the <see cref="ReplyWriter"/>),
+/// send the replies of one receive together, repeat. Every blocking call runs under a <see cref="SocketDeadline"/>
+/// (idle, request and send timeouts). Its memory is bounded whatever the client sends: a small receive buffer and
+/// the reader's state; a reply buffer only while a reply is being sent.
 /// </summary>
 internal sealed class Connection
 {
-    public const int ReceiveBufferSize = 4 * 1024;
-
-    /// <summary>Receive buffers kept for reuse: more than connections ever read at the same instant on a few cores.</summary>
-    public const int ReceiveBuffersRetained = 256;
-
-    /// <summary>
-    /// Every connection's receive buffer, taken once the socket has bytes to read and given back before waiting
-    /// again: an idle connection holds none. Not ArrayPool.Shared, which keeps a buffer per thread that used one.
-    /// </summary>
-    // How long a client that was just answered is waited for with a receive buffer in hand (see TryReceiveWhileConversing).
-    private static readonly TimeSpan ConversationWait = TimeSpan.FromMilliseconds(20);
-
-    public static readonly ReplyBufferPool ReceiveBuffers = new(ReceiveBufferSize, ReceiveBuffersRetained);
-
-    // Long enough for a client to read our last reply and close; short enough that a client that keeps
-    // sending cannot hold the thread.
-    private static readonly TimeSpan DrainTime = TimeSpan.FromSeconds(1);
-
-    // How long a new connection's first bytes are awaited to tell a load balancer's health check (it connects, says
-    // quit, and leaves at once) from a client; a client that is slower to speak is simply logged a moment later.
-    private static readonly TimeSpan HealthCheckWait = TimeSpan.FromMilliseconds(200);
-
-    // The one request a health check sends, as Hftp.Protocol formats it.
-    private static readonly int QuitRequestLength = Command.Quit.Utf8Name().Length + Syntax.LineTerminator.Length;
-
     // Where the connection is, for a graceful shutdown: blocked waiting for a request (it can be closed at once),
     // or answering (its reply is let finish); the draining phases say which of the two the shutdown found.
     private const int Waiting = 0;
@@ -48,115 +22,67 @@ internal sealed class Connection
     private const int DrainingWhileIdle = 2;
     private const int DrainingAfterReply = 3;
 
-    private static long _ended;
-
-    private readonly ClientSocket _socket;
+    private readonly Socket _socket;
+    private readonly ConnectionServices _services;
+    private readonly ServerOptions _options;
     private readonly ILogger _logger;
+    // How long a silent new client goes unlogged: a health check has said "quit" well within it.
+    private static readonly TimeSpan HealthCheckWait = TimeSpan.FromMilliseconds(200);
+
     private readonly RequestReader _reader;
     private readonly ReplyWriter _writer;
     private readonly RequestExecutor _executor;
-    private readonly ConnectionTimeouts _timeouts;
-    private readonly bool _expectProxyHeader;
-    private readonly TimeoutReport? _timeoutReport;
+    private readonly byte[] _receiveBuffer;
+    private readonly long _acceptedAt;
     private volatile bool _stopping;
+    private int _announced;
+    private bool _isHealthCheck;
     private long _requestsServed;
     private int _phase = Waiting;
-    private int _receiveTimeoutMilliseconds;
-    private bool _holdsReceiveBuffer;
 
-    // Whether this client asks again within ConversationWait of a reply: learned from its last wait.
-    private bool _conversing = true;
-    private bool _isHealthCheck;
-
-    /// <summary>
-    /// A connection thread's connection, served with <paramref name="parts"/> (the thread's own, so they must not be
-    /// shared by connections alive at once): each client the thread serves in turn is accepted into its socket
-    /// (<see cref="Accept"/>) and run (<see cref="Run"/>) by this one object.
-    /// </summary>
-    public Connection(
-        ConnectionParts parts, ILogger logger, ConnectionTimeouts? timeouts = null, bool expectProxyHeader = false,
-        TimeoutReport? timeoutReport = null, ServerMetrics? metrics = null)
+    public Connection(Socket socket, ConnectionServices services)
     {
-        _timeoutReport = timeoutReport;
-        _expectProxyHeader = expectProxyHeader;
-        _timeouts = timeouts ?? ConnectionTimeouts.None;
-        _socket = parts.Socket;
-        _logger = logger;
-        _reader = parts.Reader;
-        _writer = parts.Writer;
-        _executor = parts.Executor;
-        Metrics = metrics;
+        _socket = socket;
+        _services = services;
+        _options = services.Options;
+        _logger = services.Logger;
+        Deadline = new SocketDeadline(socket, services.Time);
+        RemoteEndPoint = socket.RemoteEndPoint as IPEndPoint;
+        _reader = new RequestReader(_options.MaxRequestLineLength);
+        _writer = new ReplyWriter(socket, Deadline, services.Buffers, _options, services.Metrics);
+        _executor = new RequestExecutor(services.Files, services.SliceEncoders, _writer, _logger) { Client = RemoteEndPoint };
+        _receiveBuffer = new byte[_options.ReceiveBufferSize];
+        _acceptedAt = services.Time.GetTimestamp();
     }
-
-    /// <summary>Connections ended in this process so far: each leaves a thread's and a socket's state to reclaim.</summary>
-    public static long EndedCount => Interlocked.Read(ref _ended);
 
     /// <summary>The client: the socket's peer, or with a PROXY protocol header the client the proxy speaks for.</summary>
-    public IPEndPoint? RemoteEndPoint => _socket.RemoteEndPoint;
+    public IPEndPoint? RemoteEndPoint { get; private set; }
 
     /// <summary>The proxy that sent a PROXY protocol header naming another client; null otherwise.</summary>
-    public IPEndPoint? ProxyEndPoint => _socket.ProxyEndPoint;
+    public IPEndPoint? ProxyEndPoint { get; private set; }
 
-    /// <summary>Where requests and sent bytes are counted.</summary>
-    public ServerMetrics? Metrics { get; }
-
-    /// <summary>
-    /// Waits for the next client of <paramref name="listener"/> and makes it this connection's; allocates nothing on
-    /// Linux. Called on the accept thread while the connection's own thread waits for it. Returns the error if none
-    /// could be accepted.
-    /// </summary>
-    public SocketError Accept(Socket listener)
-    {
-        var error = _socket.Accept(listener);
-        if (error != SocketError.Success)
-        {
-            return error;
-        }
-
-        _stopping = false;
-        _requestsServed = 0;
-        Volatile.Write(ref _phase, Waiting);
-        _receiveTimeoutMilliseconds = 0;
-        _conversing = true;
-        _isHealthCheck = false;
-        return SocketError.Success;
-    }
+    /// <summary>The deadline of the call the connection's thread is blocked in, which the server's heartbeat checks.</summary>
+    public SocketDeadline Deadline { get; }
 
     /// <summary>Runs the connection to its end and says why it ended; never throws. Called on the connection's own thread.</summary>
     public CloseReason Run()
     {
-        var started = Stopwatch.GetTimestamp();
+        var started = _services.Time.GetTimestamp();
         var reason = CloseReason.NetworkError;
         string? networkError = null;
         try
         {
-            SetUp();
-            if (_expectProxyHeader && !TryReadProxyHeader(out reason))
-            {
-                if (reason == CloseReason.BadProxyHeader)
-                {
-                    CloseGracefully();
-                }
-
-                return reason;
-            }
-
-            LogConnected();
-            reason = Serve();
-            if (reason is not (CloseReason.ClientClosed or CloseReason.ServerStopping))
-            {
-                CloseGracefully();
-            }
+            reason = SetUpAndServe();
         }
-        catch (SocketException exception) when (IsTimeout(exception) && !_stopping && SendTimedOut())
+        catch (TimeoutException) when (!_stopping)
         {
             reason = CloseReason.SendTimeout;
-            ServerLog.SendTimedOut(_logger, RemoteEndPoint, _timeouts.Send);
+            ServerLog.SendTimedOut(_logger, RemoteEndPoint, _options.SendTimeout);
 
             // Reset rather than close, so the kernel drops the unsent reply at once instead of keeping it queued.
-            _socket.ResetOnClose();
+            _socket.LingerState = new LingerOption(true, 0);
         }
-        catch (Exception exception) when (exception is SocketException or ObjectDisposedException)
+        catch (Exception exception) when (exception is SocketException or ObjectDisposedException or TimeoutException)
         {
             // A client that vanishes (reset, broken pipe) is routine: its closing line says so, without a stack trace.
             reason = _stopping ? CloseReason.ServerStopping : CloseReason.NetworkError;
@@ -169,12 +95,13 @@ internal sealed class Connection
         }
         finally
         {
-            _writer.Dispose();
-            _socket.Close();
-            LogClosed(reason, networkError, Stopwatch.GetElapsedTime(started));
-            Interlocked.Increment(ref _ended);
+            _writer.Close();
+            _socket.Dispose();
         }
 
+        var isHealthCheck = _isHealthCheck && _requestsServed == 1 && reason is CloseReason.Quit or CloseReason.NetworkError;
+        ServerLog.Closed(_logger, isHealthCheck ? LogEventLevel.Debug : LogEventLevel.Information, RemoteEndPoint, reason, networkError,
+            _requestsServed, _writer.BytesSent, _services.Time.GetElapsedTime(started));
         return reason;
     }
 
@@ -184,27 +111,32 @@ internal sealed class Connection
     /// </summary>
     public void BeginDrain()
     {
-        while (true)
+        while (Volatile.Read(ref _phase) is var phase && phase < DrainingWhileIdle)
         {
-            var phase = Volatile.Read(ref _phase);
-            if (phase >= DrainingWhileIdle)
+            var draining = phase == Waiting ? DrainingWhileIdle : DrainingAfterReply;
+            if (Interlocked.CompareExchange(ref _phase, draining, phase) == phase)
             {
+                if (draining == DrainingWhileIdle)
+                {
+                    // Wakes the blocked receive, which then reads end of stream; nothing is being sent, so nothing is cut.
+                    TryShutdown(SocketShutdown.Receive);
+                }
+
                 return;
             }
+        }
+    }
 
-            var draining = phase == Waiting ? DrainingWhileIdle : DrainingAfterReply;
-            if (Interlocked.CompareExchange(ref _phase, draining, phase) != phase)
-            {
-                continue;
-            }
-
-            if (draining == DrainingWhileIdle)
-            {
-                // Wakes the blocked receive, which then reads end of stream; nothing is being sent, so nothing is cut.
-                _socket.TryShutdown(SocketShutdown.Receive);
-            }
-
-            return;
+    /// <summary>
+    /// On the heartbeat: a client silent since it connected is logged as connected now (its thread only learns who
+    /// it is from its first bytes, see <see cref="Announce"/>).
+    /// </summary>
+    public void AnnounceIfSilent(long now)
+    {
+        if (Volatile.Read(ref _announced) == 0 && _services.Time.GetElapsedTime(_acceptedAt, now) >= HealthCheckWait
+            && Interlocked.Exchange(ref _announced, 1) == 0)
+        {
+            ServerLog.Connected(_logger, LogEventLevel.Information, RemoteEndPoint, ProxyEndPoint);
         }
     }
 
@@ -212,27 +144,52 @@ internal sealed class Connection
     public void Stop()
     {
         _stopping = true;
-        _socket.TryShutdown(SocketShutdown.Both);
+        TryShutdown(SocketShutdown.Both);
     }
 
-    // On the connection's own thread, not the accept loop's: what the client's socket needs before it is served.
-    private void SetUp()
+    private CloseReason SetUpAndServe()
     {
-        _reader.Reset();
-        _writer.Attach(_socket);
-        _writer.Metrics = Metrics;
-        _socket.DisableNagle();
+        _socket.NoDelay = true;
+        if (OperatingSystem.IsLinux())
+        {
+            // TCP_NOTSENT_LOWAT: a blocked send wakes every chunk the client reads, not when a megabyte queue has
+            // drained by half, so a slow but steady reader is never cut by the send timeout. (IPPROTO_TCP 6, option 25.)
+            _socket.SetRawSocketOption(6, 25, BitConverter.GetBytes(2 * _options.SendChunkSize));
+        }
 
-        // A blocking send that moves no byte for this long fails: the client is not reading.
-        _socket.SetSendTimeout(ConnectionTimeouts.ToSocketMilliseconds(_timeouts.Send));
-        LimitUnsentBytes(_socket);
+        IPEndPoint? source = null;
+        string? failure = null;
+        if (_options.ProxyProtocol && !ProxyHeaderReader.TryRead(_socket, Deadline, _services, out source, out failure))
+        {
+            if (_stopping || Volatile.Read(ref _phase) >= DrainingWhileIdle)
+            {
+                return _stopping ? CloseReason.ServerStopping : DrainReason();
+            }
+
+            // Not our client speaking: close without an HFTP reply, which only the proxy would read.
+            ServerLog.BadProxyHeader(_logger, RemoteEndPoint, failure);
+            CloseGracefully();
+            return CloseReason.BadProxyHeader;
+        }
+        if (source is not null)
+        {
+            (ProxyEndPoint, RemoteEndPoint) = (RemoteEndPoint, source);
+            _executor.Client = source;
+        }
+
+        var reason = Serve();
+        if (reason is not (CloseReason.ClientClosed or CloseReason.ServerStopping))
+        {
+            CloseGracefully();
+        }
+
+        return reason;
     }
 
     private CloseReason Serve()
     {
         // When the first byte of the unfinished request line arrived; 0 while no line is under way.
         long lineStarted = 0;
-        _writer.SendTimeout = _timeouts.Send;
         while (true)
         {
             if (Interlocked.CompareExchange(ref _phase, Waiting, Answering) >= DrainingWhileIdle)
@@ -240,370 +197,146 @@ internal sealed class Connection
                 return DrainReason();
             }
 
-            var waitStarted = Stopwatch.GetTimestamp();
-            var receiveBuffer = RentReceiveBuffer();
-            try
+            var received = Receive(lineStarted);
+            if (received < 0)
             {
-                if (lineStarted != 0 || _requestsServed == 0 || !_conversing || !TryReceiveWhileConversing(receiveBuffer, out var received))
-                {
-                    // Nothing to hold while the client is silent: the buffer goes back until there are bytes to read.
-                    ReturnReceiveBuffer(receiveBuffer);
-                    receiveBuffer = null;
-                    if (!WaitForRequestBytes(lineStarted, waitStarted))
-                    {
-                        return TimedOut(lineStarted);
-                    }
-
-                    _conversing = Stopwatch.GetElapsedTime(waitStarted) < ConversationWait;
-
-                    receiveBuffer = RentReceiveBuffer();
-                    received = _socket.Receive(receiveBuffer);
-                }
-
-                if (ServeReceived(receiveBuffer.AsSpan(0, received), ref lineStarted) is { } reason)
-                {
-                    return reason;
-                }
-            }
-            finally
-            {
-                if (receiveBuffer is not null)
-                {
-                    ReturnReceiveBuffer(receiveBuffer);
-                }
-            }
-        }
-    }
-
-    // Answers the requests the bytes just received complete (an empty input is the client's end of stream); null
-    // when the connection goes on.
-    private CloseReason? ServeReceived(ReadOnlySpan<byte> input, ref long lineStarted)
-    {
-        var received = input.Length;
-        var receivedAt = Stopwatch.GetTimestamp();
-        _executor.BeginBatch();
-        if (Interlocked.CompareExchange(ref _phase, Answering, Waiting) >= DrainingWhileIdle)
-        {
-            return DrainReason();
-        }
-
-        if (received == 0)
-        {
-            return _stopping ? CloseReason.ServerStopping : CloseReason.ClientClosed;
-        }
-
-        var lineEnded = false;
-        while (_reader.TryRead(input, out var consumed, out var request))
-        {
-            lineEnded = true;
-            input = input[consumed..];
-            if (Answer(request) is { } reason)
-            {
-                _writer.Flush();
-                return reason;
+                return TimedOut(lineStarted != 0);
             }
 
-            if (Volatile.Read(ref _phase) >= DrainingWhileIdle)
+            var receivedAt = _services.Time.GetTimestamp();
+            if (Interlocked.CompareExchange(ref _phase, Answering, Waiting) >= DrainingWhileIdle)
             {
-                // Shutting down: this reply goes out whole, the requests pipelined after it are not answered.
-                _writer.Flush();
                 return DrainReason();
             }
-        }
 
-        // The reader took the rest of the input into an unfinished line, if there was any rest.
-        if (input.IsEmpty)
-        {
-            lineStarted = lineEnded ? 0 : lineStarted;
-        }
-        else if (lineEnded || lineStarted == 0)
-        {
-            lineStarted = receivedAt;
-        }
-
-        // Replies to everything the client pipelined in this read go out in one send.
-        _writer.Flush();
-        _writer.ReleaseIfEmpty();
-        return null;
-    }
-
-    // Waits for request bytes until the idle deadline (no line under way) or the line's deadline: a per-read
-    // timeout alone would let a client that sends a byte just before each one hold the connection forever. Polls
-    // rather than blocking in a receive: no buffer is held while waiting, and a timeout costs no exception (ten
-    // thousand connections timing out together threw ten thousand).
-    private bool WaitForRequestBytes(long lineStarted, long waitStarted)
-    {
-        while (true)
-        {
-            var timeout = lineStarted == 0 ? RemainingOf(_timeouts.Idle, waitStarted) : RemainingOf(_timeouts.Request, lineStarted);
-            if (timeout == Timeout.InfiniteTimeSpan)
+            var input = _receiveBuffer.AsSpan(0, received);
+            Announce(input);
+            if (received == 0)
             {
-                return _socket.Poll(-1, SelectMode.SelectRead);
+                return _stopping ? CloseReason.ServerStopping : CloseReason.ClientClosed;
             }
 
-            if (timeout <= TimeSpan.Zero)
+            var lineEnded = false;
+            while (_reader.TryRead(input, out var consumed, out var request))
             {
-                return false;
+                lineEnded = true;
+                input = input[consumed..];
+                if (Answer(request) is { } reason)
+                {
+                    _writer.Flush();
+                    return reason;
+                }
+
+                if (Volatile.Read(ref _phase) >= DrainingWhileIdle)
+                {
+                    // Shutting down: this reply goes out whole, the requests pipelined after it are not answered.
+                    _writer.Flush();
+                    return DrainReason();
+                }
             }
 
-            // Poll takes at most int.MaxValue microseconds (35 minutes; a longer timeout polls again) and waits whole
-            // milliseconds, rounded down: rounded up here, so it never wakes just before the deadline and spins.
-            var microseconds = (int)Math.Clamp(Math.Ceiling(timeout.TotalMilliseconds) * 1000, 1000, int.MaxValue);
-            if (_socket.Poll(microseconds, SelectMode.SelectRead))
-            {
-                return true;
-            }
+            // The reader kept the rest of the input as an unfinished line, if there was any rest.
+            lineStarted = input.IsEmpty ? (lineEnded ? 0 : lineStarted) : (lineEnded || lineStarted == 0 ? receivedAt : lineStarted);
+
+            // Replies to everything the client pipelined in this receive go out in one send.
+            _writer.Flush();
+            _writer.ReleaseBuffer();
         }
     }
 
-    /// <summary>Whether the connection has a receive buffer in hand (while reading, or briefly waiting for a client in conversation).</summary>
-    public bool HoldsReceiveBuffer => Volatile.Read(ref _holdsReceiveBuffer);
-
-    private byte[] RentReceiveBuffer()
+    // The connected line, written once the client's first bytes tell a load balancer's health check (it connects,
+    // says exactly "quit", and leaves, every few seconds: deploy/haproxy.cfg) from a client: the check's lines go to
+    // Debug, so they do not drown the log at Information.
+    private void Announce(ReadOnlySpan<byte> firstBytes)
     {
-        Volatile.Write(ref _holdsReceiveBuffer, true);
-        return ReceiveBuffers.Rent();
-    }
-
-    private void ReturnReceiveBuffer(byte[] buffer)
-    {
-        ReceiveBuffers.Return(buffer);
-        Volatile.Write(ref _holdsReceiveBuffer, false);
-    }
-
-    // A client in conversation asks again within moments of its reply: for that moment it is waited for in a blocking
-    // receive with the buffer at hand, one system call per request instead of a poll and a receive. A silent client
-    // gives the buffer back after ConversationWait, so idle connections still hold none; new connections (and
-    // slowloris lines under way) go straight to the poll. So does a client that did not come back within that moment
-    // last time, until it does again: among thousands of connections each asks again only once the others were
-    // answered, and the wait only added a timer wake-up to every request.
-    private bool TryReceiveWhileConversing(byte[] buffer, out int received)
-    {
-        var wait = _timeouts.Idle != Timeout.InfiniteTimeSpan && _timeouts.Idle < ConversationWait ? _timeouts.Idle : ConversationWait;
-        SetReceiveTimeout(Math.Max(1, (int)wait.TotalMilliseconds));
-        received = _socket.Receive(buffer, peek: false, out var error);
-        switch (error)
+        if (Volatile.Read(ref _announced) == 0 && Interlocked.Exchange(ref _announced, 1) == 0)
         {
-            case SocketError.Success:
-                return true;
-            case SocketError.TimedOut or SocketError.WouldBlock:
-                return false;
-            default:
-                throw new SocketException((int)error);
+            _isHealthCheck = firstBytes.SequenceEqual("quit\r\n"u8);
+            ServerLog.Connected(_logger, _isHealthCheck ? LogEventLevel.Debug : LogEventLevel.Information, RemoteEndPoint, ProxyEndPoint);
         }
     }
 
-    private CloseReason TimedOut(long lineStarted)
+    // Receives request bytes under the idle timeout (no line under way) or the line's request timeout: a per-read
+    // timeout alone would let a client that sends a byte just before each one hold the connection forever. -1: timed out.
+    private int Receive(long lineStarted)
     {
         if (lineStarted == 0)
         {
-            if (_timeoutReport is null)
-            {
-                ServerLog.IdleTimedOut(_logger, RemoteEndPoint, _timeouts.Idle);
-            }
-            else
-            {
-                _timeoutReport.IdleTimedOut(_socket, _timeouts.Idle);
-            }
-
-            return CloseReason.IdleTimeout;
-        }
-
-        if (_timeoutReport is null)
-        {
-            ServerLog.RequestTimedOut(_logger, RemoteEndPoint, _timeouts.Request);
+            Deadline.Begin(Wait.NextRequest, _options.IdleTimeout);
         }
         else
         {
-            _timeoutReport.RequestTimedOut(_socket, _timeouts.Request);
+            Deadline.Begin(Wait.RestOfLine, _options.RequestTimeout, lineStarted);
         }
 
-        return CloseReason.RequestTimeout;
+        int received;
+        try
+        {
+            received = _socket.Receive(_receiveBuffer);
+        }
+        catch (SocketException) when (Deadline.End() != Wait.Nothing)
+        {
+            return -1;
+        }
+
+        return Deadline.End() == Wait.Nothing ? received : -1;
+    }
+
+    private CloseReason? Answer(in Request request)
+    {
+        _requestsServed++;
+        var started = _services.Time.GetTimestamp();
+        var replyStart = _writer.BytesWritten;
+        var reason = _executor.Answer(request);
+        _services.Metrics.RequestAnswered(request, _writer.LastStatus, started);
+        ServerLog.RequestAnswered(_logger, RemoteEndPoint, request, _writer.LastStatus, _writer.BytesWritten - replyStart);
+        return reason;
+    }
+
+    private CloseReason TimedOut(bool lineUnderWay)
+    {
+        if (lineUnderWay)
+        {
+            _services.TimeoutReport.RequestTimedOut(RemoteEndPoint, _options.RequestTimeout);
+            return CloseReason.RequestTimeout;
+        }
+
+        _services.TimeoutReport.IdleTimedOut(RemoteEndPoint, _options.IdleTimeout);
+        return CloseReason.IdleTimeout;
     }
 
     private CloseReason DrainReason() =>
         Volatile.Read(ref _phase) == DrainingAfterReply ? CloseReason.ShutdownAfterReply : CloseReason.ShutdownWhileIdle;
 
-    private static TimeSpan RemainingOf(TimeSpan timeout, long since) =>
-        timeout == Timeout.InfiniteTimeSpan ? timeout : timeout - Stopwatch.GetElapsedTime(since);
-
-    // A setsockopt per change, not per receive: between requests the value is the same each time.
-    private void SetReceiveTimeout(int milliseconds)
+    private void TryShutdown(SocketShutdown how)
     {
-        if (milliseconds != _receiveTimeoutMilliseconds)
-        {
-            _socket.SetReceiveTimeout(milliseconds);
-            _receiveTimeoutMilliseconds = milliseconds;
-        }
-    }
-
-    // A blocked send moves again only once the kernel's send queue has drained by half, and on loopback that queue
-    // grows to megabytes: a client reading slowly but steadily (the course's client reads 4 KiB at a time) then
-    // leaves a send blocked for minutes and is cut by the send timeout. Keeping at most two send chunks unsent in the
-    // kernel lets a blocked send move every 64 KiB the client reads (and holds less kernel memory per client).
-    private static void LimitUnsentBytes(ClientSocket socket)
-    {
-        if (OperatingSystem.IsLinux())
-        {
-            socket.SetTcpOption(ReplyWriter.TcpNotSentLowWaterOption, ReplyWriter.UnsentBytes);
-        }
-    }
-
-    // A client that resets mid-reply can fail a blocked send with a timeout error too; only a send stalled for the
-    // whole send timeout is one.
-    private bool SendTimedOut() =>
-        _timeouts.Send != Timeout.InfiniteTimeSpan && _writer.SendStalledFor >= _timeouts.Send * 0.9;
-
-    private static bool IsTimeout(SocketException exception) =>
-        exception.SocketErrorCode is SocketError.TimedOut or SocketError.WouldBlock;
-
-    private CloseReason? Answer(in Request request)
-    {
-        _requestsServed++;
-        var started = Stopwatch.GetTimestamp();
-        var replyStart = _writer.BytesWritten;
-        var reason = _executor.Answer(request);
-        Metrics?.RequestAnswered(request, _writer.LastStatus, started);
-        ServerLog.RequestAnswered(_logger, _socket, request, _writer.LastStatus, _writer.BytesWritten - replyStart);
-        return reason;
-    }
-
-    private void LogClosed(CloseReason reason, string? networkError, TimeSpan duration)
-    {
-        // A health check's only request was quit; HAProxy then resets rather than closes, which is no news either.
-        var level = _isHealthCheck && _requestsServed == 1 && reason is CloseReason.Quit or CloseReason.NetworkError
-            ? LogEventLevel.Debug : LogEventLevel.Information;
-        ServerLog.Closed(_logger, level, _socket, reason, networkError, _requestsServed, _writer.BytesSent, duration);
-    }
-
-    // A health check (deploy/haproxy.cfg: connect, "quit", expect "0 OK") every few seconds per backend would drown
-    // the log at Information, so a connection whose first bytes are exactly "quit\r\n" is logged at Debug. The bytes
-    // are peeked, not read: Serve reads and answers them as usual.
-    private void LogConnected()
-    {
-        // Below Information nothing is logged here, and telling a health check apart is not worth a wait.
-        if (!_logger.IsEnabled(LogEventLevel.Information))
-        {
-            return;
-        }
-
         try
         {
-            if (_socket.Poll((int)HealthCheckWait.TotalMicroseconds, SelectMode.SelectRead))
-            {
-                Span<byte> quit = stackalloc byte[QuitRequestLength];
-                Requests.TryWrite(Command.Quit, quit, out _);
-                Span<byte> buffer = stackalloc byte[QuitRequestLength];
-                var peeked = _socket.Receive(buffer, peek: true, out var error);
-                _isHealthCheck = error == SocketError.Success && buffer[..peeked].SequenceEqual(quit);
-            }
+            _socket.Shutdown(how);
         }
-        catch (SocketException)
+        catch (Exception exception) when (exception is SocketException or ObjectDisposedException)
         {
-            // Reset already: Serve meets the same error and the closing line names it.
-        }
-
-        var level = _isHealthCheck ? LogEventLevel.Debug : LogEventLevel.Information;
-        ServerLog.Connected(_logger, level, RemoteEndPoint, ProxyEndPoint);
-    }
-
-    // --proxy-protocol: the connection comes from a load balancer and starts with a header naming the real client.
-    // Read exactly as many bytes as the header can still need, so the client's first request stays in the socket for
-    // Serve. Anything else is not our client speaking: close without an HFTP reply, which only the proxy would read.
-    private bool TryReadProxyHeader(out CloseReason reason)
-    {
-        var buffer = ReceiveBuffers.Rent();
-        try
-        {
-            return TryReadProxyHeader(buffer, out reason);
-        }
-        finally
-        {
-            ReceiveBuffers.Return(buffer);
+            // Already closed or reset: nothing left to wake.
         }
     }
 
-    private bool TryReadProxyHeader(byte[] buffer, out CloseReason reason)
-    {
-        var started = Stopwatch.GetTimestamp();
-        var received = 0;
-        while (true)
-        {
-            var result = ProxyHeader.Parse(buffer.AsSpan(0, received));
-            if (result.Status == ProxyHeaderStatus.Complete)
-            {
-                if (result.Source is { } source)
-                {
-                    _socket.SpeakFor(source);
-                }
-
-                reason = CloseReason.Quit;
-                return true;
-            }
-
-            var error = result.Error;
-            if (result.Status == ProxyHeaderStatus.Incomplete)
-            {
-                var timeout = RemainingOf(_timeouts.Request, started);
-                if (timeout > TimeSpan.Zero || timeout == Timeout.InfiniteTimeSpan)
-                {
-                    SetReceiveTimeout(ConnectionTimeouts.ToSocketMilliseconds(timeout));
-                    try
-                    {
-                        var count = _socket.Receive(buffer.AsSpan(received, result.BytesNeeded));
-                        if (count > 0)
-                        {
-                            received += count;
-                            continue;
-                        }
-
-                        if (_stopping || Volatile.Read(ref _phase) >= DrainingWhileIdle)
-                        {
-                            reason = _stopping ? CloseReason.ServerStopping : DrainReason();
-                            return false;
-                        }
-
-                        error = "no complete PROXY protocol header before closing";
-                    }
-                    catch (SocketException exception) when (IsTimeout(exception))
-                    {
-                        error = "no complete PROXY protocol header within the request timeout";
-                    }
-                }
-                else
-                {
-                    error = "no complete PROXY protocol header within the request timeout";
-                }
-            }
-
-            ServerLog.BadProxyHeader(_logger, RemoteEndPoint, error);
-            reason = CloseReason.BadProxyHeader;
-            return false;
-        }
-    }
-
-    // Send side first, so the client reads our last reply and then a clean end of stream; then read what
-    // it still sends for a moment, because closing with unread data would reset the connection instead.
+    // Send side first, so the client reads our last reply and then a clean end of stream; then read what it still
+    // sends for a moment, because closing with unread data would reset the connection instead.
     private void CloseGracefully()
     {
         Span<byte> scratch = stackalloc byte[512];
-        _socket.Shutdown(SocketShutdown.Send);
-        var deadline = Stopwatch.GetTimestamp() + (long)(DrainTime.TotalSeconds * Stopwatch.Frequency);
-        while (!_stopping)
+        TryShutdown(SocketShutdown.Send);
+        var since = _services.Time.GetTimestamp();
+        Deadline.Begin(Wait.Linger, _options.LingerTime, since);
+        try
         {
-            var remaining = Stopwatch.GetElapsedTime(Stopwatch.GetTimestamp(), deadline);
-            if (remaining <= TimeSpan.Zero)
+            while (!_stopping && _socket.Receive(scratch, SocketFlags.None, out var error) > 0 && error == SocketError.Success)
             {
-                return;
             }
-
-            // The error overload: a client that neither sends nor closes times out here, and an exception per such
-            // client is an allocation (a collection's budget) and a stack trace for nothing.
-            SetReceiveTimeout(ConnectionTimeouts.ToSocketMilliseconds(remaining));
-            if (_socket.Receive(scratch, peek: false, out var error) == 0 || error != SocketError.Success)
-            {
-                return;
-            }
+        }
+        finally
+        {
+            Deadline.End();
         }
     }
 }

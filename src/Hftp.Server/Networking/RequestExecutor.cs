@@ -11,29 +11,22 @@ namespace Hftp.Server.Networking;
 /// <list type="bullet">
 /// <item><see cref="Answer"/> writes exactly one whole reply per request, in the order called, and says whether the
 /// connection must close after it (a fatal status, <c>quit</c>, a server fault) or goes on (null).</item>
-/// <item>A batch is the requests of one receive: <see cref="BeginBatch"/> starts one. Within a batch, a
-/// <c>get_metadata</c> of a name already looked up in it is answered from that look-up: requests that arrived
-/// together could all have been served in the same instant, pipelining clients repeat names, and each look-up is a
-/// system call. The cache holds one name, compared by value (ordinal), and never outlives its batch.</item>
 /// <item>A failure to read a file (<see cref="IOException"/>, <see cref="UnauthorizedAccessException"/>) becomes
 /// 199 while no byte of the reply was sent, and closes the connection either way.</item>
 /// </list>
 /// </summary>
-internal sealed class RequestExecutor(FileStore files, SliceEncoders sliceEncoders, ReplyWriter writer, ClientSocket client, ILogger logger)
+internal sealed class RequestExecutor(FileStore files, SliceEncoders sliceEncoders, ReplyWriter writer, ILogger logger)
 {
     // One file object for every slice of the connection, opened and closed by each: opening allocates nothing.
     private readonly ServedFile _file = new();
 
     // Likewise one listing, whose pooled arrays are given back once each listing is written.
     private readonly FileListing _listing = new();
-    private string? _sizeSeenName;
-    private long _sizeSeen;
 
-    // The client, as logs name it (after a PROXY header, the client it named); made only when a log line needs it.
-    private IPEndPoint? Remote => client.RemoteEndPoint;
+    /// <summary>The client, as logs name it (after a PROXY header, the client it named).</summary>
+    public IPEndPoint? Client { get; set; }
 
-    /// <summary>Starts a batch: what was looked up before is forgotten.</summary>
-    public void BeginBatch() => _sizeSeenName = null;
+    private IPEndPoint? Remote => Client;
 
     public CloseReason? Answer(in Request request)
     {
@@ -114,16 +107,10 @@ internal sealed class RequestExecutor(FileStore files, SliceEncoders sliceEncode
         writer.Write(Syntax.LineTerminator);
     }
 
-    private void WriteMetadata(string? fileName)
+    private void WriteMetadata(ReadOnlySpan<byte> fileName)
     {
-        if (fileName is not null && string.Equals(fileName, _sizeSeenName, StringComparison.Ordinal))
+        if (!fileName.IsEmpty && files.TryGetSize(fileName, out var size))
         {
-            writer.WriteStatus(StatusCode.Ok);
-            writer.WriteLine(_sizeSeen);
-        }
-        else if (fileName is not null && files.TryGetSize(fileName, out var size))
-        {
-            (_sizeSeenName, _sizeSeen) = (fileName, size);
             writer.WriteStatus(StatusCode.Ok);
             writer.WriteLine(size);
         }
@@ -133,9 +120,9 @@ internal sealed class RequestExecutor(FileStore files, SliceEncoders sliceEncode
         }
     }
 
-    private void WriteSlice(string? fileName, SliceRange range, bool isRaw)
+    private void WriteSlice(ReadOnlySpan<byte> fileName, SliceRange range, bool isRaw)
     {
-        if (fileName is null || !files.TryOpen(fileName, _file))
+        if (fileName.IsEmpty || !files.TryOpen(fileName, _file))
         {
             writer.WriteStatus(StatusCode.FileNotFound);
             return;

@@ -1,3 +1,4 @@
+using System.Buffers;
 using System.Runtime.ExceptionServices;
 using Hftp.Server.Files;
 
@@ -31,17 +32,22 @@ internal sealed class SliceEncoder : IDisposable
     private volatile bool _cancelled;
     private volatile bool _stopping;
 
-    private SliceEncoder()
+    private readonly ArrayPool<byte> _pool;
+    private readonly int _bufferSize;
+
+    private SliceEncoder(ArrayPool<byte> pool, int bufferSize)
     {
+        (_pool, _bufferSize) = (pool, bufferSize);
+        ChunkSize = SliceWriter.RawBytesThatFit(bufferSize);
     }
 
     /// <summary>Raw bytes read and encoded per chunk: as many as a large buffer holds once encoded in place.</summary>
-    public static int ChunkSize { get; } = SliceWriter.RawBytesThatFit(ReplyWriter.SendAreaSize);
+    public int ChunkSize { get; }
 
     /// <summary>Starts an encoder thread that waits for its first slice; throws what <see cref="Thread.Start()"/> throws.</summary>
-    public static SliceEncoder Start()
+    public static SliceEncoder Start(ArrayPool<byte> pool, int bufferSize)
     {
-        var encoder = new SliceEncoder();
+        var encoder = new SliceEncoder(pool, bufferSize);
         new Thread(encoder.Run, 256 * 1024) { IsBackground = true, Name = "hftp-slice-encoder" }.Start();
         return encoder;
     }
@@ -55,7 +61,7 @@ internal sealed class SliceEncoder : IDisposable
     {
         for (var slot = 0; slot < Slots; slot++)
         {
-            _buffers[slot] = ReplyWriter.LargeBuffers.Rent();
+            _buffers[slot] = _pool.Rent(_bufferSize);
         }
 
         (_file, _offset, _size, _failure, _cancelled) = (file, offset, size, null, false);
@@ -109,7 +115,7 @@ internal sealed class SliceEncoder : IDisposable
 
         for (var slot = 0; slot < Slots; slot++)
         {
-            ReplyWriter.LargeBuffers.Return(_buffers[slot]);
+            _pool.Return(_buffers[slot]);
             _buffers[slot] = null!;
         }
 

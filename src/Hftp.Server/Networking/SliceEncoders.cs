@@ -1,3 +1,4 @@
+using System.Buffers;
 using Serilog;
 
 namespace Hftp.Server.Networking;
@@ -22,7 +23,7 @@ internal sealed class SliceEncoders : IDisposable
     private bool _disposed;
 
     /// <summary>Starts up to <paramref name="count"/> encoders; fewer if the system refuses threads (logged).</summary>
-    public SliceEncoders(int count, long minimumSliceSize, ILogger logger)
+    public SliceEncoders(int count, long minimumSliceSize, ArrayPool<byte> buffers, int bufferSize, ILogger logger)
     {
         MinimumSliceSize = minimumSliceSize;
         _all = new List<SliceEncoder>(count);
@@ -30,7 +31,7 @@ internal sealed class SliceEncoders : IDisposable
         {
             while (_all.Count < count)
             {
-                _all.Add(SliceEncoder.Start());
+                _all.Add(SliceEncoder.Start(buffers, bufferSize));
             }
         }
         catch (Exception exception) when (exception is OutOfMemoryException or ThreadStartException)

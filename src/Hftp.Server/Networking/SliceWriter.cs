@@ -7,7 +7,7 @@ namespace Hftp.Server.Networking;
 /// <summary>
 /// Streams a <c>get_slice</c> reply through the reply buffer alone: read a chunk of the file into the tail of the
 /// buffer's free space, base64-encode it forward into the same space, send when full, repeat. A 1 GiB slice costs
-/// the same memory as a 1 KiB one: one <see cref="ReplyWriter.LargeBuffers"/> buffer of 256 KiB, of which each read
+/// the same memory as a 1 KiB one: one large reply buffer (256 KiB), of which each read
 /// fills up to about 180 KiB. A slice of a mebibyte or more is handed a free <see cref="SliceEncoder"/> if there is
 /// one: it reads and encodes the chunks the same way into buffers of its own while this thread sends.
 /// </summary>
@@ -101,7 +101,7 @@ internal static class SliceWriter
             {
                 writer.SendDirect(encoder.TakeChunk(slot));
                 encoder.ChunkSent();
-                size -= Math.Min(size, SliceEncoder.ChunkSize);
+                size -= Math.Min(size, encoder.ChunkSize);
             }
         }
         finally

@@ -1,4 +1,4 @@
-using System.Diagnostics;
+using System.Net;
 using Serilog;
 
 namespace Hftp.Server.Networking;
@@ -12,30 +12,30 @@ namespace Hftp.Server.Networking;
 /// </summary>
 internal sealed class TimeoutReport : IDisposable
 {
-    public static readonly TimeSpan DefaultInterval = TimeSpan.FromSeconds(1);
-
     private readonly ILogger _logger;
     private readonly TimeSpan _interval;
     private readonly long _intervalTicks;
-    private readonly Timer _summary;
+    private readonly ITimer _summary;
+    private readonly TimeProvider _time;
     private long _lastWarning = long.MinValue;
     private int _idle;
     private int _request;
     private int _summaryArmed;
 
-    public TimeoutReport(ILogger logger, TimeSpan interval)
+    public TimeoutReport(ILogger logger, TimeSpan interval, TimeProvider time)
     {
+        _time = time;
         _logger = logger;
         _interval = interval;
-        _intervalTicks = (long)(interval.TotalSeconds * Stopwatch.Frequency);
-        _summary = new Timer(_ => Summarize(), null, Timeout.Infinite, Timeout.Infinite);
+        _intervalTicks = (long)(interval.TotalSeconds * time.TimestampFrequency);
+        _summary = time.CreateTimer(_ => Summarize(), null, Timeout.InfiniteTimeSpan, Timeout.InfiniteTimeSpan);
     }
 
-    public void IdleTimedOut(ClientSocket client, TimeSpan timeout)
+    public void IdleTimedOut(IPEndPoint? client, TimeSpan timeout)
     {
         if (TakeOwnLine())
         {
-            ServerLog.IdleTimedOut(_logger, client.RemoteEndPoint, timeout);
+            ServerLog.IdleTimedOut(_logger, client, timeout);
             return;
         }
 
@@ -43,11 +43,11 @@ internal sealed class TimeoutReport : IDisposable
         ArmSummary();
     }
 
-    public void RequestTimedOut(ClientSocket client, TimeSpan timeout)
+    public void RequestTimedOut(IPEndPoint? client, TimeSpan timeout)
     {
         if (TakeOwnLine())
         {
-            ServerLog.RequestTimedOut(_logger, client.RemoteEndPoint, timeout);
+            ServerLog.RequestTimedOut(_logger, client, timeout);
             return;
         }
 
@@ -65,7 +65,7 @@ internal sealed class TimeoutReport : IDisposable
     // True for the first timeout of an interval: it gets its own line.
     private bool TakeOwnLine()
     {
-        var now = Stopwatch.GetTimestamp();
+        var now = _time.GetTimestamp();
         var last = Volatile.Read(ref _lastWarning);
         return (last == long.MinValue || now - last >= _intervalTicks) && Interlocked.CompareExchange(ref _lastWarning, now, last) == last;
     }

@@ -1,0 +1,16 @@
+using System.Buffers;
+using Hftp.Server.Files;
+using Serilog;
+
+namespace Hftp.Server.Networking;
+
+/// <summary>What a server lends each of its connections: all of it belongs to that server instance, none is shared.</summary>
+internal sealed record ConnectionServices(
+    ServerOptions Options,
+    FileStore Files,
+    ArrayPool<byte> Buffers,
+    SliceEncoders SliceEncoders,
+    ILogger Logger,
+    ServerMetrics Metrics,
+    TimeoutReport TimeoutReport,
+    TimeProvider Time);

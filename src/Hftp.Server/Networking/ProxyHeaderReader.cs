@@ -1,0 +1,64 @@
+using System.Net;
+using System.Net.Sockets;
+
+namespace Hftp.Server.Networking;
+
+/// <summary>
+/// Reads the PROXY protocol header a load balancer sends first (--proxy-protocol), under the request timeout. It
+/// reads exactly as many bytes as the header can still need, so the client's first request stays in the socket.
+/// </summary>
+internal static class ProxyHeaderReader
+{
+    /// <summary>
+    /// True with the client the proxy speaks for (null: the header names none). False with the reason when the bytes
+    /// are no header, or ended first.
+    /// </summary>
+    public static bool TryRead(Socket socket, SocketDeadline deadline, ConnectionServices services, out IPEndPoint? source, out string? failure)
+    {
+        source = null;
+        var buffer = services.Buffers.Rent(ProxyHeader.MaxVersion2Length);
+        var started = services.Time.GetTimestamp();
+        try
+        {
+            var received = 0;
+            while (true)
+            {
+                var result = ProxyHeader.Parse(buffer.AsSpan(0, received));
+                if (result.Status != ProxyHeaderStatus.Incomplete)
+                {
+                    (source, failure) = (result.Source, result.Error);
+                    return result.Status == ProxyHeaderStatus.Complete;
+                }
+
+                deadline.Begin(Wait.RestOfLine, services.Options.RequestTimeout, started);
+                int count;
+                try
+                {
+                    count = socket.Receive(buffer.AsSpan(received, result.BytesNeeded));
+                }
+                catch (SocketException) when (deadline.End() != Wait.Nothing)
+                {
+                    count = -1;
+                }
+
+                if (count < 0 || deadline.End() != Wait.Nothing)
+                {
+                    failure = "no complete PROXY protocol header within the request timeout";
+                    return false;
+                }
+
+                if (count == 0)
+                {
+                    failure = "no complete PROXY protocol header before closing";
+                    return false;
+                }
+
+                received += count;
+            }
+        }
+        finally
+        {
+            services.Buffers.Return(buffer);
+        }
+    }
+}

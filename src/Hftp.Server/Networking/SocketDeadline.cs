@@ -1,0 +1,75 @@
+using System.Net.Sockets;
+
+namespace Hftp.Server.Networking;
+
+/// <summary>What a connection's thread is blocked on, for its deadline.</summary>
+internal enum Wait
+{
+    Nothing,
+    NextRequest,
+    RestOfLine,
+    Send,
+    Linger,
+}
+
+/// <summary>
+/// The deadline of the one blocking call a connection's thread is in. The thread says what it waits for and until
+/// when; the server's heartbeat (<see cref="Check"/>, on the <see cref="TimeProvider"/>) shuts the socket down once
+/// that time has passed, which wakes the blocked receive or send; the thread then learns from <see cref="End"/> that
+/// it timed out. As Kestrel's heartbeat does: no timer per connection to re-arm on every request, and tests move
+/// time with a fake clock instead of waiting.
+/// </summary>
+internal sealed class SocketDeadline(Socket socket, TimeProvider time)
+{
+    private readonly Lock _lock = new();
+    private Wait _waitingFor;
+    private long _deadline;
+    private Wait _expired;
+
+    /// <summary>Starts a wait that may last <paramref name="timeout"/> from <paramref name="since"/> (a timestamp; 0: now).</summary>
+    public void Begin(Wait kind, TimeSpan timeout, long since = 0)
+    {
+        var deadline = timeout == Timeout.InfiniteTimeSpan
+            ? long.MaxValue
+            : (since == 0 ? time.GetTimestamp() : since) + (long)(timeout.TotalSeconds * time.TimestampFrequency);
+        lock (_lock)
+        {
+            (_waitingFor, _deadline, _expired) = (kind, deadline, Wait.Nothing);
+        }
+    }
+
+    /// <summary>Ends the wait; returns what timed out during it (Nothing when it did not).</summary>
+    public Wait End()
+    {
+        lock (_lock)
+        {
+            _waitingFor = Wait.Nothing;
+            return _expired;
+        }
+    }
+
+    /// <summary>On the heartbeat: wakes the thread if its wait passed its deadline at <paramref name="now"/>.</summary>
+    public void Check(long now)
+    {
+        Wait expired;
+        lock (_lock)
+        {
+            if (_waitingFor == Wait.Nothing || _expired != Wait.Nothing || now < _deadline)
+            {
+                return;
+            }
+
+            expired = _expired = _waitingFor;
+        }
+
+        try
+        {
+            // A receive wakes reading end of stream; a blocked send needs the send side shut too (it then fails).
+            socket.Shutdown(expired == Wait.Send ? SocketShutdown.Both : SocketShutdown.Receive);
+        }
+        catch (Exception exception) when (exception is SocketException or ObjectDisposedException)
+        {
+            // Closed meanwhile: the thread is past its wait.
+        }
+    }
+}

@@ -1,0 +1,168 @@
+using Hftp.Protocol;
+using Hftp.Server.Threads;
+using Hftp.Testing;
+using Microsoft.Extensions.Time.Testing;
+
+namespace Hftp.Server.Tests;
+
+/// <summary>
+/// Connection threads in Apache's model: spares started ahead, threads reused, those beyond the maximum ended at once,
+/// those beyond the minimum ended after the idle time. Time is a <see cref="FakeTimeProvider"/>: nothing here waits it out.
+/// </summary>
+public sealed class SpareThreadPoolTests
+{
+    private static readonly TimeSpan IdleTime = TimeSpan.FromSeconds(60);
+
+    [Fact]
+    public async Task StartStartsTheMinimumOfSpareThreads()
+    {
+        using var pool = new SpareThreadPool(minSpare: 3, maxSpare: 8, IdleTime, 256 * 1024, new FakeTimeProvider());
+        pool.Start();
+
+        Assert.True(await Eventually.HoldsAsync(() => pool.Alive == 3 && pool.Idle == 3, TestTimeouts.Condition), Describe(pool));
+        Assert.Equal(3, pool.Started);
+    }
+
+    [Fact]
+    public async Task AThreadDoneWithItsWorkIsReusedForTheNext()
+    {
+        using var pool = new SpareThreadPool(minSpare: 0, maxSpare: 4, IdleTime, 256 * 1024, new FakeTimeProvider());
+        pool.Start();
+        var threadIds = new HashSet<int>();
+        for (var turn = 0; turn < 20; turn++)
+        {
+            using var done = new ManualResetEventSlim();
+            Assert.True(pool.TryRun(() =>
+            {
+                lock (threadIds)
+                {
+                    threadIds.Add(Environment.CurrentManagedThreadId);
+                }
+
+                done.Set();
+            }));
+            Assert.True(done.Wait(TestTimeouts.Condition));
+            Assert.True(await Eventually.HoldsAsync(() => pool.Idle == 1, TestTimeouts.Condition), Describe(pool));
+        }
+
+        Assert.Single(threadIds);
+        Assert.Equal(1, pool.Started);
+    }
+
+    [Fact]
+    public async Task ThreadsBeyondTheMaximumEndAsSoonAsTheirWorkDoes()
+    {
+        using var pool = new SpareThreadPool(minSpare: 0, maxSpare: 2, IdleTime, 256 * 1024, new FakeTimeProvider());
+        pool.Start();
+        using var gate = new ManualResetEventSlim();
+        for (var index = 0; index < 10; index++)
+        {
+            Assert.True(pool.TryRun(() => gate.Wait()));
+        }
+
+        Assert.Equal(10, pool.Alive);
+        gate.Set();
+
+        Assert.True(await Eventually.HoldsAsync(() => pool.Alive == 2 && pool.Idle == 2, TestTimeouts.Condition), Describe(pool));
+    }
+
+    [Fact]
+    public async Task IdleThreadsBeyondTheMinimumEndOnceIdleForTheIdleTime()
+    {
+        var time = new FakeTimeProvider();
+        using var pool = new SpareThreadPool(minSpare: 1, maxSpare: 10, IdleTime, 256 * 1024, time);
+        pool.Start();
+        Assert.True(await Eventually.HoldsAsync(() => pool.Idle == 1, TestTimeouts.Condition), Describe(pool));
+        using var gate = new ManualResetEventSlim();
+        for (var index = 0; index < 5; index++)
+        {
+            Assert.True(pool.TryRun(() => gate.Wait()));
+        }
+
+        gate.Set();
+        Assert.True(await Eventually.HoldsAsync(() => pool.Idle == 5, TestTimeouts.Condition), Describe(pool));
+
+        time.Advance(IdleTime - TimeSpan.FromSeconds(1));
+        Assert.Equal(5, pool.Idle);
+
+        time.Advance(TimeSpan.FromSeconds(1));
+        Assert.True(await Eventually.HoldsAsync(() => pool.Alive == 1 && pool.Idle == 1, TestTimeouts.Condition), Describe(pool));
+    }
+
+    [Fact]
+    public async Task ABurstThatTookEverySpareIsFollowedByNewSparesWithinASecond()
+    {
+        var time = new FakeTimeProvider();
+        using var pool = new SpareThreadPool(minSpare: 2, maxSpare: 10, IdleTime, 256 * 1024, time);
+        pool.Start();
+        Assert.True(await Eventually.HoldsAsync(() => pool.Idle == 2, TestTimeouts.Condition), Describe(pool));
+        using var gate = new ManualResetEventSlim();
+        Assert.True(pool.TryRun(() => gate.Wait()));
+        Assert.True(pool.TryRun(() => gate.Wait()));
+        Assert.Equal(0, pool.Idle);
+
+        time.Advance(TimeSpan.FromSeconds(1));
+
+        Assert.True(await Eventually.HoldsAsync(() => pool.Idle == 2 && pool.Alive == 4, TestTimeouts.Condition), Describe(pool));
+        gate.Set();
+    }
+
+    [Fact]
+    public async Task StopEndsIdleThreadsAndBusyOnesWhenTheirWorkEnds()
+    {
+        using var pool = new SpareThreadPool(minSpare: 4, maxSpare: 8, IdleTime, 256 * 1024, new FakeTimeProvider());
+        pool.Start();
+        using var gate = new ManualResetEventSlim();
+        Assert.True(pool.TryRun(() => gate.Wait()));
+        pool.Stop();
+        Assert.True(await Eventually.HoldsAsync(() => pool.Alive == 1, TestTimeouts.Condition), Describe(pool));
+
+        gate.Set();
+        Assert.True(await Eventually.HoldsAsync(() => pool.Alive == 0, TestTimeouts.Condition), Describe(pool));
+    }
+
+    [Fact]
+    public async Task SequentialClientsOfAServerAreServedByReusedThreads()
+    {
+        using var server = TestServer.Start(options => options with { MinSpareThreads = 1, MaxSpareThreads = 2 });
+        server.WriteFile("f", "x");
+        for (var turn = 0; turn < 30; turn++)
+        {
+            using var client = server.Connect();
+            await client.SendAsync(Requests.GetMetadata("f") + Requests.Quit);
+            await client.ExpectAsync(Replies.Size(1) + StatusCode.Ok.StatusLineText());
+            await client.ExpectClosedAsync(TestTimeouts.Condition);
+            Assert.True(await Eventually.HoldsAsync(() => server.Server.ActiveConnections == 0, TestTimeouts.Condition));
+        }
+
+        Assert.InRange(server.Server.ThreadsStarted, 1, 3);
+    }
+
+    [Fact]
+    public async Task AfterABurstOfConnectionsOnlyTheSpareMaximumOfThreadsStaysAlive()
+    {
+        const int burst = 200;
+        using var server = TestServer.Start(options => options with { MinSpareThreads = 2, MaxSpareThreads = 8 });
+        var clients = Enumerable.Range(0, burst).Select(_ => server.Connect()).ToList();
+        try
+        {
+            await Task.WhenAll(clients.Select(async client =>
+            {
+                await client.SendAsync(Requests.Help);
+                await client.ExpectAsync(StatusCode.Ok.StatusLineText());
+            }));
+            Assert.True(server.Server.ThreadsAlive >= burst, $"{server.Server.ThreadsAlive} threads for {burst} clients");
+        }
+        finally
+        {
+            clients.ForEach(client => client.Dispose());
+        }
+
+        // Each thread's stack goes back to the system as its thread ends.
+        Assert.True(
+            await Eventually.HoldsAsync(() => server.Server.ThreadsAlive == 8 && server.Server.ActiveConnections == 0, TestTimeouts.Condition),
+            $"{server.Server.ThreadsAlive} threads alive");
+    }
+
+    private static string Describe(SpareThreadPool pool) => $"alive {pool.Alive}, idle {pool.Idle}, started {pool.Started}";
+}
