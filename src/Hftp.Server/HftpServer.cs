@@ -1,5 +1,4 @@
 using System.Buffers;
-using System.Collections.Concurrent;
 using System.Net;
 using System.Net.Sockets;
 using Hftp.Server.Files;
@@ -27,7 +26,7 @@ public sealed class HftpServer : IDisposable
     private readonly TimeProvider _time;
     private readonly FileStore _files;
     private readonly TcpListener _listener;
-    private readonly ConcurrentDictionary<Connection, byte> _connections = new();
+    private readonly LiveConnections _connections = new();
     private readonly CancellationTokenSource _stopAccepting = new();
     private readonly Lock _stopLock = new();
     private readonly ServerMetrics _metrics;
@@ -42,8 +41,6 @@ public sealed class HftpServer : IDisposable
     private Thread? _acceptThread;
     private IPEndPoint? _boundEndPoint;
     private volatile bool _stopping;
-    private int _activeConnections;
-    private int _peakConnections;
     private int _finishedReplies;
     private int _closedIdle;
     private int _cut;
@@ -73,10 +70,10 @@ public sealed class HftpServer : IDisposable
     /// <summary>The served directory, as an absolute path.</summary>
     public string Directory => _files.Root;
 
-    public int ActiveConnections => Volatile.Read(ref _activeConnections);
+    public int ActiveConnections => _connections.Count;
 
     /// <summary>The most connections served at once since the server started.</summary>
-    public int PeakConnections => Volatile.Read(ref _peakConnections);
+    public int PeakConnections => _connections.Peak;
 
     /// <summary>Connections served at once: as configured, or derived from the process's limits at <see cref="Start"/>.</summary>
     public int MaxConnections { get; private set; }
@@ -106,7 +103,7 @@ public sealed class HftpServer : IDisposable
         _sliceEncoders = new SliceEncoders(
             _options.SliceEncoders ?? SliceEncoders.DefaultCount, _options.MinimumEncodedAheadSliceSize, buffers, _options.LargeReplyBufferSize, _logger);
         _services = new ConnectionServices(_options, _files, buffers, _sliceEncoders, _logger, _metrics, _timeoutReport, _time);
-        MaxConnections = DecideMaxConnections();
+        MaxConnections = ConnectionLimit.Decide(_options.MaxConnections, _logger);
         _slots = new SemaphoreSlim(MaxConnections, MaxConnections);
         _threads = new SpareThreadPool(_options.MinSpareThreads, _options.MaxSpareThreads, _options.SpareThreadIdleTime, _options.ConnectionStackSize, _time);
         _threads.Start();
@@ -114,7 +111,7 @@ public sealed class HftpServer : IDisposable
             "Connection threads: {MinSpare} to {MaxSpare} kept idle for reuse (those beyond {MinSpare} end after {IdleSeconds:0.###} s idle), {StackKiB} KiB stack; {Encoders} slice encoder(s)",
             _threads.MinSpare, _threads.MaxSpare, _threads.MinSpare, _threads.IdleTime.TotalSeconds, _options.ConnectionStackSize / 1024, _sliceEncoders.Count);
         var heartbeat = HeartbeatInterval(_options);
-        _heartbeat = _time.CreateTimer(_ => CheckDeadlines(), null, heartbeat, heartbeat);
+        _heartbeat = _time.CreateTimer(_ => _connections.CheckDeadlines(_time.GetTimestamp()), null, heartbeat, heartbeat);
         if (!_files.Exists)
         {
             var workingDirectory = Environment.CurrentDirectory;
@@ -144,14 +141,14 @@ public sealed class HftpServer : IDisposable
             // Drain first, then stop listening: a connection registered meanwhile sees _stopping and drains itself.
             _stopping = true;
             _threads?.Stop();
-            ForEachConnection(connection => connection.BeginDrain());
+            _connections.ForEach(connection => connection.BeginDrain());
             _stopAccepting.Cancel();
             _listener.Stop();
             _acceptThread?.Join(CutGrace);
 
             // Real time, not the TimeProvider's: these wait for threads to finish, which only real time lets them do.
             SpinWait.SpinUntil(() => ActiveConnections == 0, timeout ?? _options.ShutdownTimeout);
-            ForEachConnection(connection => connection.Stop());
+            _connections.ForEach(connection => connection.Stop());
             SpinWait.SpinUntil(() => ActiveConnections == 0, CutGrace);
             _heartbeat?.Dispose();
             _summary = new ShutdownSummary(_finishedReplies, _closedIdle, _cut);
@@ -177,46 +174,6 @@ public sealed class HftpServer : IDisposable
         return TimeSpan.FromTicks(Math.Clamp(Math.Min(shortest.Ticks / 4, options.HeartbeatInterval.Ticks), TimeSpan.TicksPerMillisecond * 10, long.MaxValue));
     }
 
-    private void ForEachConnection(Action<Connection> action)
-    {
-        foreach (var (connection, _) in _connections)
-        {
-            action(connection);
-        }
-    }
-
-    private void CheckDeadlines()
-    {
-        var now = _time.GetTimestamp();
-        foreach (var (connection, _) in _connections)
-        {
-            connection.Deadline.Check(now);
-            connection.AnnounceIfSilent(now);
-        }
-    }
-
-    private int DecideMaxConnections()
-    {
-        var (allowed, explanation) = ConnectionLimit.Derive(SystemLimits.Read());
-        if (_options.MaxConnections is not { } configured)
-        {
-            _logger.Information("Max connections {MaxConnections} ({Explanation})", allowed, explanation);
-            return allowed;
-        }
-
-        if (configured <= allowed)
-        {
-            _logger.Information("Max connections {MaxConnections} (as configured; the limits allow {Allowed})", configured, allowed);
-            return configured;
-        }
-
-        // Past the limits the runtime itself runs out of descriptors or threads and aborts: never go there.
-        _logger.Warning(
-            "Max connections {MaxConnections} (configured {Configured}, more than the limits allow, {Explanation}); raise the limits to serve more",
-            allowed, configured, explanation);
-        return allowed;
-    }
-
     private void AcceptLoop()
     {
         while (!_stopping && WaitForRoom())
@@ -228,9 +185,7 @@ public sealed class HftpServer : IDisposable
             }
 
             var connection = new Connection(socket, _services!);
-            _connections.TryAdd(connection, 0);
-            var active = Interlocked.Increment(ref _activeConnections);
-            InterlockedMax(ref _peakConnections, active);
+            _connections.Add(connection);
             _metrics.ConnectionAccepted();
 
             // The system may refuse a thread (the task limit, memory): the client waits, connected, until one ends.
@@ -327,18 +282,8 @@ public sealed class HftpServer : IDisposable
         }
         finally
         {
-            _connections.TryRemove(connection, out _);
-            Interlocked.Decrement(ref _activeConnections);
+            _connections.Remove(connection);
             _slots!.Release();
-        }
-    }
-
-    private static void InterlockedMax(ref int target, int value)
-    {
-        var current = Volatile.Read(ref target);
-        while (value > current && Interlocked.CompareExchange(ref target, value, current) is var seen && seen != current)
-        {
-            current = seen;
         }
     }
 }

@@ -2,6 +2,7 @@ using System.Diagnostics;
 using System.Net.Sockets;
 using Hftp.Protocol;
 using Hftp.Testing;
+using Microsoft.Extensions.Time.Testing;
 using Serilog.Events;
 
 namespace Hftp.Server.Tests;
@@ -11,62 +12,63 @@ public sealed class TimeoutTests
     private static readonly TimeSpan Bound = TestTimeouts.Reply;
 
     [Fact]
-    public async Task IdleClientIsClosedAfterTheIdleTimeoutWithAWarning()
+    public async Task IdleClientIsClosedAfterTheIdleTimeoutCountedFromItsLastReply()
     {
-        using var server = TestServer.Start(options => options with { IdleTimeout = TimeSpan.FromMilliseconds(300) });
+        var time = new FakeTimeProvider();
+        var idle = TimeSpan.FromMinutes(5);
+        using var server = TestServer.Start(options => options with { IdleTimeout = idle }, time: time);
         server.WriteFile("f", "x");
         using var client = server.Connect();
-        var asked = Stopwatch.GetTimestamp();
-        await client.SendAsync(Requests.GetMetadata("f"));
-        await client.ExpectAsync(Replies.Size(1));
 
+        // Each pause is under the idle timeout, all of them together well over it.
+        for (var request = 0; request < 4; request++)
+        {
+            await client.SendAsync(Requests.GetMetadata("f"));
+            await client.ExpectAsync(Replies.Size(1));
+            time.Advance(idle - TimeSpan.FromSeconds(10));
+        }
+
+        Assert.Equal(1, server.Server.ActiveConnections);
+        Assert.False(server.Log.Contains(LogEventLevel.Warning, "idle"));
+
+        // The last reply was idle - 10 s ago: 10 s more and a heartbeat close it.
+        time.Advance(TimeSpan.FromSeconds(11));
         await client.ExpectClosedAsync(Bound);
-
-        // The idle time starts once the reply is sent, which is after the request was.
-        Assert.True(Stopwatch.GetElapsedTime(asked) >= TimeSpan.FromMilliseconds(300), "closed before the idle timeout");
         Assert.True(await Eventually.HoldsAsync(() => server.Log.Contains(LogEventLevel.Warning, "idle"), Bound));
         Assert.True(await Eventually.HoldsAsync(() => server.Log.Contains(LogEventLevel.Information, "(IdleTimeout)"), Bound));
     }
 
     [Fact]
-    public async Task IdleTimeoutCountsFromTheLastReplyNotFromConnecting()
-    {
-        using var server = TestServer.Start(options => options with { IdleTimeout = TimeSpan.FromSeconds(3) });
-        server.WriteFile("f", "x");
-        using var client = server.Connect();
-        var started = Stopwatch.GetTimestamp();
-
-        // Each pause is under the idle timeout, all of them together well over it.
-        for (var request = 0; request < 8; request++)
-        {
-            await client.SendAsync(Requests.GetMetadata("f"));
-            await client.ExpectAsync(Replies.Size(1));
-            await Task.Delay(500);
-        }
-
-        Assert.True(Stopwatch.GetElapsedTime(started) > TimeSpan.FromSeconds(3));
-        await client.SendAsync(Requests.Quit);
-        await client.ExpectAsync(StatusCode.Ok.StatusLineText());
-        Assert.False(server.Log.Contains(LogEventLevel.Warning, "idle"));
-    }
-
-    [Fact]
     public async Task SlowlorisIsClosedByTheRequestTimeoutWhileAFreshClientIsServed()
     {
-        var requestTimeout = TimeSpan.FromSeconds(1);
-        using var server = TestServer.Start(options => options with { RequestTimeout = requestTimeout, IdleTimeout = TimeSpan.FromSeconds(30) });
+        var time = new FakeTimeProvider();
+        var requestTimeout = TimeSpan.FromSeconds(60);
+        using var server = TestServer.Start(options => options with { RequestTimeout = requestTimeout }, time: time);
         server.WriteFile("f", "x");
         using var slow = server.Connect();
-        var started = Stopwatch.GetTimestamp();
 
-        // A byte every 100 ms: far inside any per-read timeout, yet the line never ends.
-        var closed = await TrickleUntilClosedAsync(slow.Socket, "get_metadata " + new string('x', 200), TimeSpan.FromMilliseconds(100));
-        var elapsed = Stopwatch.GetElapsedTime(started);
+        // A byte every (fake) second: far inside any per-read timeout, yet the line never ends.
+        var line = "get_metadata " + new string('x', 200);
+        var sent = 0;
+        for (; sent < line.Length && !server.Log.Contains(LogEventLevel.Information, "(RequestTimeout)"); sent++)
+        {
+            try
+            {
+                await slow.SendAsync(line[sent].ToString());
+            }
+            catch (SocketException)
+            {
+                break;
+            }
 
-        Assert.True(closed, "the trickling client was never closed");
-        Assert.InRange(elapsed, requestTimeout - TimeSpan.FromMilliseconds(100), requestTimeout + TimeSpan.FromSeconds(4));
-        Assert.True(await Eventually.HoldsAsync(() => server.Log.Contains(LogEventLevel.Warning, "request line"), Bound));
+            // The server takes each byte before the clock moves on, so the line's first byte has its time.
+            await Task.Delay(5);
+            time.Advance(TimeSpan.FromSeconds(1));
+        }
+
         Assert.True(await Eventually.HoldsAsync(() => server.Log.Contains(LogEventLevel.Information, "(RequestTimeout)"), Bound));
+        Assert.InRange(sent, (int)requestTimeout.TotalSeconds, line.Length - 1);
+        Assert.True(server.Log.Contains(LogEventLevel.Warning, "request line"));
 
         using var fresh = server.Connect();
         await fresh.SendAsync(Requests.GetMetadata("f"));
@@ -112,7 +114,9 @@ public sealed class TimeoutTests
     [InlineData(true)]
     public async Task ClientThatReadsNothingOfABigSliceIsClosedByTheSendTimeout(bool raw)
     {
-        using var server = TestServer.Start(options => options with { SendTimeout = TimeSpan.FromMilliseconds(500) });
+        var time = new FakeTimeProvider();
+        var sendTimeout = TimeSpan.FromSeconds(60);
+        using var server = TestServer.Start(options => options with { SendTimeout = sendTimeout }, time: time);
         const long size = 64L * 1024 * 1024;
         server.WriteSparseFile("big", size);
 
@@ -121,10 +125,19 @@ public sealed class TimeoutTests
         await socket.ConnectAsync(server.EndPoint);
         await socket.SendAsync(System.Text.Encoding.ASCII.GetBytes(raw ? Requests.GetRawSlice("big", 0, size) : Requests.GetSlice("big", 0, size)));
 
+        // Nothing is read: time passes until the server gives the reply up, which it must not do before the timeout.
+        var waited = TimeSpan.Zero;
+        for (; waited < 10 * sendTimeout && !server.Log.Contains(LogEventLevel.Information, "(SendTimeout)"); waited += TimeSpan.FromSeconds(1))
+        {
+            await Task.Delay(5);
+            time.Advance(TimeSpan.FromSeconds(1));
+        }
+
         Assert.True(await Eventually.HoldsAsync(() => server.Log.Contains(LogEventLevel.Information, "(SendTimeout)"), Bound),
             "the stalled reply was never given up");
+        Assert.True(waited >= sendTimeout, $"given up after {waited}");
         Assert.True(server.Log.Contains(LogEventLevel.Warning, "reads nothing"));
-        Assert.Equal(0, server.Server.ActiveConnections);
+        Assert.True(await Eventually.HoldsAsync(() => server.Server.ActiveConnections == 0, Bound));
     }
 
     // A raw slice goes out with sendfile(2), blocked and woken by the kernel rather than polled: the same rule holds.
@@ -180,29 +193,4 @@ public sealed class TimeoutTests
         }
     }
 
-    // Sends one byte of the text per interval until the server closes the connection; false if it never does.
-    private static async Task<bool> TrickleUntilClosedAsync(Socket socket, string text, TimeSpan interval)
-    {
-        var buffer = new byte[256];
-        foreach (var character in text)
-        {
-            try
-            {
-                if (socket.Poll(0, SelectMode.SelectRead) && socket.Receive(buffer) == 0)
-                {
-                    return true;
-                }
-
-                socket.Send([(byte)character]);
-            }
-            catch (SocketException)
-            {
-                return true;
-            }
-
-            await Task.Delay(interval);
-        }
-
-        return false;
-    }
 }

@@ -29,8 +29,9 @@ public sealed class TestServer : IDisposable
 
     public IPEndPoint EndPoint => new(IPAddress.Loopback, Port);
 
-    /// <summary>Starts a server that logs at <paramref name="minimumLevel"/> (Debug, every request, unless told).</summary>
-    public static TestServer Start(Func<ServerOptions, ServerOptions>? configure = null, LogEventLevel minimumLevel = LogEventLevel.Debug)
+    /// <summary>Starts a server that logs at <paramref name="minimumLevel"/> (Debug, every request, unless told), on <paramref name="time"/> (the system's clock unless told).</summary>
+    public static TestServer Start(
+        Func<ServerOptions, ServerOptions>? configure = null, LogEventLevel minimumLevel = LogEventLevel.Debug, TimeProvider? time = null)
     {
         var directory = Path.Combine(Path.GetTempPath(), "hftp-test-" + Guid.NewGuid().ToString("N"));
         System.IO.Directory.CreateDirectory(directory);
@@ -38,7 +39,7 @@ public sealed class TestServer : IDisposable
         options = configure?.Invoke(options) ?? options;
         var log = new CapturedLog();
         var logger = new LoggerConfiguration().MinimumLevel.Is(minimumLevel).WriteTo.Sink(log).CreateLogger();
-        var server = new HftpServer(options, logger);
+        var server = new HftpServer(options, logger, time);
         server.Start();
         return new TestServer(server, options.Directory, log);
     }

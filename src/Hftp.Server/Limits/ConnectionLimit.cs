@@ -1,4 +1,5 @@
 using System.Globalization;
+using Serilog;
 
 namespace Hftp.Server.Limits;
 
@@ -74,6 +75,29 @@ internal static class ConnectionLimit
         var explanation = string.Join("; ", bounds.Select(b => b.Text))
             + $"; at most {Ceiling}; {DescriptorReserve} descriptors and {TaskReserve} tasks kept in reserve";
         return (value, "from " + explanation);
+    }
+
+    /// <summary>The connection cap: as configured if the limits allow it, else what they allow; logged either way.</summary>
+    public static int Decide(int? maxConnections, ILogger logger)
+    {
+        var (allowed, explanation) = Derive(SystemLimits.Read());
+        if (maxConnections is not { } configured)
+        {
+            logger.Information("Max connections {MaxConnections} ({Explanation})", allowed, explanation);
+            return allowed;
+        }
+
+        if (configured <= allowed)
+        {
+            logger.Information("Max connections {MaxConnections} (as configured; the limits allow {Allowed})", configured, allowed);
+            return configured;
+        }
+
+        // Past the limits the runtime itself runs out of descriptors or threads and aborts: never go there.
+        logger.Warning(
+            "Max connections {MaxConnections} (configured {Configured}, more than the limits allow, {Explanation}); raise the limits to serve more",
+            allowed, configured, explanation);
+        return allowed;
     }
 
     private static long? Min(long? first, long? second) =>

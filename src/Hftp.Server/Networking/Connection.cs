@@ -105,10 +105,7 @@ internal sealed class Connection
         return reason;
     }
 
-    /// <summary>
-    /// Starts a graceful shutdown from another thread: a connection waiting for a request is closed at once; one
-    /// answering finishes the reply under way, then closes. <see cref="Stop"/> later cuts whatever is left.
-    /// </summary>
+    /// <summary>Starts a graceful shutdown: waiting for a request, close at once; answering, finish the reply first.</summary>
     public void BeginDrain()
     {
         while (Volatile.Read(ref _phase) is var phase && phase < DrainingWhileIdle)
@@ -119,7 +116,7 @@ internal sealed class Connection
                 if (draining == DrainingWhileIdle)
                 {
                     // Wakes the blocked receive, which then reads end of stream; nothing is being sent, so nothing is cut.
-                    TryShutdown(SocketShutdown.Receive);
+                    Deadline.TryShutdown(SocketShutdown.Receive);
                 }
 
                 return;
@@ -127,10 +124,7 @@ internal sealed class Connection
         }
     }
 
-    /// <summary>
-    /// On the heartbeat: a client silent since it connected is logged as connected now (its thread only learns who
-    /// it is from its first bytes, see <see cref="Announce"/>).
-    /// </summary>
+    /// <summary>On the heartbeat: a client silent since it connected is logged now (see <see cref="Announce"/>).</summary>
     public void AnnounceIfSilent(long now)
     {
         if (Volatile.Read(ref _announced) == 0 && _services.Time.GetElapsedTime(_acceptedAt, now) >= HealthCheckWait
@@ -144,7 +138,7 @@ internal sealed class Connection
     public void Stop()
     {
         _stopping = true;
-        TryShutdown(SocketShutdown.Both);
+        Deadline.TryShutdown(SocketShutdown.Both);
     }
 
     private CloseReason SetUpAndServe()
@@ -159,7 +153,7 @@ internal sealed class Connection
 
         IPEndPoint? source = null;
         string? failure = null;
-        if (_options.ProxyProtocol && !ProxyHeaderReader.TryRead(_socket, Deadline, _services, out source, out failure))
+        if (_options.ProxyProtocol && !ProxyHeaderReader.TryRead(Deadline, _services, out source, out failure))
         {
             if (_stopping || Volatile.Read(ref _phase) >= DrainingWhileIdle)
             {
@@ -188,8 +182,10 @@ internal sealed class Connection
 
     private CloseReason Serve()
     {
-        // When the first byte of the unfinished request line arrived; 0 while no line is under way.
+        // When the first byte of the unfinished request line arrived; 0 while no line is under way. The idle time
+        // counts from the last reply handed to the kernel (from connecting, before the first).
         long lineStarted = 0;
+        var idleSince = _acceptedAt;
         while (true)
         {
             if (Interlocked.CompareExchange(ref _phase, Waiting, Answering) >= DrainingWhileIdle)
@@ -197,7 +193,7 @@ internal sealed class Connection
                 return DrainReason();
             }
 
-            var received = Receive(lineStarted);
+            var received = Receive(lineStarted, idleSince);
             if (received < 0)
             {
                 return TimedOut(lineStarted != 0);
@@ -240,6 +236,7 @@ internal sealed class Connection
 
             // Replies to everything the client pipelined in this receive go out in one send.
             _writer.Flush();
+            idleSince = lineEnded ? _services.Time.GetTimestamp() : idleSince;
             _writer.ReleaseBuffer();
         }
     }
@@ -258,29 +255,9 @@ internal sealed class Connection
 
     // Receives request bytes under the idle timeout (no line under way) or the line's request timeout: a per-read
     // timeout alone would let a client that sends a byte just before each one hold the connection forever. -1: timed out.
-    private int Receive(long lineStarted)
-    {
-        if (lineStarted == 0)
-        {
-            Deadline.Begin(Wait.NextRequest, _options.IdleTimeout);
-        }
-        else
-        {
-            Deadline.Begin(Wait.RestOfLine, _options.RequestTimeout, lineStarted);
-        }
-
-        int received;
-        try
-        {
-            received = _socket.Receive(_receiveBuffer);
-        }
-        catch (SocketException) when (Deadline.End() != Wait.Nothing)
-        {
-            return -1;
-        }
-
-        return Deadline.End() == Wait.Nothing ? received : -1;
-    }
+    private int Receive(long lineStarted, long idleSince) => lineStarted == 0
+        ? Deadline.Receive(_receiveBuffer, Wait.NextRequest, _options.IdleTimeout, idleSince)
+        : Deadline.Receive(_receiveBuffer, Wait.RestOfLine, _options.RequestTimeout, lineStarted);
 
     private CloseReason? Answer(in Request request)
     {
@@ -308,35 +285,5 @@ internal sealed class Connection
     private CloseReason DrainReason() =>
         Volatile.Read(ref _phase) == DrainingAfterReply ? CloseReason.ShutdownAfterReply : CloseReason.ShutdownWhileIdle;
 
-    private void TryShutdown(SocketShutdown how)
-    {
-        try
-        {
-            _socket.Shutdown(how);
-        }
-        catch (Exception exception) when (exception is SocketException or ObjectDisposedException)
-        {
-            // Already closed or reset: nothing left to wake.
-        }
-    }
-
-    // Send side first, so the client reads our last reply and then a clean end of stream; then read what it still
-    // sends for a moment, because closing with unread data would reset the connection instead.
-    private void CloseGracefully()
-    {
-        Span<byte> scratch = stackalloc byte[512];
-        TryShutdown(SocketShutdown.Send);
-        var since = _services.Time.GetTimestamp();
-        Deadline.Begin(Wait.Linger, _options.LingerTime, since);
-        try
-        {
-            while (!_stopping && _socket.Receive(scratch, SocketFlags.None, out var error) > 0 && error == SocketError.Success)
-            {
-            }
-        }
-        finally
-        {
-            Deadline.End();
-        }
-    }
+    private void CloseGracefully() => Deadline.CloseGracefully(_options.LingerTime, () => _stopping);
 }

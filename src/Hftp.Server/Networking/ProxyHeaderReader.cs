@@ -1,5 +1,4 @@
 using System.Net;
-using System.Net.Sockets;
 
 namespace Hftp.Server.Networking;
 
@@ -13,7 +12,7 @@ internal static class ProxyHeaderReader
     /// True with the client the proxy speaks for (null: the header names none). False with the reason when the bytes
     /// are no header, or ended first.
     /// </summary>
-    public static bool TryRead(Socket socket, SocketDeadline deadline, ConnectionServices services, out IPEndPoint? source, out string? failure)
+    public static bool TryRead(SocketDeadline deadline, ConnectionServices services, out IPEndPoint? source, out string? failure)
     {
         source = null;
         var buffer = services.Buffers.Rent(ProxyHeader.MaxVersion2Length);
@@ -30,18 +29,8 @@ internal static class ProxyHeaderReader
                     return result.Status == ProxyHeaderStatus.Complete;
                 }
 
-                deadline.Begin(Wait.RestOfLine, services.Options.RequestTimeout, started);
-                int count;
-                try
-                {
-                    count = socket.Receive(buffer.AsSpan(received, result.BytesNeeded));
-                }
-                catch (SocketException) when (deadline.End() != Wait.Nothing)
-                {
-                    count = -1;
-                }
-
-                if (count < 0 || deadline.End() != Wait.Nothing)
+                var count = deadline.Receive(buffer.AsSpan(received, result.BytesNeeded), Wait.RestOfLine, services.Options.RequestTimeout, started);
+                if (count < 0)
                 {
                     failure = "no complete PROXY protocol header within the request timeout";
                     return false;

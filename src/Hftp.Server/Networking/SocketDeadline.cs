@@ -62,14 +62,58 @@ internal sealed class SocketDeadline(Socket socket, TimeProvider time)
             expired = _expired = _waitingFor;
         }
 
+        // A receive wakes reading end of stream; a blocked send needs the send side shut too (it then fails).
+        TryShutdown(expired == Wait.Send ? SocketShutdown.Both : SocketShutdown.Receive);
+    }
+
+    /// <summary>Receives into <paramref name="buffer"/> within the deadline; -1 when it passed first.</summary>
+    public int Receive(Span<byte> buffer, Wait kind, TimeSpan timeout, long since = 0)
+    {
+        Begin(kind, timeout, since);
+        int received;
         try
         {
-            // A receive wakes reading end of stream; a blocked send needs the send side shut too (it then fails).
-            socket.Shutdown(expired == Wait.Send ? SocketShutdown.Both : SocketShutdown.Receive);
+            received = socket.Receive(buffer);
+        }
+        catch (SocketException) when (End() != Wait.Nothing)
+        {
+            return -1;
+        }
+
+        return End() == Wait.Nothing ? received : -1;
+    }
+
+    /// <summary>Shuts the socket down from any thread, waking what blocks on it; closed already is fine.</summary>
+    public void TryShutdown(SocketShutdown how)
+    {
+        try
+        {
+            socket.Shutdown(how);
         }
         catch (Exception exception) when (exception is SocketException or ObjectDisposedException)
         {
-            // Closed meanwhile: the thread is past its wait.
+            // Closed or reset meanwhile: nothing left to wake.
+        }
+    }
+
+    /// <summary>
+    /// Send side first, so the client reads the last reply and then a clean end of stream; then reads what it still
+    /// sends for up to <paramref name="linger"/>, because closing with unread data would reset the connection instead.
+    /// </summary>
+    public void CloseGracefully(TimeSpan linger, Func<bool> stopping)
+    {
+        Span<byte> scratch = stackalloc byte[512];
+        TryShutdown(SocketShutdown.Send);
+        Begin(Wait.Linger, linger);
+        try
+        {
+            while (!stopping() && socket.Receive(scratch, SocketFlags.None, out var error) > 0 && error == SocketError.Success)
+            {
+            }
+        }
+        finally
+        {
+            End();
         }
     }
 }
