@@ -46,9 +46,8 @@ internal static class ConnectionLimit
         var bounds = new List<(long Bound, string Text)>();
         if (limits.OpenFiles is { } openFiles)
         {
-            var raised = limits.OpenFilesRaisedFrom is { } from ? $" (raised from {from})" : string.Empty;
             var bound = (long)((openFiles - limits.OpenFilesInUse - DescriptorReserve) * SocketShare);
-            bounds.Add((bound, $"RLIMIT_NOFILE {openFiles}{raised} with {limits.OpenFilesInUse} open, 3/4 of the rest for sockets: {bound}"));
+            bounds.Add((bound, $"RLIMIT_NOFILE {openFiles} with {limits.OpenFilesInUse} open, 3/4 of the rest for sockets: {bound}"));
         }
 
         if (limits.UserTasks is { } userTasks)

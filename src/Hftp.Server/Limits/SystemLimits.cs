@@ -13,9 +13,6 @@ internal sealed record SystemLimits
 
     public long OpenFilesInUse { get; init; }
 
-    /// <summary>Set when the soft open-file limit was raised to the hard one at start: the soft limit before.</summary>
-    public long? OpenFilesRaisedFrom { get; init; }
-
     /// <summary>RLIMIT_NPROC: counts every task (process or thread) of the user, not just this process's.</summary>
     public long? UserTasks { get; init; }
 
@@ -41,17 +38,17 @@ internal sealed record SystemLimits
             return new SystemLimits();
         }
 
-        var raisedFrom = RaiseOpenFileLimit();
-        var openFiles = ReadLimit(LinuxLimits.OpenFiles);
-        var userTasks = IsPrivileged() ? null : ReadLimit(LinuxLimits.ProcessCount);
+        // The runtime raised the soft RLIMIT_NOFILE to the hard one as it started; this reads what it left.
+        var openFiles = ReadLimit("Max open files");
+        var (realUser, privileged) = ReadUser();
+        var userTasks = privileged ? null : ReadLimit("Max processes");
         var (cgroupTasks, cgroupInUse) = ReadCgroupTasks();
         return new SystemLimits
         {
             OpenFiles = openFiles,
             OpenFilesInUse = CountEntries("/proc/self/fd"),
-            OpenFilesRaisedFrom = raisedFrom,
             UserTasks = userTasks,
-            UserTasksInUse = userTasks is null ? 0 : CountUserTasks(LinuxLimits.RealUserId()),
+            UserTasksInUse = userTasks is null ? 0 : CountUserTasks(realUser),
             SystemThreads = ReadNumber("/proc/sys/kernel/threads-max"),
             ProcessIds = ReadNumber("/proc/sys/kernel/pid_max"),
             SystemTasksInUse = ReadSystemTasks(),
@@ -61,25 +58,29 @@ internal sealed record SystemLimits
         };
     }
 
-    private static long? RaiseOpenFileLimit()
+    // A soft limit from /proc/self/limits ("Max open files  1024  4096  files"); null when unlimited or unreadable.
+    private static long? ReadLimit(string name)
     {
-        if (!LinuxLimits.TryGet(LinuxLimits.OpenFiles, out var limit) || limit.Current >= limit.Maximum)
+        try
+        {
+            var line = File.ReadLines("/proc/self/limits").FirstOrDefault(line => line.StartsWith(name, StringComparison.Ordinal));
+            var soft = line?[name.Length..].Split(' ', StringSplitOptions.RemoveEmptyEntries).FirstOrDefault();
+            return long.TryParse(soft, NumberStyles.None, CultureInfo.InvariantCulture, out var value) ? value : null;
+        }
+        catch (Exception exception) when (exception is IOException or UnauthorizedAccessException)
         {
             return null;
         }
-
-        var before = limit.Current;
-        limit.Current = limit.Maximum;
-        return LinuxLimits.TrySet(LinuxLimits.OpenFiles, limit) ? (long)before : null;
     }
 
-    private static long? ReadLimit(int resource) =>
-        LinuxLimits.TryGet(resource, out var limit) && limit.Current != LinuxLimits.Unlimited && limit.Current < long.MaxValue
-            ? (long)limit.Current
-            : null;
-
-    // The kernel does not apply RLIMIT_NPROC to root (or to CAP_SYS_RESOURCE / CAP_SYS_ADMIN).
-    private static bool IsPrivileged() => LinuxLimits.EffectiveUserId() == 0 || LinuxLimits.RealUserId() == 0;
+    // The real user (RLIMIT_NPROC counts its tasks), and whether the kernel exempts us from that limit (root).
+    private static (string RealUser, bool Privileged) ReadUser()
+    {
+        var ids = File.ReadLines("/proc/self/status").FirstOrDefault(line => line.StartsWith("Uid:", StringComparison.Ordinal))?
+            .Split('\t', StringSplitOptions.RemoveEmptyEntries) ?? [];
+        var real = ids.ElementAtOrDefault(1) ?? "0";
+        return (real, real == "0" || ids.ElementAtOrDefault(2) == "0");
+    }
 
     private static long CountEntries(string directory)
     {
@@ -124,10 +125,9 @@ internal sealed record SystemLimits
     }
 
     // RLIMIT_NPROC counts the threads of every process whose real user is ours.
-    private static long CountUserTasks(uint userId)
+    private static long CountUserTasks(string uid)
     {
         long tasks = 0;
-        var uid = userId.ToString(CultureInfo.InvariantCulture);
         foreach (var directory in System.IO.Directory.EnumerateDirectories("/proc"))
         {
             if (!char.IsAsciiDigit(Path.GetFileName(directory)[0]))
