@@ -12,11 +12,15 @@ internal sealed class LatencyHistogram
 
     private readonly long[] _counts = new long[FineLimit + CoarseBuckets + 1];
     private long _maxMicroseconds;
+    private long _sumMicroseconds;
 
     public long Count => _counts.Sum();
 
     /// <summary>The largest latency recorded, exactly (a percentile answers a bucket's upper edge).</summary>
     public long MaxMicroseconds => Interlocked.Read(ref _maxMicroseconds);
+
+    /// <summary>The mean latency, exact (not from the buckets).</summary>
+    public double MeanMicroseconds => Count == 0 ? double.NaN : (double)Interlocked.Read(ref _sumMicroseconds) / Count;
 
     public void Record(long microseconds)
     {
@@ -24,6 +28,7 @@ internal sealed class LatencyHistogram
             ? (int)Math.Max(0, microseconds)
             : FineLimit + (int)Math.Min(CoarseBuckets, (microseconds - FineLimit) / CoarseWidth);
         Interlocked.Increment(ref _counts[bucket]);
+        Interlocked.Add(ref _sumMicroseconds, microseconds);
         for (var max = Interlocked.Read(ref _maxMicroseconds); microseconds > max; max = Interlocked.Read(ref _maxMicroseconds))
         {
             if (Interlocked.CompareExchange(ref _maxMicroseconds, microseconds, max) == max)

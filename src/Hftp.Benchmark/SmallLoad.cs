@@ -39,8 +39,10 @@ internal sealed class SmallLoad(LoadSettings settings, string name, int pipeline
         report.Line(string.Create(CultureInfo.InvariantCulture,
             $"small: get_metadata {name} x {settings.Connections} connections, {pipeline} in flight, for {seconds:0.00} s: {_requests} requests, {_errors} errors"));
         report.Line(string.Create(CultureInfo.InvariantCulture,
-            $"throughput: {_requests / seconds:0} requests/s; latency p50 {_latencies.Percentile(0.5) / 1000:0.000} ms, p99 {_latencies.Percentile(0.99) / 1000:0.000} ms, p99.9 {_latencies.Percentile(0.999) / 1000:0.000} ms"));
+            $"throughput: {_requests / seconds:0} requests/s; latency mean {_latencies.MeanMicroseconds / 1000:0.000} ms, p50 {_latencies.Percentile(0.5) / 1000:0.000} ms, p99 {_latencies.Percentile(0.99) / 1000:0.000} ms, p99.9 {_latencies.Percentile(0.999) / 1000:0.000} ms"));
+        report.Add("requests", _requests);
         report.Add("rps", _requests / seconds, "0");
+        report.Add("mean_ms", _latencies.MeanMicroseconds / 1000);
         report.Add("p50_ms", _latencies.Percentile(0.5) / 1000);
         report.Add("p99_ms", _latencies.Percentile(0.99) / 1000);
         report.Add("p999_ms", _latencies.Percentile(0.999) / 1000);

@@ -54,11 +54,24 @@ public sealed class LoadGeneratorTests
 
         Assert.Equal(0, exitCode);
         Assert.Equal("0", result["errors"]);
-        var requests = double.Parse(result["rps"], CultureInfo.InvariantCulture);
-        Assert.True(requests > 0);
+        Assert.Equal("3", result["connected"]);
+
+        // What the generator says it did is what the server saw: every request it counted was answered (those still in
+        // flight when it stopped, at most 3 x 8, were answered and not counted).
+        var requests = long.Parse(result["requests"], CultureInfo.InvariantCulture);
+        var answered = server.Log.Events.Count(e => CapturedLog.Text(e).Contains("get_metadata meta.txt -> 0 OK", StringComparison.Ordinal));
+        Assert.True(requests > 100, $"{requests} requests");
+        Assert.InRange(answered, requests, requests + (3 * 8));
+
+        // Latencies are ordered, the mean lies within them, and with 8 in flight on each of 3 connections a request
+        // waits behind the others: Little's law, in-flight = throughput x mean latency, within a factor of 2.
         var p50 = double.Parse(result["p50_ms"], CultureInfo.InvariantCulture);
         var p99 = double.Parse(result["p99_ms"], CultureInfo.InvariantCulture);
+        var mean = double.Parse(result["mean_ms"], CultureInfo.InvariantCulture);
+        var rps = double.Parse(result["rps"], CultureInfo.InvariantCulture);
         Assert.InRange(p50, 0, p99);
+        Assert.InRange(mean, 0, p99 * 2);
+        Assert.InRange(rps * mean / 1000, 24 / 2.0, 24 * 2.0);
     }
 
     [Fact]
