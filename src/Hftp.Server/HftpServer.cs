@@ -34,7 +34,6 @@ public sealed class HftpServer : IDisposable
     private readonly WarningThrottle _capWarning;
     private readonly AcceptFailureReport _acceptFailures;
     private SpareThreadPool? _threads;
-    private SliceEncoders? _sliceEncoders;
     private ConnectionServices? _services;
     private ITimer? _heartbeat;
     private SemaphoreSlim? _slots;
@@ -51,7 +50,7 @@ public sealed class HftpServer : IDisposable
         _options = options;
         _logger = logger;
         _time = time ?? TimeProvider.System;
-        _files = new FileStore(options.Directory, options.FileBackEnd, logger);
+        _files = new FileStore(options.Directory, logger);
         _listener = new TcpListener(options.Address, options.Port);
         _metrics = new ServerMetrics(() => ActiveConnections, () => MaxConnections, () => (ThreadsAlive - ThreadsIdle, ThreadsIdle));
         _timeoutReport = new TimeoutReport(logger, TimeSpan.FromSeconds(1), _time);
@@ -87,9 +86,6 @@ public sealed class HftpServer : IDisposable
     /// <summary>Connection threads started since the server started.</summary>
     public long ThreadsStarted => _threads?.Started ?? 0;
 
-    /// <summary>Slices a slice encoder helped with so far.</summary>
-    public long SlicesEncodedAhead => _sliceEncoders?.SlicesHelped ?? 0;
-
     /// <summary>This server's instruments (meter <see cref="ServerMetrics.MeterName"/>).</summary>
     internal ServerMetrics Metrics => _metrics;
 
@@ -100,16 +96,14 @@ public sealed class HftpServer : IDisposable
         _listener.Start(backlog: int.MaxValue);
         _boundEndPoint = (IPEndPoint)_listener.LocalEndpoint;
         var buffers = ArrayPool<byte>.Create(_options.LargeReplyBufferSize, _options.RetainedLargeBuffers);
-        _sliceEncoders = new SliceEncoders(
-            _options.SliceEncoders ?? SliceEncoders.DefaultCount, _options.MinimumEncodedAheadSliceSize, buffers, _options.LargeReplyBufferSize, _logger);
-        _services = new ConnectionServices(_options, _files, buffers, _sliceEncoders, _logger, _metrics, _timeoutReport, _time);
+        _services = new ConnectionServices(_options, _files, buffers, _logger, _metrics, _timeoutReport, _time);
         MaxConnections = ConnectionLimit.Decide(_options.MaxConnections, _logger);
         _slots = new SemaphoreSlim(MaxConnections, MaxConnections);
         _threads = new SpareThreadPool(_options.MinSpareThreads, _options.MaxSpareThreads, _options.SpareThreadIdleTime, _options.ConnectionStackSize, _time);
         _threads.Start();
         _logger.Information(
-            "Connection threads: {MinSpare} to {MaxSpare} kept idle for reuse (those beyond {MinSpare} end after {IdleSeconds:0.###} s idle), {StackKiB} KiB stack; {Encoders} slice encoder(s)",
-            _threads.MinSpare, _threads.MaxSpare, _threads.MinSpare, _threads.IdleTime.TotalSeconds, _options.ConnectionStackSize / 1024, _sliceEncoders.Count);
+            "Connection threads: {MinSpare} to {MaxSpare} kept idle for reuse (those beyond {MinSpare} end after {IdleSeconds:0.###} s idle), {StackKiB} KiB stack",
+            _threads.MinSpare, _threads.MaxSpare, _threads.MinSpare, _threads.IdleTime.TotalSeconds, _options.ConnectionStackSize / 1024);
         var heartbeat = HeartbeatInterval(_options);
         _heartbeat = _time.CreateTimer(_ => _connections.CheckDeadlines(_time.GetTimestamp()), null, heartbeat, heartbeat);
         if (!_files.Exists)
@@ -160,7 +154,6 @@ public sealed class HftpServer : IDisposable
     {
         Stop();
         _threads?.Dispose();
-        _sliceEncoders?.Dispose();
         _timeoutReport.Dispose();
         _stopAccepting.Dispose();
         _metrics.Dispose();

@@ -104,12 +104,6 @@ public static class ServerCommand
             "Idle connection threads kept at most for later connections; a thread whose client leaves past this ends at once, "
                 + "and idle ones past --min-spare-threads end after 60 s",
             ServerOptions.DefaultMaxSpareThreads, 0, 100_000, environment);
-        var sliceEncodersOption = new Option<int?>("--slice-encoders")
-        {
-            Description = "Helper threads that read and encode a slice of 1 MiB or more on another core while its connection "
-                + "thread sends it; 0: every slice on its connection's thread alone [default: the cores less one, at most 8; logged at start]",
-            HelpName = "COUNT",
-        }.FromEnvironmentToo(OptionText.OptionalInt32(0, 64), environment);
         var idleTimeoutOption = CreateDurationOption(
             "--idle-timeout", "Close a connection that sends no request for this long (300ms, 60s, 5m; 0 or 'off': never)",
             ServerOptions.DefaultIdleTimeout, allowOff: true, environment);
@@ -155,7 +149,6 @@ public static class ServerCommand
             maxConnectionsOption,
             minSpareThreadsOption,
             maxSpareThreadsOption,
-            sliceEncodersOption,
             idleTimeoutOption,
             requestTimeoutOption,
             sendTimeoutOption,
@@ -178,7 +171,6 @@ public static class ServerCommand
                 MaxConnections = parseResult.GetValue(maxConnectionsOption),
                 MinSpareThreads = parseResult.GetValue(minSpareThreadsOption),
                 MaxSpareThreads = parseResult.GetValue(maxSpareThreadsOption),
-                SliceEncoders = parseResult.GetValue(sliceEncodersOption),
                 IdleTimeout = parseResult.GetValue(idleTimeoutOption),
                 RequestTimeout = parseResult.GetValue(requestTimeoutOption),
                 SendTimeout = parseResult.GetValue(sendTimeoutOption),

@@ -97,12 +97,6 @@ internal static class ServerLog
         }
     }
 
-    public static void IgnoredBackEndSetting(ILogger logger, string variable, string value) =>
-        logger.Warning("Ignoring {Variable}={Value}: it is neither linux nor portable", variable, value);
-
-    public static void BackEndChosen(ILogger logger, FileBackEnd backEnd) =>
-        logger.Debug("Files are examined and opened by the {BackEnd} back end", backEnd);
-
     public static void LeftOutOfListing(ILogger logger, string name, string? error) =>
         logger.Warning("Leaving {Name} out of the listing: {Error}", name, error);
 

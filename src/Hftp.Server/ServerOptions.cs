@@ -24,9 +24,6 @@ public sealed record ServerOptions
 
     public string Directory { get; init; } = "testdata";
 
-    /// <summary>Which code examines and opens the served files; Automatic picks by platform (docs/operating.md).</summary>
-    public FileBackEnd FileBackEnd { get; init; }
-
     /// <summary>Longer lines are 101: the longest valid line is about 300 bytes, so 64 KiB refuses nothing real.</summary>
     public long MaxRequestLineLength { get; init; } = Syntax.DefaultMaxRequestLineLength;
 
@@ -89,15 +86,6 @@ public sealed record ServerOptions
     /// must take this much per send timeout, not the megabytes of a loopback send queue (the course client reads 4 KiB at a time).
     /// </summary>
     public int SendChunkSize { get; init; } = 64 * 1024;
-
-    /// <summary>
-    /// Helper threads that read and encode a large base64 slice while its connection thread sends; null: the cores less
-    /// one (at most 8), 0: none. Measured: see Networking/SliceEncoders.cs.
-    /// </summary>
-    public int? SliceEncoders { get; init; }
-
-    /// <summary>Slices from this size on get a slice encoder if one is free: below it, waking one costs more than it saves.</summary>
-    public long MinimumEncodedAheadSliceSize { get; init; } = 1024 * 1024;
 
     /// <summary>Every connection starts with a PROXY protocol header (v1 or v2) from a load balancer naming the client.</summary>
     public bool ProxyProtocol { get; init; }

@@ -67,7 +67,6 @@ public sealed class CommandLineTests : IDisposable
     [InlineData("--log-buffer", "0", "--log-buffer must be a whole number from 16 to 10000000 (got '0').")]
     [InlineData("--min-spare-threads", "-1", "--min-spare-threads must be a whole number from 0 to 100000 (got '-1').")]
     [InlineData("--max-spare-threads", "many", "--max-spare-threads must be a whole number from 0 to 100000 (got 'many').")]
-    [InlineData("--slice-encoders", "65", "--slice-encoders must be a whole number from 0 to 64 (got '65').")]
     public async Task BadOptionIsAShortErrorAndExitCodeOne(string option, string value, string expected)
     {
         using var error = new StringWriter();
@@ -95,7 +94,7 @@ public sealed class CommandLineTests : IDisposable
         foreach (var option in new[]
         {
             "--port", "-p", "--dir", "-d", "--datadir", "--address", "-a", "--log-level", "--log-format", "--log-file", "--metrics", "--max-request-line", "--max-connections", "--log-buffer", "--proxy-protocol",
-            "--idle-timeout", "--request-timeout", "--send-timeout", "--shutdown-timeout", "--min-spare-threads", "--max-spare-threads", "--slice-encoders", "--version",
+            "--idle-timeout", "--request-timeout", "--send-timeout", "--shutdown-timeout", "--min-spare-threads", "--max-spare-threads", "--version",
         })
         {
             Assert.Contains(option, HelpAliases(output.ToString()));
@@ -130,7 +129,6 @@ public sealed class CommandLineTests : IDisposable
         Assert.Equal(10_000, parseResult.GetValue<int>("--log-buffer"));
         Assert.Equal(16, parseResult.GetValue<int>("--min-spare-threads"));
         Assert.Equal(256, parseResult.GetValue<int>("--max-spare-threads"));
-        Assert.Null(parseResult.GetValue<int?>("--slice-encoders"));
     }
 
     [Theory]
@@ -183,15 +181,6 @@ public sealed class CommandLineTests : IDisposable
         await server.WaitForPortAsync(ProcessTimeout);
 
         Assert.Contains("Connection threads: 3 to 5 kept idle for reuse (those beyond 3 end after 60 s idle)", server.Output, StringComparison.Ordinal);
-    }
-
-    [Fact]
-    public async Task ProcessHonoursTheSliceEncodersOption()
-    {
-        using var server = ServerProcess.Start("--port", "0", "--address", "127.0.0.1", "--dir", _directory, "--slice-encoders", "3");
-        await server.WaitForPortAsync(ProcessTimeout);
-
-        Assert.Contains("128 KiB stack; 3 slice encoder(s)", server.Output, StringComparison.Ordinal);
     }
 
     [Fact]

@@ -19,7 +19,7 @@ public sealed class EnvironmentSettingsTests : IDisposable
         var command = ServerCommand.Create(_ => null);
         var options = command.Options.Where(option => option.Name is not ("--help" or "--version")).ToList();
 
-        Assert.True(options.Count >= 18);
+        Assert.True(options.Count >= 17);
         foreach (var option in options)
         {
             var variable = "HFTP_" + option.Name.TrimStart('-').Replace('-', '_').ToUpperInvariant();

@@ -4,12 +4,10 @@ using Hftp.Testing;
 
 namespace Hftp.Server.Tests;
 
-public abstract class LargeFileTests
+public sealed class LargeFileTests
 {
-    /// <summary>The file back end under test; each concrete subclass runs every test here against one.</summary>
-    protected abstract FileBackEnd BackEnd { get; }
 
-    private TestServer StartServer() => TestServer.Start(options => options with { FileBackEnd = BackEnd });
+    private static TestServer StartServer() => TestServer.Start();
 
     private const int BlockSize = 128 * 1024;
 
@@ -83,14 +81,4 @@ public abstract class LargeFileTests
         await newcomer.SendAsync(Requests.GetMetadata("small"));
         await newcomer.ExpectAsync(Replies.Size(2));
     }
-}
-
-public sealed class LinuxBackEndLargeFileTests : LargeFileTests
-{
-    protected override FileBackEnd BackEnd => FileBackEnd.Linux;
-}
-
-public sealed class PortableBackEndLargeFileTests : LargeFileTests
-{
-    protected override FileBackEnd BackEnd => FileBackEnd.Portable;
 }

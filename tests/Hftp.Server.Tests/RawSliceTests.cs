@@ -10,18 +10,16 @@ namespace Hftp.Server.Tests;
 /// empty line, then exactly SIZE bytes as they are. Slices up to 64 KiB are read through the reply buffer, larger ones
 /// go out with sendfile(2); both are covered.
 /// </summary>
-public abstract class RawSliceTests
+public sealed class RawSliceTests
 {
-    /// <summary>The file back end under test; each concrete subclass runs every test here against one.</summary>
-    protected abstract FileBackEnd BackEnd { get; }
 
     private const int FileSize = 1024 * 1024;
 
     private static readonly byte[] Content = MakeContent(FileSize);
 
-    private TestServer StartServer()
+    private static TestServer StartServer()
     {
-        var server = TestServer.Start(options => options with { FileBackEnd = BackEnd });
+        var server = TestServer.Start();
         server.WriteFile("data.bin", Content);
         return server;
     }
@@ -90,7 +88,7 @@ public abstract class RawSliceTests
     [Fact]
     public async Task RawSliceBeyondFourGibibytesIsExact()
     {
-        using var server = TestServer.Start(options => options with { FileBackEnd = BackEnd });
+        using var server = TestServer.Start();
         const long size = (5L << 30) + 7;
         var marker = MakeContent(100_000);
         const long markerOffset = (4L << 30) + 3;
@@ -114,7 +112,7 @@ public abstract class RawSliceTests
     [Fact]
     public async Task FileShrinkingDuringARawSliceClosesBeforeContentLengthBytes()
     {
-        using var server = TestServer.Start(options => options with { FileBackEnd = BackEnd });
+        using var server = TestServer.Start();
         const long size = 256L << 20;
         server.WriteSparseFile("shrinking.bin", size);
         using var client = server.Connect();
@@ -141,14 +139,4 @@ public abstract class RawSliceTests
         new Random(size).NextBytes(content);
         return content;
     }
-}
-
-public sealed class LinuxBackEndRawSliceTests : RawSliceTests
-{
-    protected override FileBackEnd BackEnd => FileBackEnd.Linux;
-}
-
-public sealed class PortableBackEndRawSliceTests : RawSliceTests
-{
-    protected override FileBackEnd BackEnd => FileBackEnd.Portable;
 }

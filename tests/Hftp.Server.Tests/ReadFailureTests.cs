@@ -5,12 +5,10 @@ using Serilog.Events;
 
 namespace Hftp.Server.Tests;
 
-public abstract class ReadFailureTests
+public sealed class ReadFailureTests
 {
-    /// <summary>The file back end under test; each concrete subclass runs every test here against one.</summary>
-    protected abstract FileBackEnd BackEnd { get; }
 
-    private TestServer StartServer() => TestServer.Start(options => options with { FileBackEnd = BackEnd });
+    private static TestServer StartServer() => TestServer.Start();
 
     [SysfsFact]
     public async Task ReadFailingBeforeAnyReplyByteIs199AndClose()
@@ -19,7 +17,7 @@ public abstract class ReadFailureTests
         // before the reply has left the server, so 199 can still replace it.
         const string name = SysfsFactAttribute.FileName;
         using var server = new HftpServer(
-            new ServerOptions { Address = IPAddress.Loopback, Port = 0, Directory = SysfsFactAttribute.Directory, FileBackEnd = BackEnd }, Serilog.Core.Logger.None);
+            new ServerOptions { Address = IPAddress.Loopback, Port = 0, Directory = SysfsFactAttribute.Directory }, Serilog.Core.Logger.None);
         server.Start();
         using var client = RawClient.Connect(new IPEndPoint(IPAddress.Loopback, server.LocalEndPoint.Port));
 
@@ -39,14 +37,4 @@ public abstract class ReadFailureTests
         await ShrinkingSlice.ExpectCutShortAsync(server, "shrinking.bin", size);
         Assert.True(await Eventually.HoldsAsync(() => server.Log.Contains(LogEventLevel.Error, "after its reply began"), TestTimeouts.Condition));
     }
-}
-
-public sealed class LinuxBackEndReadFailureTests : ReadFailureTests
-{
-    protected override FileBackEnd BackEnd => FileBackEnd.Linux;
-}
-
-public sealed class PortableBackEndReadFailureTests : ReadFailureTests
-{
-    protected override FileBackEnd BackEnd => FileBackEnd.Portable;
 }

@@ -9,14 +9,11 @@ namespace Hftp.Server.Tests;
 /// when the tests run as root), because permissions do not stop root from reading anything.
 /// </summary>
 [System.Runtime.Versioning.SupportedOSPlatform("linux")]
-public abstract class ServedFilePermissionTests : IDisposable
+public sealed class ServedFilePermissionTests : IDisposable
 {
-    /// <summary>The file back end under test; each concrete subclass runs every test here against one.</summary>
-    protected abstract FileBackEnd BackEnd { get; }
 
-    // A separate process picks its back end from the environment, as a developer forcing the portable one would.
-    private ServerProcess StartServer(params string[] arguments) =>
-        ServerProcess.StartUnprivileged(new Dictionary<string, string> { ["HFTP_FILE_BACKEND"] = BackEnd.ToString() }, arguments);
+    private static ServerProcess StartServer(params string[] arguments) =>
+        ServerProcess.StartUnprivileged(new Dictionary<string, string>(), arguments);
 
     private static readonly TimeSpan Bound = TestTimeouts.Process;
 
@@ -87,14 +84,4 @@ public abstract class ServedFilePermissionTests : IDisposable
             Assert.Single(server.Output.Split('\n'), output => output.Contains(line, StringComparison.Ordinal));
         }
     }
-}
-
-public sealed class LinuxBackEndServedFilePermissionTests : ServedFilePermissionTests
-{
-    protected override FileBackEnd BackEnd => FileBackEnd.Linux;
-}
-
-public sealed class PortableBackEndServedFilePermissionTests : ServedFilePermissionTests
-{
-    protected override FileBackEnd BackEnd => FileBackEnd.Portable;
 }

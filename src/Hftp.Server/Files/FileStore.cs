@@ -7,7 +7,7 @@ using Serilog;
 namespace Hftp.Server.Files;
 
 /// <summary>
-/// With its back end (<see cref="IServedFileSystem"/>), the only code that touches the file system. It decides
+/// With <see cref="ServedDirectory"/>, the only code that touches the file system. It decides
 /// what a served file is: a regular file directly inside the served directory, or a symlink that resolves to a
 /// regular file inside it. Directories, FIFOs, sockets and devices are never listed nor opened, and no open can
 /// block. It never writes.
@@ -18,71 +18,52 @@ internal sealed class FileStore
     private const int MaxUnlistableReported = 1024;
 
     private readonly ILogger _logger;
-    private readonly IServedFileSystem _backEnd;
+    private readonly ServedDirectory _backEnd;
     private readonly ConcurrentDictionary<string, int> _unlistable = new(StringComparer.Ordinal);
     private int _reportedMissing;
 
-    public FileStore(string directory, FileBackEnd backEnd, ILogger logger)
+    public FileStore(string directory, ILogger logger)
     {
         Root = Path.TrimEndingDirectorySeparator(Path.GetFullPath(directory));
         _logger = logger;
-        _backEnd = FileBackEnds.Create(Root, backEnd, out var ignoredSetting);
-        if (ignoredSetting is not null)
-        {
-            ServerLog.IgnoredBackEndSetting(_logger, FileBackEnds.EnvironmentVariable, ignoredSetting);
-        }
-
-        ServerLog.BackEndChosen(_logger, _backEnd.Kind);
+        _backEnd = new ServedDirectory(Root);
     }
 
     /// <summary>The served directory, as an absolute path.</summary>
     public string Root { get; }
 
-    /// <summary>The back end in use, after <see cref="FileBackEnd.Automatic"/> was resolved.</summary>
-    public FileBackEnd BackEnd => _backEnd.Kind;
-
     public bool Exists => Directory.Exists(Root);
 
     /// <summary>
-    /// Fills <paramref name="listing"/> with every served file with a valid FILENAME, in ordinal order; empty while the
-    /// directory is missing. The caller releases the listing once written.
+    /// Every served file with a valid FILENAME, in ordinal order; empty while the directory is missing.
     /// </summary>
-    public void ListFiles(FileListing listing)
+    public List<string> ListFiles()
     {
-        if (!_backEnd.TryEnumerate(listing))
+        var served = new List<string>();
+        if (_backEnd.TryEnumerate() is not { } names)
         {
             ReportMissing();
-            return;
+            return served;
         }
 
         ReportPresent();
-        var served = ArrayPool<bool>.Shared.Rent(listing.Count);
-        try
+        foreach (var name in names)
         {
-            for (var index = 0; index < listing.Count; index++)
+            var verdict = Examine(name, out _, out var error);
+            if (verdict == FileVerdict.Served)
             {
-                var name = listing[index];
-                var verdict = Examine(name, out var error);
-                served[index] = verdict == Verdict.Served;
-                if (verdict == Verdict.Served && !_unlistable.IsEmpty)
-                {
-                    ForgetUnlistable(Encoding.UTF8.GetString(name));
-                }
-                else if (verdict == Verdict.Failed)
-                {
-                    // One entry that cannot be examined (ESTALE, ENOTCONN, EACCES on the directory) leaves the rest listed.
-                    ReportUnlistable(Encoding.UTF8.GetString(name), error);
-                }
+                served.Add(name);
+                ForgetUnlistable(name);
             }
-
-            listing.KeepOnly(served.AsSpan(0, listing.Count));
+            else if (verdict == FileVerdict.Failed)
+            {
+                // One entry that cannot be examined (ESTALE, ENOTCONN, EACCES on the directory) leaves the rest listed.
+                ReportUnlistable(name, error);
+            }
         }
-        finally
-        {
-            ArrayPool<bool>.Shared.Return(served);
-        }
 
-        listing.Sort();
+        served.Sort(StringComparer.Ordinal);
+        return served;
     }
 
     /// <summary>The size of the served file a request names (ASCII, as checked by the reader); false when none is served.</summary>
@@ -94,19 +75,19 @@ internal sealed class FileStore
     /// <summary>The size of a served file, without opening it. False when no such file is served.</summary>
     public bool TryGetSize(string name, out long size) => Examine(name, out size, out var error) switch
     {
-        Verdict.Served => true,
-        Verdict.NotServed => false,
+        FileVerdict.Served => true,
+        FileVerdict.NotServed => false,
         _ => throw Failure(error, name),
     };
 
     // The one decision of what is served, entry by entry (the back end's), with the reporting around it.
-    private Verdict Examine(string name, out long size, out string? error)
+    private FileVerdict Examine(string name, out long size, out string? error)
     {
         size = 0;
         error = null;
         if (!IsServableName(name))
         {
-            return Verdict.NotServed;
+            return FileVerdict.NotServed;
         }
 
         var examination = _backEnd.Examine(name);
@@ -115,36 +96,22 @@ internal sealed class FileStore
         return Judge(examination);
     }
 
-    // The listing's examination: the name as the directory holds it, no string made for it.
-    private Verdict Examine(ReadOnlySpan<byte> name, out string? error)
-    {
-        error = null;
-        if (!IsServableName(name))
-        {
-            return Verdict.NotServed;
-        }
-
-        var examination = _backEnd.Examine(name);
-        error = examination.Error;
-        return Judge(examination);
-    }
-
-    private Verdict Judge(FileExamination examination)
+    private FileVerdict Judge(FileExamination examination)
     {
         switch (examination.Verdict)
         {
             case FileVerdict.Failed:
-                return Verdict.Failed;
+                return FileVerdict.Failed;
             case FileVerdict.Absent:
                 if (!Exists)
                 {
                     ReportMissing();
                 }
 
-                return Verdict.NotServed;
+                return FileVerdict.NotServed;
             default:
                 ReportPresent();
-                return examination.Verdict == FileVerdict.Served ? Verdict.Served : Verdict.NotServed;
+                return examination.Verdict == FileVerdict.Served ? FileVerdict.Served : FileVerdict.NotServed;
         }
     }
 
@@ -155,24 +122,6 @@ internal sealed class FileStore
 
     private static bool IsServableName(string name) =>
         Syntax.IsValidFileName(name) && name is not "." and not "..";
-
-    private static bool IsServableName(ReadOnlySpan<byte> name)
-    {
-        if (name.IsEmpty || name.SequenceEqual("."u8) || name.SequenceEqual(".."u8))
-        {
-            return false;
-        }
-
-        foreach (var value in name)
-        {
-            if (!Syntax.IsFileNameByte(value))
-            {
-                return false;
-            }
-        }
-
-        return true;
-    }
 
     // Once per entry while it keeps failing, not once per listing: clients list often.
     private void ReportUnlistable(string name, string? error)
@@ -209,12 +158,5 @@ internal sealed class FileStore
         {
             ServerLog.DirectoryBack(_logger, Root);
         }
-    }
-
-    private enum Verdict
-    {
-        Served,
-        NotServed,
-        Failed,
     }
 }

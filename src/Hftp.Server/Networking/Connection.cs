@@ -50,7 +50,7 @@ internal sealed class Connection
         RemoteEndPoint = socket.RemoteEndPoint as IPEndPoint;
         _reader = new RequestReader(_options.MaxRequestLineLength);
         _writer = new ReplyWriter(socket, Deadline, services.Buffers, _options, services.Metrics);
-        _executor = new RequestExecutor(services.Files, services.SliceEncoders, _writer, _logger) { Client = RemoteEndPoint };
+        _executor = new RequestExecutor(services.Files, _writer, _logger) { Client = RemoteEndPoint };
         _receiveBuffer = new byte[_options.ReceiveBufferSize];
         _acceptedAt = services.Time.GetTimestamp();
     }

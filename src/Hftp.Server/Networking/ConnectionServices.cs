@@ -9,7 +9,6 @@ internal sealed record ConnectionServices(
     ServerOptions Options,
     FileStore Files,
     ArrayPool<byte> Buffers,
-    SliceEncoders SliceEncoders,
     ILogger Logger,
     ServerMetrics Metrics,
     TimeoutReport TimeoutReport,

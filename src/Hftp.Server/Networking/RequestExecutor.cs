@@ -1,4 +1,5 @@
 using System.Net;
+using System.Text;
 using Hftp.Protocol;
 using Hftp.Server.Files;
 using Serilog;
@@ -15,13 +16,11 @@ namespace Hftp.Server.Networking;
 /// 199 while no byte of the reply was sent, and closes the connection either way.</item>
 /// </list>
 /// </summary>
-internal sealed class RequestExecutor(FileStore files, SliceEncoders sliceEncoders, ReplyWriter writer, ILogger logger)
+internal sealed class RequestExecutor(FileStore files, ReplyWriter writer, ILogger logger)
 {
     // One file object for every slice of the connection, opened and closed by each: opening allocates nothing.
     private readonly ServedFile _file = new();
 
-    // Likewise one listing, whose pooled arrays are given back once each listing is written.
-    private readonly FileListing _listing = new();
 
     /// <summary>The client, as logs name it (after a PROXY header, the client it named).</summary>
     public IPEndPoint? Client { get; set; }
@@ -77,22 +76,16 @@ internal sealed class RequestExecutor(FileStore files, SliceEncoders sliceEncode
 
     private void WriteListing()
     {
-        try
+        var names = files.ListFiles();
+        writer.WriteStatus(StatusCode.Ok);
+        foreach (var name in names)
         {
-            files.ListFiles(_listing);
-            writer.WriteStatus(StatusCode.Ok);
-            for (var index = 0; index < _listing.Count; index++)
-            {
-                writer.Write(_listing[index]);
-                writer.Write(Syntax.LineTerminator);
-            }
-
+            // Served names are FILENAME characters only: ASCII.
+            writer.Write(Encoding.ASCII.GetBytes(name));
             writer.Write(Syntax.LineTerminator);
         }
-        finally
-        {
-            _listing.Release();
-        }
+
+        writer.Write(Syntax.LineTerminator);
     }
 
     private void WriteHelp()
@@ -140,7 +133,7 @@ internal sealed class RequestExecutor(FileStore files, SliceEncoders sliceEncode
             }
             else
             {
-                SliceWriter.Write(writer, _file, (long)range.Offset, (long)range.Size, sliceEncoders);
+                SliceWriter.Write(writer, _file, (long)range.Offset, (long)range.Size);
             }
         }
         finally

@@ -5,12 +5,12 @@ using Microsoft.Win32.SafeHandles;
 namespace Hftp.Server.Files;
 
 /// <summary>
-/// The back end for every platform .NET runs on. Types and links come from .NET's file APIs (attributes, LinkTarget,
+/// How one entry of the served directory is examined and opened, on every platform .NET runs on. Types and links come from .NET's file APIs (attributes, LinkTarget,
 /// a managed realpath); on Unix the open is <see cref="PosixFiles"/>' non-blocking, no-follow one, so a FIFO never
 /// blocks; on Windows a file open cannot block, and directories, devices and links are told by their attributes.
 /// Every open handle is checked again (not a directory or device; on Unix, seekable) before it is served.
 /// </summary>
-internal sealed class PortableFileSystem : IServedFileSystem
+internal sealed class ServedDirectory
 {
     private const UnixFileMode AnyRead = UnixFileMode.UserRead | UnixFileMode.GroupRead | UnixFileMode.OtherRead;
 
@@ -19,7 +19,7 @@ internal sealed class PortableFileSystem : IServedFileSystem
 
     private readonly string _root;
 
-    public PortableFileSystem(string root)
+    public ServedDirectory(string root)
     {
         if (!OperatingSystem.IsWindows() && !PosixFiles.IsSupported)
         {
@@ -28,8 +28,6 @@ internal sealed class PortableFileSystem : IServedFileSystem
 
         _root = root;
     }
-
-    public FileBackEnd Kind => FileBackEnd.Portable;
 
     public FileExamination Examine(string name)
     {
@@ -81,9 +79,8 @@ internal sealed class PortableFileSystem : IServedFileSystem
         }
     }
 
-    public FileExamination Examine(ReadOnlySpan<byte> name) => Examine(Encoding.UTF8.GetString(name));
-
-    public bool TryEnumerate(FileListing names)
+    /// <summary>The names of the directory's entries, unexamined; null when the directory does not exist.</summary>
+    public IEnumerable<string>? TryEnumerate()
     {
         string[] entries;
         try
@@ -98,15 +95,10 @@ internal sealed class PortableFileSystem : IServedFileSystem
         }
         catch (Exception exception) when (exception is DirectoryNotFoundException or FileNotFoundException)
         {
-            return false;
+            return null;
         }
 
-        foreach (var entry in entries)
-        {
-            names.Add(Encoding.UTF8.GetBytes(Path.GetFileName(entry)));
-        }
-
-        return true;
+        return entries.Select(Path.GetFileName).OfType<string>();
     }
 
     public bool TryOpen(string name, ServedFile file)
