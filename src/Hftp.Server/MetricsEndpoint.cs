@@ -53,7 +53,7 @@ public sealed class MetricsEndpoint : IDisposable
     /// <summary>The scrape address, e.g. <c>http://127.0.0.1:9464/metrics</c>.</summary>
     public Uri Uri => new($"http://{EndPoint}{Path}");
 
-    /// <summary>Starts listening; throws <see cref="MetricsEndpointException"/> when the address cannot be bound.</summary>
+    /// <summary>Starts listening; throws <see cref="SocketException"/> when the address cannot be bound.</summary>
     public static MetricsEndpoint Start(IPEndPoint endPoint, ILogger logger) => Start(endPoint, logger, DefaultTimeout);
 
     /// <summary>As <see cref="Start(IPEndPoint, ILogger)"/>, with the request and send timeout given (tests shorten it).</summary>
@@ -66,10 +66,10 @@ public sealed class MetricsEndpoint : IDisposable
             listener.Listen(ListenBacklog);
             listener.Blocking = false;
         }
-        catch (SocketException exception)
+        catch (SocketException)
         {
             listener.Dispose();
-            throw new MetricsEndpointException(exception.Message, exception);
+            throw;
         }
 
         var endpoint = new MetricsEndpoint(listener, new PrometheusText(ServerMetrics.MeterName, "hftp-server", ServerMetrics.Version), logger, timeout);

@@ -29,7 +29,7 @@ internal static class OptionText
 
     public static TextParser<TimeSpan> Duration(bool allowOff) => (text, source, addError) =>
     {
-        if (DurationText.TryParse(text, allowOff, out var duration))
+        if (Durations.TryParse(text, allowOff, TimeSpan.FromDays(24), out var duration))
         {
             return allowOff && duration == TimeSpan.Zero ? Timeout.InfiniteTimeSpan : duration;
         }
@@ -39,26 +39,21 @@ internal static class OptionText
         return TimeSpan.Zero;
     };
 
-    public static LogEventLevel LogLevel(string text, string source, Action<string> addError)
+    public static LogEventLevel LogLevel(string text, string source, Action<string> addError) => OneOf(text, source, addError, LogEventLevel.Information);
+
+    public static LogFormat Format(string text, string source, Action<string> addError) => OneOf(text, source, addError, LogFormat.Text);
+
+    // A name of the enum, in any case; not a number.
+    private static T OneOf<T>(string text, string source, Action<string> addError, T fallback)
+        where T : struct, Enum
     {
-        if (Enum.TryParse<LogEventLevel>(text, ignoreCase: true, out var level) && Enum.IsDefined(level) && !int.TryParse(text, out _))
+        if (Enum.TryParse<T>(text, ignoreCase: true, out var value) && Enum.IsDefined(value) && !int.TryParse(text, out _))
         {
-            return level;
+            return value;
         }
 
-        addError($"{source}: '{text}' is not one of {string.Join(", ", Enum.GetNames<LogEventLevel>())}.");
-        return LogEventLevel.Information;
-    }
-
-    public static LogFormat Format(string text, string source, Action<string> addError)
-    {
-        if (Enum.TryParse<LogFormat>(text, ignoreCase: true, out var format) && Enum.IsDefined(format) && !int.TryParse(text, out _))
-        {
-            return format;
-        }
-
-        addError($"{source}: '{text}' is not one of text, json.");
-        return LogFormat.Text;
+        addError($"{source}: '{text}' is not one of {string.Join(", ", Enum.GetNames<T>().Select(name => name.ToLowerInvariant()))}.");
+        return fallback;
     }
 
     public static IPAddress Address(string text, string source, Action<string> addError)

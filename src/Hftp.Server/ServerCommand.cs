@@ -120,7 +120,7 @@ public static class ServerCommand
         var logBufferOption = new Option<int>("--log-buffer")
         {
             Description = "Log events held for a console that is not keeping up; beyond this they are dropped and counted",
-            DefaultValueFactory = _ => ServerLogging.DefaultBufferSize,
+            DefaultValueFactory = _ => ServerLog.DefaultBufferSize,
             HelpName = "EVENTS",
         }.FromEnvironmentToo(OptionText.Int32(16, 10_000_000), environment);
 

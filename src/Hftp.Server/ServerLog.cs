@@ -1,108 +1,158 @@
-using System.Net;
-using Hftp.Protocol;
-using Hftp.Server.Networking;
+using System.Globalization;
 using Serilog;
+using Serilog.Configuration;
+using Serilog.Core;
 using Serilog.Events;
+using Serilog.Formatting;
+using Serilog.Formatting.Compact;
+using Serilog.Formatting.Display;
+using Serilog.Sinks.Async;
 
 namespace Hftp.Server;
 
 /// <summary>
-/// What a connection and the served files say in the log, in one place: every message template of
-/// <see cref="Connection"/>, <see cref="RequestExecutor"/> and <see cref="Files.FileStore"/>, with its level.
-/// Events at Debug are built only when Debug is enabled, so the request path pays nothing for them otherwise.
+/// The server's log: the console or a file (<c>--log-file</c>), as text or JSON (<c>--log-format</c>), written on a
+/// background thread from a bounded queue (Serilog.Sinks.Async). When the queue is full new events are dropped,
+/// never waited for, so a console nobody reads never blocks the accept loop or a connection; the drops are
+/// counted and reported in one line as soon as there is room again. The file can be reopened (SIGHUP, after a
+/// rotation). Disposing it flushes for a bounded time only.
 /// </summary>
-internal static class ServerLog
+public sealed partial class ServerLog : IAsyncLogEventSinkMonitor, IDisposable
 {
-    public static void Connected(ILogger logger, LogEventLevel level, IPEndPoint? remote, IPEndPoint? proxy)
+    /// <summary>The text form: date, time to the millisecond and UTC offset, level, message (strings and enumerations unquoted).</summary>
+    public const string OutputTemplate = "[{Timestamp:yyyy-MM-dd HH:mm:ss.fff zzz} {Level:u3}] {Message:l}{NewLine}{Exception}";
+
+    /// <summary>Events waiting for a slow console before new ones are dropped (Serilog.Sinks.Async's own default).</summary>
+    public const int DefaultBufferSize = 10_000;
+
+    /// <summary>How often dropped events are counted into one warning line.</summary>
+    public static readonly TimeSpan DropReportInterval = TimeSpan.FromSeconds(2);
+
+    /// <summary>How long the exit waits for the console to take the last lines.</summary>
+    public static readonly TimeSpan FlushTimeout = TimeSpan.FromSeconds(1);
+
+    private readonly Thread _reporter;
+    private readonly ManualResetEventSlim _stopReporting = new();
+    private readonly TimeSpan _reportInterval;
+    private readonly TimeSpan _flushTimeout;
+    private readonly Lock _reportLock = new();
+    private readonly ReopenableFileSink? _file;
+    private IAsyncLogEventSinkInspector? _inspector;
+    private long _reportedDrops;
+    private bool _disposed;
+
+    /// <summary>A log to the sink <paramref name="writeTo"/> configures (tests give a pipe), with the drop report and flush timing given.</summary>
+    internal ServerLog(
+        LogEventLevel minimumLevel, int bufferSize, Action<LoggerSinkConfiguration> writeTo, TimeSpan reportInterval, TimeSpan flushTimeout,
+        ReopenableFileSink? file = null)
     {
-        if (proxy is null)
+        _reportInterval = reportInterval;
+        _flushTimeout = flushTimeout;
+        _file = file;
+        Logger = new LoggerConfiguration()
+            .MinimumLevel.Is(minimumLevel)
+            .WriteTo.Async(writeTo, bufferSize, blockWhenFull: false, monitor: this)
+            .CreateLogger();
+
+        // A thread of its own rather than a timer: out of file descriptors, the runtime cannot add thread-pool
+        // threads and gives up (exits) when a timer callback needs one.
+        _reporter = new Thread(ReportPeriodically, 128 * 1024) { IsBackground = true, Name = "hftp-log-drops" };
+        _reporter.Start();
+    }
+
+    public Logger Logger { get; }
+
+    /// <summary>The log file, or null when the log goes to the console.</summary>
+    public string? FilePath => _file?.Path;
+
+    /// <summary>Events dropped so far because the queue was full.</summary>
+    public long DroppedEvents => Volatile.Read(ref _inspector)?.DroppedMessagesCount ?? 0;
+
+    /// <summary>
+    /// The server's log: to <paramref name="file"/> (appended to, created if missing) or, when null, standard output.
+    /// Throws <see cref="IOException"/> or <see cref="UnauthorizedAccessException"/> when the file cannot be opened.
+    /// </summary>
+    public static ServerLog Create(LogEventLevel minimumLevel, LogFormat format = LogFormat.Text, string? file = null, int bufferSize = DefaultBufferSize)
+    {
+        var formatter = FormatterFor(format);
+        if (file is null)
         {
-            logger.Write(level, "Connected by {Remote}", remote);
+            return new ServerLog(minimumLevel, bufferSize, to => to.Console(formatter), DropReportInterval, FlushTimeout);
         }
-        else
+
+        var fileSink = new ReopenableFileSink(Path.GetFullPath(file), formatter);
+        return new ServerLog(minimumLevel, bufferSize, to => to.Sink(fileSink), DropReportInterval, FlushTimeout, fileSink);
+    }
+
+    public static ITextFormatter FormatterFor(LogFormat format) => format == LogFormat.Json
+        ? new RenderedCompactJsonFormatter()
+        : new MessageTemplateTextFormatter(OutputTemplate, CultureInfo.InvariantCulture);
+
+    /// <summary>Closes the log file and opens it again by its path (a rotation moved it away); false when there is no file.</summary>
+    public bool Reopen()
+    {
+        _file?.Reopen();
+        return _file is not null;
+    }
+
+    void IAsyncLogEventSinkMonitor.StartMonitoring(IAsyncLogEventSinkInspector inspector) => Volatile.Write(ref _inspector, inspector);
+
+    void IAsyncLogEventSinkMonitor.StopMonitoring(IAsyncLogEventSinkInspector inspector)
+    {
+        // Keeps the inspector: its drop count stays readable after the sink is disposed.
+    }
+
+    /// <summary>Reports the last drops, then flushes the queue for at most the flush timeout.</summary>
+    public void Dispose()
+    {
+        lock (_reportLock)
         {
-            logger.Write(level, "Connected by {Remote} through proxy {Proxy}", remote, proxy);
+            if (_disposed)
+            {
+                return;
+            }
+
+            _disposed = true;
+        }
+
+        _stopReporting.Set();
+        _reporter.Join();
+        ReportDrops(force: true);
+
+        // Disposing the sink waits until the console took every queued line; a console nobody reads never does.
+        var flush = new Thread(Logger.Dispose, 128 * 1024) { IsBackground = true, Name = "hftp-log-flush" };
+        flush.Start();
+        flush.Join(_flushTimeout);
+        _stopReporting.Dispose();
+    }
+
+    private void ReportPeriodically()
+    {
+        while (!_stopReporting.Wait(_reportInterval))
+        {
+            ReportDrops();
         }
     }
 
-    public static void Closed(
-        ILogger logger, LogEventLevel level, IPEndPoint? remote, CloseReason reason, string? networkError, long requests, long bytesSent, TimeSpan duration)
+    private void ReportDrops(bool force = false)
     {
-        if (networkError is null)
+        lock (_reportLock)
         {
-            logger.Write(level, "Closed {Remote} ({Reason}): requests served {Requests}, bytes sent {BytesSent}, {Seconds:0.000} s",
-                remote, reason, requests, bytesSent, duration.TotalSeconds);
-        }
-        else
-        {
-            logger.Write(level, "Closed {Remote} ({Reason}: {Error}): requests served {Requests}, bytes sent {BytesSent}, {Seconds:0.000} s",
-                remote, reason, networkError, requests, bytesSent, duration.TotalSeconds);
+            if ((_disposed && !force) || Volatile.Read(ref _inspector) is not { } inspector)
+            {
+                return;
+            }
+
+            var dropped = inspector.DroppedMessagesCount;
+
+            // While the queue is still full the report would only be dropped too; wait for room.
+            if (dropped > _reportedDrops && inspector.Count < inspector.BufferSize)
+            {
+                Logger.Warning(_file is null
+                    ? "Dropped {Count} log events: the console was not being read"
+                    : "Dropped {Count} log events: the log file was not keeping up", dropped - _reportedDrops);
+                Volatile.Write(ref _reportedDrops, dropped);
+            }
         }
     }
-
-    public static void UnexpectedFailure(ILogger logger, Exception exception, IPEndPoint? remote) =>
-        logger.Error(exception, "Unexpected failure serving {Remote}", remote);
-
-    public static void SendTimedOut(ILogger logger, IPEndPoint? remote, TimeSpan timeout) =>
-        logger.Warning("{Remote} reads nothing: a send made no progress for {Seconds:0.###} s (send timeout), closing", remote, timeout.TotalSeconds);
-
-    public static void IdleTimedOut(ILogger logger, IPEndPoint? remote, TimeSpan timeout) =>
-        logger.Warning("{Remote} sent no request for {Seconds:0.###} s (idle timeout), closing", remote, timeout.TotalSeconds);
-
-    public static void RequestTimedOut(ILogger logger, IPEndPoint? remote, TimeSpan timeout) =>
-        logger.Warning("{Remote} did not finish a request line within {Seconds:0.###} s of its first byte (request timeout), closing",
-            remote, timeout.TotalSeconds);
-
-    public static void TimeoutsSummarized(ILogger logger, int idle, int request, TimeSpan interval) =>
-        logger.Warning("Closed {Count} more connections within {Seconds:0.###} s: {IdleTimeouts} by the idle timeout, {RequestTimeouts} by the request timeout",
-            idle + request, interval.TotalSeconds, idle, request);
-
-    public static void BadProxyHeader(ILogger logger, IPEndPoint? remote, string? error) =>
-        logger.Warning("{Remote} sent {Error} (--proxy-protocol expects one first on every connection): closing without a reply", remote, error);
-
-    public static void ClientFault(ILogger logger, IPEndPoint? remote, RequestFault fault, StatusCode status) =>
-        logger.Warning("{Remote} sent {Fault}: replied {Status}, closing", remote, fault.Explain(), status.Describe());
-
-    public static void FailedAfterReplyBegan(ILogger logger, Exception exception, Command command, IPEndPoint? remote) =>
-        logger.Error(exception, "Failed {Command} for {Remote} after its reply began; closing", command.Name(), remote);
-
-    public static void FailedBeforeReply(ILogger logger, Exception exception, Command command, IPEndPoint? remote, StatusCode status) =>
-        logger.Error(exception, "Failed {Command} for {Remote}: replied {Status}, closing", command.Name(), remote, status.Describe());
-
-    /// <summary>One line per answered request at Debug, written once it is answered, so it tells what the client got.</summary>
-    public static void RequestAnswered(ILogger logger, IPEndPoint? remote, in Request request, StatusCode status, long replyBytes)
-    {
-        if (!logger.IsEnabled(LogEventLevel.Debug))
-        {
-            return;
-        }
-
-        if (!request.IsValid)
-        {
-            logger.Debug("{Remote} sent an invalid request -> {Status}, {Bytes} bytes", remote, status.Describe(), replyBytes);
-        }
-        else if (request.Command == Command.GetSlice)
-        {
-            logger.Debug("{Remote} {Command} {FileName} {Offset} {Size} -> {Status}, {Bytes} bytes",
-                remote, request.Command.Name(), request.FileNameText ?? "(name too long)", request.Offset, request.Size, status.Describe(), replyBytes);
-        }
-        else if (request.Command == Command.GetMetadata)
-        {
-            logger.Debug("{Remote} {Command} {FileName} -> {Status}, {Bytes} bytes",
-                remote, request.Command.Name(), request.FileNameText ?? "(name too long)", status.Describe(), replyBytes);
-        }
-        else
-        {
-            logger.Debug("{Remote} {Command} -> {Status}, {Bytes} bytes", remote, request.Command.Name(), status.Describe(), replyBytes);
-        }
-    }
-
-    public static void LeftOutOfListing(ILogger logger, string name, string? error) =>
-        logger.Warning("Leaving {Name} out of the listing: {Error}", name, error);
-
-    public static void DirectoryMissing(ILogger logger, string directory) =>
-        logger.Warning("Served directory {Directory} does not exist; serving nothing until it does", directory);
-
-    public static void DirectoryBack(ILogger logger, string directory) =>
-        logger.Information("Served directory {Directory} exists again", directory);
 }

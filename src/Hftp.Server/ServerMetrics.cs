@@ -1,4 +1,3 @@
-using System.Diagnostics;
 using System.Diagnostics.Metrics;
 using Hftp.Protocol;
 using Hftp.Server.Networking;
@@ -73,8 +72,8 @@ internal sealed class ServerMetrics : IDisposable
         }
     }
 
-    /// <summary>Counts an answered request; a <c>get_slice</c> answered 0 OK also records how long it took since <paramref name="started"/>.</summary>
-    public void RequestAnswered(in Request request, StatusCode status, long started)
+    /// <summary>Counts an answered request; a <c>get_slice</c> answered 0 OK also records how long it took.</summary>
+    public void RequestAnswered(in Request request, StatusCode status, TimeSpan took)
     {
         if (_requests.Enabled)
         {
@@ -84,7 +83,7 @@ internal sealed class ServerMetrics : IDisposable
 
         if (status == StatusCode.Ok && request.IsValid && request.Command == Command.GetSlice && _sliceDuration.Enabled)
         {
-            _sliceDuration.Record(Stopwatch.GetElapsedTime(started).TotalSeconds);
+            _sliceDuration.Record(took.TotalSeconds);
         }
     }
 
@@ -145,19 +144,9 @@ internal sealed class ServerMetrics : IDisposable
         _ => "send",
     };
 
-    private static string Name(CloseReason reason) => reason switch
-    {
-        CloseReason.Quit => "quit",
-        CloseReason.ClientClosed => "client_closed",
-        CloseReason.ClientFault => "client_fault",
-        CloseReason.ServerFault => "server_fault",
-        CloseReason.NetworkError => "network_error",
-        CloseReason.ServerStopping => "server_stopping",
-        CloseReason.IdleTimeout => "idle_timeout",
-        CloseReason.RequestTimeout => "request_timeout",
-        CloseReason.SendTimeout => "send_timeout",
-        CloseReason.ShutdownWhileIdle => "shutdown_while_idle",
-        CloseReason.ShutdownAfterReply => "shutdown_after_reply",
-        _ => "other",
-    };
+    // The reason as the tag shows it: ShutdownAfterReply is shutdown_after_reply.
+    private static string Name(CloseReason reason) => ReasonNames[(int)reason];
+
+    private static readonly string[] ReasonNames = [.. Enum.GetNames<CloseReason>().Select(name => string.Concat(
+        name.Select((letter, index) => (index > 0 && char.IsUpper(letter) ? "_" : string.Empty) + char.ToLowerInvariant(letter))))];
 }

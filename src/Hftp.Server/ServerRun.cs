@@ -13,10 +13,10 @@ internal static class ServerRun
 {
     public static async Task<int> RunAsync(ServerOptions options, LogSettings settings, CancellationToken cancellationToken)
     {
-        ServerLogging log;
+        ServerLog log;
         try
         {
-            log = ServerLogging.Create(settings.MinimumLevel, settings.Format, settings.File, settings.BufferSize);
+            log = ServerLog.Create(settings.MinimumLevel, settings.Format, settings.File, settings.BufferSize);
         }
         catch (Exception exception) when (exception is IOException or UnauthorizedAccessException)
         {
@@ -30,7 +30,7 @@ internal static class ServerRun
         }
     }
 
-    private static async Task<int> RunAsync(ServerOptions options, ServerLogging log, CancellationToken cancellationToken)
+    private static async Task<int> RunAsync(ServerOptions options, ServerLog log, CancellationToken cancellationToken)
     {
         var logger = log.Logger;
         using var hangUp = PosixSignalRegistration.Create(PosixSignal.SIGHUP, context =>
@@ -80,7 +80,7 @@ internal static class ServerRun
         return 0;
     }
 
-    private static void ReopenLog(ServerLogging log)
+    private static void ReopenLog(ServerLog log)
     {
         try
         {
@@ -111,7 +111,7 @@ internal static class ServerRun
         {
             return MetricsEndpoint.Start(endPoint, logger);
         }
-        catch (MetricsEndpointException exception)
+        catch (SocketException exception)
         {
             error = $"hftp-server: cannot serve metrics on {endPoint}: {exception.Message}";
             return null;

@@ -56,7 +56,7 @@ public sealed class CommandLineTests : IDisposable
     [InlineData("--port", "-1", "--port must be a whole number from 0 to 65535 (got '-1').")]
     [InlineData("--port", "http", "--port must be a whole number from 0 to 65535 (got 'http').")]
     [InlineData("--address", "not-an-ip", "'not-an-ip' is not an IPv4 or IPv6 address")]
-    [InlineData("--log-level", "loud", "--log-level: 'loud' is not one of Verbose, Debug, Information, Warning, Error, Fatal.")]
+    [InlineData("--log-level", "loud", "--log-level: 'loud' is not one of verbose, debug, information, warning, error, fatal.")]
     [InlineData("--max-request-line", "lots", "--max-request-line must be a whole number of bytes, 64 or more (got 'lots').")]
     [InlineData("--max-request-line", "10", "--max-request-line must be a whole number of bytes, 64 or more (got '10').")]
     [InlineData("--max-connections", "0", "--max-connections must be a whole number, 1 or more (got '0').")]

@@ -91,8 +91,8 @@ public sealed class ServerMetricsTests
     {
         metrics.ConnectionAccepted();
         metrics.CapReached();
-        metrics.RequestAnswered(slice, StatusCode.Ok, 0);
-        metrics.RequestAnswered(invalid, StatusCode.NoSuchCommand, 0);
+        metrics.RequestAnswered(slice, StatusCode.Ok, TimeSpan.Zero);
+        metrics.RequestAnswered(invalid, StatusCode.NoSuchCommand, TimeSpan.Zero);
         metrics.Sent(100);
         metrics.ConnectionClosed(CloseReason.IdleTimeout);
     }

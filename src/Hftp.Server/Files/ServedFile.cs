@@ -13,8 +13,6 @@ internal sealed class ServedFile
 
     public long Length { get; private set; }
 
-    public bool IsOpen => _handle is not null;
-
     /// <summary>
     /// Fills <paramref name="destination"/> from <paramref name="offset"/>. Returns false if the file ended
     /// first: it shrank after it was opened. Throws <see cref="IOException"/> when reading fails.

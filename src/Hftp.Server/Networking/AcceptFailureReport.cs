@@ -10,15 +10,13 @@ namespace Hftp.Server.Networking;
 /// </summary>
 internal sealed class AcceptFailureReport(ILogger logger, TimeSpan interval, TimeProvider time)
 {
-    public static readonly TimeSpan DefaultInterval = TimeSpan.FromSeconds(10);
-
     private bool _failing;
     private long _firstFailure;
     private long _lastReport;
     private int _total;
     private int _sinceReport;
 
-    public void Failed(Exception exception) => Failed(Describe(exception));
+    public void Failed(Exception exception) => Failed(exception.Message);
 
     public void Failed(string error)
     {
@@ -58,13 +56,4 @@ internal sealed class AcceptFailureReport(ILogger logger, TimeSpan interval, Tim
         _failing = false;
         _total = 0;
     }
-
-    public static string Describe(Exception exception) => exception switch
-    {
-        SocketException socketError => socketError.Message,
-
-        // The runtime reports a thread it cannot create (no memory, no descriptor, thread limit) as out of memory.
-        OutOfMemoryException or ThreadStartException => "could not start a connection thread (out of memory, threads or file descriptors)",
-        _ => exception.Message,
-    };
 }

@@ -265,7 +265,7 @@ internal sealed class Connection
         var started = _services.Time.GetTimestamp();
         var replyStart = _writer.BytesWritten;
         var reason = _executor.Answer(request);
-        _services.Metrics.RequestAnswered(request, _writer.LastStatus, started);
+        _services.Metrics.RequestAnswered(request, _writer.LastStatus, _services.Time.GetElapsedTime(started));
         ServerLog.RequestAnswered(_logger, RemoteEndPoint, request, _writer.LastStatus, _writer.BytesWritten - replyStart);
         return reason;
     }

@@ -103,14 +103,6 @@ internal sealed class ReplyWriter(Socket socket, SocketDeadline deadline, ArrayP
         _replyStart = 0;
     }
 
-    /// <summary>Sends what is buffered, then <paramref name="bytes"/> from a buffer of the caller's (a slice encoder's), without copying them.</summary>
-    public void SendDirect(ReadOnlySpan<byte> bytes)
-    {
-        Flush();
-        Send(bytes);
-        ReplyPartlySent = true;
-    }
-
     /// <summary>Gives the buffer back once everything is sent: the connection is about to wait.</summary>
     public void ReleaseBuffer()
     {

@@ -25,8 +25,6 @@ internal sealed class RequestExecutor(FileStore files, ReplyWriter writer, ILogg
     /// <summary>The client, as logs name it (after a PROXY header, the client it named).</summary>
     public IPEndPoint? Client { get; set; }
 
-    private IPEndPoint? Remote => Client;
-
     public CloseReason? Answer(in Request request)
     {
         writer.BeginReply();
@@ -38,7 +36,7 @@ internal sealed class RequestExecutor(FileStore files, ReplyWriter writer, ILogg
                 return null;
             }
 
-            ServerLog.ClientFault(logger, Remote, request.Fault, request.Status);
+            ServerLog.ClientFault(logger, Client, request.Fault, request.Status);
             return CloseReason.ClientFault;
         }
 
@@ -147,13 +145,13 @@ internal sealed class RequestExecutor(FileStore files, ReplyWriter writer, ILogg
     {
         if (writer.ReplyPartlySent)
         {
-            ServerLog.FailedAfterReplyBegan(logger, exception, request.Command, Remote);
+            ServerLog.FailedAfterReplyBegan(logger, exception, request.Command, Client);
         }
         else
         {
             writer.RetractReply();
             writer.WriteStatus(StatusCode.InternalServerError);
-            ServerLog.FailedBeforeReply(logger, exception, request.Command, Remote, StatusCode.InternalServerError);
+            ServerLog.FailedBeforeReply(logger, exception, request.Command, Client, StatusCode.InternalServerError);
         }
 
         return CloseReason.ServerFault;

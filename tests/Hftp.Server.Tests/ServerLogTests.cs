@@ -9,7 +9,7 @@ using Serilog.Formatting.Display;
 namespace Hftp.Server.Tests;
 
 /// <summary>The log's bounded queue, writing to a real pipe that the test reads only when it chooses.</summary>
-public sealed class ServerLoggingTests : IDisposable
+public sealed class ServerLogTests : IDisposable
 {
     private static readonly TimeSpan Bound = TestTimeouts.Condition;
 
@@ -17,7 +17,7 @@ public sealed class ServerLoggingTests : IDisposable
     private readonly AnonymousPipeClientStream _pipeReadEnd;
     private readonly StreamWriter _console;
 
-    public ServerLoggingTests()
+    public ServerLogTests()
     {
         _pipeReadEnd = new AnonymousPipeClientStream(PipeDirection.In, _pipeWriteEnd.ClientSafePipeHandle);
         _console = new StreamWriter(_pipeWriteEnd) { AutoFlush = true };
@@ -68,7 +68,7 @@ public sealed class ServerLoggingTests : IDisposable
         Assert.True(log.DroppedEvents > 0, "every event fit in the pipe and a queue of 100");
     }
 
-    private ServerLogging CreateLog(int bufferSize) => new(
+    private ServerLog CreateLog(int bufferSize) => new(
         LogEventLevel.Information,
         bufferSize,
         sink => sink.Sink(new PipeSink(_console)),
@@ -99,7 +99,7 @@ public sealed class ServerLoggingTests : IDisposable
     /// <summary>Writes each event as the console sink would, to a pipe: a write blocks while the pipe is full.</summary>
     private sealed class PipeSink(TextWriter pipe) : ILogEventSink
     {
-        private readonly MessageTemplateTextFormatter _formatter = new(ServerLogging.OutputTemplate, CultureInfo.InvariantCulture);
+        private readonly MessageTemplateTextFormatter _formatter = new(ServerLog.OutputTemplate, CultureInfo.InvariantCulture);
 
         public void Emit(LogEvent logEvent) => _formatter.Format(logEvent, pipe);
     }
