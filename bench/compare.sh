@@ -1,0 +1,263 @@
+#!/usr/bin/env bash
+# Compares the servers of two revisions on the headline loads, side by side on this machine: extracts both with
+# git archive, publishes each server (ReadyToRun Release, as bench/run.sh does), builds the load generator
+# (src/Hftp.Benchmark) of NEW_REV only, so both servers meet the same client, starts nginx and Redis as anchors, and
+# runs every load against OLD and NEW one right after the other, the order swapped every round, so a drift in the
+# machine's speed falls on both alike. Prints (stdout) the date, both commits and the machine, then one markdown
+# table: medians over the rounds, and new/old as the median of each round's own ratio. Progress goes to stderr.
+# Loads as bench/run.sh's full mode (--quick: its quick mode's durations, the same connection counts), except, to
+# stay within the time: slowloris 20 s (run.sh: 60 s; the connections are shed about 10 s after they open, at
+# --request-timeout 10s, so the rest of a minute measures a server at rest) and 100,000 Redis GETs (run.sh: 400,000).
+# The old and new server alike get --request-timeout 10s and --idle-timeout 30s for slowloris when their --help lists
+# them.
+# Usage: bench/compare.sh OLD_REV NEW_REV [--quick]   (about 16 min; --quick: one round of shorter loads, about 6 min)
+set -euo pipefail
+repository=$(cd "$(dirname "$0")/.." && pwd)
+
+usage() { echo "usage: bench/compare.sh OLD_REV NEW_REV [--quick]" >&2; exit 1; }
+revisions=() quick=false
+for argument in "$@"; do
+  case "$argument" in
+    --quick) quick=true ;;
+    -*) usage ;;
+    *) revisions+=("$argument") ;;
+  esac
+done
+[ "${#revisions[@]}" = 2 ] || usage
+
+rounds=3 duration=8 bulk_seconds=4 redis_requests=100000 idle=10000 opens=10000 slowloris=10000 slowloris_seconds=20
+if $quick; then rounds=1 duration=3 bulk_seconds=2; fi
+
+cd "$repository"
+commit_of() { git rev-parse --verify --quiet "$1^{commit}" || { echo "not a commit: $1" >&2; exit 1; }; }
+old_commit=$(commit_of "${revisions[0]}")
+new_commit=$(commit_of "${revisions[1]}")
+# shellcheck source=bench/common.sh disable=SC1091  # followed with shellcheck -x
+source bench/common.sh
+
+scratch=$(mktemp -d /tmp/hftp-compare.XXXXXX)
+chmod 755 "$scratch"  # nginx workers do not run as root
+pids=()
+cleanup() {
+  for pid in "${pids[@]}"; do kill "$pid" 2>/dev/null || true; done
+  for pid in "${pids[@]}"; do wait "$pid" 2>/dev/null || true; done
+  rm -rf "$scratch"
+}
+trap cleanup EXIT
+progress() { echo "$(date -u +%H:%M:%S) $*" >&2; }
+
+for tool in nginx redis-server redis-benchmark; do
+  command -v "$tool" >/dev/null || { echo "$tool is missing: apt-get install -y nginx-light redis-server redis-tools" >&2; exit 1; }
+done
+
+model=$(sed -n 's/^model name[[:space:]]*: //p' /proc/cpuinfo | head -1)
+echo "# bench/compare.sh $*"
+echo
+echo "- date: $(date -u '+%Y-%m-%d %H:%M UTC')"
+echo "- old: \`$(git log -1 --format='%h %s' "$old_commit")\`"
+echo "- new: \`$(git log -1 --format='%h %s' "$new_commit")\`"
+echo "- machine: $(nproc) cores, ${model:-unknown CPU}, $(uname -srm); load average at start $(cut -d' ' -f1-3 /proc/loadavg)"
+echo "- rounds: $rounds; loads of ${duration} s, bulk ${bulk_seconds} s, slowloris ${slowloris_seconds} s"
+echo
+
+# No build server outlives the script: no MSBuild node reuse, no shared compiler process.
+export MSBUILDDISABLENODEREUSE=1 DOTNET_CLI_USE_MSBUILD_SERVER=0
+build_flags=(-c Release -v q -nologo -nodeReuse:false -p:UseSharedCompilation=false)
+for side in old new; do
+  commit=${side}_commit
+  progress "extracting and publishing the $side server (${!commit:0:9})"
+  mkdir -p "$scratch/$side/src"
+  git archive "${!commit}" | tar -x -C "$scratch/$side/src"
+  dotnet publish "$scratch/$side/src/src/Hftp.Server" -r linux-x64 --self-contained false -p:PublishReadyToRun=true \
+    -o "$scratch/$side/r2r" "${build_flags[@]}" > "$scratch/$side/publish.log" 2>&1 || { tail -20 "$scratch/$side/publish.log" >&2; exit 1; }
+done
+progress "building the load generator of the new revision"
+dotnet build "$scratch/new/src/src/Hftp.Benchmark" "${build_flags[@]}" > "$scratch/benchmark-build.log" 2>&1 \
+  || { tail -20 "$scratch/benchmark-build.log" >&2; exit 1; }
+generator=$(find "$scratch/new/src/src/Hftp.Benchmark/bin/Release" -name hftp-benchmark.dll | head -1)
+
+progress "generating files"
+data=$scratch/data
+mkdir -p "$data"
+head -c $((64 << 20)) /dev/urandom > "$data/m64.bin"
+for _ in $(seq 16); do cat "$data/m64.bin"; done > "$data/g1.bin"
+printf '!Que calor que hace hoy, pinta una birra!' > "$data/archivo.txt"
+chmod 755 "$data"; chmod 644 "$data"/*
+
+ulimit -n "$(ulimit -Hn)"
+threads_of() { awk '/^Threads:/ { print $2 }' "/proc/$1/status" 2>/dev/null || echo 0; }
+declare -A server_port server_pid server_baseline
+# start_server NAME SIDE [OPTION...]: the SIDE's server on a free loopback port; its port, PID and thread count at rest.
+start_server() {
+  local name=$1 side=$2; shift 2
+  server_port[$name]=$(free_port)
+  "$scratch/$side/r2r/hftp-server" --address 127.0.0.1 --port "${server_port[$name]}" --dir "$data" --log-level Warning "$@" \
+    > "$scratch/$name.log" 2>&1 &
+  server_pid[$name]=$!; pids+=("$!")
+  wait_port "${server_port[$name]}"
+  server_baseline[$name]=$(threads_of "${server_pid[$name]}")
+}
+for side in old new; do
+  start_server "$side" "$side"
+  timeouts=()
+  help=$("$scratch/$side/r2r/hftp-server" --help)
+  if grep -q -- --request-timeout <<< "$help"; then timeouts+=(--request-timeout 10s); fi
+  if grep -q -- --idle-timeout <<< "$help"; then timeouts+=(--idle-timeout 30s); fi
+  start_server "${side}_slow" "$side" "${timeouts[@]}"
+done
+nginx_port=$(free_port)
+start_nginx "$scratch" "$nginx_port" "$data"
+redis_port=$(free_port)
+redis-server --port "$redis_port" --bind 127.0.0.1 --save '' --appendonly no --daemonize no --maxclients 4200 > "$scratch/redis.log" 2>&1 &
+pids+=("$!")
+wait_port "$nginx_port"; wait_port "$redis_port"
+
+# Waits (at most 60 s a server) until no server has more than 300 threads above its count at rest: the threads of
+# thousands of connections just closed take seconds to end, and would share the cores with the next load.
+settle() {
+  local name
+  for name in old new old_slow new_slow; do
+    for _ in $(seq 300); do
+      [ "$(threads_of "${server_pid[$name]}")" -le $((server_baseline[$name] + 300)) ] && break
+      sleep 0.2
+    done
+  done
+}
+
+results=$scratch/results.txt
+: > "$results"
+note() { echo "$1 $2 $3 $4" >> "$results"; }  # key, side (old, new, anchor), round, value
+# A key of the RESULT line of the last load, or nothing.
+field() { grep '^RESULT' "$scratch/last.txt" | tail -1 | tr ' ' '\n' | sed -n "s/^$1=//p" || true; }
+# run SECONDS COMMAND...: runs a load, bounded to SECONDS, its output in last.txt; says so when it failed.
+run() {
+  local bound=$1; shift
+  if ! timeout -k 5 "$bound" "$@" > "$scratch/last.txt" 2>&1; then
+    progress "   (reported errors or timed out: $*)"
+    grep -m3 -E '^(error|warning|probe failed)' "$scratch/last.txt" >&2 || true
+  fi
+}
+bench() { run "$1" dotnet "$generator" "${@:2}"; }
+sides_of() { if [ $(($1 % 2)) = 1 ]; then echo old new; else echo new old; fi; }
+
+for round in $(seq "$rounds"); do
+  read -r -a sides <<< "$(sides_of "$round")"
+  progress "== round $round of $rounds, ${sides[0]} first: bulk, one connection"
+  for file in 64m:m64.bin 1g:g1.bin; do
+    size=${file%%:*} name=${file#*:}
+    for side in "${sides[@]}"; do
+      bench 120 bulk -f "$name" -c 1 --port "${server_port[$side]}" --duration "$bulk_seconds"
+      note "base64_$size" "$side" "$round" "$(field mbps)"
+    done
+    bench 120 http-bulk --url-path "/$name" -c 1 --port "$nginx_port" --duration "$bulk_seconds"
+    note "base64_$size" anchor "$round" "$(field mbps)"; note "raw_$size" anchor "$round" "$(field mbps)"
+    for side in "${sides[@]}"; do
+      bench 120 bulk --raw -f "$name" -c 1 --port "${server_port[$side]}" --duration "$bulk_seconds"
+      note "raw_$size" "$side" "$round" "$(field mbps)"
+    done
+  done
+
+  for connections in 32 1000 4000; do
+    progress "== round $round: get_metadata, $connections connections, pipeline 1"
+    for side in "${sides[@]}"; do
+      settle
+      bench $((duration + 120)) small -f m64.bin -c "$connections" -P 1 --port "${server_port[$side]}" --duration "$duration" --server-pid "${server_pid[$side]}"
+      rps=$(field rps) p99=$(field p99_ms) mean=$(field mean_ms)
+      # Closed loop, one request in flight per connection: mean latency = connections / throughput (Little's law).
+      [ -n "$mean" ] || mean=$(awk -v c="$connections" -v r="${rps:-0}" 'BEGIN { if (r > 0) printf "%.3f", 1000 * c / r }')
+      note "small_${connections}_rps" "$side" "$round" "$rps"
+      note "small_${connections}_p99" "$side" "$round" "$p99"
+      note "small_${connections}_mean" "$side" "$round" "$mean"
+      note "small_${connections}_p99_mean" "$side" "$round" "$(awk -v p="${p99:-0}" -v m="${mean:-0}" 'BEGIN { if (m > 0) printf "%.2f", p / m }')"
+    done
+    # redis-benchmark's own figures: requests/s, mean and p99 latency.
+    csv=$(timeout -k 5 300 redis-benchmark -h 127.0.0.1 -p "$redis_port" -t get -c "$connections" -P 1 -n "$redis_requests" --csv 2>/dev/null \
+      | grep '^"GET"' | tr -d '"' || true)
+    IFS=, read -r _ rps mean _ _ _ p99 _ <<< "${csv:-GET,,,,,,,}"
+    note "small_${connections}_rps" anchor "$round" "$rps"
+    note "small_${connections}_p99" anchor "$round" "$p99"
+    note "small_${connections}_mean" anchor "$round" "$mean"
+    note "small_${connections}_p99_mean" anchor "$round" "$(awk -v p="${p99:-0}" -v m="${mean:-0}" 'BEGIN { if (m > 0) printf "%.2f", p / m }')"
+  done
+
+  progress "== round $round: opening $opens connections (each served once, all held)"
+  for side in "${sides[@]}"; do
+    settle
+    bench 180 open -f m64.bin -c "$opens" --port "${server_port[$side]}" --duration 60 --server-pid "${server_pid[$side]}"
+    note open_rate "$side" "$round" "$(field conn_per_s)"
+  done
+
+  progress "== round $round: $idle idle connections held"
+  for side in "${sides[@]}"; do
+    settle
+    bench $((duration + 180)) idle -f m64.bin -c "$idle" --port "${server_port[$side]}" --duration "$duration" --server-pid "${server_pid[$side]}"
+    note idle_kb "$side" "$round" "$(field rss_kb_per_connection)"
+    note idle_p99 "$side" "$round" "$(field probe_p99_ms)"
+  done
+
+  progress "== round $round: slowloris, $slowloris connections for $slowloris_seconds s"
+  for side in "${sides[@]}"; do
+    settle
+    bench $((slowloris_seconds + 180)) slowloris -f archivo.txt -c "$slowloris" --interval-ms 5000 --seconds "$slowloris_seconds" \
+      --port "${server_port[${side}_slow]}" --server-pid "${server_pid[${side}_slow]}"
+    note slowloris_p99 "$side" "$round" "$(field probe_p99_ms)"
+  done
+done
+
+progress "done"
+echo "| load | old | new | new/old | anchor |"
+echo "|---|---:|---:|---:|---|"
+python3 - "$results" "$idle" "$opens" "$slowloris" <<'PYTHON'
+import statistics
+import sys
+
+path, idle, opens, slowloris = sys.argv[1], int(sys.argv[2]), int(sys.argv[3]), int(sys.argv[4])
+values = {}  # (key, side) -> {round: value}
+for line in open(path):
+    key, side, round_, value = (line.split() + [""] * 4)[:4]
+    try:
+        values.setdefault((key, side), {})[round_] = float(value)
+    except ValueError:
+        pass  # the load gave no figure: it failed, and said so on stderr
+
+def median(key, side):
+    found = list(values.get((key, side), {}).values())
+    return statistics.median(found) if found else None
+
+def ratio(key):
+    old, new = values.get((key, "old"), {}), values.get((key, "new"), {})
+    found = [new[r] / old[r] for r in old if r in new and old[r] > 0]
+    return statistics.median(found) if found else None
+
+def shown(value):
+    if value is None:
+        return "n/a"
+    return f"{value:,.0f}" if abs(value) >= 100 else f"{value:.1f}" if abs(value) >= 10 else f"{value:.2f}"
+
+rows = [
+    ("base64_64m", "base64 bulk 64 MiB, 1 connection, MB/s", "nginx"),
+    ("base64_1g", "base64 bulk 1 GiB, 1 connection, MB/s", "nginx"),
+    ("raw_64m", "raw bulk 64 MiB, 1 connection, MB/s", "nginx"),
+    ("raw_1g", "raw bulk 1 GiB, 1 connection, MB/s", "nginx"),
+]
+for connections in (32, 1000, 4000):
+    rows.append((f"small_{connections}_rps", f"get_metadata {connections:,} connections, requests/s", "redis GET"))
+    rows.append((f"small_{connections}_p99", f"get_metadata {connections:,} connections, p99 ms", "redis GET"))
+rows += [
+    ("small_4000_mean", "get_metadata 4,000 connections, mean ms (connections / requests/s)", "redis GET"),
+    ("small_4000_p99_mean", "get_metadata 4,000 connections, p99 / mean", "redis GET"),
+    ("idle_kb", f"{idle:,} idle connections, server KB per connection", None),
+    ("idle_p99", f"{idle:,} idle connections, fresh-client p99 ms", None),
+    ("open_rate", f"open {opens:,} connections (held), connections/s", None),
+    ("slowloris_p99", f"slowloris {slowloris:,}, fresh-client p99 ms", None),
+]
+for key, label, anchor in rows:
+    new_old = ratio(key)
+    anchor_text = f"{shown(median(key, 'anchor'))} ({anchor})" if anchor else ""
+    print(f"| {label} | {shown(median(key, 'old'))} | {shown(median(key, 'new'))} | "
+          f"{'n/a' if new_old is None else f'{new_old:.2f}'} | {anchor_text} |")
+PYTHON
+echo
+echo "Medians of the rounds; new/old is the median of each round's own ratio (above 1: more MB/s, requests/s, connections/s,"
+echo "but also more ms and KB). Anchors measured in the same rounds: nginx by hftp-benchmark http-bulk (sendfile), Redis"
+echo "by redis-benchmark GET, its own mean and p99. Load average at the end: $(cut -d' ' -f1-3 /proc/loadavg)."
