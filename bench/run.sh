@@ -119,8 +119,8 @@ wrk_bulk() { # label, URL path: wrk -t1 -c1 for $duration s; its Transfer/sec (b
 }
 rss_kb() { ps -o rss= -p "$1" | tr -d ' '; }
 # Waits (at most 60 s) until process $1 has no more than 300 threads above $2, its count before any load: when
-# thousands of connections end together their threads take seconds to end (about 10 s for 10,000 in hftp-server at
-# its --thread-end-rate, 30 s in the Python server), and a load started meanwhile measures something else than a
+# thousands of connections end together their threads take seconds to end (in hftp-server those past
+# --max-spare-threads end with their connections; 30 s in the Python server), and a load started meanwhile measures something else than a
 # cold opening (threads reused in hftp-server; second-long connects in the Python server). The load_reopen rows
 # measure exactly that case on purpose.
 threads_of() { awk '/^Threads:/ { print $2 }' "/proc/$1/status" 2>/dev/null || echo 0; }
@@ -279,7 +279,7 @@ fi
 echo "== abuse: soak, $soak_clients clients x $soak_seconds s, every reply checked"
 wait_port "$hftp_port"
 # The soak takes the server's thread count at its start as the baseline its leak check comes back to: not while the
-# surplus threads of the loads before are still ending (10,000 take about 10 s). A fresh server (--abuse) gets a short
+# threads of the loads before are still ending. A fresh server (--abuse) gets a short
 # soak first instead: the threads a load frees stay idle for reuse, up to --max-spare-threads for 60 s by design, and
 # the baseline must already hold them, as it does after the full run's loads.
 if $abuse_only; then

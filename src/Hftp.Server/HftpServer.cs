@@ -86,6 +86,9 @@ public sealed class HftpServer : IDisposable
     /// <summary>Connection threads started since the server started.</summary>
     public long ThreadsStarted => _threads?.Started ?? 0;
 
+    /// <summary>Diagnostics: connections whose thread is blocked on <paramref name="wait"/> now.</summary>
+    internal int ConnectionsWaiting(Wait wait) => _connections.CountWaiting(wait);
+
     /// <summary>This server's instruments (meter <see cref="ServerMetrics.MeterName"/>).</summary>
     internal ServerMetrics Metrics => _metrics;
 
@@ -96,14 +99,16 @@ public sealed class HftpServer : IDisposable
         _listener.Start(backlog: int.MaxValue);
         _boundEndPoint = (IPEndPoint)_listener.LocalEndpoint;
         var buffers = ArrayPool<byte>.Create(_options.LargeReplyBufferSize, _options.RetainedLargeBuffers);
-        _services = new ConnectionServices(_options, _files, buffers, _logger, _metrics, _timeoutReport, _time);
         MaxConnections = ConnectionLimit.Decide(_options.MaxConnections, _logger);
         _slots = new SemaphoreSlim(MaxConnections, MaxConnections);
         _threads = new SpareThreadPool(_options.MinSpareThreads, _options.MaxSpareThreads, _options.SpareThreadIdleTime, _options.ConnectionStackSize, _time);
+        var encoders = _options.SliceEncoders ?? Math.Max(Environment.ProcessorCount - 1, 0);
+        _services = new ConnectionServices(
+            _options, _files, buffers, _logger, _metrics, _timeoutReport, _time, _threads, new SemaphoreSlim(encoders, Math.Max(encoders, 1)));
         _threads.Start();
         _logger.Information(
-            "Connection threads: {MinSpare} to {MaxSpare} kept idle for reuse (those beyond {MinSpare} end after {IdleSeconds:0.###} s idle), {StackKiB} KiB stack",
-            _threads.MinSpare, _threads.MaxSpare, _threads.MinSpare, _threads.IdleTime.TotalSeconds, _options.ConnectionStackSize / 1024);
+            "Connection threads: {MinSpare} to {MaxSpare} kept idle for reuse (those beyond {MinSpare} end after {IdleSeconds:0.###} s idle), {StackKiB} KiB stack; {Encoders} slice encoder(s)",
+            _threads.MinSpare, _threads.MaxSpare, _threads.MinSpare, _threads.IdleTime.TotalSeconds, _options.ConnectionStackSize / 1024, encoders);
         var heartbeat = HeartbeatInterval(_options);
         _heartbeat = _time.CreateTimer(_ => _connections.CheckDeadlines(_time.GetTimestamp()), null, heartbeat, heartbeat);
         if (!_files.Exists)

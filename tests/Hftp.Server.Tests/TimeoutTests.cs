@@ -1,6 +1,7 @@
 using System.Diagnostics;
 using System.Net.Sockets;
 using Hftp.Protocol;
+using Hftp.Server.Networking;
 using Hftp.Testing;
 using Microsoft.Extensions.Time.Testing;
 using Serilog.Events;
@@ -25,6 +26,9 @@ public sealed class TimeoutTests
         {
             await client.SendAsync(Requests.GetMetadata("f"));
             await client.ExpectAsync(Replies.Size(1));
+
+            // The reply can arrive before its send call returned: the clock moves once the thread waits again.
+            Assert.True(await Eventually.HoldsAsync(() => server.Server.ConnectionsWaiting(Wait.NextRequest) == 1, Bound));
             time.Advance(idle - TimeSpan.FromSeconds(10));
         }
 
@@ -47,27 +51,20 @@ public sealed class TimeoutTests
         server.WriteFile("f", "x");
         using var slow = server.Connect();
 
-        // A byte every (fake) second: far inside any per-read timeout, yet the line never ends.
+        // A byte every (fake) second: far inside any per-read timeout, yet the line never ends. The line's time starts
+        // when the server has its first byte.
         var line = "get_metadata " + new string('x', 200);
-        var sent = 0;
-        for (; sent < line.Length && !server.Log.Contains(LogEventLevel.Information, "(RequestTimeout)"); sent++)
+        await slow.SendAsync(line[..1]);
+        Assert.True(await Eventually.HoldsAsync(() => server.Server.ConnectionsWaiting(Wait.RestOfLine) == 1, Bound));
+        for (var second = 1; second < requestTimeout.TotalSeconds; second++)
         {
-            try
-            {
-                await slow.SendAsync(line[sent].ToString());
-            }
-            catch (SocketException)
-            {
-                break;
-            }
-
-            // The server takes each byte before the clock moves on, so the line's first byte has its time.
-            await Task.Delay(5);
             time.Advance(TimeSpan.FromSeconds(1));
+            await slow.SendAsync(line[second].ToString());
         }
 
+        Assert.False(server.Log.Contains(LogEventLevel.Information, "(RequestTimeout)"), "cut before the request timeout");
+        time.Advance(TimeSpan.FromSeconds(1));
         Assert.True(await Eventually.HoldsAsync(() => server.Log.Contains(LogEventLevel.Information, "(RequestTimeout)"), Bound));
-        Assert.InRange(sent, (int)requestTimeout.TotalSeconds, line.Length - 1);
         Assert.True(server.Log.Contains(LogEventLevel.Warning, "request line"));
 
         using var fresh = server.Connect();
@@ -125,17 +122,14 @@ public sealed class TimeoutTests
         await socket.ConnectAsync(server.EndPoint);
         await socket.SendAsync(System.Text.Encoding.ASCII.GetBytes(raw ? Requests.GetRawSlice("big", 0, size) : Requests.GetSlice("big", 0, size)));
 
-        // Nothing is read: time passes until the server gives the reply up, which it must not do before the timeout.
-        var waited = TimeSpan.Zero;
-        for (; waited < 10 * sendTimeout && !server.Log.Contains(LogEventLevel.Information, "(SendTimeout)"); waited += TimeSpan.FromSeconds(1))
-        {
-            await Task.Delay(5);
-            time.Advance(TimeSpan.FromSeconds(1));
-        }
+        // Nothing is read: once the server is blocked in a send, a minute less a second passes, then the second.
+        Assert.True(await Eventually.HoldsAsync(() => server.Server.ConnectionsWaiting(Wait.Send) == 1, Bound));
+        time.Advance(sendTimeout - TimeSpan.FromSeconds(1));
+        Assert.False(server.Log.Contains(LogEventLevel.Information, "(SendTimeout)"), "given up before the send timeout");
+        time.Advance(TimeSpan.FromSeconds(1));
 
         Assert.True(await Eventually.HoldsAsync(() => server.Log.Contains(LogEventLevel.Information, "(SendTimeout)"), Bound),
             "the stalled reply was never given up");
-        Assert.True(waited >= sendTimeout, $"given up after {waited}");
         Assert.True(server.Log.Contains(LogEventLevel.Warning, "reads nothing"));
         Assert.True(await Eventually.HoldsAsync(() => server.Server.ActiveConnections == 0, Bound));
     }

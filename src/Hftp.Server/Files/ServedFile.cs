@@ -13,6 +13,9 @@ internal sealed class ServedFile
 
     public long Length { get; private set; }
 
+    /// <summary>The open file, for sendfile(2); null when none is open.</summary>
+    public SafeFileHandle? Handle => _handle;
+
     /// <summary>
     /// Fills <paramref name="destination"/> from <paramref name="offset"/>. Returns false if the file ended
     /// first: it shrank after it was opened. Throws <see cref="IOException"/> when reading fails.

@@ -50,7 +50,7 @@ internal sealed class Connection
         RemoteEndPoint = socket.RemoteEndPoint as IPEndPoint;
         _reader = new RequestReader(_options.MaxRequestLineLength);
         _writer = new ReplyWriter(socket, Deadline, services.Buffers, _options, services.Metrics);
-        _executor = new RequestExecutor(services.Files, _writer, _logger) { Client = RemoteEndPoint };
+        _executor = new RequestExecutor(services, _writer, _logger) { Client = RemoteEndPoint };
         _receiveBuffer = new byte[_options.ReceiveBufferSize];
         _acceptedAt = services.Time.GetTimestamp();
     }
@@ -144,12 +144,7 @@ internal sealed class Connection
     private CloseReason SetUpAndServe()
     {
         _socket.NoDelay = true;
-        if (OperatingSystem.IsLinux())
-        {
-            // TCP_NOTSENT_LOWAT: a blocked send wakes every chunk the client reads, not when a megabyte queue has
-            // drained by half, so a slow but steady reader is never cut by the send timeout. (IPPROTO_TCP 6, option 25.)
-            _socket.SetRawSocketOption(6, 25, BitConverter.GetBytes(2 * _options.SendChunkSize));
-        }
+        _writer.SetUnsentBytes(_options.UnsentBytes);
 
         IPEndPoint? source = null;
         string? failure = null;

@@ -1,5 +1,6 @@
 using System.Buffers;
 using Hftp.Server.Files;
+using Hftp.Server.Threads;
 using Serilog;
 
 namespace Hftp.Server.Networking;
@@ -12,4 +13,6 @@ internal sealed record ConnectionServices(
     ILogger Logger,
     ServerMetrics Metrics,
     TimeoutReport TimeoutReport,
-    TimeProvider Time);
+    TimeProvider Time,
+    SpareThreadPool Threads,
+    SemaphoreSlim SliceEncoders);

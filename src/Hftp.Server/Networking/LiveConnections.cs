@@ -43,6 +43,9 @@ internal sealed class LiveConnections
         connection.AnnounceIfSilent(now);
     });
 
+    /// <summary>Connections whose thread is blocked on <paramref name="wait"/> now.</summary>
+    public int CountWaiting(Wait wait) => _connections.Keys.Count(connection => connection.Deadline.WaitingFor == wait);
+
     public void ForEach(Action<Connection> action)
     {
         foreach (var (connection, _) in _connections)

@@ -1,6 +1,7 @@
 using System.Buffers;
 using System.Net.Sockets;
 using Hftp.Protocol;
+using Microsoft.Win32.SafeHandles;
 
 namespace Hftp.Server.Networking;
 
@@ -8,14 +9,17 @@ namespace Hftp.Server.Networking;
 /// Buffers a connection's replies and sends them: pipelined replies go out together when the connection runs out of
 /// requests to answer. Its buffer is rented from the server's pool only while there is something to send, so an idle
 /// connection holds none: a small one for short replies, a large one for a listing, a batch or a slice, which it fills
-/// and sends in turn. Each send is at most <see cref="ServerOptions.SendChunkSize"/> bytes under the send timeout, so
-/// the timeout limits a pause (no byte taken for that long), never a whole reply.
+/// and sends in turn. Each send is one buffer at most under the send timeout, so the timeout limits a pause (no
+/// buffer taken for that long), never a whole reply.
 /// </summary>
 internal sealed class ReplyWriter(Socket socket, SocketDeadline deadline, ArrayPool<byte> buffers, ServerOptions options, ServerMetrics metrics)
 {
     private byte[] _buffer = [];
     private int _length;
     private int _replyStart;
+
+    // When a send last moved bytes (or the batch began): the send timeout counts from here, not from each call.
+    private long _progress;
 
     public long BytesSent { get; private set; }
 
@@ -103,6 +107,47 @@ internal sealed class ReplyWriter(Socket socket, SocketDeadline deadline, ArrayP
         _replyStart = 0;
     }
 
+    /// <summary>Sends what is buffered, then <paramref name="bytes"/> from a buffer of the caller's (a slice encoder's), without copying them.</summary>
+    public void SendDirect(ReadOnlySpan<byte> bytes)
+    {
+        Flush();
+        Send(bytes);
+        ReplyPartlySent = true;
+    }
+
+    /// <summary>
+    /// Sends what is buffered, then <paramref name="count"/> bytes of <paramref name="file"/> from <paramref name="offset"/>
+    /// with sendfile(2), a large buffer's worth a call under the send timeout, as any send. False when the file ended first.
+    /// </summary>
+    public bool TrySendFile(SafeFileHandle file, long offset, long count, int unsentBytes)
+    {
+        Flush();
+        SetUnsentBytes(unsentBytes);
+        for (var end = offset + count; offset < end;)
+        {
+            var sent = Sending(() => SendFile.Send(socket.SafeHandle, file, ref offset, Math.Min(end - offset, LargeBufferSize)));
+            if (sent == 0)
+            {
+                return false;
+            }
+
+            ReplyPartlySent = true;
+        }
+
+        // Any failure above ends the connection, so the limit is put back only on success.
+        SetUnsentBytes(options.UnsentBytes);
+        return true;
+    }
+
+    /// <summary>TCP_NOTSENT_LOWAT (Linux: IPPROTO_TCP 6, option 25): unsent bytes the kernel keeps before a send waits.</summary>
+    public void SetUnsentBytes(int bytes)
+    {
+        if (OperatingSystem.IsLinux())
+        {
+            socket.SetRawSocketOption(6, 25, BitConverter.GetBytes(bytes));
+        }
+    }
+
     /// <summary>Gives the buffer back once everything is sent: the connection is about to wait.</summary>
     public void ReleaseBuffer()
     {
@@ -124,6 +169,7 @@ internal sealed class ReplyWriter(Socket socket, SocketDeadline deadline, ArrayP
     // (what is buffered, a status line or pipelined replies, moves along), else send what is buffered first.
     private void Grow(int sizeHint)
     {
+        _progress = _buffer.Length == 0 ? deadline.Now : _progress;
         var wanted = _length + sizeHint <= options.SmallReplyBufferSize ? options.SmallReplyBufferSize : LargeBufferSize;
         if (wanted > _buffer.Length)
         {
@@ -143,30 +189,51 @@ internal sealed class ReplyWriter(Socket socket, SocketDeadline deadline, ArrayP
         }
     }
 
+    // One blocking send of everything buffered: the kernel takes it as the client reads (TCP_NOTSENT_LOWAT keeps its
+    // queue short), and the deadline cuts a client that has not taken it within the send timeout.
     private void Send(ReadOnlySpan<byte> bytes)
     {
-        while (!bytes.IsEmpty)
+        deadline.Begin(Wait.Send, options.SendTimeout, _progress);
+        int sent;
+        try
         {
-            var chunk = bytes[..Math.Min(bytes.Length, options.SendChunkSize)];
-            deadline.Begin(Wait.Send, options.SendTimeout);
-            int sent;
-            try
-            {
-                sent = socket.Send(chunk);
-            }
-            catch (SocketException) when (deadline.End() == Wait.Send)
-            {
-                throw new TimeoutException("send timeout");
-            }
-
-            if (deadline.End() == Wait.Send)
-            {
-                throw new TimeoutException("send timeout");
-            }
-
-            metrics.Sent(sent);
-            BytesSent += sent;
-            bytes = bytes[sent..];
+            sent = socket.Send(bytes);
         }
+        catch (SocketException) when (deadline.End() == Wait.Send)
+        {
+            throw new TimeoutException("send timeout");
+        }
+
+        Sent(sent);
+    }
+
+    // One send under the send timeout, counted.
+    private long Sending(Func<long> send)
+    {
+        deadline.Begin(Wait.Send, options.SendTimeout, _progress);
+        long sent;
+        try
+        {
+            sent = send();
+        }
+        catch (SocketException) when (deadline.End() == Wait.Send)
+        {
+            throw new TimeoutException("send timeout");
+        }
+
+        Sent(sent);
+        return sent;
+    }
+
+    private void Sent(long sent)
+    {
+        if (deadline.End() == Wait.Send)
+        {
+            throw new TimeoutException("send timeout");
+        }
+
+        metrics.Sent((int)sent);
+        BytesSent += sent;
+        _progress = deadline.Now;
     }
 }

@@ -16,7 +16,7 @@ namespace Hftp.Server.Networking;
 /// 199 while no byte of the reply was sent, and closes the connection either way.</item>
 /// </list>
 /// </summary>
-internal sealed class RequestExecutor(FileStore files, ReplyWriter writer, ILogger logger)
+internal sealed class RequestExecutor(ConnectionServices services, ReplyWriter writer, ILogger logger)
 {
     // One file object for every slice of the connection, opened and closed by each: opening allocates nothing.
     private readonly ServedFile _file = new();
@@ -74,7 +74,7 @@ internal sealed class RequestExecutor(FileStore files, ReplyWriter writer, ILogg
 
     private void WriteListing()
     {
-        var names = files.ListFiles();
+        var names = services.Files.ListFiles();
         writer.WriteStatus(StatusCode.Ok);
         foreach (var name in names)
         {
@@ -100,7 +100,7 @@ internal sealed class RequestExecutor(FileStore files, ReplyWriter writer, ILogg
 
     private void WriteMetadata(ReadOnlySpan<byte> fileName)
     {
-        if (!fileName.IsEmpty && files.TryGetSize(fileName, out var size))
+        if (!fileName.IsEmpty && services.Files.TryGetSize(fileName, out var size))
         {
             writer.WriteStatus(StatusCode.Ok);
             writer.WriteLine(size);
@@ -113,7 +113,7 @@ internal sealed class RequestExecutor(FileStore files, ReplyWriter writer, ILogg
 
     private void WriteSlice(ReadOnlySpan<byte> fileName, SliceRange range, bool isRaw)
     {
-        if (fileName.IsEmpty || !files.TryOpen(fileName, _file))
+        if (fileName.IsEmpty || !services.Files.TryOpen(fileName, _file))
         {
             writer.WriteStatus(StatusCode.FileNotFound);
             return;
@@ -127,11 +127,11 @@ internal sealed class RequestExecutor(FileStore files, ReplyWriter writer, ILogg
             }
             else if (isRaw)
             {
-                RawSliceWriter.Write(writer, _file, (long)range.Offset, (long)range.Size);
+                RawSliceWriter.Write(writer, _file, (long)range.Offset, (long)range.Size, services);
             }
             else
             {
-                SliceWriter.Write(writer, _file, (long)range.Offset, (long)range.Size);
+                SliceWriter.Write(writer, _file, (long)range.Offset, (long)range.Size, services);
             }
         }
         finally

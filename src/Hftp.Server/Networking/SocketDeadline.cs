@@ -26,6 +26,21 @@ internal sealed class SocketDeadline(Socket socket, TimeProvider time)
     private long _deadline;
     private Wait _expired;
 
+    /// <summary>The clock's timestamp now.</summary>
+    public long Now => time.GetTimestamp();
+
+    /// <summary>What the connection's thread is blocked on now (diagnostics: tests wait for it before moving a fake clock).</summary>
+    public Wait WaitingFor
+    {
+        get
+        {
+            lock (_lock)
+            {
+                return _waitingFor;
+            }
+        }
+    }
+
     /// <summary>Starts a wait that may last <paramref name="timeout"/> from <paramref name="since"/> (a timestamp; 0: now).</summary>
     public void Begin(Wait kind, TimeSpan timeout, long since = 0)
     {
