@@ -2,6 +2,20 @@
 # Helpers shared by the bench scripts (sourced, not run). The caller keeps the PIDs it starts in the array
 # `pids` and stops them by PID on exit.
 
+# Makes $scratch, a temporary directory nginx workers (not root) can read, named after $1, and on exit stops every
+# PID in `pids` and removes it. Call it from the script itself, not a subshell.
+make_scratch() {
+  scratch=$(mktemp -d "/tmp/hftp-$1.XXXXXX")
+  chmod 755 "$scratch"
+  pids=()
+  trap cleanup_scratch EXIT
+}
+cleanup_scratch() {
+  for pid in "${pids[@]}"; do kill "$pid" 2>/dev/null || true; done
+  for pid in "${pids[@]}"; do wait "$pid" 2>/dev/null || true; done
+  rm -rf "$scratch"
+}
+
 # A free loopback port, picked by the kernel.
 free_port() { python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1])'; }
 

@@ -35,15 +35,7 @@ new_commit=$(commit_of "${revisions[1]}")
 # shellcheck source=bench/common.sh disable=SC1091  # followed with shellcheck -x
 source bench/common.sh
 
-scratch=$(mktemp -d /tmp/hftp-compare.XXXXXX)
-chmod 755 "$scratch"  # nginx workers do not run as root
-pids=()
-cleanup() {
-  for pid in "${pids[@]}"; do kill "$pid" 2>/dev/null || true; done
-  for pid in "${pids[@]}"; do wait "$pid" 2>/dev/null || true; done
-  rm -rf "$scratch"
-}
-trap cleanup EXIT
+make_scratch compare
 progress() { echo "$(date -u +%H:%M:%S) $*" >&2; }
 
 for tool in nginx redis-server redis-benchmark; do

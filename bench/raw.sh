@@ -20,16 +20,8 @@ while [ $# -gt 0 ]; do
   shift
 done
 
-scratch=$(mktemp -d /tmp/hftp-raw.XXXXXX)
-chmod 755 "$scratch"  # nginx workers do not run as root
-pids=()
-cleanup() {
-  for pid in "${pids[@]}"; do kill "$pid" 2>/dev/null || true; done
-  for pid in "${pids[@]}"; do wait "$pid" 2>/dev/null || true; done
-  rm -rf "$scratch"
-}
-trap cleanup EXIT
 source bench/common.sh
+make_scratch raw
 stamp_before=$(stamp)
 
 if [ -z "$server_exe" ]; then

@@ -34,15 +34,8 @@ else
   server_commit="$(cat "$server_src/SERVER_COMMIT" 2>/dev/null || echo unknown) (from $server_src)"
 fi
 
-scratch=$(mktemp -d /tmp/hftp-bench.XXXXXX)
-chmod 755 "$scratch"  # nginx workers do not run as root
-pids=()
-cleanup() {
-  for pid in "${pids[@]}"; do kill "$pid" 2>/dev/null || true; done
-  for pid in "${pids[@]}"; do wait "$pid" 2>/dev/null || true; done
-  rm -rf "$scratch"
-}
-trap cleanup EXIT
+source bench/common.sh
+make_scratch bench
 
 if ! $abuse_only && { ! command -v nginx >/dev/null || ! command -v redis-server >/dev/null || ! command -v redis-benchmark >/dev/null \
   || ! command -v clang >/dev/null || [ ! -e /usr/include/zlib.h ] || ! command -v wrk >/dev/null || ! command -v curl >/dev/null \
@@ -63,7 +56,6 @@ $abuse_only || gcc -O2 -Wall -o "$scratch/hftp-load" bench/hftp-load.c
 load() { "$scratch/hftp-load" "$@"; }
 
 # shellcheck source=bench/common.sh
-source bench/common.sh
 # Where and when, taken as the loads start: the load average says whether other work shared the cores.
 BENCH_STAMP=$(stamp)
 export BENCH_STAMP
