@@ -41,6 +41,28 @@ public sealed class RawDownloadTests : DownloadFixture
     }
 
     [Theory]
+    [InlineData("1", "")]
+    [InlineData("4", "")]
+    [InlineData("1", "--base64")]
+    [InlineData("4", "--base64")]
+    public async Task ChecksumIsVerifiedInEitherForm(string connections, string form)
+    {
+        string[] Args(params string[] args) => form.Length == 0 ? args : [.. args, form];
+        var sha256 = TestFiles.HashOf(Source).ToLowerInvariant();
+
+        var matching = await GetAsync(Args("get", "data.bin", "-j", connections, "--checksum", $"sha256={sha256}", "--print-sha256", "-o", Output));
+        var wrong = await GetAsync(Args("get", "data.bin", "-j", connections, "--checksum", $"sha256={new string('0', 64)}", "-o", Saved("wrong.bin")));
+
+        Assert.True(matching.ExitCode == ExitCodes.Success, matching.Error);
+        Assert.Equal($"{sha256}  {Output}\n", matching.Output.ReplaceLineEndings("\n"));
+        Assert.Equal(ExitCodes.ChecksumMismatch, wrong.ExitCode);
+        Assert.False(File.Exists(Saved("wrong.bin")));
+        var sent = await SentOnceClosedAsync();
+        var perRun = form.Length == 0 ? FileSize : FileSize * 4 / 3;
+        Assert.InRange(sent, 2 * perRun, (2 * perRun) + (64 * 1024));
+    }
+
+    [Theory]
     [InlineData("--base64", "")]
     [InlineData("", "")]
     [InlineData("", "--base64")]
