@@ -193,5 +193,6 @@ public sealed class SafeOutputTests : DownloadFixture
         var recorded = ResumeState.Read(Output + ".part.state", out _)!.Done.Count;
         Assert.InRange(recorded, 1, _content.Length - 1);
         Assert.Contains($"{Output}: stopped with {recorded} of {_content.Length} bytes;", run.Error, StringComparison.Ordinal);
+        Assert.Contains($"hftp: {Output}.part: No space left on device", run.Error, StringComparison.Ordinal); // which file, not only why
     }
 }
