@@ -1,3 +1,4 @@
+using System.Diagnostics;
 using System.Security.Cryptography;
 using Hftp.Cli;
 using Hftp.Cli.Files;
@@ -135,6 +136,22 @@ public sealed class SafeOutputTests : DownloadFixture
         Assert.Contains($"{Convert.ToHexStringLower(SHA256.HashData(_content))}  -", run.Error, StringComparison.Ordinal);
         Assert.False(File.Exists("-"));
         Assert.Empty(Directory.GetFiles(Downloads));
+    }
+
+    [Fact]
+    public async Task DashWhoseReaderHasGoneExitsNonZeroWithoutSayingSaved()
+    {
+        var info = HftpCommandLine.StartInfo(["get", "data.bin", "-o", "-", "-H", "127.0.0.1", "-p", Port]);
+        info.RedirectStandardOutput = true;
+        info.RedirectStandardError = true;
+        using var process = Process.Start(info)!;
+        process.StandardOutput.Close(); // the reader is gone before a byte is written, as with `| head -c 0`
+        var error = await process.StandardError.ReadToEndAsync().WaitAsync(TestTimeouts.Transfer);
+        await process.WaitForExitAsync().WaitAsync(TestTimeouts.Process);
+
+        Assert.True(process.ExitCode == ExitCodes.LocalError, $"exit {process.ExitCode}: {error}");
+        Assert.Contains("hftp: standard output: Broken pipe", error, StringComparison.Ordinal);
+        Assert.DoesNotContain("saved", error, StringComparison.Ordinal);
     }
 
     [Fact]
