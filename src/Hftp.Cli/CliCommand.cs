@@ -68,7 +68,7 @@ public static class CliCommand
 
         var connectTimeoutOption = new Option<TimeSpan>("--connect-timeout")
         {
-            Description = "Give up connecting after this long (2.5, 300ms, 30s, 5m) [default: 5s]",
+            Description = "Give up connecting after this long (2.5, 300ms, 30s, 5m)",
             HelpName = "DURATION",
             DefaultValueFactory = _ => new HftpClientOptions().ConnectTimeout,
             CustomParser = Durations.Parse,
@@ -76,7 +76,7 @@ public static class CliCommand
         };
         var timeoutOption = new Option<TimeSpan>("--timeout")
         {
-            Description = "Give up when a reply, or a whole download, makes no progress for this long [default: 30s]",
+            Description = "Give up when a reply, or a whole download, makes no progress for this long",
             HelpName = "DURATION",
             DefaultValueFactory = _ => new HftpClientOptions().ReadTimeout,
             CustomParser = Durations.Parse,
@@ -101,7 +101,7 @@ public static class CliCommand
     {
         var maxListing = new Option<int>("--max-listing")
         {
-            Description = $"Refuse a listing of more than N names (or N x {HftpClientOptions.ListingBytesPerName} bytes) [default: {HftpClientOptions.DefaultMaxListingNames}]",
+            Description = $"Refuse a listing of more than N names (or N x {HftpClientOptions.ListingBytesPerName} bytes)",
             HelpName = "N",
             DefaultValueFactory = _ => HftpClientOptions.DefaultMaxListingNames,
             CustomParser = result => WholeNumbers.ParseInt32(result, 1, 100_000_000),

@@ -84,7 +84,10 @@ internal sealed class Downloader(DownloadRequest request, CliConsole console, ID
         await using var stream = target.OpenStream(console);
         var progress = new TransferProgress(console, target.Describe(), length, 0, console.ErrorIsTerminal && !request.Quiet);
         using var hash = IncrementalHash.CreateHash(HashAlgorithmName.SHA256);
-        var writer = new RangeWriter((bytes, _, token) => stream.WriteAsync(bytes, token), 0, length, progress) { Hash = hash };
+        var writer = new RangeWriter((bytes, _, token) => WriteNamingAsync(target.Describe(), () => stream.WriteAsync(bytes, token)), 0, length, progress)
+        {
+            Hash = hash,
+        };
         var completed = false;
         try
         {
@@ -179,7 +182,11 @@ internal sealed class Downloader(DownloadRequest request, CliConsole console, ID
         {
             for (var start = range.Start; start < range.End; start += share)
             {
-                writers.Add(new RangeWriter((bytes, offset, token) => _files.WriteAsync(part.Handle, bytes, offset, token), start, Math.Min(range.End, start + share), progress)
+                writers.Add(new RangeWriter(
+                    (bytes, offset, token) => WriteNamingAsync(part.Path, () => _files.WriteAsync(part.Handle, bytes, offset, token)),
+                    start,
+                    Math.Min(range.End, start + share),
+                    progress)
                 {
                     Hash = hashInOrder ? IncrementalHash.CreateHash(HashAlgorithmName.SHA256) : null,
                 });
@@ -187,6 +194,19 @@ internal sealed class Downloader(DownloadRequest request, CliConsole console, ID
         }
 
         return writers;
+    }
+
+    // .NET's message for a failed write through a handle names no file ("No space left on device", "Broken pipe"): say which.
+    private static async ValueTask WriteNamingAsync(string what, Func<ValueTask> write)
+    {
+        try
+        {
+            await write();
+        }
+        catch (IOException exception) when (!exception.Message.Contains(what, StringComparison.Ordinal))
+        {
+            throw new IOException($"{what}: {exception.Message}", exception);
+        }
     }
 
     private async Task FetchAllAsync(

@@ -136,6 +136,15 @@ public sealed class HostileServerTests : IDisposable
 
         Assert.Contains("--connect-timeout", help.Output, StringComparison.Ordinal);
         Assert.Contains("--timeout", help.Output, StringComparison.Ordinal);
+
+        // Each default said once, by the parser: 00:00:05, 00:00:30, 100000.
+        var lines = help.Output.ReplaceLineEndings("\n").Split('\n');
+        foreach (var (option, value) in new[] { ("--connect-timeout", "00:00:05"), ("--timeout", "00:00:30"), ("--max-listing", "100000") })
+        {
+            var line = Assert.Single(lines, line => line.TrimStart().StartsWith(option + " ", StringComparison.Ordinal));
+            Assert.EndsWith($"[default: {value}]", line, StringComparison.Ordinal);
+            Assert.Single(System.Text.RegularExpressions.Regex.Matches(line, @"\[default:"));
+        }
         Assert.Equal(ExitCodes.Usage, bad.ExitCode);
         Assert.Contains("--timeout must be a duration", bad.Error, StringComparison.Ordinal);
     }

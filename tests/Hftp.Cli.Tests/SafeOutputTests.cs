@@ -1,3 +1,4 @@
+using System.Diagnostics;
 using System.Security.Cryptography;
 using Hftp.Cli;
 using Hftp.Cli.Files;
@@ -138,6 +139,22 @@ public sealed class SafeOutputTests : DownloadFixture
     }
 
     [Fact]
+    public async Task DashWhoseReaderHasGoneExitsNonZeroWithoutSayingSaved()
+    {
+        var info = HftpCommandLine.StartInfo(["get", "data.bin", "-o", "-", "-H", "127.0.0.1", "-p", Port]);
+        info.RedirectStandardOutput = true;
+        info.RedirectStandardError = true;
+        using var process = Process.Start(info)!;
+        process.StandardOutput.Close(); // the reader is gone before a byte is written, as with `| head -c 0`
+        var error = await process.StandardError.ReadToEndAsync().WaitAsync(TestTimeouts.Transfer);
+        await process.WaitForExitAsync().WaitAsync(TestTimeouts.Process);
+
+        Assert.True(process.ExitCode == ExitCodes.LocalError, $"exit {process.ExitCode}: {error}");
+        Assert.Contains("hftp: standard output: Broken pipe", error, StringComparison.Ordinal);
+        Assert.DoesNotContain("saved", error, StringComparison.Ordinal);
+    }
+
+    [Fact]
     public async Task ContinueAgainstAnotherServerRefusesUnlessForced()
     {
         Assert.Equal(ExitCodes.Interrupted, (await InterruptedGetAsync(100_000, "get", "data.bin", "-o", Output)).ExitCode);
@@ -193,5 +210,6 @@ public sealed class SafeOutputTests : DownloadFixture
         var recorded = ResumeState.Read(Output + ".part.state", out _)!.Done.Count;
         Assert.InRange(recorded, 1, _content.Length - 1);
         Assert.Contains($"{Output}: stopped with {recorded} of {_content.Length} bytes;", run.Error, StringComparison.Ordinal);
+        Assert.Contains($"hftp: {Output}.part: No space left on device", run.Error, StringComparison.Ordinal); // which file, not only why
     }
 }
