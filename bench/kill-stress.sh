@@ -6,14 +6,27 @@
 #
 #   bench/kill-stress.sh [ROUNDS] [SIZE_MIB]       (defaults: 300 rounds of a 6 MiB file)
 #
-# HFTP and HFTP_SERVER name the commands to run (default: the Debug builds under src/, via dotnet).
+# HFTP and HFTP_SERVER name the commands to run (default: the Debug builds under src/, via dotnet); a relative path
+# in them is relative to where the script was started.
 set -uo pipefail
+
+# The words of command $1, each relative path to an existing file made absolute (before the cd below).
+absolute() {
+  local word words=()
+  for word in $1; do
+    if [[ "$word" != /* ]] && [[ "$word" == */* ]] && [ -e "$word" ]; then word=$(realpath "$word"); fi
+    words+=("$word")
+  done
+  echo "${words[*]}"
+}
+hftp=$(absolute "${HFTP:-}")
+server=$(absolute "${HFTP_SERVER:-}")
 cd "$(dirname "$0")/.." || exit 1
 
 rounds=${1:-300}
 size_mib=${2:-6}
-hftp=${HFTP:-dotnet src/Hftp.Cli/bin/Debug/net10.0/hftp.dll}
-server=${HFTP_SERVER:-dotnet src/Hftp.Server/bin/Debug/net10.0/hftp-server.dll}
+hftp=${hftp:-dotnet src/Hftp.Cli/bin/Debug/net10.0/hftp.dll}
+server=${server:-dotnet src/Hftp.Server/bin/Debug/net10.0/hftp-server.dll}
 
 work=$(mktemp -d)
 pids=()

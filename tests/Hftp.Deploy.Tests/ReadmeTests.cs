@@ -5,8 +5,8 @@ using Hftp.Testing;
 namespace Hftp.Deploy.Tests;
 
 /// <summary>
-/// The README as a newcomer follows it: its two set-up commands are there verbatim and still work, and every option
-/// its table documents is one <c>hftp-server --help</c> lists.
+/// The README as a newcomer follows it: its two set-up commands are there verbatim and still work, and its options
+/// table, docs/operating.md and <c>hftp-server --help</c> name the same options and environment variables.
 /// </summary>
 public sealed partial class ReadmeTests
 {
@@ -64,12 +64,43 @@ public sealed partial class ReadmeTests
         Assert.Contains("--port", documented);
         Assert.Contains("--metrics", documented);
 
+        var text = ServerHelp();
+        var listed = OptionName().Matches(text).Select(match => match.Value).ToHashSet();
+        Assert.All(documented, option => Assert.True(listed.Contains(option), $"{option} is in the README's table but not in --help:\n{text}"));
+    }
+
+    [Fact]
+    public void EveryOptionInHelpIsInTheReadmesTableAndOperatingMdNamesOnlyThoseAndEveryVariable()
+    {
+        var text = ServerHelp();
+
+        // The first column of each option line, e.g. "  -p, --port <PORT>    TCP port ...".
+        var listed = text.Split('\n')
+            .Where(line => line.StartsWith("  -", StringComparison.Ordinal))
+            .SelectMany(line => OptionName().Matches(line.Trim().Split("  ")[0]).Select(match => match.Value))
+            .Where(option => option is not ("-?" or "-h" or "--help" or "--version"))
+            .ToHashSet();
+        Assert.Contains("--metrics", listed);
+        var documented = DocumentedOptions();
+        Assert.All(listed, option => Assert.True(documented.Contains(option), $"{option} is in --help but not in the README's table"));
+
+        var operating = File.ReadAllText(Repository.PathOf("docs/operating.md"));
+        var named = OperatingOption().Matches(operating).Select(match => match.Groups[1].Value).ToHashSet();
+        Assert.Contains("--max-connections", named);
+        Assert.All(named, option => Assert.True(listed.Contains(option), $"{option} is in docs/operating.md but not in --help"));
+
+        var variables = EnvironmentVariable().Matches(text).Select(match => match.Groups[1].Value).ToList();
+        Assert.Contains("HFTP_PORT", variables); // one per option: EnvironmentSettingsTests
+        Assert.All(variables, variable => Assert.True(operating.Contains($"`{variable}`", StringComparison.Ordinal), $"{variable} is in --help but not in docs/operating.md"));
+    }
+
+    private static string ServerHelp()
+    {
         using var help = StartFromRoot(["--help"]);
         var text = help.StandardOutput.ReadToEnd();
         Assert.True(help.WaitForExit(TestTimeouts.Process), "hftp-server --help did not end");
         Assert.Equal(0, help.ExitCode);
-        var listed = OptionName().Matches(text).Select(match => match.Value).ToHashSet();
-        Assert.All(documented, option => Assert.True(listed.Contains(option), $"{option} is in the README's table but not in --help:\n{text}"));
+        return text.ReplaceLineEndings("\n");
     }
 
     // Every option spelled in the first column of the table under "## Options".
@@ -108,4 +139,11 @@ public sealed partial class ReadmeTests
 
     [GeneratedRegex(@"(?<![\w-])--?[a-zA-Z?][\w-]*")]
     private static partial Regex OptionName();
+
+    // An option as docs/operating.md spells one: in backticks, at its start.
+    [GeneratedRegex(@"`(--[a-z][\w-]*)")]
+    private static partial Regex OperatingOption();
+
+    [GeneratedRegex(@"\[env: (HFTP_[A-Z_]+)\]")]
+    private static partial Regex EnvironmentVariable();
 }
