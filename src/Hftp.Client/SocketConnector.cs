@@ -34,7 +34,12 @@ internal static class SocketConnector
 
             try
             {
-                await socket.ConnectAsync(new IPEndPoint(address, port), cancellationToken);
+                // On a pool thread: under torsocks connect() does the whole SOCKS5 handshake with Tor before it
+                // returns, blocking its caller, and the token must still end the wait. Disposing the socket then
+                // (below) unblocks torsocks.
+                var endPoint = new IPEndPoint(address, port);
+                await Task.Run(() => socket.ConnectAsync(endPoint, cancellationToken).AsTask(), cancellationToken)
+                    .WaitAsync(cancellationToken);
                 socket.NoDelay = true;
                 return socket;
             }

@@ -1,3 +1,4 @@
+using System.Diagnostics;
 using System.Globalization;
 using System.Security.Cryptography;
 using Hftp.Cli;
@@ -64,6 +65,25 @@ public sealed class TorsocksTests : IDisposable
         Assert.Equal(_content, await File.ReadAllBytesAsync(output));
         Assert.All(tor.Destinations, destination => Assert.Equal($"{onion}:19500", destination));
         Assert.InRange(tor.Destinations.Count, 2, 3); // the size, then one or two ranges
+    }
+
+    // torsocks does the SOCKS5 handshake inside connect(), blocking the thread that calls it until Tor answers (up to
+    // Tor's own 2-minute SocksTimeout): --connect-timeout must still end the command, in one line.
+    [NeedsToolsFact("torsocks")]
+    public async Task ASilentTorEndsTheCommandAtTheConnectTimeout()
+    {
+        await using var tor = ScriptedSocksProxy.Silent();
+        var onion = "hftpexampleexampleexampleexampleexampleexampleexampleid.onion";
+        var started = Stopwatch.GetTimestamp();
+
+        var run = await HftpChildProcess.RunAsync(
+            TorsocksPointedAt(tor.Port), ProxyTools.Require("torsocks"), "-H", onion, "-p", "19500", "--connect-timeout", "0.5", "ls");
+
+        Assert.Equal(ExitCodes.NetworkError, run.ExitCode);
+        // Beside the line in which torsocks says its handshake was cut short, when the socket is closed in time.
+        var line = Assert.Single(run.Error.Split('\n'), line => line.StartsWith("hftp:", StringComparison.Ordinal));
+        Assert.Equal($"hftp: Cannot connect to {onion}:19500: timed out after 0.5 s", line);
+        Assert.InRange(Stopwatch.GetElapsedTime(started), TimeSpan.FromMilliseconds(500), TestTimeouts.Reply);
     }
 
     [NeedsToolsFact("torsocks")]
