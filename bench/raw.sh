@@ -4,7 +4,9 @@
 # one connection; then the peak RSS of a fresh server that sends only 1 GiB raw slices (/usr/bin/time -v and VmHWM).
 # Prints each pair's ratios and their medians, and each server's CPU seconds per GB sent (user + system, from
 # /proc/PID/stat): on a machine shared with other work the MB/s swing, the CPU a server spends per byte much less. bench/run.sh measures the same rows within its full run; this is the
-# quick form (about 2 minutes with the defaults, plus the Release builds).
+# quick form (about 3 minutes with the defaults, plus the Release builds).
+# The same pairs also run against a second server with HFTP_SENDFILE=0 and HFTP_ENCODE_AHEAD=0 ("plain": raw slices
+# through a buffer, base64 encoded on the connection's thread): what the server's two fast paths are worth.
 # Usage: bench/raw.sh [--pairs 6] [--seconds 3] [--server-exe PATH (default: a ReadyToRun Release publish of this tree)]
 set -euo pipefail
 cd "$(dirname "$0")/.."
@@ -41,8 +43,11 @@ chmod 755 "$scratch/data"; chmod 644 "$scratch/data"/*
 hftp_port=$(free_port) nginx_port=$(free_port)
 "$server_exe" --address 127.0.0.1 --port "$hftp_port" --dir "$scratch/data" --log-level Warning > "$scratch/hftp.log" 2>&1 &
 hftp_pid=$!; pids+=("$hftp_pid")
+plain_port=$(free_port)
+HFTP_SENDFILE=0 HFTP_ENCODE_AHEAD=0 "$server_exe" --address 127.0.0.1 --port "$plain_port" --dir "$scratch/data" --log-level Warning > "$scratch/plain.log" 2>&1 &
+plain_pid=$!; pids+=("$plain_pid")
 start_nginx "$scratch" "$nginx_port" "$scratch/data"
-wait_port "$hftp_port"; wait_port "$nginx_port"
+wait_port "$hftp_port"; wait_port "$plain_port"; wait_port "$nginx_port"
 mapfile -t nginx_workers < <(pgrep -P "${pids[-1]}")
 nginx_pids=("${pids[-1]}" "${nginx_workers[@]}")
 # CPU ticks (user + system) of the processes given, summed.
@@ -53,6 +58,7 @@ results=$scratch/results.txt
 record() { # label, then the command; keeps its RESULT line's mbps, and the server's CPU seconds per GB, under the label
   local label=$1 server=("$hftp_pid") before mbps replies; shift
   [[ $label == *nginx* ]] && server=("${nginx_pids[@]}")
+  [[ $label == *plain* ]] && server=("$plain_pid")
   before=$(cpu_ticks "${server[@]}")
   "$@" > "$scratch/last.txt" || echo "(this load reported errors: $*)"
   mbps=$(grep '^RESULT' "$scratch/last.txt" | grep -oE 'mbps=[0-9.]+' | cut -d= -f2 || true)
@@ -64,15 +70,22 @@ local_file=$scratch/data/m64.bin
 for pair in $(seq "$pairs"); do
   load_raw=(record "load raw $pair" load bulk --raw --port "$hftp_port" --local "$local_file" -d "$seconds" --discard)
   load_base64=(record "load base64 $pair" load bulk --port "$hftp_port" --local "$local_file" -d "$seconds" --discard)
+  load_plain_raw=(record "load plain-raw $pair" load bulk --raw --port "$plain_port" --local "$local_file" -d "$seconds" --discard)
+  load_plain_base64=(record "load plain-base64 $pair" load bulk --port "$plain_port" --local "$local_file" -d "$seconds" --discard)
   load_nginx=(record "load nginx $pair" load http --port "$nginx_port" --local "$local_file" --url-path /m64.bin -d "$seconds" --discard)
   bench_raw=(record "bench raw $pair" bench bulk --raw -f m64.bin -c 1 --port "$hftp_port" --duration "$seconds")
   bench_base64=(record "bench base64 $pair" bench bulk -f m64.bin -c 1 --port "$hftp_port" --duration "$seconds")
+  bench_plain_raw=(record "bench plain-raw $pair" bench bulk --raw -f m64.bin -c 1 --port "$plain_port" --duration "$seconds")
+  bench_plain_base64=(record "bench plain-base64 $pair" bench bulk -f m64.bin -c 1 --port "$plain_port" --duration "$seconds")
   bench_nginx=(record "bench nginx $pair" bench http-bulk --url-path /m64.bin -c 1 --port "$nginx_port" --duration "$seconds")
-  # nginx in the middle, raw and base64 swapping sides every pair: a drift in the machine's speed falls on both alike.
+  # nginx in the middle, each fast path beside its plain form, sides swapping every pair: a drift in the machine's
+  # speed falls on both alike.
   if [ $((pair % 2)) = 1 ]; then
-    "${load_raw[@]}"; "${load_nginx[@]}"; "${load_base64[@]}"; "${bench_raw[@]}"; "${bench_nginx[@]}"; "${bench_base64[@]}"
+    "${load_raw[@]}"; "${load_plain_raw[@]}"; "${load_nginx[@]}"; "${load_base64[@]}"; "${load_plain_base64[@]}"
+    "${bench_raw[@]}"; "${bench_plain_raw[@]}"; "${bench_nginx[@]}"; "${bench_base64[@]}"; "${bench_plain_base64[@]}"
   else
-    "${load_base64[@]}"; "${load_nginx[@]}"; "${load_raw[@]}"; "${bench_base64[@]}"; "${bench_nginx[@]}"; "${bench_raw[@]}"
+    "${load_plain_base64[@]}"; "${load_base64[@]}"; "${load_nginx[@]}"; "${load_plain_raw[@]}"; "${load_raw[@]}"
+    "${bench_plain_base64[@]}"; "${bench_base64[@]}"; "${bench_nginx[@]}"; "${bench_plain_raw[@]}"; "${bench_raw[@]}"
   fi
 done
 
@@ -101,15 +114,20 @@ for client in ("load", "bench"):
     for kind in ("raw", "base64"):
         ratios = [mbps[client, kind, p] / mbps[client, "nginx", p] for p in pairs if mbps.get((client, "nginx", p), 0) > 0]
         print(f"{client} {kind}/nginx per pair: " + " ".join(f"{r:.2f}" for r in ratios) + f"  median {statistics.median(ratios):.2f}x")
-    print(f"{client} medians MB/s: " + ", ".join(f"{k} {statistics.median(mbps[client, k, p] for p in pairs):,.0f}" for k in ("raw", "nginx", "base64")))
-    print(f"{client} medians of the server's CPU s per GB: " + ", ".join(f"{k} {statistics.median(cpu[client, k, p] for p in pairs):.3f}" for k in ("raw", "nginx", "base64")))
+    for kind in ("raw", "base64"):
+        ratios = [mbps[client, kind, p] / mbps[client, "plain-" + kind, p] for p in pairs if mbps.get((client, "plain-" + kind, p), 0) > 0]
+        print(f"{client} {kind}/plain-{kind} per pair: " + " ".join(f"{r:.2f}" for r in ratios) + f"  median {statistics.median(ratios):.2f}x")
+    kinds = ("raw", "plain-raw", "nginx", "base64", "plain-base64")
+    print(f"{client} medians MB/s: " + ", ".join(f"{k} {statistics.median(mbps[client, k, p] for p in pairs):,.0f}" for k in kinds))
+    print(f"{client} medians of the server's CPU s per GB: " + ", ".join(f"{k} {statistics.median(cpu[client, k, p] for p in pairs):.3f}" for k in kinds))
 PY
 
 # The same summary, stamped, into docs/performance.md between its bench/raw.sh markers.
 {
   echo "Stamp: $stamp_before when the loads started (load average $(cut -d' ' -f1-3 /proc/loadavg) at the end)."
   echo "Measured by \`bench/raw.sh --pairs $pairs --seconds $seconds\`: hftp-server raw (\`get_slice NAME 0 SIZE raw\`) and base64"
-  echo "bulk 64 MiB on one connection, each paired with nginx's sendfile over HTTP by the same client."
+  echo "bulk 64 MiB on one connection, each paired with nginx's sendfile over HTTP by the same client; plain-raw and"
+  echo "plain-base64: a second server with HFTP_SENDFILE=0 and HFTP_ENCODE_AHEAD=0, without its two fast paths."
   echo
   echo '```text'
   cat "$scratch/summary.txt" "$scratch/rss.txt"

@@ -102,7 +102,9 @@ public sealed class HftpServer : IDisposable
         MaxConnections = ConnectionLimit.Decide(_options.MaxConnections, _logger);
         _slots = new SemaphoreSlim(MaxConnections, MaxConnections);
         _threads = new SpareThreadPool(_options.MinSpareThreads, _options.MaxSpareThreads, _options.SpareThreadIdleTime, _options.ConnectionStackSize, _time);
-        var encoders = _options.SliceEncoders ?? Math.Max(Environment.ProcessorCount - 1, 0);
+        // HFTP_ENCODE_AHEAD=0 turns encoding ahead off, for bench/raw.sh to measure what it is worth.
+        var encoders = _options.SliceEncoders
+            ?? (Environment.GetEnvironmentVariable("HFTP_ENCODE_AHEAD") == "0" ? 0 : Math.Max(Environment.ProcessorCount - 1, 0));
         _services = new ConnectionServices(
             _options, _files, buffers, _logger, _metrics, _timeoutReport, _time, _threads, new SemaphoreSlim(encoders, Math.Max(encoders, 1)));
         _threads.Start();
