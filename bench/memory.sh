@@ -7,6 +7,7 @@ set -euo pipefail
 # A relative HFTP_SERVER_DLL is relative to where the script was started, not to the repository root.
 server_dll=${HFTP_SERVER_DLL:+$(realpath -m "$HFTP_SERVER_DLL")}
 cd "$(dirname "$0")/.."
+source bench/common.sh
 
 scratch=$(mktemp -d /tmp/hftp-memory.XXXXXX)
 server_pid=
@@ -32,6 +33,7 @@ server_pid=$!
 for _ in $(seq 200); do (exec 3<>"/dev/tcp/127.0.0.1/$port") 2>/dev/null && break; sleep 0.05; done
 
 echo "== hftp-server $server_dll (pid $server_pid) on 127.0.0.1:$port"
+echo "Stamp: $(stamp)"
 python3 bench/memory.py "$port" "$server_pid" "$@"
 echo "== server log: warnings, errors and memory given back"
 grep -E "WRN|ERR|FTL|Gave memory back" "$scratch/server.log" | cut -c1-220 | head -20 || true
