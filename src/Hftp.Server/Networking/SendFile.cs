@@ -7,9 +7,10 @@ namespace Hftp.Server.Networking;
 /// <summary>
 /// sendfile(2) for raw slices on Linux: the only system call the server makes itself, because .NET has no
 /// Socket.SendFile for a range of an open file. The bytes go from the page cache to the socket without passing
-/// through this process. Measured on 2 cores, raw bulk 64 MiB on one connection, alternating: 5,899-5,993 MB/s with
-/// it, 1,917-2,061 through a buffer (bench/compare.sh's raw load). Off elsewhere and with HFTP_SENDFILE=0, which CI
-/// also runs the server tests with.
+/// through this process. Raw bulk 64 MiB on one connection, 2 cores: 2.00x (hftp-load) and 2.04x (hftp-benchmark) the
+/// MB/s of the same server with HFTP_SENDFILE=0, at half its CPU per GB, medians of 8 alternating pairs (bench/raw.sh,
+/// 2026-12-06, commit 0df30f4; docs/performance.md). Off elsewhere and with HFTP_SENDFILE=0, with which CI runs the
+/// server's raw and large-slice tests a second time.
 /// </summary>
 internal static partial class SendFile
 {

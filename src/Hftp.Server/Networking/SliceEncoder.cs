@@ -7,9 +7,10 @@ namespace Hftp.Server.Networking;
 
 /// <summary>
 /// Reads and base64-encodes a large slice on a second thread (one of the spare-thread pool's) while the connection
-/// thread sends: one thread alone does read, encode and send in turn and keeps one core busy. Measured on 2 cores,
-/// bulk 64 MiB on one connection: 2,876-2,901 MB/s with it, 1,660-1,817 without (bench/compare.sh's bulk load, old
-/// server with and without its encoders, alternating). The chunks go through a ring of <see cref="Slots"/> buffers,
+/// thread sends: one thread alone does read, encode and send in turn and keeps one core busy. Bulk 64 MiB on one
+/// connection, 2 cores: 1.56x (hftp-load) and 1.50x (hftp-benchmark) the MB/s of the same server with
+/// HFTP_ENCODE_AHEAD=0, medians of 8 alternating pairs (bench/raw.sh, 2026-12-06, commit 0df30f4; docs/performance.md).
+/// The chunks go through a ring of <see cref="Slots"/> buffers,
 /// in order: this thread fills a slot once the connection thread has sent it, and the other way round.
 /// </summary>
 internal sealed class SliceEncoder : IDisposable
