@@ -123,7 +123,8 @@ while true; do
   live=("$haproxy_pid")
   for pid in "${instance_pids[@]}"; do [ -n "$pid" ] && live+=("$pid"); done
   ended="" status=0
-  wait -n -p ended "${live[@]}" || status=$?
+  # stderr silenced: bash's own "Killed" line would repeat, less clearly, the line this loop prints below.
+  wait -n -p ended "${live[@]}" 2> /dev/null || status=$?
   [ -n "$ended" ] || continue
   if [ "$ended" = "$haproxy_pid" ]; then
     haproxy_pid=""
