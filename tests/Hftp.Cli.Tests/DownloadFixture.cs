@@ -59,8 +59,17 @@ public abstract class DownloadFixture : IDisposable
         relay.Allow(budget);
         using var interrupt = new CancellationTokenSource();
         var run = CliRun.InvokeUntilAsync(interrupt.Token, [.. args, "-H", "127.0.0.1", "-p", RelayPort]);
-        Assert.True(await Eventually.HoldsAsync(() => relay.Forwarded >= budget || relay.BudgetGranted || run.IsCompleted, TestTimeouts.Condition),
-            "the download never reached the relay's budget");
+        if (!await Eventually.HoldsAsync(() => relay.Forwarded >= budget || relay.BudgetGranted || run.IsCompleted, TestTimeouts.Condition))
+        {
+            // Say where it stood: what the relay passed, and what the command itself printed once stopped.
+            var forwarded = relay.Forwarded;
+            await interrupt.CancelAsync();
+            relay.Release();
+            var stopped = await Task.WhenAny(run, Task.Delay(TestTimeouts.Reply)) == run ? await run : null;
+            var serverLog = string.Join("\n", Server.Log.Events.TakeLast(8).Select(CapturedLog.Text));
+            Assert.Fail($"the download never reached the relay's budget: {forwarded} of {budget} bytes forwarded; " +
+                $"the command {(stopped is null ? "did not stop" : $"exited {stopped.ExitCode}: {stopped.Error}")}; the server's last lines:\n{serverLog}");
+        }
         if (run.IsCompleted)
         {
             Assert.Fail($"the download ended before it was interrupted: {(await run).Error}");

@@ -53,8 +53,7 @@ internal sealed class TcpRelay : IDisposable
         lock (_lock)
         {
             Budget = long.MaxValue;
-            _budgetRaised.TrySetResult();
-            _budgetRaised = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
+            WakeWaiters();
         }
     }
 
@@ -64,6 +63,7 @@ internal sealed class TcpRelay : IDisposable
         lock (_lock)
         {
             Budget = Interlocked.Read(ref _reserved) + more;
+            WakeWaiters();
         }
     }
 
@@ -142,9 +142,9 @@ internal sealed class TcpRelay : IDisposable
                 }
                 finally
                 {
-                    if (limited)
+                    if (limited && read < allowed)
                     {
-                        Interlocked.Add(ref _reserved, read - allowed); // unused budget goes back, even when the socket closed
+                        GiveBack(allowed - read); // unused budget goes back, even when the socket closed
                     }
                 }
 
@@ -167,6 +167,24 @@ internal sealed class TcpRelay : IDisposable
 
         from.Dispose();
         to.Dispose();
+    }
+
+    // Budget reserved and not received: another connection may be waiting for exactly these bytes. Without the wake-up
+    // it waited for ever (64 KiB reserved, 6 bytes received: the download stalled 65,530 bytes short of its budget).
+    private void GiveBack(int unused)
+    {
+        lock (_lock)
+        {
+            Interlocked.Add(ref _reserved, -unused);
+            WakeWaiters();
+        }
+    }
+
+    // Called under the lock.
+    private void WakeWaiters()
+    {
+        _budgetRaised.TrySetResult();
+        _budgetRaised = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
     }
 
     // Takes up to `wanted` bytes of the budget, waiting while none is left.
