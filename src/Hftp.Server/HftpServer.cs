@@ -33,6 +33,7 @@ public sealed class HftpServer : IDisposable
     private readonly TimeoutReport _timeoutReport;
     private readonly WarningThrottle _capWarning;
     private readonly AcceptFailureReport _acceptFailures;
+    private readonly BurstCollector _burstCollector;
     private SpareThreadPool? _threads;
     private ConnectionServices? _services;
     private ITimer? _heartbeat;
@@ -56,6 +57,9 @@ public sealed class HftpServer : IDisposable
         _timeoutReport = new TimeoutReport(logger, TimeSpan.FromSeconds(1), _time);
         _capWarning = new WarningThrottle(options.WarningInterval, _time);
         _acceptFailures = new AcceptFailureReport(logger, options.WarningInterval, _time);
+        // A burst is more connections than the pool keeps threads for; it is over when no more are left than it
+        // keeps threads ready for.
+        _burstCollector = new BurstCollector(options.MaxSpareThreads, options.MinSpareThreads, logger);
         if (options.Address.Equals(IPAddress.IPv6Any))
         {
             // "::" serves IPv4 clients too, as most servers do.
@@ -112,7 +116,7 @@ public sealed class HftpServer : IDisposable
             "Connection threads: {MinSpare} to {MaxSpare} kept idle for reuse (those beyond {MinSpare} end after {IdleSeconds:0.###} s idle), {StackKiB} KiB stack; {Encoders} slice encoder(s)",
             _threads.MinSpare, _threads.MaxSpare, _threads.MinSpare, _threads.IdleTime.TotalSeconds, _options.ConnectionStackSize / 1024, encoders);
         var heartbeat = HeartbeatInterval(_options);
-        _heartbeat = _time.CreateTimer(_ => _connections.CheckDeadlines(_time.GetTimestamp()), null, heartbeat, heartbeat);
+        _heartbeat = _time.CreateTimer(_ => Heartbeat(), null, heartbeat, heartbeat);
         if (!_files.Exists)
         {
             var workingDirectory = Environment.CurrentDirectory;
@@ -164,6 +168,12 @@ public sealed class HftpServer : IDisposable
         _timeoutReport.Dispose();
         _stopAccepting.Dispose();
         _metrics.Dispose();
+    }
+
+    private void Heartbeat()
+    {
+        _connections.CheckDeadlines(_time.GetTimestamp());
+        _burstCollector.Observe(ActiveConnections);
     }
 
     // A quarter of the shortest timeout, at most the configured interval, at least 10 ms.

@@ -1,0 +1,45 @@
+using System.Diagnostics;
+using Serilog;
+
+namespace Hftp.Server;
+
+/// <summary>
+/// Gives memory back once a burst of connections is over. Nothing else would: with the clients gone the server
+/// allocates almost nothing, so the runtime never collects what they left behind (the reply buffers the pool does not
+/// keep, sockets, connection state). One collection, when the connections seen on the heartbeat since the last one
+/// were more than <c>burstSize</c> and are down to <c>quietSize</c> or fewer: a server that never sees a burst never
+/// collects. Aggressive, because only that mode decommits the freed heap at once. bench/memory.sh, RSS 30 s after
+/// each of its loads (500 x 20 MiB slices; 1,000 stalled readers; 10,000 idle connections), 2026-12-06, 2 cores:
+/// without this 182, 328, 430 MiB; with a default collection 79, 298, 425 MiB (the heap emptied, RSS stayed); with
+/// this 134, 72, 122 MiB, for one pause of 13-50 ms.
+/// </summary>
+internal sealed class BurstCollector(int burstSize, int quietSize, ILogger logger)
+{
+    private readonly Lock _lock = new();
+    private int _peak;
+
+    /// <summary>On the heartbeat, with the connections served now; true when it collected.</summary>
+    public bool Observe(int connections)
+    {
+        lock (_lock)
+        {
+            _peak = Math.Max(_peak, connections);
+            if (_peak <= burstSize || connections > quietSize)
+            {
+                return false;
+            }
+
+            var peak = _peak;
+            _peak = connections;
+            var heapBefore = GC.GetTotalMemory(forceFullCollection: false);
+            var rssBefore = Environment.WorkingSet;
+            var started = Stopwatch.GetTimestamp();
+            GC.Collect(GC.MaxGeneration, GCCollectionMode.Aggressive, blocking: true, compacting: true);
+            logger.Information(
+                "Gave memory back after a burst of {Peak} connections: managed heap {HeapBefore} -> {HeapAfter} MiB, RSS {RssBefore} -> {RssAfter} MiB, in {Milliseconds:0} ms",
+                peak, heapBefore >> 20, GC.GetTotalMemory(forceFullCollection: false) >> 20, rssBefore >> 20, Environment.WorkingSet >> 20,
+                Stopwatch.GetElapsedTime(started).TotalMilliseconds);
+            return true;
+        }
+    }
+}
