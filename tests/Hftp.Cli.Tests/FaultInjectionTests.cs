@@ -58,7 +58,7 @@ public sealed class FaultInjectionTests : DownloadFixture
                 var resumed = await GetAsync("get", "data.bin", "--continue", "-q", "-o", output);
                 CheckOutcome(resumed, output, where + ", then --continue");
                 Assert.True(File.Exists(output) && TestFiles.ReadUnlocked(output).AsSpan().SequenceEqual(_source),
-                    $"{where}: --continue did not end with the file ({resumed.ExitCode}: {resumed.Error})");
+                    $"{where}: --continue did not end with the file ({resumed.ExitCode}: {resumed.Error}); open on it here: {OpenDescriptors(output)}");
             }
         }
 
@@ -77,6 +77,20 @@ public sealed class FaultInjectionTests : DownloadFixture
             Assert.Contains("hftp: ", run.Error, StringComparison.Ordinal);
             Assert.True(!File.Exists(output) || TestFiles.ReadUnlocked(output).AsSpan().SequenceEqual(_source), $"{where}: wrong bytes saved\n{run.Error}");
         }
+    }
+
+    // This process's descriptors still open on the output's part: a run that ended must have closed its own.
+    private static string OpenDescriptors(string output)
+    {
+        if (!OperatingSystem.IsLinux())
+        {
+            return "(Linux only)";
+        }
+
+        var open = new DirectoryInfo("/proc/self/fd").GetFileSystemInfos()
+            .Where(fd => fd.LinkTarget?.StartsWith(output + ".part", StringComparison.Ordinal) == true)
+            .Select(fd => $"fd {fd.Name} -> {fd.LinkTarget}");
+        return string.Join(", ", open.DefaultIfEmpty("none"));
     }
 
     // Leaves what the scenario starts from, and returns the command to run with a faulty file system.
