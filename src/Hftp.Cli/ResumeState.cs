@@ -26,8 +26,7 @@ public sealed record ResumeState(string Host, int Port, string Name, long Size, 
     private const int FixedLines = 7;
 
     /// <summary>Reads a state file; null (with the reason) when it is missing or not one this version wrote.</summary>
-    public static ResumeState? Read(string path, out string problem) =>
-        Parse(File.Exists(path) ? File.ReadAllText(path) : null, out problem);
+    public static ResumeState? Read(string path, out string problem) => Parse(ReadIfPresent(path), out problem);
 
     /// <summary>Reads a state file's text (null: there is none); null (with the reason) when it is not one this version wrote.</summary>
     public static ResumeState? Parse(string? text, out string problem)
@@ -112,5 +111,19 @@ public sealed record ResumeState(string Host, int Port, string Name, long Size, 
     {
         value = 0;
         return TryField(line, key, out var text) && long.TryParse(text, NumberStyles.None, CultureInfo.InvariantCulture, out value);
+    }
+
+    // A download that finishes removes its state at any moment: missing is an answer, not an error (no check first,
+    // which would leave the moment between the check and the read).
+    private static string? ReadIfPresent(string path)
+    {
+        try
+        {
+            return File.ReadAllText(path);
+        }
+        catch (Exception exception) when (exception is FileNotFoundException or DirectoryNotFoundException)
+        {
+            return null;
+        }
     }
 }
