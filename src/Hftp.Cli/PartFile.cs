@@ -104,6 +104,7 @@ internal sealed class PartFile : IDisposable
         }
         catch
         {
+            files.Unlock(handle);
             handle.Dispose();
             throw;
         }
@@ -181,7 +182,7 @@ internal sealed class PartFile : IDisposable
             _files.Rename(Path, Output);
             _files.FlushDirectory(DirectoryOf(Output));
             _files.Delete(StatePath);
-            Handle.Dispose();
+            Close();
         }
     }
 
@@ -193,11 +194,21 @@ internal sealed class PartFile : IDisposable
             // The state first: a part without its state is never trusted.
             _files.Delete(StatePath);
             _files.Delete(Path);
-            Handle.Dispose();
+            Close();
         }
     }
 
-    public void Dispose() => Handle.Dispose();
+    public void Dispose() => Close();
+
+    // Unlocked first: see IDownloadFileSystem.Unlock.
+    private void Close()
+    {
+        if (!Handle.IsClosed)
+        {
+            _files.Unlock(Handle);
+            Handle.Dispose();
+        }
+    }
 
     private static string DirectoryOf(string path) => System.IO.Path.GetDirectoryName(System.IO.Path.GetFullPath(path))!;
 

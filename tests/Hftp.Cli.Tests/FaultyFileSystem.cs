@@ -49,6 +49,9 @@ internal sealed class FaultyFileSystem(int failAt = int.MaxValue, Fault fault = 
         return _real.TryOpenLocked(path, out created);
     }
 
+    // Not a step: releasing the lock touches nothing on disk, and a dead process's locks go with it anyway.
+    public void Unlock(SafeFileHandle file) => _real.Unlock(file);
+
     public long GetLength(SafeFileHandle file) => Step(() => _real.GetLength(file));
 
     public void SetLength(SafeFileHandle file, long length) => Step(() => _real.SetLength(file, length));

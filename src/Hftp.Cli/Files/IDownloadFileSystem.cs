@@ -18,6 +18,13 @@ internal interface IDownloadFileSystem
     /// </summary>
     SafeFileHandle? TryOpenLocked(string path, out bool created);
 
+    /// <summary>
+    /// Releases the lock <see cref="TryOpenLocked"/> took, before the handle is closed: a child process forked
+    /// meanwhile (by the program hosting the download) holds a copy of the descriptor until it runs its program, and
+    /// with that copy the lock, so closing alone may leave the part locked for a moment after the download ended.
+    /// </summary>
+    void Unlock(SafeFileHandle file);
+
     long GetLength(SafeFileHandle file);
 
     void SetLength(SafeFileHandle file, long length);

@@ -1,4 +1,5 @@
 using System.Runtime.InteropServices;
+using Microsoft.Win32.SafeHandles;
 
 namespace Hftp.Cli.Files;
 
@@ -35,6 +36,7 @@ internal static partial class LinuxFileCalls
     private const int Interrupted = 4;
     private const int LockExclusive = 2;
     private const int LockNonBlocking = 4;
+    private const int LockUnlock = 8;
     private const int CreatedMode = 0x1B6; // 0666, less the umask
 
     // O_NOFOLLOW is one of the few open flags whose value differs between Linux architectures.
@@ -85,6 +87,29 @@ internal static partial class LinuxFileCalls
         while (result < 0 && Marshal.GetLastPInvokeError() == Interrupted);
 
         return result == 0 || (Marshal.GetLastPInvokeError() == WouldBlock ? false : throw LastError(path));
+    }
+
+    /// <summary>Releases the lock <see cref="TryLock"/> took on <paramref name="file"/>; a failure leaves it to the close.</summary>
+    public static void Unlock(SafeFileHandle file)
+    {
+        if (file.IsClosed)
+        {
+            return;
+        }
+
+        var added = false;
+        try
+        {
+            file.DangerousAddRef(ref added);
+            _ = Flock((int)file.DangerousGetHandle(), LockUnlock);
+        }
+        finally
+        {
+            if (added)
+            {
+                file.DangerousRelease();
+            }
+        }
     }
 
     /// <summary>Flushes a directory's entries (a rename, a new or removed name) to disk.</summary>

@@ -77,6 +77,7 @@ internal sealed class LocalFileSystem : IDownloadFileSystem
                     return handle;
                 }
 
+                LinuxFileCalls.Unlock(handle);
                 handle.Dispose();
                 if (attempt == 3)
                 {
@@ -85,9 +86,18 @@ internal sealed class LocalFileSystem : IDownloadFileSystem
             }
             catch
             {
+                LinuxFileCalls.Unlock(handle);
                 handle.Dispose();
                 throw;
             }
+        }
+    }
+
+    public void Unlock(SafeFileHandle file)
+    {
+        if (OperatingSystem.IsLinux())
+        {
+            LinuxFileCalls.Unlock(file);
         }
     }
 
