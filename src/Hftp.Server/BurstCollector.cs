@@ -6,9 +6,9 @@ namespace Hftp.Server;
 /// <summary>
 /// Gives memory back once a burst of connections is over. Nothing else would: with the clients gone the server
 /// allocates almost nothing, so the runtime never collects what they left behind (the reply buffers the pool does not
-/// keep, sockets, connection state). One collection, when the connections seen on the heartbeat since the last one
-/// were more than <c>burstSize</c> and are down to <c>quietSize</c> or fewer: a server that never sees a burst never
-/// collects. Aggressive, because only that mode decommits the freed heap at once. bench/memory.sh, RSS 30 s after
+/// keep, sockets, connection state). One collection, when the connections at once since the last one were more than
+/// <c>burstSize</c> and are down to <c>quietSize</c> or fewer: a server that never sees a burst never collects, and
+/// each burst is collected once. Aggressive, because only that mode decommits the freed heap at once. bench/memory.sh, RSS 30 s after
 /// each of its loads (500 x 20 MiB slices; 1,000 stalled readers; 10,000 idle connections), 2026-12-06, 2 cores:
 /// without this 189, 334, 399 MiB; with it 87, 71, 144 MiB, for one pause of 11-277 ms (docs/performance.md). A
 /// default collection emptied the heap just as well but left RSS at 298 MiB after the stalled readers.
@@ -16,15 +16,19 @@ namespace Hftp.Server;
 internal sealed class BurstCollector(int burstSize, int quietSize, ILogger logger)
 {
     private readonly Lock _lock = new();
+
+    // Never above the burst size: after a collection the peak starts from the connections left, which must not count
+    // as a burst again.
+    private readonly int _quietSize = Math.Min(quietSize, burstSize);
     private int _peak;
 
-    /// <summary>On the heartbeat, with the connections served now; true when it collected.</summary>
-    public bool Observe(int connections)
+    /// <summary>On the heartbeat, with the most connections at once since the last one and those served now; true when it collected.</summary>
+    public bool Observe(int peakSinceLastHeartbeat, int connections)
     {
         lock (_lock)
         {
-            _peak = Math.Max(_peak, connections);
-            if (_peak <= burstSize || connections > quietSize)
+            _peak = Math.Max(_peak, peakSinceLastHeartbeat);
+            if (_peak <= burstSize || connections > _quietSize)
             {
                 return false;
             }

@@ -58,8 +58,8 @@ public sealed class HftpServer : IDisposable
         _capWarning = new WarningThrottle(options.WarningInterval, _time);
         _acceptFailures = new AcceptFailureReport(logger, options.WarningInterval, _time);
         // A burst is more connections than the pool keeps threads for; it is over when no more are left than it
-        // keeps threads ready for.
-        _burstCollector = new BurstCollector(options.MaxSpareThreads, options.MinSpareThreads, logger);
+        // keeps threads ready for (the pool's own reading of the two: the maximum is at least the minimum).
+        _burstCollector = new BurstCollector(Math.Max(options.MinSpareThreads, options.MaxSpareThreads), options.MinSpareThreads, logger);
         if (options.Address.Equals(IPAddress.IPv6Any))
         {
             // "::" serves IPv4 clients too, as most servers do.
@@ -173,7 +173,7 @@ public sealed class HftpServer : IDisposable
     private void Heartbeat()
     {
         _connections.CheckDeadlines(_time.GetTimestamp());
-        _burstCollector.Observe(ActiveConnections);
+        _burstCollector.Observe(_connections.TakeRecentPeak(), ActiveConnections);
     }
 
     // A quarter of the shortest timeout, at most the configured interval, at least 10 ms.

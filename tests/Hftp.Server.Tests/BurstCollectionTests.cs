@@ -30,8 +30,38 @@ public sealed class BurstCollectionTests
         time.Advance(TimeSpan.FromSeconds(1));
         Assert.True(server.Log.Contains(LogEventLevel.Information, GaveBack + " of 5 connections"));
         time.Advance(TimeSpan.FromSeconds(5));
-        Assert.Single(server.Log.Events, logEvent => CapturedLog.Text(logEvent).Contains(GaveBack, StringComparison.Ordinal));
+        Assert.Equal(1, Collections(server));
+
+        // A burst that comes and goes between two heartbeats counts as well.
+        (await ConnectServedAsync(server, connections: 5)).ForEach(client => client.Dispose());
+        Assert.True(await Eventually.HoldsAsync(() => server.Server.ActiveConnections == 0, Bound));
+        time.Advance(TimeSpan.FromSeconds(1));
+        Assert.Equal(2, Collections(server));
     }
+
+    [Theory]
+    [InlineData(8, 4)] // more spare threads wanted than kept: the pool keeps 8, and so does the burst's measure
+    [InlineData(4, 0)]
+    public async Task ConnectionsBetweenTheTwoSpareCountsAreNoBurstWhateverTheirOrder(int minSpare, int maxSpare)
+    {
+        var time = new FakeTimeProvider();
+        using var server = TestServer.Start(options => options with { MinSpareThreads = minSpare, MaxSpareThreads = maxSpare }, time: time);
+        server.WriteFile("f", "x");
+
+        var clients = await ConnectServedAsync(server, connections: Math.Max(minSpare, maxSpare));
+        for (var second = 0; second < 10; second++)
+        {
+            time.Advance(TimeSpan.FromSeconds(1));
+        }
+
+        clients.ForEach(client => client.Dispose());
+        Assert.True(await Eventually.HoldsAsync(() => server.Server.ActiveConnections == 0, Bound));
+        time.Advance(TimeSpan.FromSeconds(1));
+        Assert.Equal(0, Collections(server));
+    }
+
+    private static int Collections(TestServer server) =>
+        server.Log.Events.Count(logEvent => CapturedLog.Text(logEvent).Contains(GaveBack, StringComparison.Ordinal));
 
     private static async Task ServeAndCloseAsync(TestServer server, FakeTimeProvider time, int connections)
     {

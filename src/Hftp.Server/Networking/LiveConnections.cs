@@ -11,6 +11,7 @@ internal sealed class LiveConnections
     private readonly ConcurrentDictionary<Connection, byte> _connections = new();
     private int _count;
     private int _peak;
+    private int _recentPeak;
 
     public int Count => Volatile.Read(ref _count);
 
@@ -21,14 +22,12 @@ internal sealed class LiveConnections
     {
         _connections.TryAdd(connection, 0);
         var count = Interlocked.Increment(ref _count);
-        for (var peak = Volatile.Read(ref _peak); count > peak; peak = Volatile.Read(ref _peak))
-        {
-            if (Interlocked.CompareExchange(ref _peak, count, peak) == peak)
-            {
-                break;
-            }
-        }
+        RaiseTo(ref _peak, count);
+        RaiseTo(ref _recentPeak, count);
     }
+
+    /// <summary>The most connections at once since the last call (or the start), then starts over from now.</summary>
+    public int TakeRecentPeak() => Math.Max(Interlocked.Exchange(ref _recentPeak, Count), Count);
 
     public void Remove(Connection connection)
     {
@@ -45,6 +44,17 @@ internal sealed class LiveConnections
 
     /// <summary>Connections whose thread is blocked on <paramref name="wait"/> now.</summary>
     public int CountWaiting(Wait wait) => _connections.Keys.Count(connection => connection.Deadline.WaitingFor == wait);
+
+    private static void RaiseTo(ref int peak, int count)
+    {
+        for (var seen = Volatile.Read(ref peak); count > seen; seen = Volatile.Read(ref peak))
+        {
+            if (Interlocked.CompareExchange(ref peak, count, seen) == seen)
+            {
+                break;
+            }
+        }
+    }
 
     public void ForEach(Action<Connection> action)
     {
