@@ -56,13 +56,14 @@ public abstract class DownloadFixture : IDisposable
     private protected async Task<CliRun> InterruptedGetAsync(long budget, params string[] args)
     {
         var relay = Relay;
+        var forwardedBefore = relay.Forwarded; // the relay counts over the fixture's life; the budget is this run's
         relay.Allow(budget);
         using var interrupt = new CancellationTokenSource();
         var run = CliRun.InvokeUntilAsync(interrupt.Token, [.. args, "-H", "127.0.0.1", "-p", RelayPort]);
-        if (!await Eventually.HoldsAsync(() => relay.Forwarded >= budget || relay.BudgetGranted || run.IsCompleted, TestTimeouts.Condition))
+        if (!await Eventually.HoldsAsync(() => relay.Forwarded - forwardedBefore >= budget || relay.BudgetGranted || run.IsCompleted, TestTimeouts.Condition))
         {
             // Say where it stood: what the relay passed, and what the command itself printed once stopped.
-            var forwarded = relay.Forwarded;
+            var forwarded = relay.Forwarded - forwardedBefore;
             await interrupt.CancelAsync();
             relay.Release();
             var stopped = await Task.WhenAny(run, Task.Delay(TestTimeouts.Reply)) == run ? await run : null;
