@@ -11,7 +11,8 @@ namespace Hftp.Server;
 /// each burst is collected once. Aggressive, because only that mode decommits the freed heap at once. bench/memory.sh, RSS 30 s after
 /// each of its loads (500 x 20 MiB slices; 1,000 stalled readers; 10,000 idle connections), 2026-12-06, 2 cores:
 /// without this 189, 334, 399 MiB; with it 87, 71, 144 MiB, for one pause of 11-277 ms (docs/performance.md). A
-/// default collection emptied the heap just as well but left RSS at 298 MiB after the stalled readers.
+/// default collection, tried first (bench/memory.sh on a trial build, 2026-12-06 20:29 UTC), emptied the heap just
+/// as well but left RSS at 298 MiB after the stalled readers.
 /// </summary>
 internal sealed class BurstCollector(int burstSize, int quietSize, ILogger logger)
 {
