@@ -208,6 +208,7 @@ internal sealed class Connection
             }
 
             var lineEnded = false;
+            _executor.BeginBatch();
             while (_reader.TryRead(input, out var consumed, out var request))
             {
                 lineEnded = true;

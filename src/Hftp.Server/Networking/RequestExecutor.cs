@@ -18,9 +18,24 @@ namespace Hftp.Server.Networking;
 /// </summary>
 internal sealed class RequestExecutor(ConnectionServices services, ReplyWriter writer, ILogger logger)
 {
+    // The longest name whose size a batch remembers (NAME_MAX on Linux); longer ones are looked up each time.
+    private const int RememberedNameLength = 255;
+
     // One file object for every slice of the connection, opened and closed by each: opening allocates nothing.
     private readonly ServedFile _file = new();
 
+    // Within one batch (the requests of one receive) a name's size is looked up once: a client that pipelines
+    // get_metadata of one file costs one stat per batch, not one (and a geteuid) per request. 1,000,000 pipelined
+    // on one connection took 4.3-5.5 s without it, against 0.33-0.48 s for the server before the redesign, which
+    // did this (/tmp/pipe.sh-style run, 2026-12-06). Never kept past its batch, so a size is never older than that.
+    private byte[]? _rememberedName;
+    private int _rememberedLength = -1;
+    private bool _rememberedFound;
+    private long _rememberedSize;
+
+
+    /// <summary>Starts a batch of requests (those of one receive): sizes looked up before are forgotten.</summary>
+    public void BeginBatch() => _rememberedLength = -1;
 
     /// <summary>The client, as logs name it (after a PROXY header, the client it named).</summary>
     public IPEndPoint? Client { get; set; }
@@ -100,7 +115,7 @@ internal sealed class RequestExecutor(ConnectionServices services, ReplyWriter w
 
     private void WriteMetadata(ReadOnlySpan<byte> fileName)
     {
-        if (!fileName.IsEmpty && services.Files.TryGetSize(fileName, out var size))
+        if (!fileName.IsEmpty && TryGetSize(fileName, out var size))
         {
             writer.WriteStatus(StatusCode.Ok);
             writer.WriteLine(size);
@@ -109,6 +124,25 @@ internal sealed class RequestExecutor(ConnectionServices services, ReplyWriter w
         {
             writer.WriteStatus(StatusCode.FileNotFound);
         }
+    }
+
+    private bool TryGetSize(ReadOnlySpan<byte> fileName, out long size)
+    {
+        if (_rememberedLength >= 0 && fileName.SequenceEqual(_rememberedName.AsSpan(0, _rememberedLength)))
+        {
+            size = _rememberedSize;
+            return _rememberedFound;
+        }
+
+        var found = services.Files.TryGetSize(fileName, out size);
+        if (fileName.Length <= RememberedNameLength)
+        {
+            _rememberedName ??= new byte[RememberedNameLength];
+            fileName.CopyTo(_rememberedName);
+            (_rememberedLength, _rememberedFound, _rememberedSize) = (fileName.Length, found, size);
+        }
+
+        return found;
     }
 
     private void WriteSlice(ReadOnlySpan<byte> fileName, SliceRange range, bool isRaw)
