@@ -116,7 +116,15 @@ internal sealed class LocalFileSystem : IDownloadFileSystem
     {
         if (!OperatingSystem.IsLinux())
         {
-            return File.Exists(path) ? File.ReadAllText(path) : null;
+            // Read, not checked first: a state removed between the check and the read is simply missing.
+            try
+            {
+                return File.ReadAllText(path);
+            }
+            catch (Exception exception) when (exception is FileNotFoundException or DirectoryNotFoundException)
+            {
+                return null;
+            }
         }
 
         var descriptor = LinuxFileCalls.OpenForReading(path);
