@@ -80,6 +80,22 @@ public sealed class EnvironmentSettingsTests : IDisposable
     }
 
     [Fact]
+    public async Task EncodeAheadOffServesLargeSlicesOnTheConnectionsOwnThread()
+    {
+        var content = new byte[3 << 20]; // past the 1 MiB from which slices are encoded ahead
+        Random.Shared.NextBytes(content);
+        File.WriteAllBytes(Path.Combine(_directory, "big"), content);
+        using var server = ServerProcess.Start(
+            new Dictionary<string, string> { ["HFTP_ENCODE_AHEAD"] = "0" }, "--port", "0", "--address", "127.0.0.1", "--dir", _directory);
+        var port = await server.WaitForPortAsync(TestTimeouts.Process);
+
+        Assert.Contains("; 0 slice encoder(s)", server.Output, StringComparison.Ordinal);
+        using var client = RawClient.Connect(new IPEndPoint(IPAddress.Loopback, port));
+        await client.SendAsync(Requests.GetSlice("big", 0, content.Length));
+        await client.ExpectAsync(Replies.Slice(content));
+    }
+
+    [Fact]
     public async Task ProcessConfiguredByVariablesAloneServesAndLogsJsonToItsFile()
     {
         File.WriteAllText(Path.Combine(_directory, "f"), "hello");
