@@ -33,7 +33,6 @@ internal sealed class RequestExecutor(ConnectionServices services, ReplyWriter w
     private bool _rememberedFound;
     private long _rememberedSize;
 
-
     /// <summary>Starts a batch of requests (those of one receive): sizes looked up before are forgotten.</summary>
     public void BeginBatch() => _rememberedLength = -1;
 
