@@ -5,7 +5,9 @@
  * (its size, and with --verify its bytes), so a wrong reply is counted, never measured as a success.
  *
  *   hftp-load small --port P --local PATH [-c 32] [-d 10]
- *       C connections, each with one get_metadata NAME in flight, for d seconds: req/s, p50/p99/max latency.
+ *       C connections, each with one get_metadata NAME in flight, for d seconds: req/s, p50/p99/max latency;
+ *       then the same apart for each connection's first reply (which waits for the server to accept the
+ *       connection) and for every later one (with its mean: does any connection starve once served?).
  *   hftp-load redis --port P --local PATH [-c 32] [-d 10]
  *       The small load's anchor driven by this same client: stores the file's size in Redis (SET hftp-load:NAME
  *       SIZE), then C connections each keep one GET hftp-load:NAME in flight; every reply must be that size.
@@ -93,6 +95,7 @@ static long long now_ns(void)
 struct histogram {
     long long counts[FINE + COARSE + 1];
     long long total;
+    long long sum_us;
     long long max_us;
 };
 
@@ -104,6 +107,7 @@ static void record(struct histogram *histogram, long long nanoseconds)
         bucket = FINE + COARSE;
     histogram->counts[bucket]++;
     histogram->total++;
+    histogram->sum_us += us;
     if (us > histogram->max_us)
         histogram->max_us = us;
 }
@@ -253,6 +257,7 @@ struct connection {
     size_t sent;
     size_t received;
     long long started;
+    long long replies;
     char buffer[REPLY_MAX];
 };
 
@@ -303,6 +308,9 @@ static int run_small(int connections, double seconds)
     int epoll = epoll_create1(EPOLL_CLOEXEC);
     struct epoll_event *events = malloc(1024 * sizeof *events);
     struct histogram *latencies = calloc(1, sizeof *latencies);
+    /* Each connection's first reply waits for the server to accept it and give it a thread, which is admission,
+       not service; the rest show whether any connection starves once served. Both are reported apart too. */
+    struct histogram *firsts = calloc(1, sizeof *firsts), *steady = calloc(1, sizeof *steady);
     long long errors = 0, wrong = 0, requests = 0;
 
     /* Connect every connection first; the timed run starts once all are open. */
@@ -384,6 +392,7 @@ static int run_small(int connections, double seconds)
                 goto closed;
             now = now_ns();
             record(latencies, now - connection->started);
+            record(connection->replies++ == 0 ? firsts : steady, now - connection->started);
             requests++;
             ended = now;
             if (now >= deadline) {
@@ -416,8 +425,15 @@ static int run_small(int connections, double seconds)
            (int)request_length - 2, request, connections, open, elapsed, requests, wrong, errors);
     printf("throughput: %.0f requests/s; latency p50 %.3f ms, p99 %.3f ms, max %.3f ms\n", rps, percentile_ms(latencies, 0.5),
            percentile_ms(latencies, 0.99), latencies->max_us / 1000.0);
-    printf("RESULT mode=%s connections=%d rps=%.0f p50_ms=%.3f p99_ms=%.3f max_ms=%.3f requests=%lld wrong=%lld errors=%lld\n", small_mode, connections, rps,
-           percentile_ms(latencies, 0.5), percentile_ms(latencies, 0.99), latencies->max_us / 1000.0, requests, wrong, errors);
+    double steady_mean_ms = steady->total > 0 ? steady->sum_us / 1000.0 / steady->total : 0.0 / 0.0;
+    printf("each connection's first reply (%lld): p50 %.3f ms, p99 %.3f ms, max %.3f ms\n", firsts->total, percentile_ms(firsts, 0.5),
+           percentile_ms(firsts, 0.99), firsts->max_us / 1000.0);
+    printf("every later reply (%lld): p50 %.3f ms, p99 %.3f ms, max %.3f ms, mean %.3f ms; p99 / mean %.2f\n", steady->total,
+           percentile_ms(steady, 0.5), percentile_ms(steady, 0.99), steady->max_us / 1000.0, steady_mean_ms, percentile_ms(steady, 0.99) / steady_mean_ms);
+    printf("RESULT mode=%s connections=%d rps=%.0f p50_ms=%.3f p99_ms=%.3f max_ms=%.3f requests=%lld wrong=%lld errors=%lld first_p50_ms=%.3f first_p99_ms=%.3f "
+           "first_max_ms=%.3f later_p99_ms=%.3f later_mean_ms=%.3f later_max_ms=%.3f\n", small_mode, connections, rps, percentile_ms(latencies, 0.5),
+           percentile_ms(latencies, 0.99), latencies->max_us / 1000.0, requests, wrong, errors, percentile_ms(firsts, 0.5), percentile_ms(firsts, 0.99),
+           firsts->max_us / 1000.0, percentile_ms(steady, 0.99), steady_mean_ms, steady->max_us / 1000.0);
     return wrong == 0 && errors == 0 && requests > 0 ? 0 : 1;
 }
 

@@ -24,6 +24,12 @@ public sealed class IndependentLoadTests
         Assert.True(run.Number("rps") > 0, run.Output);
         Assert.InRange(run.Number("p50_ms"), 0, run.Number("p99_ms"));
         Assert.InRange(run.Number("p99_ms"), 0, run.Number("max_ms"));
+
+        // Each of the 4 connections' first replies apart; the later ones have a mean between their extremes.
+        Assert.Contains("each connection's first reply (4)", run.Output);
+        Assert.InRange(run.Number("first_p99_ms"), 0, run.Number("first_max_ms"));
+        Assert.InRange(run.Number("later_mean_ms"), 0, run.Number("later_max_ms"));
+        Assert.InRange(run.Number("later_p99_ms"), 0, run.Number("later_max_ms"));
     }
 
     [GccFact]
