@@ -38,8 +38,8 @@ source bench/common.sh
 make_scratch compare
 progress() { echo "$(date -u +%H:%M:%S) $*" >&2; }
 
-for tool in nginx redis-server redis-benchmark; do
-  command -v "$tool" >/dev/null || { echo "$tool is missing: apt-get install -y nginx-light redis-server redis-tools" >&2; exit 1; }
+for tool in nginx redis-server redis-benchmark gcc; do
+  command -v "$tool" >/dev/null || { echo "$tool is missing: apt-get install -y nginx-light redis-server redis-tools gcc" >&2; exit 1; }
 done
 
 model=$(sed -n 's/^model name[[:space:]]*: //p' /proc/cpuinfo | head -1)
@@ -67,6 +67,7 @@ progress "building the load generator of the new revision"
 dotnet build "$scratch/new/src/src/Hftp.Benchmark" "${build_flags[@]}" > "$scratch/benchmark-build.log" 2>&1 \
   || { tail -20 "$scratch/benchmark-build.log" >&2; exit 1; }
 generator=$(find "$scratch/new/src/src/Hftp.Benchmark/bin/Release" -name hftp-benchmark.dll | head -1)
+gcc -O2 -Wall -o "$scratch/hftp-load" "$scratch/new/src/bench/hftp-load.c"
 
 progress "generating files"
 data=$scratch/data
@@ -172,6 +173,21 @@ for round in $(seq "$rounds"); do
     note "small_${connections}_p99_mean" anchor "$round" "$(awk -v p="${p99:-0}" -v m="${mean:-0}" 'BEGIN { if (m > 0) printf "%.2f", p / m }')"
   done
 
+  # The starvation check, by the C generator (one epoll thread, lighter than the 4,000 threads of hftp-benchmark):
+  # each connection's first reply (admission: the server accepts it and gives it a thread) apart from the later ones.
+  progress "== round $round: get_metadata, 4000 connections, by hftp-load"
+  for side in "${sides[@]}" anchor; do
+    settle
+    if [ "$side" = anchor ]; then
+      run $((duration + 60)) "$scratch/hftp-load" redis --port "$redis_port" --local "$data/archivo.txt" -c 4000 -d "$duration"
+    else
+      run $((duration + 60)) "$scratch/hftp-load" small --port "${server_port[$side]}" --local "$data/archivo.txt" -c 4000 -d "$duration"
+    fi
+    note c4000_rps "$side" "$round" "$(field rps)"
+    note c4000_first_p99 "$side" "$round" "$(field first_p99_ms)"
+    note c4000_later_p99_mean "$side" "$round" "$(awk -v p="$(field later_p99_ms)" -v m="$(field later_mean_ms)" 'BEGIN { if (m > 0) printf "%.2f", p / m }')"
+  done
+
   progress "== round $round: opening $opens connections (each served once, all held)"
   for side in "${sides[@]}"; do
     settle
@@ -238,6 +254,9 @@ for connections in (32, 1000, 4000):
 rows += [
     ("small_4000_mean", "get_metadata 4,000 connections, mean ms (connections / requests/s)", "redis GET"),
     ("small_4000_p99_mean", "get_metadata 4,000 connections, p99 / mean", "redis GET"),
+    ("c4000_rps", "get_metadata 4,000 connections by hftp-load, requests/s", "redis GET, same client"),
+    ("c4000_first_p99", "the same, each connection's first reply, p99 ms", "redis GET, same client"),
+    ("c4000_later_p99_mean", "the same, every later reply, p99 / mean", "redis GET, same client"),
     ("idle_kb", f"{idle:,} idle connections, server KB per connection", None),
     ("idle_p99", f"{idle:,} idle connections, fresh-client p99 ms", None),
     ("open_rate", f"open {opens:,} connections (held), connections/s", None),
