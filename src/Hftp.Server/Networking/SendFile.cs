@@ -10,7 +10,7 @@ namespace Hftp.Server.Networking;
 /// through this process. Raw bulk 64 MiB on one connection, 2 cores: 2.00x (hftp-load) and 2.04x (hftp-benchmark) the
 /// MB/s of the same server with HFTP_SENDFILE=0, at half its CPU per GB, medians of 8 alternating pairs (bench/raw.sh,
 /// 2026-12-06, commit 0df30f4; docs/performance.md). Off elsewhere and with HFTP_SENDFILE=0, with which CI runs the
-/// server's raw and large-slice tests a second time.
+/// whole test suite (the raw and large-slice tests run a second time with it on).
 /// </summary>
 internal static partial class SendFile
 {
