@@ -32,9 +32,6 @@ internal static class ConnectionLimit
     /// </summary>
     public const double SocketShare = 0.75;
 
-    /// <summary>A connection runs on its own thread.</summary>
-    public const int TasksPerConnection = 1;
-
     /// <summary>The default cap for these limits, and which limits decided it (for the log).</summary>
     public static (int Value, string Explanation) Derive(SystemLimits limits)
     {
@@ -44,30 +41,29 @@ internal static class ConnectionLimit
         }
 
         var bounds = new List<(long Bound, string Text)>();
+        void Bound(long bound, string text) => bounds.Add((bound, $"{text}: {bound}"));
         if (limits.OpenFiles is { } openFiles)
         {
-            var bound = (long)((openFiles - limits.OpenFilesInUse - DescriptorReserve) * SocketShare);
-            bounds.Add((bound, $"RLIMIT_NOFILE {openFiles} with {limits.OpenFilesInUse} open, 3/4 of the rest for sockets: {bound}"));
+            Bound((long)((openFiles - limits.OpenFilesInUse - DescriptorReserve) * SocketShare),
+                $"RLIMIT_NOFILE {openFiles} with {limits.OpenFilesInUse} open, 3/4 of the rest for sockets");
         }
 
+        // A connection runs on its own thread: one task each.
         if (limits.UserTasks is { } userTasks)
         {
-            var bound = (userTasks - limits.UserTasksInUse - TaskReserve) / TasksPerConnection;
-            bounds.Add((bound, $"RLIMIT_NPROC {userTasks} with {limits.UserTasksInUse} tasks of this user: {bound}"));
+            Bound(userTasks - limits.UserTasksInUse - TaskReserve, $"RLIMIT_NPROC {userTasks} with {limits.UserTasksInUse} tasks of this user");
         }
 
         // Every thread on the system takes a pid, and the kernel refuses threads past threads-max.
-        var systemTasks = Min(limits.SystemThreads, limits.ProcessIds);
-        if (systemTasks is { } system)
+        if (new[] { limits.SystemThreads, limits.ProcessIds }.Min() is { } systemTasks)
         {
-            var bound = (system - limits.SystemTasksInUse - TaskReserve) / TasksPerConnection;
-            bounds.Add((bound, $"threads-max {Show(limits.SystemThreads)}, pid_max {Show(limits.ProcessIds)} with {limits.SystemTasksInUse} tasks running: {bound}"));
+            Bound(systemTasks - limits.SystemTasksInUse - TaskReserve,
+                $"threads-max {Show(limits.SystemThreads)}, pid_max {Show(limits.ProcessIds)} with {limits.SystemTasksInUse} tasks running");
         }
 
         if (limits.CgroupTasks is { } cgroupTasks)
         {
-            var bound = (cgroupTasks - limits.CgroupTasksInUse - TaskReserve) / TasksPerConnection;
-            bounds.Add((bound, $"cgroup pids.max {cgroupTasks} with {limits.CgroupTasksInUse} in use: {bound}"));
+            Bound(cgroupTasks - limits.CgroupTasksInUse - TaskReserve, $"cgroup pids.max {cgroupTasks} with {limits.CgroupTasksInUse} in use");
         }
 
         var value = bounds.Count == 0 ? Ceiling : (int)Math.Clamp(bounds.Min(b => b.Bound), 1, Ceiling);
@@ -98,9 +94,6 @@ internal static class ConnectionLimit
             allowed, configured, explanation);
         return allowed;
     }
-
-    private static long? Min(long? first, long? second) =>
-        first is null ? second : second is null ? first : Math.Min(first.Value, second.Value);
 
     private static string Show(long? limit) => limit?.ToString(CultureInfo.InvariantCulture) ?? "unknown";
 }

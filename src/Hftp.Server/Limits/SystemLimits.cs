@@ -30,7 +30,7 @@ internal sealed record SystemLimits
 
     public long ProcessThreads { get; init; }
 
-    /// <summary>Reads the limits; on Linux it first raises the soft open-file limit to the hard one, as Go's runtime does.</summary>
+    /// <summary>Reads the limits on Linux; elsewhere there are none to read.</summary>
     public static SystemLimits Read()
     {
         if (!OperatingSystem.IsLinux())
@@ -38,14 +38,13 @@ internal sealed record SystemLimits
             return new SystemLimits();
         }
 
-        // The runtime raised the soft RLIMIT_NOFILE to the hard one as it started; this reads what it left.
-        var openFiles = ReadLimit("Max open files");
         var (realUser, privileged) = ReadUser();
         var userTasks = privileged ? null : ReadLimit("Max processes");
         var (cgroupTasks, cgroupInUse) = ReadCgroupTasks();
         return new SystemLimits
         {
-            OpenFiles = openFiles,
+            // The runtime raised the soft RLIMIT_NOFILE to the hard one as it started; this reads what it left.
+            OpenFiles = ReadLimit("Max open files"),
             OpenFilesInUse = CountEntries("/proc/self/fd"),
             UserTasks = userTasks,
             UserTasksInUse = userTasks is null ? 0 : CountUserTasks(realUser),
@@ -58,143 +57,76 @@ internal sealed record SystemLimits
         };
     }
 
-    // A soft limit from /proc/self/limits ("Max open files  1024  4096  files"); null when unlimited or unreadable.
-    private static long? ReadLimit(string name)
+    // What /proc or /sys says, or the fallback where it cannot be read (a locked-down container, a process that ended).
+    private static T ReadOr<T>(T fallback, Func<T> read)
     {
         try
         {
-            var line = File.ReadLines("/proc/self/limits").FirstOrDefault(line => line.StartsWith(name, StringComparison.Ordinal));
-            var soft = line?[name.Length..].Split(' ', StringSplitOptions.RemoveEmptyEntries).FirstOrDefault();
-            return long.TryParse(soft, NumberStyles.None, CultureInfo.InvariantCulture, out var value) ? value : null;
+            return read();
         }
         catch (Exception exception) when (exception is IOException or UnauthorizedAccessException)
         {
-            return null;
+            return fallback;
         }
     }
+
+    // A soft limit from /proc/self/limits ("Max open files  1024  4096  files"); null when unlimited or unreadable.
+    private static long? ReadLimit(string name) => ReadOr(null, () => ParseNumber(
+        File.ReadLines("/proc/self/limits").FirstOrDefault(line => line.StartsWith(name, StringComparison.Ordinal))?[name.Length..]
+            .Split(' ', StringSplitOptions.RemoveEmptyEntries).FirstOrDefault()));
+
+    private static long? ReadNumber(string path) => ReadOr(null, () => ParseNumber(File.ReadAllText(path).Trim()));
+
+    private static long CountEntries(string directory) => ReadOr(0, () => Directory.EnumerateFileSystemEntries(directory).LongCount());
+
+    // The fourth field of /proc/loadavg is "running/total": total is every task on the system.
+    private static long ReadSystemTasks() => ReadOr(0, () =>
+        File.ReadAllText("/proc/loadavg").Split(' ') is [_, _, _, var tasks, ..] && tasks.Split('/') is [_, var total]
+            ? ParseNumber(total) ?? 0
+            : 0);
 
     // The real user (RLIMIT_NPROC counts its tasks), and whether the kernel exempts us from that limit (root).
     private static (string RealUser, bool Privileged) ReadUser()
     {
-        var ids = File.ReadLines("/proc/self/status").FirstOrDefault(line => line.StartsWith("Uid:", StringComparison.Ordinal))?
-            .Split('\t', StringSplitOptions.RemoveEmptyEntries) ?? [];
-        var real = ids.ElementAtOrDefault(1) ?? "0";
-        return (real, real == "0" || ids.ElementAtOrDefault(2) == "0");
-    }
-
-    private static long CountEntries(string directory)
-    {
-        try
-        {
-            return System.IO.Directory.EnumerateFileSystemEntries(directory).LongCount();
-        }
-        catch (Exception exception) when (exception is IOException or UnauthorizedAccessException)
-        {
-            return 0;
-        }
-    }
-
-    private static long? ReadNumber(string path)
-    {
-        try
-        {
-            var text = File.ReadAllText(path).Trim();
-            return long.TryParse(text, NumberStyles.None, CultureInfo.InvariantCulture, out var value) ? value : null;
-        }
-        catch (Exception exception) when (exception is IOException or UnauthorizedAccessException)
-        {
-            return null;
-        }
-    }
-
-    // The fourth field of /proc/loadavg is "running/total": total is every task on the system.
-    private static long ReadSystemTasks()
-    {
-        try
-        {
-            var fields = File.ReadAllText("/proc/loadavg").Split(' ');
-            var slash = fields.Length > 3 ? fields[3].IndexOf('/', StringComparison.Ordinal) : -1;
-            return slash >= 0 && long.TryParse(fields[3].AsSpan(slash + 1), NumberStyles.None, CultureInfo.InvariantCulture, out var total)
-                ? total
-                : 0;
-        }
-        catch (Exception exception) when (exception is IOException or UnauthorizedAccessException)
-        {
-            return 0;
-        }
+        var ids = StatusField(File.ReadLines("/proc/self/status"), "Uid:");
+        var real = ids.ElementAtOrDefault(0) ?? "0";
+        return (real, real == "0" || ids.ElementAtOrDefault(1) == "0");
     }
 
     // RLIMIT_NPROC counts the threads of every process whose real user is ours.
-    private static long CountUserTasks(string uid)
-    {
-        long tasks = 0;
-        foreach (var directory in System.IO.Directory.EnumerateDirectories("/proc"))
+    private static long CountUserTasks(string uid) => Directory.EnumerateDirectories("/proc")
+        .Where(directory => char.IsAsciiDigit(Path.GetFileName(directory)[0]))
+        .Sum(directory => ReadOr(0, () =>
         {
-            if (!char.IsAsciiDigit(Path.GetFileName(directory)[0]))
-            {
-                continue;
-            }
-
-            try
-            {
-                string? realUser = null;
-                long threads = 0;
-                foreach (var line in File.ReadLines(Path.Combine(directory, "status")))
-                {
-                    if (line.StartsWith("Uid:", StringComparison.Ordinal))
-                    {
-                        realUser = line.Split('\t', StringSplitOptions.RemoveEmptyEntries).ElementAtOrDefault(1);
-                    }
-                    else if (line.StartsWith("Threads:", StringComparison.Ordinal))
-                    {
-                        _ = long.TryParse(line.AsSpan("Threads:".Length).Trim(), NumberStyles.None, CultureInfo.InvariantCulture, out threads);
-                    }
-                }
-
-                if (realUser == uid)
-                {
-                    tasks += threads;
-                }
-            }
-            catch (Exception exception) when (exception is IOException or UnauthorizedAccessException)
-            {
-                // The process ended while we looked.
-            }
-        }
-
-        return tasks;
-    }
+            var status = File.ReadAllLines(Path.Combine(directory, "status"));
+            return StatusField(status, "Uid:").FirstOrDefault() == uid ? ParseNumber(StatusField(status, "Threads:").FirstOrDefault()) ?? 0 : 0;
+        }));
 
     // Containers cap tasks with the pids controller: cgroup v2 "0::/path", or v1 "N:pids:/path".
-    private static (long? Limit, long InUse) ReadCgroupTasks()
+    private static (long? Limit, long InUse) ReadCgroupTasks() => ReadOr<(long?, long)>((null, 0), () =>
     {
-        try
+        foreach (var line in File.ReadLines("/proc/self/cgroup"))
         {
-            foreach (var line in File.ReadLines("/proc/self/cgroup"))
+            var directory = line.Split(':', 3) switch
             {
-                var parts = line.Split(':', 3);
-                if (parts.Length != 3)
-                {
-                    continue;
-                }
-
-                var directory = parts[1] switch
-                {
-                    "" when parts[0] == "0" => "/sys/fs/cgroup" + parts[2],
-                    "pids" => "/sys/fs/cgroup/pids" + parts[2],
-                    _ => null,
-                };
-                if (directory is not null && ReadNumber(Path.Combine(directory, "pids.max")) is { } limit)
-                {
-                    return (limit, ReadNumber(Path.Combine(directory, "pids.current")) ?? 0);
-                }
+                ["0", "", var path] => "/sys/fs/cgroup" + path,
+                [_, "pids", var path] => "/sys/fs/cgroup/pids" + path,
+                _ => null,
+            };
+            if (directory is not null && ReadNumber(Path.Combine(directory, "pids.max")) is { } limit)
+            {
+                return (limit, ReadNumber(Path.Combine(directory, "pids.current")) ?? 0);
             }
-        }
-        catch (Exception exception) when (exception is IOException or UnauthorizedAccessException)
-        {
-            // No cgroup information: no cgroup limit to respect.
         }
 
         return (null, 0);
-    }
+    });
+
+    // The values of a "Name:\tvalue\tvalue" line of a /proc status file.
+    private static string[] StatusField(IEnumerable<string> lines, string name) =>
+        lines.FirstOrDefault(line => line.StartsWith(name, StringComparison.Ordinal))?[name.Length..]
+            .Split('\t', StringSplitOptions.RemoveEmptyEntries) ?? [];
+
+    private static long? ParseNumber(string? text) =>
+        long.TryParse(text, NumberStyles.None, CultureInfo.InvariantCulture, out var value) ? value : null;
 }
