@@ -1,9 +1,38 @@
 using System.Buffers.Binary;
+using System.Diagnostics.CodeAnalysis;
+using System.Globalization;
 using System.Net;
 using System.Net.Sockets;
 using System.Text;
 
 namespace Hftp.Server.Networking;
+
+/// <summary>Where reading a PROXY protocol header stands after the bytes seen so far.</summary>
+internal enum ProxyHeaderStatus
+{
+    /// <summary>Could still become a valid header: read <see cref="ProxyHeaderResult.BytesNeeded"/> more bytes.</summary>
+    Incomplete,
+
+    /// <summary>A whole, valid header of <see cref="ProxyHeaderResult.Length"/> bytes.</summary>
+    Complete,
+
+    /// <summary>Not a valid header; <see cref="ProxyHeaderResult.Error"/> says why.</summary>
+    Invalid,
+}
+
+/// <summary>
+/// What <see cref="ProxyHeader.Parse"/> made of the bytes seen so far. <see cref="Source"/> is the client the proxy
+/// speaks for; null when the header carries no address (v1 <c>UNKNOWN</c>, v2 <c>LOCAL</c>, a family other than
+/// TCP over IPv4 or IPv6), and then the connection's own peer stands.
+/// </summary>
+internal readonly record struct ProxyHeaderResult(ProxyHeaderStatus Status, int Length, int BytesNeeded, IPEndPoint? Source, string? Error)
+{
+    public static ProxyHeaderResult NeedMore(int bytes) => new(ProxyHeaderStatus.Incomplete, 0, bytes, null, null);
+
+    public static ProxyHeaderResult Done(int length, IPEndPoint? source) => new(ProxyHeaderStatus.Complete, length, 0, source, null);
+
+    public static ProxyHeaderResult Fail(string error) => new(ProxyHeaderStatus.Invalid, 0, 0, null, error);
+}
 
 /// <summary>
 /// Parses the PROXY protocol header (HAProxy's proxy-protocol.txt, versions 1 and 2) that a load balancer sends before
@@ -31,22 +60,11 @@ internal static class ProxyHeader
 
     private static ReadOnlySpan<byte> Version2Signature => [0x0D, 0x0A, 0x0D, 0x0A, 0x00, 0x0D, 0x0A, 0x51, 0x55, 0x49, 0x54, 0x0A];
 
-    public static ProxyHeaderResult Parse(ReadOnlySpan<byte> received)
-    {
-        if (received.IsEmpty)
-        {
-            return ProxyHeaderResult.NeedMore(ShortestLength);
-        }
-
-        if (StartsLike(received, Version1Prefix))
-        {
-            return ParseVersion1(received);
-        }
-
-        return StartsLike(received, Version2Signature)
-            ? ParseVersion2(received)
-            : ProxyHeaderResult.Fail("no PROXY protocol header");
-    }
+    public static ProxyHeaderResult Parse(ReadOnlySpan<byte> received) =>
+        received.IsEmpty ? ProxyHeaderResult.NeedMore(ShortestLength)
+        : StartsLike(received, Version1Prefix) ? ParseVersion1(received)
+        : StartsLike(received, Version2Signature) ? ParseVersion2(received)
+        : ProxyHeaderResult.Fail("no PROXY protocol header");
 
     // True when the bytes so far agree with the start of the signature (all of it, once they are as long).
     private static bool StartsLike(ReadOnlySpan<byte> received, ReadOnlySpan<byte> signature)
@@ -58,20 +76,15 @@ internal static class ProxyHeader
     private static ProxyHeaderResult ParseVersion1(ReadOnlySpan<byte> received)
     {
         var end = received.IndexOf((byte)'\n');
-        if (end < 0)
-        {
-            if (received.Length >= MaxVersion1Length)
-            {
-                return ProxyHeaderResult.Fail($"a version 1 header longer than {MaxVersion1Length} bytes");
-            }
-
-            // The line ends somewhere ahead; only one byte is certain to belong to it.
-            return ProxyHeaderResult.NeedMore(received.Length < ShortestLength ? ShortestLength - received.Length : 1);
-        }
-
-        if (end + 1 > MaxVersion1Length)
+        if (end < 0 ? received.Length >= MaxVersion1Length : end + 1 > MaxVersion1Length)
         {
             return ProxyHeaderResult.Fail($"a version 1 header longer than {MaxVersion1Length} bytes");
+        }
+
+        if (end < 0)
+        {
+            // The line ends somewhere ahead; only one byte is certain to belong to it.
+            return ProxyHeaderResult.NeedMore(Math.Max(ShortestLength - received.Length, 1));
         }
 
         if (end == 0 || received[end - 1] != (byte)'\r')
@@ -80,12 +93,9 @@ internal static class ProxyHeader
         }
 
         var line = received[..(end - 1)];
-        foreach (var b in line)
+        if (line.IndexOfAnyExceptInRange((byte)0x20, (byte)0x7E) >= 0)
         {
-            if (b is < 0x20 or > 0x7E)
-            {
-                return ProxyHeaderResult.Fail("a version 1 header with a byte that is not printable ASCII");
-            }
+            return ProxyHeaderResult.Fail("a version 1 header with a byte that is not printable ASCII");
         }
 
         // Printable ASCII of at most 105 bytes: safe to look at as text.
@@ -127,36 +137,20 @@ internal static class ProxyHeader
     }
 
     // IPAddress.TryParse also takes forms the specification excludes ("1", "0x7f.1", scope ids); these do not pass.
-    private static bool TryParseAddress(string text, AddressFamily family, out IPAddress address)
+    private static bool TryParseAddress(string text, AddressFamily family, [NotNullWhen(true)] out IPAddress? address)
     {
-        address = IPAddress.None;
+        address = null;
         var allowed = family == AddressFamily.InterNetwork ? "0123456789." : "0123456789abcdefABCDEF:.";
-        if (text.Length == 0 || text.AsSpan().IndexOfAnyExcept(allowed) >= 0)
-        {
-            return false;
-        }
-
-        if (family == AddressFamily.InterNetwork && text.Count(c => c == '.') != 3)
-        {
-            return false;
-        }
-
-        if (!IPAddress.TryParse(text, out var parsed) || parsed.AddressFamily != family)
-        {
-            return false;
-        }
-
-        address = parsed;
-        return true;
+        return text.Length > 0 && text.AsSpan().IndexOfAnyExcept(allowed) < 0
+            && (family != AddressFamily.InterNetwork || text.AsSpan().Count('.') == 3)
+            && IPAddress.TryParse(text, out address) && address.AddressFamily == family;
     }
 
+    // Digits only (NumberStyles.None: no sign, no spaces), at most five of them.
     private static bool TryParsePort(string text, out int port)
     {
         port = 0;
-        return text.Length is > 0 and <= 5
-            && text.AsSpan().IndexOfAnyExceptInRange('0', '9') < 0
-            && int.TryParse(text, System.Globalization.CultureInfo.InvariantCulture, out port)
-            && port <= 65535;
+        return text.Length is > 0 and <= 5 && int.TryParse(text, NumberStyles.None, CultureInfo.InvariantCulture, out port) && port <= 65535;
     }
 
     private static ProxyHeaderResult ParseVersion2(ReadOnlySpan<byte> received)

@@ -30,15 +30,11 @@ internal static class ProxyHeaderReader
                 }
 
                 var count = deadline.Receive(buffer.AsSpan(received, result.BytesNeeded), Wait.RestOfLine, services.Options.RequestTimeout, started);
-                if (count < 0)
+                if (count <= 0)
                 {
-                    failure = "no complete PROXY protocol header within the request timeout";
-                    return false;
-                }
-
-                if (count == 0)
-                {
-                    failure = "no complete PROXY protocol header before closing";
+                    failure = count < 0
+                        ? "no complete PROXY protocol header within the request timeout"
+                        : "no complete PROXY protocol header before closing";
                     return false;
                 }
 
