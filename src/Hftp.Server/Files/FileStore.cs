@@ -49,16 +49,16 @@ internal sealed class FileStore
         ReportPresent();
         foreach (var name in names)
         {
-            var verdict = Examine(name, out _, out var error);
-            if (verdict == FileVerdict.Served)
+            var examination = Examine(name);
+            if (examination.Verdict == FileVerdict.Served)
             {
                 served.Add(name);
                 ForgetUnlistable(name);
             }
-            else if (verdict == FileVerdict.Failed)
+            else if (examination.Verdict == FileVerdict.Failed)
             {
                 // One entry that cannot be examined (ESTALE, ENOTCONN, EACCES on the directory) leaves the rest listed.
-                ReportUnlistable(name, error);
+                ReportUnlistable(name, examination.Error);
             }
         }
 
@@ -66,59 +66,50 @@ internal sealed class FileStore
         return served;
     }
 
-    /// <summary>The size of the served file a request names (ASCII, as checked by the reader); false when none is served.</summary>
+    /// <summary>The size of the served file a request names (ASCII, as checked by the reader), without opening it; false when none is served.</summary>
     public bool TryGetSize(ReadOnlySpan<byte> name, out long size) => TryGetSize(Encoding.ASCII.GetString(name), out size);
 
-    /// <summary>Opens the served file a request names; the name becomes a path here, once.</summary>
-    public bool TryOpen(ReadOnlySpan<byte> name, ServedFile file) => TryOpen(Encoding.ASCII.GetString(name), file);
-
-    /// <summary>The size of a served file, without opening it. False when no such file is served.</summary>
-    public bool TryGetSize(string name, out long size) => Examine(name, out size, out var error) switch
+    /// <summary>Opens the served file a request names into <paramref name="file"/>; false when none is served. The name becomes a path here, once.</summary>
+    public bool TryOpen(ReadOnlySpan<byte> name, ServedFile file)
     {
-        FileVerdict.Served => true,
-        FileVerdict.NotServed => false,
-        _ => throw Failure(error, name),
-    };
+        var path = Encoding.ASCII.GetString(name);
+
+        // Checking the type first means a device or FIFO is never even opened.
+        return TryGetSize(path, out _) && _backEnd.TryOpen(path, file);
+    }
+
+    private bool TryGetSize(string name, out long size)
+    {
+        var examination = Examine(name);
+        size = examination.Size;
+        return examination.Verdict switch
+        {
+            FileVerdict.Served => true,
+            FileVerdict.Failed => throw new IOException($"Cannot read '{name}': {examination.Error}"),
+            _ => false,
+        };
+    }
 
     // The one decision of what is served, entry by entry (the back end's), with the reporting around it.
-    private FileVerdict Examine(string name, out long size, out string? error)
+    private FileExamination Examine(string name)
     {
-        size = 0;
-        error = null;
         if (!IsServableName(name))
         {
-            return FileVerdict.NotServed;
+            return FileExamination.NotServed;
         }
 
         var examination = _backEnd.Examine(name);
-        size = examination.Size;
-        error = examination.Error;
-        return Judge(examination);
-    }
-
-    private FileVerdict Judge(FileExamination examination)
-    {
-        switch (examination.Verdict)
+        if (examination.Verdict == FileVerdict.Absent && !Exists)
         {
-            case FileVerdict.Failed:
-                return FileVerdict.Failed;
-            case FileVerdict.Absent:
-                if (!Exists)
-                {
-                    ReportMissing();
-                }
-
-                return FileVerdict.NotServed;
-            default:
-                ReportPresent();
-                return examination.Verdict == FileVerdict.Served ? FileVerdict.Served : FileVerdict.NotServed;
+            ReportMissing();
         }
-    }
+        else if (examination.Verdict is FileVerdict.Served or FileVerdict.NotServed)
+        {
+            ReportPresent();
+        }
 
-    /// <summary>Opens a served file for reading into <paramref name="file"/>; false when no such file is served.</summary>
-    public bool TryOpen(string name, ServedFile file) =>
-        // Checking the type first means a device or FIFO is never even opened.
-        TryGetSize(name, out _) && _backEnd.TryOpen(name, file);
+        return examination;
+    }
 
     private static bool IsServableName(string name) =>
         Syntax.IsValidFileName(name) && name is not "." and not "..";
@@ -139,8 +130,6 @@ internal sealed class FileStore
             _unlistable.TryRemove(name, out _);
         }
     }
-
-    private static IOException Failure(string? error, string name) => new($"Cannot read '{name}': {error}");
 
     // Logged once per disappearance, not once per request: the course suite removes the directory often.
     private void ReportMissing()
