@@ -4,6 +4,35 @@ using Microsoft.Win32.SafeHandles;
 
 namespace Hftp.Server.Files;
 
+/// <summary>What examining one entry found: served with its size, not served, absent, or a failure to examine it.</summary>
+internal readonly record struct FileExamination(FileVerdict Verdict, long Size, string? Error)
+{
+    public static FileExamination NotServed => new(FileVerdict.NotServed, 0, null);
+
+    /// <summary>No such entry: it, or the served directory itself, does not exist.</summary>
+    public static FileExamination Absent => new(FileVerdict.Absent, 0, null);
+
+    public static FileExamination Served(long size) => new(FileVerdict.Served, size, null);
+
+    public static FileExamination Failed(string error) => new(FileVerdict.Failed, 0, error);
+}
+
+internal enum FileVerdict
+{
+    Served,
+    NotServed,
+    Absent,
+
+    /// <summary>The entry could not be examined (ESTALE, ENOTCONN, EACCES on the directory).</summary>
+    Failed,
+}
+
+/// <summary>
+/// A served file that may not be read: opening it was refused (EACCES, EPERM), or its mode has no read permission
+/// bit at all. Answered 199 like any failure to read (PROTOCOL.md, 2026), yet still listed and sized.
+/// </summary>
+internal sealed class UnreadableFileException(string name, string reason) : IOException($"Cannot read '{name}': {reason}");
+
 /// <summary>
 /// How one entry of the served directory is examined and opened, on every platform .NET runs on. Types and links come from .NET's file APIs (attributes, LinkTarget,
 /// a managed realpath); on Unix the open is <see cref="PosixFiles"/>' non-blocking, no-follow one, so a FIFO never
@@ -132,10 +161,8 @@ internal sealed class ServedDirectory
     private static bool IsLink(FileInfo entry) =>
         (entry.Attributes & FileAttributes.ReparsePoint) != 0 && entry.LinkTarget is not null;
 
-    // Size and permission bits settle most files without an open. On Unix .NET cannot tell an empty regular file
-    // from a FIFO, socket or device (all report size 0), so those, and files some read bit is missing from, are
-    // opened (without blocking) to be sure. Windows has no FIFOs in directories and opens are cheap to avoid.
-    // On Unix a FIFO, socket or device has no size; a file with bytes is a regular file, readable or not.
+    // The size settles most files without an open: on Unix a FIFO, socket or device has none, so a file with bytes
+    // is a regular file, readable or not. Windows has no FIFOs in directories, and opens are worth avoiding.
     private static bool IsCertainlyRegular(long size) => OperatingSystem.IsWindows() || size > 0;
 
     // An empty entry may be a FIFO or socket: only opening it (without blocking) tells.

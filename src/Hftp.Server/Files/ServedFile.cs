@@ -52,3 +52,7 @@ internal sealed class ServedFile
         (_handle, Length) = (handle, length);
     }
 }
+
+/// <summary>A served file ended before the slice promised by its earlier size.</summary>
+internal sealed class FileShrankException(long wantedEnd, long lengthWhenOpened)
+    : IOException($"The file ended before byte {wantedEnd}; it was {lengthWhenOpened} bytes when opened");
