@@ -35,11 +35,10 @@ public sealed partial class ServerLog : IAsyncLogEventSinkMonitor, IDisposable
     private readonly ManualResetEventSlim _stopReporting = new();
     private readonly TimeSpan _reportInterval;
     private readonly TimeSpan _flushTimeout;
-    private readonly Lock _reportLock = new();
     private readonly ReopenableFileSink? _file;
     private IAsyncLogEventSinkInspector? _inspector;
     private long _reportedDrops;
-    private bool _disposed;
+    private int _disposed;
 
     /// <summary>A log to the sink <paramref name="writeTo"/> configures (tests give a pipe), with the drop report and flush timing given.</summary>
     internal ServerLog(
@@ -69,24 +68,22 @@ public sealed partial class ServerLog : IAsyncLogEventSinkMonitor, IDisposable
     public long DroppedEvents => Volatile.Read(ref _inspector)?.DroppedMessagesCount ?? 0;
 
     /// <summary>
-    /// The server's log: to <paramref name="file"/> (appended to, created if missing) or, when null, standard output.
+    /// The server's log: to <see cref="LogSettings.File"/> (appended to, created if missing) or, when null, standard output.
     /// Throws <see cref="IOException"/> or <see cref="UnauthorizedAccessException"/> when the file cannot be opened.
     /// </summary>
-    public static ServerLog Create(LogEventLevel minimumLevel, LogFormat format = LogFormat.Text, string? file = null, int bufferSize = DefaultBufferSize)
+    public static ServerLog Create(LogSettings settings)
     {
-        var formatter = FormatterFor(format);
-        if (file is null)
+        ITextFormatter formatter = settings.Format == LogFormat.Json
+            ? new RenderedCompactJsonFormatter()
+            : new MessageTemplateTextFormatter(OutputTemplate, CultureInfo.InvariantCulture);
+        if (settings.File is null)
         {
-            return new ServerLog(minimumLevel, bufferSize, to => to.Console(formatter), DropReportInterval, FlushTimeout);
+            return new ServerLog(settings.MinimumLevel, settings.BufferSize, to => to.Console(formatter), DropReportInterval, FlushTimeout);
         }
 
-        var fileSink = new ReopenableFileSink(Path.GetFullPath(file), formatter);
-        return new ServerLog(minimumLevel, bufferSize, to => to.Sink(fileSink), DropReportInterval, FlushTimeout, fileSink);
+        var fileSink = new ReopenableFileSink(Path.GetFullPath(settings.File), formatter);
+        return new ServerLog(settings.MinimumLevel, settings.BufferSize, to => to.Sink(fileSink), DropReportInterval, FlushTimeout, fileSink);
     }
-
-    public static ITextFormatter FormatterFor(LogFormat format) => format == LogFormat.Json
-        ? new RenderedCompactJsonFormatter()
-        : new MessageTemplateTextFormatter(OutputTemplate, CultureInfo.InvariantCulture);
 
     /// <summary>Closes the log file and opens it again by its path (a rotation moved it away); false when there is no file.</summary>
     public bool Reopen()
@@ -105,19 +102,15 @@ public sealed partial class ServerLog : IAsyncLogEventSinkMonitor, IDisposable
     /// <summary>Reports the last drops, then flushes the queue for at most the flush timeout.</summary>
     public void Dispose()
     {
-        lock (_reportLock)
+        if (Interlocked.Exchange(ref _disposed, 1) != 0)
         {
-            if (_disposed)
-            {
-                return;
-            }
-
-            _disposed = true;
+            return;
         }
 
+        // The reporter ends before the last report: drops are only ever reported from one thread at a time.
         _stopReporting.Set();
         _reporter.Join();
-        ReportDrops(force: true);
+        ReportDrops();
 
         // Disposing the sink waits until the console took every queued line; a console nobody reads never does.
         var flush = new Thread(Logger.Dispose, 128 * 1024) { IsBackground = true, Name = "hftp-log-flush" };
@@ -134,25 +127,34 @@ public sealed partial class ServerLog : IAsyncLogEventSinkMonitor, IDisposable
         }
     }
 
-    private void ReportDrops(bool force = false)
+    private void ReportDrops()
     {
-        lock (_reportLock)
+        if (Volatile.Read(ref _inspector) is not { } inspector)
         {
-            if ((_disposed && !force) || Volatile.Read(ref _inspector) is not { } inspector)
-            {
-                return;
-            }
+            return;
+        }
 
-            var dropped = inspector.DroppedMessagesCount;
-
-            // While the queue is still full the report would only be dropped too; wait for room.
-            if (dropped > _reportedDrops && inspector.Count < inspector.BufferSize)
-            {
-                Logger.Warning(_file is null
-                    ? "Dropped {Count} log events: the console was not being read"
-                    : "Dropped {Count} log events: the log file was not keeping up", dropped - _reportedDrops);
-                Volatile.Write(ref _reportedDrops, dropped);
-            }
+        // While the queue is still full the report would only be dropped too; wait for room.
+        var dropped = inspector.DroppedMessagesCount;
+        if (dropped > _reportedDrops && inspector.Count < inspector.BufferSize)
+        {
+            Logger.Warning(_file is null
+                ? "Dropped {Count} log events: the console was not being read"
+                : "Dropped {Count} log events: the log file was not keeping up", dropped - _reportedDrops);
+            _reportedDrops = dropped;
         }
     }
 }
+
+/// <summary>How log events are written (<c>--log-format</c>).</summary>
+public enum LogFormat
+{
+    /// <summary>One line per event for people: date, time and UTC offset, level, message.</summary>
+    Text,
+
+    /// <summary>One compact JSON object per event for machines (Serilog's rendered compact form).</summary>
+    Json,
+}
+
+/// <summary>The log options: least level shown, form, file (null: standard output) and queue size.</summary>
+public sealed record LogSettings(LogEventLevel MinimumLevel, LogFormat Format, string? File, int BufferSize);

@@ -16,7 +16,7 @@ internal static class ServerRun
         ServerLog log;
         try
         {
-            log = ServerLog.Create(settings.MinimumLevel, settings.Format, settings.File, settings.BufferSize);
+            log = ServerLog.Create(settings);
         }
         catch (Exception exception) when (exception is IOException or UnauthorizedAccessException)
         {
