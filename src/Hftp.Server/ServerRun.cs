@@ -46,38 +46,44 @@ internal static class ServerRun
         catch (SocketException exception)
         {
             await Console.Error.WriteLineAsync(
-                $"hftp-server: cannot listen on {FormatEndPoint(options.Address, options.Port)}: {exception.Message}");
+                $"hftp-server: cannot listen on {new IPEndPoint(options.Address, options.Port)}: {exception.Message}");
             return ServerCommand.StartupFailed;
         }
 
-        using var metrics = TryStartMetrics(options.MetricsEndPoint, logger, out var metricsError);
-        if (metricsError is not null)
-        {
-            await Console.Error.WriteLineAsync(metricsError);
-            return ServerCommand.StartupFailed;
-        }
-
-        var endPoint = server.LocalEndPoint;
-        logger.Information("Serving {Directory} on {EndPoint}", server.Directory, FormatEndPoint(endPoint.Address, endPoint.Port));
-        if (metrics is not null)
-        {
-            logger.Information("Metrics at {Uri}", metrics.Uri);
-        }
-
+        MetricsEndpoint? metrics;
         try
         {
-            await Task.Delay(Timeout.Infinite, cancellationToken);
+            metrics = options.MetricsEndPoint is { } metricsEndPoint ? MetricsEndpoint.Start(metricsEndPoint, logger) : null;
         }
-        catch (OperationCanceledException)
+        catch (SocketException exception)
         {
-            // SIGTERM or SIGINT: the normal way to stop.
+            await Console.Error.WriteLineAsync($"hftp-server: cannot serve metrics on {options.MetricsEndPoint}: {exception.Message}");
+            return ServerCommand.StartupFailed;
         }
 
-        logger.Information("Shutting down: {Count} connections; replies under way get up to {Seconds:0.###} s to finish",
-            server.ActiveConnections, options.ShutdownTimeout.TotalSeconds);
-        var summary = server.Stop();
-        logger.Information("Stopped: {Finished} replies finished, {Idle} idle closed, {Cut} cut", summary.FinishedReplies, summary.ClosedIdle, summary.Cut);
-        return 0;
+        using (metrics)
+        {
+            logger.Information("Serving {Directory} on {EndPoint}", server.Directory, server.LocalEndPoint);
+            if (metrics is not null)
+            {
+                logger.Information("Metrics at {Uri}", metrics.Uri);
+            }
+
+            try
+            {
+                await Task.Delay(Timeout.Infinite, cancellationToken);
+            }
+            catch (OperationCanceledException)
+            {
+                // SIGTERM or SIGINT: the normal way to stop.
+            }
+
+            logger.Information("Shutting down: {Count} connections; replies under way get up to {Seconds:0.###} s to finish",
+                server.ActiveConnections, options.ShutdownTimeout.TotalSeconds);
+            var summary = server.Stop();
+            logger.Information("Stopped: {Finished} replies finished, {Idle} idle closed, {Cut} cut", summary.FinishedReplies, summary.ClosedIdle, summary.Cut);
+            return 0;
+        }
     }
 
     private static void ReopenLog(ServerLog log)
@@ -98,25 +104,4 @@ internal static class ServerRun
             log.Logger.Error("SIGHUP: cannot reopen the log file {LogFile}: {Error}; still writing to the file it had", log.FilePath, exception.Message);
         }
     }
-
-    private static MetricsEndpoint? TryStartMetrics(IPEndPoint? endPoint, ILogger logger, out string? error)
-    {
-        error = null;
-        if (endPoint is null)
-        {
-            return null;
-        }
-
-        try
-        {
-            return MetricsEndpoint.Start(endPoint, logger);
-        }
-        catch (SocketException exception)
-        {
-            error = $"hftp-server: cannot serve metrics on {endPoint}: {exception.Message}";
-            return null;
-        }
-    }
-
-    private static string FormatEndPoint(IPAddress address, int port) => new IPEndPoint(address, port).ToString();
 }
