@@ -3,7 +3,6 @@ using System.Globalization;
 using System.Net;
 using System.Net.Sockets;
 using Hftp.CommandLine;
-using Serilog.Events;
 
 namespace Hftp.Server;
 
@@ -16,8 +15,6 @@ internal delegate T TextParser<out T>(string text, string source, Action<string>
 /// </summary>
 internal static class OptionText
 {
-    public const string VariablePrefix = "HFTP_";
-
     public static TextParser<int> Int32(int minimum, int maximum = int.MaxValue) =>
         (text, source, addError) => (int)WholeNumbers.ParseInt64(text, source, addError, minimum, maximum);
 
@@ -39,12 +36,8 @@ internal static class OptionText
         return TimeSpan.Zero;
     };
 
-    public static LogEventLevel LogLevel(string text, string source, Action<string> addError) => OneOf(text, source, addError, LogEventLevel.Information);
-
-    public static LogFormat Format(string text, string source, Action<string> addError) => OneOf(text, source, addError, LogFormat.Text);
-
-    // A name of the enum, in any case; not a number.
-    private static T OneOf<T>(string text, string source, Action<string> addError, T fallback)
+    /// <summary>A name of the enum, in any case; not a number.</summary>
+    public static T OneOf<T>(string text, string source, Action<string> addError)
         where T : struct, Enum
     {
         if (Enum.TryParse<T>(text, ignoreCase: true, out var value) && Enum.IsDefined(value) && !int.TryParse(text, out _))
@@ -53,7 +46,7 @@ internal static class OptionText
         }
 
         addError($"{source}: '{text}' is not one of {string.Join(", ", Enum.GetNames<T>().Select(name => name.ToLowerInvariant()))}.");
-        return fallback;
+        return default;
     }
 
     public static IPAddress Address(string text, string source, Action<string> addError)
@@ -104,10 +97,6 @@ internal static class OptionText
 
     public static readonly TextParser<FileInfo?> File = (text, _, _) => new FileInfo(text);
 
-    /// <summary>The variable behind an option: HFTP_ and its name in capitals, dashes as underscores.</summary>
-    public static string VariableFor(Option option) =>
-        VariablePrefix + option.Name.TrimStart('-').Replace('-', '_').ToUpperInvariant();
-
     /// <summary>
     /// Reads the option's text with <paramref name="parse"/>, on the command line (unless <paramref name="commandLine"/>
     /// is false: a switch takes no text there) and, when the option is not given, from its environment variable
@@ -116,7 +105,8 @@ internal static class OptionText
     public static Option<T> FromEnvironmentToo<T>(
         this Option<T> option, TextParser<T> parse, Func<string, string?> environment, bool commandLine = true)
     {
-        var variable = VariableFor(option);
+        // HFTP_ and the option's name in capitals, dashes as underscores.
+        var variable = "HFTP_" + option.Name.TrimStart('-').Replace('-', '_').ToUpperInvariant();
         if (commandLine)
         {
             option.CustomParser = result => parse(result.Tokens.Count > 0 ? result.Tokens[0].Value : string.Empty, option.Name, result.AddError);

@@ -62,19 +62,13 @@ public static class ServerCommand
             HelpName = "ADDRESS",
         }.FromEnvironmentToo(OptionText.Address, environment);
 
-        var logLevelOption = new Option<LogEventLevel>("--log-level")
-        {
-            Description = "Least important log events shown: Verbose, Debug (every request), Information, Warning, Error, Fatal",
-            DefaultValueFactory = _ => LogEventLevel.Information,
-            HelpName = "LEVEL",
-        }.FromEnvironmentToo(OptionText.LogLevel, environment);
-
-        var logFormatOption = new Option<LogFormat>("--log-format")
-        {
-            Description = "text: a line per event, dated with its UTC offset; json: a compact JSON object per event (@t, @m, @l, @x and each property)",
-            DefaultValueFactory = _ => LogFormat.Text,
-            HelpName = "text|json",
-        }.FromEnvironmentToo(OptionText.Format, environment);
+        var logLevelOption = CreateOption(
+            "--log-level", "LEVEL", "Least important log events shown: Verbose, Debug (every request), Information, Warning, Error, Fatal",
+            LogEventLevel.Information, OptionText.OneOf<LogEventLevel>, environment);
+        var logFormatOption = CreateOption(
+            "--log-format", "text|json",
+            "text: a line per event, dated with its UTC offset; json: a compact JSON object per event (@t, @m, @l, @x and each property)",
+            LogFormat.Text, OptionText.OneOf<LogFormat>, environment);
 
         var logFileOption = new Option<FileInfo?>("--log-file")
         {
@@ -82,13 +76,9 @@ public static class ServerCommand
             HelpName = "PATH",
         }.FromEnvironmentToo(OptionText.File, environment, commandLine: false);
 
-        var maxLineOption = new Option<long>("--max-request-line")
-        {
-            Description = "Longest request line accepted, in bytes; a longer one is answered 101 BAD REQUEST",
-            DefaultValueFactory = _ => Syntax.DefaultMaxRequestLineLength,
-            HelpName = "BYTES",
-        }.FromEnvironmentToo(OptionText.Int64(64, unit: "bytes"), environment);
-
+        var maxLineOption = CreateOption(
+            "--max-request-line", "BYTES", "Longest request line accepted, in bytes; a longer one is answered 101 BAD REQUEST",
+            Syntax.DefaultMaxRequestLineLength, OptionText.Int64(64, unit: "bytes"), environment);
         var maxConnectionsOption = new Option<int?>("--max-connections")
         {
             Description = "Clients served at once; more wait in the listen backlog until one leaves "
@@ -96,33 +86,30 @@ public static class ServerCommand
             HelpName = "COUNT",
         }.FromEnvironmentToo(OptionText.OptionalInt32(1), environment);
 
-        var minSpareThreadsOption = CreateCountOption(
-            "--min-spare-threads", "Idle connection threads kept started ahead of demand, so a new client seldom waits for a thread to start",
-            ServerOptions.DefaultMinSpareThreads, 0, 100_000, environment);
-        var maxSpareThreadsOption = CreateCountOption(
-            "--max-spare-threads",
+        var minSpareThreadsOption = CreateOption(
+            "--min-spare-threads", "COUNT", "Idle connection threads kept started ahead of demand, so a new client seldom waits for a thread to start",
+            ServerOptions.DefaultMinSpareThreads, OptionText.Int32(0, 100_000), environment);
+        var maxSpareThreadsOption = CreateOption(
+            "--max-spare-threads", "COUNT",
             "Idle connection threads kept at most for later connections; a thread whose client leaves past this ends at once, "
                 + "and idle ones past --min-spare-threads end after 60 s",
-            ServerOptions.DefaultMaxSpareThreads, 0, 100_000, environment);
-        var idleTimeoutOption = CreateDurationOption(
-            "--idle-timeout", "Close a connection that sends no request for this long (300ms, 60s, 5m; 0 or 'off': never)",
-            ServerOptions.DefaultIdleTimeout, allowOff: true, environment);
-        var requestTimeoutOption = CreateDurationOption(
-            "--request-timeout", "Close a connection whose request line is not complete this long after its first byte (0 or 'off': never)",
-            ServerOptions.DefaultRequestTimeout, allowOff: true, environment);
-        var sendTimeoutOption = CreateDurationOption(
-            "--send-timeout", "Close a connection whose client reads nothing of a reply for this long (0 or 'off': never)",
-            ServerOptions.DefaultSendTimeout, allowOff: true, environment);
-        var shutdownTimeoutOption = CreateDurationOption(
-            ShutdownTimeoutName, "On SIGTERM or SIGINT (Ctrl+C), how long replies under way may take to finish before they are cut (0: cut at once)",
-            ServerOptions.DefaultShutdownTimeout, allowOff: false, environment);
-
-        var logBufferOption = new Option<int>("--log-buffer")
-        {
-            Description = "Log events held for a console that is not keeping up; beyond this they are dropped and counted",
-            DefaultValueFactory = _ => ServerLog.DefaultBufferSize,
-            HelpName = "EVENTS",
-        }.FromEnvironmentToo(OptionText.Int32(16, 10_000_000), environment);
+            ServerOptions.DefaultMaxSpareThreads, OptionText.Int32(0, 100_000), environment);
+        var idleTimeoutOption = CreateOption(
+            "--idle-timeout", "DURATION", "Close a connection that sends no request for this long (300ms, 60s, 5m; 0 or 'off': never)",
+            ServerOptions.DefaultIdleTimeout, OptionText.Duration(allowOff: true), environment);
+        var requestTimeoutOption = CreateOption(
+            "--request-timeout", "DURATION", "Close a connection whose request line is not complete this long after its first byte (0 or 'off': never)",
+            ServerOptions.DefaultRequestTimeout, OptionText.Duration(allowOff: true), environment);
+        var sendTimeoutOption = CreateOption(
+            "--send-timeout", "DURATION", "Close a connection whose client reads nothing of a reply for this long (0 or 'off': never)",
+            ServerOptions.DefaultSendTimeout, OptionText.Duration(allowOff: true), environment);
+        var shutdownTimeoutOption = CreateOption(
+            ShutdownTimeoutName, "DURATION",
+            "On SIGTERM or SIGINT (Ctrl+C), how long replies under way may take to finish before they are cut (0: cut at once)",
+            ServerOptions.DefaultShutdownTimeout, OptionText.Duration(allowOff: false), environment);
+        var logBufferOption = CreateOption(
+            "--log-buffer", "EVENTS", "Log events held for a console that is not keeping up; beyond this they are dropped and counted",
+            ServerLog.DefaultBufferSize, OptionText.Int32(16, 10_000_000), environment);
 
         var proxyProtocolOption = new Option<bool>("--proxy-protocol")
         {
@@ -198,19 +185,12 @@ public static class ServerCommand
         ProcessTerminationTimeout = parseResult.GetValue<TimeSpan>(ShutdownTimeoutName) + ShutdownMargin,
     };
 
-    private static Option<int> CreateCountOption(
-        string name, string description, int defaultValue, int minimum, int maximum, Func<string, string?> environment) => new Option<int>(name)
+    // An option with a default, read from the command line or, when not given there, from its environment variable.
+    private static Option<T> CreateOption<T>(
+        string name, string helpName, string description, T defaultValue, TextParser<T> parse, Func<string, string?> environment) => new Option<T>(name)
         {
             Description = description,
             DefaultValueFactory = _ => defaultValue,
-            HelpName = "COUNT",
-        }.FromEnvironmentToo(OptionText.Int32(minimum, maximum), environment);
-
-    private static Option<TimeSpan> CreateDurationOption(
-        string name, string description, TimeSpan defaultValue, bool allowOff, Func<string, string?> environment) => new Option<TimeSpan>(name)
-        {
-            Description = description,
-            DefaultValueFactory = _ => defaultValue,
-            HelpName = "DURATION",
-        }.FromEnvironmentToo(OptionText.Duration(allowOff), environment);
+            HelpName = helpName,
+        }.FromEnvironmentToo(parse, environment);
 }
