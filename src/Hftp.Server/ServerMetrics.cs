@@ -1,4 +1,5 @@
 using System.Diagnostics.Metrics;
+using System.Text.Json;
 using Hftp.Protocol;
 using Hftp.Server.Networking;
 
@@ -65,11 +66,17 @@ internal sealed class ServerMetrics : IDisposable
 
     public void ConnectionClosed(CloseReason reason)
     {
-        var name = Name(reason);
-        _closed.Add(1, new KeyValuePair<string, object?>("hftp.close.reason", name));
-        if (reason is CloseReason.IdleTimeout or CloseReason.RequestTimeout or CloseReason.SendTimeout)
+        _closed.Add(1, new KeyValuePair<string, object?>("hftp.close.reason", ReasonNames[(int)reason]));
+        var timeoutKind = reason switch
         {
-            _timeouts.Add(1, new KeyValuePair<string, object?>("hftp.timeout.kind", TimeoutKind(reason)));
+            CloseReason.IdleTimeout => "idle",
+            CloseReason.RequestTimeout => "request",
+            CloseReason.SendTimeout => "send",
+            _ => null,
+        };
+        if (timeoutKind is not null)
+        {
+            _timeouts.Add(1, new KeyValuePair<string, object?>("hftp.timeout.kind", timeoutKind));
         }
     }
 
@@ -107,6 +114,9 @@ internal sealed class ServerMetrics : IDisposable
 
     private static readonly string[] StatusNames = ["0", "100", "101", "199", "200", "201", "202", "203"];
 
+    // The reason as the tag shows it: ShutdownAfterReply is shutdown_after_reply.
+    private static readonly string[] ReasonNames = [.. Enum.GetNames<CloseReason>().Select(JsonNamingPolicy.SnakeCaseLower.ConvertName)];
+
     private static int StatusSlot(StatusCode status) => status switch
     {
         StatusCode.Ok => 0,
@@ -142,17 +152,4 @@ internal sealed class ServerMetrics : IDisposable
 
         return measurements;
     }
-
-    private static string TimeoutKind(CloseReason reason) => reason switch
-    {
-        CloseReason.IdleTimeout => "idle",
-        CloseReason.RequestTimeout => "request",
-        _ => "send",
-    };
-
-    // The reason as the tag shows it: ShutdownAfterReply is shutdown_after_reply.
-    private static string Name(CloseReason reason) => ReasonNames[(int)reason];
-
-    private static readonly string[] ReasonNames = [.. Enum.GetNames<CloseReason>().Select(name => string.Concat(
-        name.Select((letter, index) => (index > 0 && char.IsUpper(letter) ? "_" : string.Empty) + char.ToLowerInvariant(letter))))];
 }
