@@ -1,5 +1,6 @@
 using System.Globalization;
 using System.Text;
+using System.Text.RegularExpressions;
 using OpenTelemetry;
 using OpenTelemetry.Metrics;
 
@@ -11,7 +12,7 @@ namespace Hftp.Server;
 /// By: _bytes; annotations such as {connection} none), counters end in _total, and every sample carries
 /// otel_scope_name and otel_scope_version. Collection runs on the caller's thread, so a scrape needs no thread pool.
 /// </summary>
-internal sealed class PrometheusText : IDisposable
+internal sealed partial class PrometheusText : IDisposable
 {
     public const string ContentType = "text/plain; version=0.0.4; charset=utf-8";
 
@@ -68,8 +69,8 @@ internal sealed class PrometheusText : IDisposable
         text.Append("# TYPE ").Append(name).Append(' ').Append(type).Append('\n');
         if (!string.IsNullOrEmpty(metric.Description))
         {
-            text.Append("# HELP ").Append(name).Append(' ').Append(metric.Description.Replace("\\", "\\\\", StringComparison.Ordinal)
-                .Replace("\n", "\\n", StringComparison.Ordinal)).Append('\n');
+            // HELP escapes backslashes and line feeds only; a label value also quotes.
+            text.Append("# HELP ").Append(name).Append(' ').Append(Escape(metric.Description, quotes: false)).Append('\n');
         }
 
         var scope = $"otel_scope_name=\"{Escape(metric.MeterName)}\",otel_scope_version=\"{Escape(metric.MeterVersion ?? string.Empty)}\"";
@@ -147,22 +148,14 @@ internal sealed class PrometheusText : IDisposable
         _ => value.ToString("R", CultureInfo.InvariantCulture),
     };
 
-    private static string Sanitize(string name)
+    private static string Sanitize(string name) => NotAllowedInName().Replace(name, "_");
+
+    [GeneratedRegex("[^A-Za-z0-9_:]")]
+    private static partial Regex NotAllowedInName();
+
+    private static string Escape(string value, bool quotes = true)
     {
-        var characters = name.ToCharArray();
-        for (var index = 0; index < characters.Length; index++)
-        {
-            if (!char.IsAsciiLetterOrDigit(characters[index]) && characters[index] != '_' && characters[index] != ':')
-            {
-                characters[index] = '_';
-            }
-        }
-
-        return new string(characters);
+        var escaped = value.Replace("\\", "\\\\", StringComparison.Ordinal).Replace("\n", "\\n", StringComparison.Ordinal);
+        return quotes ? escaped.Replace("\"", "\\\"", StringComparison.Ordinal) : escaped;
     }
-
-    private static string Escape(string value) => value
-        .Replace("\\", "\\\\", StringComparison.Ordinal)
-        .Replace("\"", "\\\"", StringComparison.Ordinal)
-        .Replace("\n", "\\n", StringComparison.Ordinal);
 }
