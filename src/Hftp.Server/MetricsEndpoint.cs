@@ -53,11 +53,11 @@ public sealed class MetricsEndpoint : IDisposable
     /// <summary>The scrape address, e.g. <c>http://127.0.0.1:9464/metrics</c>.</summary>
     public Uri Uri => new($"http://{EndPoint}{Path}");
 
-    /// <summary>Starts listening; throws <see cref="SocketException"/> when the address cannot be bound.</summary>
-    public static MetricsEndpoint Start(IPEndPoint endPoint, ILogger logger) => Start(endPoint, logger, DefaultTimeout);
-
-    /// <summary>As <see cref="Start(IPEndPoint, ILogger)"/>, with the request and send timeout given (tests shorten it).</summary>
-    internal static MetricsEndpoint Start(IPEndPoint endPoint, ILogger logger, TimeSpan timeout)
+    /// <summary>
+    /// Starts listening, with the request and send timeout given (tests shorten it) or <see cref="DefaultTimeout"/>;
+    /// throws <see cref="SocketException"/> when the address cannot be bound.
+    /// </summary>
+    public static MetricsEndpoint Start(IPEndPoint endPoint, ILogger logger, TimeSpan? timeout = null)
     {
         var listener = new Socket(endPoint.AddressFamily, SocketType.Stream, ProtocolType.Tcp);
         try
@@ -72,7 +72,8 @@ public sealed class MetricsEndpoint : IDisposable
             throw;
         }
 
-        var endpoint = new MetricsEndpoint(listener, new PrometheusText(ServerMetrics.MeterName, "hftp-server", ServerMetrics.Version), logger, timeout);
+        var text = new PrometheusText(ServerMetrics.MeterName, "hftp-server", ServerMetrics.Version);
+        var endpoint = new MetricsEndpoint(listener, text, logger, timeout ?? DefaultTimeout);
         for (var index = 0; index < MaxConnections; index++)
         {
             endpoint._workers[index] = new Thread(endpoint.Serve, 256 * 1024) { IsBackground = true, Name = $"hftp-metrics-{index}" };
@@ -198,20 +199,19 @@ public sealed class MetricsEndpoint : IDisposable
 
     private (string Status, byte[] Body, bool HeadOnly) Answer(string head)
     {
-        var requestLine = head.AsSpan(0, Math.Max(0, head.IndexOf('\n', StringComparison.Ordinal))).TrimEnd('\r').ToString();
-        var parts = requestLine.Split(' ');
-        if (parts.Length != 3 || !parts[2].StartsWith("HTTP/1.", StringComparison.Ordinal))
+        // The request line: METHOD TARGET HTTP/1.x
+        var parts = head[..Math.Max(0, head.IndexOf('\n', StringComparison.Ordinal))].TrimEnd('\r').Split(' ');
+        if (parts is not [var method, var target, var version] || !version.StartsWith("HTTP/1.", StringComparison.Ordinal))
         {
             return ("400 Bad Request", "Bad request\n"u8.ToArray(), false);
         }
 
-        var path = parts[1].Split('?')[0];
-        if (path != Path)
+        if (target.Split('?')[0] != Path)
         {
             return ("404 Not Found", Encoding.ASCII.GetBytes($"Metrics are at {Path}\n"), false);
         }
 
-        return parts[0] switch
+        return method switch
         {
             "GET" => ("200 OK", _text.Collect(), false),
             "HEAD" => ("200 OK", _text.Collect(), true),
