@@ -33,7 +33,6 @@ internal sealed class ServerMetrics : IDisposable
     // requests/s of pipelined get_metadata). Requests by command (invalid, then each Command) and status.
     private readonly long[] _requestCounts = new long[CommandNames.Length * StatusNames.Length];
     private long _sentBytes;
-    private long _slicesEncodedAhead;
 
     public ServerMetrics(Func<int> openConnections, Func<int> maxConnections, Func<(int Busy, int Idle)> connectionThreads)
     {
@@ -94,11 +93,6 @@ internal sealed class ServerMetrics : IDisposable
             _sliceDuration.Record(took.TotalSeconds);
         }
     }
-
-    /// <summary>Large slices read and encoded ahead on a second thread so far.</summary>
-    public long SlicesEncodedAhead => Interlocked.Read(ref _slicesEncodedAhead);
-
-    public void SliceEncodedAhead() => Interlocked.Increment(ref _slicesEncodedAhead);
 
     public void Sent(int bytes)
     {

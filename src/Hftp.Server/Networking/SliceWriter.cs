@@ -66,7 +66,6 @@ internal static class SliceWriter
             return;
         }
 
-        services.Metrics.SliceEncodedAhead();
         for (var slot = 0; size > 0; slot = (slot + 1) % SliceEncoder.Slots)
         {
             writer.SendDirect(encoder.TakeChunk(slot));
