@@ -18,7 +18,7 @@ public static class ServerCommand
     /// <summary>Parses and runs; a bad option gets one line on stderr, not the whole help text.</summary>
     public static async Task<int> InvokeAsync(string[] args, TextWriter? error = null, Func<string, string?>? environment = null)
     {
-        var parseResult = Create(environment ?? Environment.GetEnvironmentVariable).Parse(args);
+        var parseResult = Create(environment).Parse(args);
         if (parseResult.Errors.Count == 0)
         {
             return await parseResult.InvokeAsync(TerminationConfiguration(parseResult));
@@ -27,12 +27,10 @@ public static class ServerCommand
         return await ParseErrors.WriteAsync(parseResult, "hftp-server", error ?? Console.Error);
     }
 
-    /// <summary>The command, reading unset options from the process's environment variables.</summary>
-    public static RootCommand Create() => Create(Environment.GetEnvironmentVariable);
-
-    /// <summary>The command, reading unset options from <paramref name="environment"/> (tests give a dictionary).</summary>
-    public static RootCommand Create(Func<string, string?> environment)
+    /// <summary>The command, reading unset options from <paramref name="environment"/> (tests give a dictionary), else the process's variables.</summary>
+    public static RootCommand Create(Func<string, string?>? environment = null)
     {
+        environment ??= Environment.GetEnvironmentVariable;
         var portOption = new Option<int>("--port", "-p")
         {
             Description = "TCP port to listen on; 0 picks a free port and logs it",
