@@ -148,7 +148,7 @@ internal sealed class Connection
 
         IPEndPoint? source = null;
         string? failure = null;
-        if (_options.ProxyProtocol && !ProxyHeaderReader.TryRead(Deadline, _services, out source, out failure))
+        if (_options.ProxyProtocol && !ProxyHeader.TryRead(Deadline, _services, out source, out failure))
         {
             if (_stopping || Volatile.Read(ref _phase) >= DrainingWhileIdle)
             {

@@ -38,7 +38,8 @@ internal readonly record struct ProxyHeaderResult(ProxyHeaderStatus Status, int 
 /// Parses the PROXY protocol header (HAProxy's proxy-protocol.txt, versions 1 and 2) that a load balancer sends before
 /// the client's own bytes, telling who the client is. Pure: it looks at the bytes received so far and says whether
 /// they are a header, cannot be one, or how many more bytes to read. It never asks for more bytes than the header
-/// can still need, so the caller can read exactly that many and leave the client's first request in the socket.
+/// can still need, so <see cref="TryRead"/> reads exactly that many from a connection (--proxy-protocol, under the
+/// request timeout) and leaves the client's first request in the socket.
 /// </summary>
 internal static class ProxyHeader
 {
@@ -65,6 +66,45 @@ internal static class ProxyHeader
         : StartsLike(received, Version1Prefix) ? ParseVersion1(received)
         : StartsLike(received, Version2Signature) ? ParseVersion2(received)
         : ProxyHeaderResult.Fail("no PROXY protocol header");
+
+    /// <summary>
+    /// Reads a header from the connection: true with the client the proxy speaks for (null: the header names none),
+    /// false with the reason when the bytes are no header, or ended first.
+    /// </summary>
+    public static bool TryRead(SocketDeadline deadline, ConnectionServices services, out IPEndPoint? source, out string? failure)
+    {
+        source = null;
+        var buffer = services.Buffers.Rent(MaxVersion2Length);
+        var started = services.Time.GetTimestamp();
+        try
+        {
+            var received = 0;
+            while (true)
+            {
+                var result = Parse(buffer.AsSpan(0, received));
+                if (result.Status != ProxyHeaderStatus.Incomplete)
+                {
+                    (source, failure) = (result.Source, result.Error);
+                    return result.Status == ProxyHeaderStatus.Complete;
+                }
+
+                var count = deadline.Receive(buffer.AsSpan(received, result.BytesNeeded), Wait.RestOfLine, services.Options.RequestTimeout, started);
+                if (count <= 0)
+                {
+                    failure = count < 0
+                        ? "no complete PROXY protocol header within the request timeout"
+                        : "no complete PROXY protocol header before closing";
+                    return false;
+                }
+
+                received += count;
+            }
+        }
+        finally
+        {
+            services.Buffers.Return(buffer);
+        }
+    }
 
     // True when the bytes so far agree with the start of the signature (all of it, once they are as long).
     private static bool StartsLike(ReadOnlySpan<byte> received, ReadOnlySpan<byte> signature)
