@@ -7,8 +7,11 @@ namespace Hftp.Server.Files;
 /// <summary>
 /// The two POSIX calls the portable back end needs on Unix and .NET does not offer: an open that never blocks and
 /// never follows a final symlink (.NET's FileStream open of a FIFO waits for a writer), and lseek to tell a file
-/// from a pipe or socket. Only the flag and error values differ between Linux, macOS and FreeBSD.
+/// from a pipe or socket. Only the flag and error values differ between Linux, macOS and FreeBSD, the systems it knows.
 /// </summary>
+[SupportedOSPlatform("linux")]
+[SupportedOSPlatform("macos")]
+[SupportedOSPlatform("freebsd")]
 internal static partial class PosixFiles
 {
     private const int OpenReadOnly = 0;
@@ -17,16 +20,7 @@ internal static partial class PosixFiles
 
     private static readonly OpenFlags Flags = OpenFlags.ForThisSystem();
 
-    /// <summary>True on the systems whose flag values this class knows; the other members are for those only.</summary>
-    [SupportedOSPlatformGuard("linux")]
-    [SupportedOSPlatformGuard("macos")]
-    [SupportedOSPlatformGuard("freebsd")]
-    public static bool IsSupported => OperatingSystem.IsLinux() || OperatingSystem.IsMacOS() || OperatingSystem.IsFreeBSD();
-
     /// <summary>Opens for reading with O_NONBLOCK | O_NOFOLLOW; 0 or the errno.</summary>
-    [SupportedOSPlatform("linux")]
-    [SupportedOSPlatform("macos")]
-    [SupportedOSPlatform("freebsd")]
     public static int TryOpenForReading(string path, out SafeFileHandle handle)
     {
         var flags = OpenReadOnly | Flags.NonBlocking | Flags.NoFollow | Flags.CloseOnExec | Flags.NoControllingTerminal;
@@ -48,18 +42,12 @@ internal static partial class PosixFiles
     }
 
     /// <summary>Whether the open file can seek: false for a FIFO or socket (ESPIPE).</summary>
-    [SupportedOSPlatform("linux")]
-    [SupportedOSPlatform("macos")]
-    [SupportedOSPlatform("freebsd")]
     public static bool CanSeek(SafeFileHandle handle) => Seek(handle, 0, SeekFromCurrent) >= 0;
 
     /// <summary>
     /// Errors that mean "this entry is not a file to serve" rather than "reading failed": gone, a
     /// socket (ENXIO, EOPNOTSUPP), a symlink met by O_NOFOLLOW (ELOOP; EMLINK on FreeBSD), a name too long.
     /// </summary>
-    [SupportedOSPlatform("linux")]
-    [SupportedOSPlatform("macos")]
-    [SupportedOSPlatform("freebsd")]
     public static bool MeansNotServed(int error) =>
         error is 2 or 6 or 20 || error == Flags.TooManyLinks || error == Flags.NoFollowError
             || error == Flags.NotSupported || error == Flags.NameTooLong;

@@ -1,4 +1,5 @@
 using System.Runtime.InteropServices;
+using System.Runtime.Versioning;
 using System.Text;
 using Microsoft.Win32.SafeHandles;
 
@@ -48,9 +49,15 @@ internal sealed class ServedDirectory
 
     private readonly string _root;
 
+    // The systems whose open flags and error numbers PosixFiles knows.
+    [SupportedOSPlatformGuard("linux")]
+    [SupportedOSPlatformGuard("macos")]
+    [SupportedOSPlatformGuard("freebsd")]
+    private static bool IsPosix => OperatingSystem.IsLinux() || OperatingSystem.IsMacOS() || OperatingSystem.IsFreeBSD();
+
     public ServedDirectory(string root)
     {
-        if (!OperatingSystem.IsWindows() && !PosixFiles.IsSupported)
+        if (!OperatingSystem.IsWindows() && !IsPosix)
         {
             throw new PlatformNotSupportedException("hftp-server knows how to open files without blocking on Linux, macOS, FreeBSD and Windows only.");
         }
@@ -211,7 +218,7 @@ internal sealed class ServedDirectory
                 throw new UnreadableFileException(name, "Permission denied");
             }
         }
-        else if (PosixFiles.IsSupported)
+        else if (IsPosix)
         {
             var error = PosixFiles.TryOpenForReading(path, out handle);
             if (error != 0)
@@ -229,7 +236,7 @@ internal sealed class ServedDirectory
 
         // The name may have been swapped since it was examined: trust only what the open handle is.
         var served = (File.GetAttributes(handle) & (FileAttributes.Directory | FileAttributes.Device)) == 0
-            && (OperatingSystem.IsWindows() || !PosixFiles.IsSupported || PosixFiles.CanSeek(handle));
+            && (OperatingSystem.IsWindows() || !IsPosix || PosixFiles.CanSeek(handle));
         if (!served)
         {
             handle.Dispose();
