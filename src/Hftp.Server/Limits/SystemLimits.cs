@@ -4,32 +4,17 @@ namespace Hftp.Server.Limits;
 
 /// <summary>
 /// What the kernel lets this process have, read once at start: open files (RLIMIT_NOFILE) and tasks, i.e.
-/// threads (RLIMIT_NPROC for the user, threads-max and pid_max for the system, pids.max for the cgroup), each
-/// with how much is already in use. Null where there is no limit or it cannot be read.
+/// threads (RLIMIT_NPROC for the user, counting every task of the user and not only this process's; threads-max and
+/// pid_max for the system; pids.max for the cgroup), each with how much is already in use. Null where there is no
+/// limit or it cannot be read.
 /// </summary>
-internal sealed record SystemLimits
+internal sealed record SystemLimits(
+    long? OpenFiles = null, long OpenFilesInUse = 0,
+    long? UserTasks = null, long UserTasksInUse = 0,
+    long? SystemThreads = null, long? ProcessIds = null, long SystemTasksInUse = 0,
+    long? CgroupTasks = null, long CgroupTasksInUse = 0,
+    long ProcessThreads = 0)
 {
-    public long? OpenFiles { get; init; }
-
-    public long OpenFilesInUse { get; init; }
-
-    /// <summary>RLIMIT_NPROC: counts every task (process or thread) of the user, not just this process's.</summary>
-    public long? UserTasks { get; init; }
-
-    public long UserTasksInUse { get; init; }
-
-    public long? SystemThreads { get; init; }
-
-    public long? ProcessIds { get; init; }
-
-    public long SystemTasksInUse { get; init; }
-
-    public long? CgroupTasks { get; init; }
-
-    public long CgroupTasksInUse { get; init; }
-
-    public long ProcessThreads { get; init; }
-
     /// <summary>Reads the limits on Linux; elsewhere there are none to read.</summary>
     public static SystemLimits Read()
     {
