@@ -194,38 +194,32 @@ internal sealed class ReplyWriter(Socket socket, SocketDeadline deadline, ArrayP
     private void Send(ReadOnlySpan<byte> bytes)
     {
         deadline.Begin(Wait.Send, options.SendTimeout, _progress);
-        int sent;
         try
         {
-            sent = socket.Send(bytes);
+            Sent(socket.Send(bytes));
         }
         catch (SocketException) when (deadline.End() == Wait.Send)
         {
             throw new TimeoutException("send timeout");
         }
-
-        Sent(sent);
     }
 
     // One send under the send timeout, counted.
     private long Sending(Func<long> send)
     {
         deadline.Begin(Wait.Send, options.SendTimeout, _progress);
-        long sent;
         try
         {
-            sent = send();
+            return Sent(send());
         }
         catch (SocketException) when (deadline.End() == Wait.Send)
         {
             throw new TimeoutException("send timeout");
         }
-
-        Sent(sent);
-        return sent;
     }
 
-    private void Sent(long sent)
+    // A send that returned after the deadline passed was cut short: it timed out all the same.
+    private long Sent(long sent)
     {
         if (deadline.End() == Wait.Send)
         {
@@ -235,5 +229,6 @@ internal sealed class ReplyWriter(Socket socket, SocketDeadline deadline, ArrayP
         metrics.Sent((int)sent);
         BytesSent += sent;
         _progress = deadline.Now;
+        return sent;
     }
 }
