@@ -7,14 +7,17 @@ namespace Hftp.Server.Networking;
 
 /// <summary>
 /// Buffers a connection's replies and sends them: pipelined replies go out together when the connection runs out of
-/// requests to answer. Its buffer is rented from the server's pool only while there is something to send, so an idle
-/// connection holds none: a small one for short replies, a large one for a listing, a batch or a slice, which it fills
-/// and sends in turn. Each send is one buffer at most under the send timeout, so the timeout limits a pause (no
-/// buffer taken for that long), never a whole reply.
+/// requests to answer. Short replies go through a small buffer of the connection's own, made at its first reply; a
+/// listing, a large batch or a slice through a large one rented from the server's pool only while it is being sent,
+/// which it fills and sends in turn. (Rented too, the small one was a new array at almost every reply once more
+/// connections answered at once than the pool keeps arrays of a size: see <see cref="Files.RecentName"/> for what an
+/// allocation per request costs.) Each send is one buffer at most under the send timeout, so the timeout limits a
+/// pause (no buffer taken for that long), never a whole reply.
 /// </summary>
 internal sealed class ReplyWriter(Socket socket, SocketDeadline deadline, ArrayPool<byte> buffers, ServerOptions options, ServerMetrics metrics)
 {
     private byte[] _buffer = [];
+    private byte[]? _small;
     private int _length;
     private int _replyStart;
 
@@ -153,7 +156,7 @@ internal sealed class ReplyWriter(Socket socket, SocketDeadline deadline, ArrayP
     {
         if (_length == 0 && _buffer.Length > 0)
         {
-            buffers.Return(_buffer);
+            ReturnLarge();
             _buffer = [];
         }
     }
@@ -165,6 +168,14 @@ internal sealed class ReplyWriter(Socket socket, SocketDeadline deadline, ArrayP
         ReleaseBuffer();
     }
 
+    private void ReturnLarge()
+    {
+        if (_buffer.Length > 0 && _buffer != _small)
+        {
+            buffers.Return(_buffer);
+        }
+    }
+
     // A buffer large enough for what is buffered and sizeHint more: the small one while it fits, else a large one
     // (what is buffered, a status line or pipelined replies, moves along), else send what is buffered first.
     private void Grow(int sizeHint)
@@ -173,13 +184,9 @@ internal sealed class ReplyWriter(Socket socket, SocketDeadline deadline, ArrayP
         var wanted = _length + sizeHint <= options.SmallReplyBufferSize ? options.SmallReplyBufferSize : LargeBufferSize;
         if (wanted > _buffer.Length)
         {
-            var larger = buffers.Rent(wanted);
+            var larger = wanted == options.SmallReplyBufferSize ? _small ??= new byte[wanted] : buffers.Rent(wanted);
             _buffer.AsSpan(0, _length).CopyTo(larger);
-            if (_buffer.Length > 0)
-            {
-                buffers.Return(_buffer);
-            }
-
+            ReturnLarge();
             _buffer = larger;
         }
 
