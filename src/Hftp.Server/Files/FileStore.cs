@@ -66,21 +66,24 @@ internal sealed class FileStore
         return served;
     }
 
-    /// <summary>The size of the served file a request names (ASCII, as checked by the reader), without opening it; false when none is served.</summary>
-    public bool TryGetSize(ReadOnlySpan<byte> name, out long size) => TryGetSize(Encoding.ASCII.GetString(name), out size);
+    /// <summary>
+    /// The size of the served file a request names (ASCII, as checked by the reader), without opening it; false when
+    /// none is served. <paramref name="recent"/> is the connection's: the same name again is examined without allocating.
+    /// </summary>
+    public bool TryGetSize(ReadOnlySpan<byte> name, RecentName recent, out long size) => TryGetSize(recent.Take(name), recent, out size);
 
     /// <summary>Opens the served file a request names into <paramref name="file"/>; false when none is served. The name becomes a path here, once.</summary>
-    public bool TryOpen(ReadOnlySpan<byte> name, ServedFile file)
+    public bool TryOpen(ReadOnlySpan<byte> name, RecentName recent, ServedFile file)
     {
-        var path = Encoding.ASCII.GetString(name);
+        var path = recent.Take(name);
 
         // Checking the type first means a device or FIFO is never even opened.
-        return TryGetSize(path, out _) && _backEnd.TryOpen(path, file);
+        return TryGetSize(path, recent, out _) && _backEnd.TryOpen(path, recent.Entry, file);
     }
 
-    private bool TryGetSize(string name, out long size)
+    private bool TryGetSize(string name, RecentName recent, out long size)
     {
-        var examination = Examine(name);
+        var examination = Examine(name, recent);
         size = examination.Size;
         return examination.Verdict switch
         {
@@ -91,14 +94,14 @@ internal sealed class FileStore
     }
 
     // The one decision of what is served, entry by entry (the back end's), with the reporting around it.
-    private FileExamination Examine(string name)
+    private FileExamination Examine(string name, RecentName? recent = null)
     {
         if (!IsServableName(name))
         {
             return FileExamination.NotServed;
         }
 
-        var examination = _backEnd.Examine(name);
+        var examination = _backEnd.Examine(name, recent);
         if (examination.Verdict == FileVerdict.Absent && !Exists)
         {
             ReportMissing();

@@ -65,12 +65,20 @@ internal sealed class ServedDirectory
         _root = root;
     }
 
-    public FileExamination Examine(string name)
+    /// <summary>Examines the entry <paramref name="name"/>; through <paramref name="recent"/>'s FileInfo when it has one for it.</summary>
+    public FileExamination Examine(string name, RecentName? recent = null)
     {
-        var path = Path.Join(_root, name);
-        var entry = new FileInfo(path);
+        var entry = recent?.Entry ?? new FileInfo(Path.Join(_root, name));
+        var path = entry.FullName;
         try
         {
+            if (recent is not null)
+            {
+                // Examined afresh each time; kept only to spare the allocations.
+                entry.Refresh();
+                recent.Entry = entry;
+            }
+
             if (!Exists(entry))
             {
                 return FileExamination.Absent;
@@ -137,13 +145,14 @@ internal sealed class ServedDirectory
         return entries.Select(Path.GetFileName).OfType<string>();
     }
 
-    public bool TryOpen(string name, ServedFile file)
+    /// <summary>Opens <paramref name="name"/> into <paramref name="file"/>; <paramref name="entry"/>: its FileInfo, just examined, if there is one.</summary>
+    public bool TryOpen(string name, FileInfo? entry, ServedFile file)
     {
-        var path = Path.Join(_root, name);
+        var path = entry?.FullName ?? Path.Join(_root, name);
         bool isLink;
         try
         {
-            isLink = IsLink(new FileInfo(path));
+            isLink = IsLink(entry ?? new FileInfo(path));
         }
         catch (Exception exception) when (exception is IOException or UnauthorizedAccessException)
         {
