@@ -2,22 +2,25 @@ namespace Hftp.Server.Threads;
 
 /// <summary>
 /// Connection threads, reused in Apache's model (worker MPM: MinSpareThreads, MaxSpareThreads): a thread whose
-/// connection ended waits idle for the next one instead of ending, so a busy server seldom starts a thread. Once a
-/// second (on the <see cref="TimeProvider"/>) the pool starts threads until <see cref="MinSpare"/> are idle, and ends
-/// idle threads beyond that which waited longer than the idle time. A thread whose connection ends while
-/// <see cref="MaxSpare"/> are already idle ends at once, so the memory of a burst (each thread's stack) goes back to the
-/// system when the burst is over. When no thread is idle, one is started on the spot: 10,000 clients connecting at
-/// once wait for 10,000 thread starts (about 50 µs each), not for a pacing rule.
+/// connection ended waits idle for the next one instead of ending, so a busy server seldom starts a thread. A keeper
+/// thread of its own (Apache's parent process) starts threads as soon as fewer than <see cref="MinSpare"/> are idle,
+/// beside the accept loop, which hands clients to them; and once a second (on the <see cref="TimeProvider"/>) it
+/// ends the idle threads beyond <see cref="MinSpare"/> that waited longer than the idle time. A thread whose
+/// connection ends while <see cref="MaxSpare"/> are idle ends at once, so a burst's stacks go back to the system.
+/// When no thread is idle, the accept loop starts one on the spot: 10,000 clients connecting at once wait for thread
+/// starts, not for a pacing rule.
 /// </summary>
 internal sealed class SpareThreadPool : IDisposable
 {
     // Most recently idle last: the next connection takes the thread that ran last (its stack is warm), and the
-    // threads at the front are the ones idle longest, which the maintenance ends first.
+    // threads at the front are the ones idle longest, which the keeper ends first.
     private readonly LinkedList<Worker> _idle = new();
     private readonly Lock _lock = new();
     private readonly TimeProvider _time;
     private readonly int _stackSize;
-    private readonly ITimer _maintenance;
+    private readonly ITimer _reclaim;
+    private readonly SemaphoreSlim _keeperWanted = new(0, 1);
+    private int _keeperRequested;
     private int _alive;
     private long _started;
     private bool _stopped;
@@ -29,7 +32,7 @@ internal sealed class SpareThreadPool : IDisposable
         IdleTime = idleTime;
         _stackSize = stackSize;
         _time = time;
-        _maintenance = time.CreateTimer(_ => Maintain(), null, Timeout.InfiniteTimeSpan, Timeout.InfiniteTimeSpan);
+        _reclaim = time.CreateTimer(_ => WakeKeeper(), null, Timeout.InfiniteTimeSpan, Timeout.InfiniteTimeSpan);
     }
 
     public int MinSpare { get; }
@@ -56,11 +59,12 @@ internal sealed class SpareThreadPool : IDisposable
     /// <summary>Threads started since the pool was made.</summary>
     public long Started => Interlocked.Read(ref _started);
 
-    /// <summary>Starts the <see cref="MinSpare"/> threads and the once-a-second maintenance.</summary>
+    /// <summary>Starts the keeper, which starts the <see cref="MinSpare"/> threads, and its once-a-second idle reclaim.</summary>
     public void Start()
     {
-        Maintain();
-        _maintenance.Change(TimeSpan.FromSeconds(1), TimeSpan.FromSeconds(1));
+        new Thread(Keep, 128 * 1024) { IsBackground = true, Name = "hftp-spares" }.Start();
+        WakeKeeper();
+        _reclaim.Change(TimeSpan.FromSeconds(1), TimeSpan.FromSeconds(1));
     }
 
     /// <summary>
@@ -77,22 +81,22 @@ internal sealed class SpareThreadPool : IDisposable
                 worker = last.Value;
                 _idle.RemoveLast();
             }
+
+            if (_idle.Count < MinSpare)
+            {
+                WakeKeeper();
+            }
         }
 
         worker ??= TryStartThread();
-        if (worker is null)
-        {
-            return false;
-        }
-
-        worker.Give(work);
-        return true;
+        worker?.Give(work);
+        return worker is not null;
     }
 
-    /// <summary>Ends the idle threads and lets busy ones end when their connections do.</summary>
+    /// <summary>Ends the idle threads and the keeper; busy threads end when their connections do.</summary>
     public void Stop()
     {
-        _maintenance.Change(Timeout.InfiniteTimeSpan, Timeout.InfiniteTimeSpan);
+        _reclaim.Change(Timeout.InfiniteTimeSpan, Timeout.InfiniteTimeSpan);
         List<Worker> ending;
         lock (_lock)
         {
@@ -102,68 +106,75 @@ internal sealed class SpareThreadPool : IDisposable
         }
 
         ending.ForEach(worker => worker.Give(null));
+        WakeKeeper();
     }
 
     public void Dispose()
     {
         Stop();
-        _maintenance.Dispose();
+        _reclaim.Dispose();
     }
 
-    private void Maintain()
+    // Once however many ask before the keeper runs.
+    private void WakeKeeper()
     {
-        var now = _time.GetTimestamp();
-        var ending = new List<Worker>();
-        int missing;
-        lock (_lock)
+        if (Interlocked.Exchange(ref _keeperRequested, 1) == 0)
         {
-            if (_stopped)
-            {
-                return;
-            }
-
-            // The longest idle first; at most down to MinSpare.
-            while (_idle.Count > MinSpare && _idle.First is { } first && _time.GetElapsedTime(first.Value.IdleSince, now) >= IdleTime)
-            {
-                ending.Add(first.Value);
-                _idle.RemoveFirst();
-            }
-
-            missing = MinSpare - _idle.Count;
+            _keeperWanted.Release();
         }
+    }
 
-        ending.ForEach(worker => worker.Give(null));
-        for (var index = 0; index < missing && TryStartThread() is { } worker; index++)
+    // Ends the threads idle too long beyond MinSpare (the longest idle first), then starts threads until MinSpare are idle.
+    private void Keep()
+    {
+        while (true)
         {
-            if (!TryMakeIdle(worker))
+            _keeperWanted.Wait();
+            Volatile.Write(ref _keeperRequested, 0);
+            var now = _time.GetTimestamp();
+            var ending = new List<Worker>();
+            int missing;
+            lock (_lock)
             {
-                worker.Give(null);
+                if (_stopped)
+                {
+                    return;
+                }
+
+                while (_idle.Count > MinSpare && _idle.First is { } first && _time.GetElapsedTime(first.Value.IdleSince, now) >= IdleTime)
+                {
+                    ending.Add(first.Value);
+                    _idle.RemoveFirst();
+                }
+
+                missing = MinSpare - _idle.Count;
+            }
+
+            ending.ForEach(worker => worker.Give(null));
+            for (var index = 0; index < missing && TryStartThread() is { } worker; index++)
+            {
+                if (!TryMakeIdle(worker))
+                {
+                    worker.Give(null);
+                }
             }
         }
     }
 
     private Worker? TryStartThread()
     {
+        var worker = new Worker(this);
+        Interlocked.Increment(ref _alive);
         try
         {
-            var worker = new Worker(this);
-            var thread = new Thread(worker.Run, _stackSize) { IsBackground = true, Name = "hftp-connection" };
-            Interlocked.Increment(ref _alive);
-            try
-            {
-                thread.Start();
-            }
-            catch
-            {
-                Interlocked.Decrement(ref _alive);
-                throw;
-            }
-
+            new Thread(worker.Run, _stackSize) { IsBackground = true, Name = "hftp-connection" }.Start();
             Interlocked.Increment(ref _started);
             return worker;
         }
         catch (Exception exception) when (exception is OutOfMemoryException or ThreadStartException)
         {
+            Interlocked.Decrement(ref _alive);
+            worker.Dispose();
             return null;
         }
     }
@@ -186,7 +197,9 @@ internal sealed class SpareThreadPool : IDisposable
 
     private sealed class Worker(SpareThreadPool pool) : IDisposable
     {
-        private readonly SemaphoreSlim _signal = new(0, 1);
+        // No spinning before it blocks: a new thread that spun for its first connection (SemaphoreSlim spins about 25
+        // sched_yields) took the core from the threads being started beside it in a burst.
+        private readonly ManualResetEventSlim _signal = new(false, spinCount: 0);
         private Action? _work;
 
         public long IdleSince { get; set; }
@@ -195,7 +208,7 @@ internal sealed class SpareThreadPool : IDisposable
         public void Give(Action? work)
         {
             _work = work;
-            _signal.Release();
+            _signal.Set();
         }
 
         public void Run()
@@ -204,7 +217,9 @@ internal sealed class SpareThreadPool : IDisposable
             {
                 while (true)
                 {
+                    // Handed work only while idle, so one Set per Wait: reset before reading it.
                     _signal.Wait();
+                    _signal.Reset();
                     var work = _work;
                     _work = null;
                     if (work is null)
