@@ -13,7 +13,7 @@ internal sealed class RecentName
     // The longest name remembered (NAME_MAX on Linux); a longer one is turned into text each time.
     private const int Longest = 255;
 
-    private readonly byte[] _bytes = new byte[Longest];
+    private byte[]? _bytes;
     private int _length = -1;
 
     public string Text { get; private set; } = string.Empty;
@@ -34,7 +34,8 @@ internal sealed class RecentName
         _length = name.Length <= Longest ? name.Length : -1;
         if (_length >= 0)
         {
-            name.CopyTo(_bytes);
+            // Made at the first request, not with the connection: an idle one holds none.
+            name.CopyTo(_bytes ??= new byte[Longest]);
         }
 
         return Text;
