@@ -46,17 +46,6 @@ public sealed partial class ServerLog
     internal static void SendTimedOut(ILogger logger, IPEndPoint? remote, TimeSpan timeout) =>
         logger.Warning("{Remote} reads nothing: a send made no progress for {Seconds:0.###} s (send timeout), closing", remote, timeout.TotalSeconds);
 
-    internal static void IdleTimedOut(ILogger logger, IPEndPoint? remote, TimeSpan timeout) =>
-        logger.Warning("{Remote} sent no request for {Seconds:0.###} s (idle timeout), closing", remote, timeout.TotalSeconds);
-
-    internal static void RequestTimedOut(ILogger logger, IPEndPoint? remote, TimeSpan timeout) =>
-        logger.Warning("{Remote} did not finish a request line within {Seconds:0.###} s of its first byte (request timeout), closing",
-            remote, timeout.TotalSeconds);
-
-    internal static void TimeoutsSummarized(ILogger logger, int idle, int request, TimeSpan interval) =>
-        logger.Warning("Closed {Count} more connections within {Seconds:0.###} s: {IdleTimeouts} by the idle timeout, {RequestTimeouts} by the request timeout",
-            idle + request, interval.TotalSeconds, idle, request);
-
     internal static void BadProxyHeader(ILogger logger, IPEndPoint? remote, string? error) =>
         logger.Warning("{Remote} sent {Error} (--proxy-protocol expects one first on every connection): closing without a reply", remote, error);
 

@@ -1,4 +1,4 @@
-using System.Net.Sockets;
+using Hftp.Server.Limits;
 using Serilog;
 
 namespace Hftp.Server.Networking;
@@ -10,11 +10,10 @@ namespace Hftp.Server.Networking;
 /// </summary>
 internal sealed class AcceptFailureReport(ILogger logger, TimeSpan interval, TimeProvider time)
 {
-    private bool _failing;
+    private WarningThrottle _throttle = new(interval, time);
     private long _firstFailure;
     private long _lastReport;
     private int _total;
-    private int _sinceReport;
 
     public void Failed(Exception exception) => Failed(exception.Message);
 
@@ -22,38 +21,38 @@ internal sealed class AcceptFailureReport(ILogger logger, TimeSpan interval, Tim
     {
         var now = time.GetTimestamp();
         _total++;
-        if (!_failing)
+        if (!_throttle.Record(out var count))
         {
-            _failing = true;
-            _firstFailure = _lastReport = now;
-            _sinceReport = 0;
-            logger.Warning(
-                "Cannot accept new connections: {Error}; retrying, further failures summarized every {Interval} s",
-                error, interval.TotalSeconds);
             return;
         }
 
-        _sinceReport++;
-        if (time.GetElapsedTime(_lastReport, now) >= interval)
+        if (_total == 1)
+        {
+            _firstFailure = now;
+            logger.Warning(
+                "Cannot accept new connections: {Error}; retrying, further failures summarized every {Interval} s",
+                error, interval.TotalSeconds);
+        }
+        else
         {
             logger.Warning("Accepting failed {Count} more times in {Seconds:0} s: {Error}",
-                _sinceReport, time.GetElapsedTime(_lastReport, now).TotalSeconds, error);
-            _lastReport = now;
-            _sinceReport = 0;
+                count, time.GetElapsedTime(_lastReport, now).TotalSeconds, error);
         }
+
+        _lastReport = now;
     }
 
     /// <summary>A connection was taken: ends a run of failures, if there was one. Cheap when there was none.</summary>
     public void Succeeded()
     {
-        if (!_failing)
+        if (_total == 0)
         {
             return;
         }
 
         logger.Information("Accepting connections again after {Count} failures in {Seconds:0.0} s",
             _total, time.GetElapsedTime(_firstFailure).TotalSeconds);
-        _failing = false;
         _total = 0;
+        _throttle = new WarningThrottle(interval, time);
     }
 }

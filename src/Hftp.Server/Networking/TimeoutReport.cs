@@ -1,4 +1,5 @@
 using System.Net;
+using Hftp.Server.Limits;
 using Serilog;
 
 namespace Hftp.Server.Networking;
@@ -14,45 +15,41 @@ internal sealed class TimeoutReport : IDisposable
 {
     private readonly ILogger _logger;
     private readonly TimeSpan _interval;
-    private readonly long _intervalTicks;
+    private readonly WarningThrottle _ownLines;
     private readonly ITimer _summary;
-    private readonly TimeProvider _time;
-    private long _lastWarning = long.MinValue;
     private int _idle;
     private int _request;
     private int _summaryArmed;
 
     public TimeoutReport(ILogger logger, TimeSpan interval, TimeProvider time)
     {
-        _time = time;
         _logger = logger;
         _interval = interval;
-        _intervalTicks = (long)(interval.TotalSeconds * time.TimestampFrequency);
+        _ownLines = new WarningThrottle(interval, time);
         _summary = time.CreateTimer(_ => Summarize(), null, Timeout.InfiniteTimeSpan, Timeout.InfiniteTimeSpan);
     }
 
     public void IdleTimedOut(IPEndPoint? client, TimeSpan timeout)
     {
-        if (TakeOwnLine())
+        if (_ownLines.TakeLine())
         {
-            ServerLog.IdleTimedOut(_logger, client, timeout);
+            _logger.Warning("{Remote} sent no request for {Seconds:0.###} s (idle timeout), closing", client, timeout.TotalSeconds);
             return;
         }
 
-        Interlocked.Increment(ref _idle);
-        ArmSummary();
+        Count(ref _idle);
     }
 
     public void RequestTimedOut(IPEndPoint? client, TimeSpan timeout)
     {
-        if (TakeOwnLine())
+        if (_ownLines.TakeLine())
         {
-            ServerLog.RequestTimedOut(_logger, client, timeout);
+            _logger.Warning("{Remote} did not finish a request line within {Seconds:0.###} s of its first byte (request timeout), closing",
+                client, timeout.TotalSeconds);
             return;
         }
 
-        Interlocked.Increment(ref _request);
-        ArmSummary();
+        Count(ref _request);
     }
 
     /// <summary>Logs what is still only counted.</summary>
@@ -62,16 +59,9 @@ internal sealed class TimeoutReport : IDisposable
         Summarize();
     }
 
-    // True for the first timeout of an interval: it gets its own line.
-    private bool TakeOwnLine()
+    private void Count(ref int timeouts)
     {
-        var now = _time.GetTimestamp();
-        var last = Volatile.Read(ref _lastWarning);
-        return (last == long.MinValue || now - last >= _intervalTicks) && Interlocked.CompareExchange(ref _lastWarning, now, last) == last;
-    }
-
-    private void ArmSummary()
-    {
+        Interlocked.Increment(ref timeouts);
         if (Interlocked.Exchange(ref _summaryArmed, 1) == 0)
         {
             try
@@ -92,7 +82,8 @@ internal sealed class TimeoutReport : IDisposable
         var request = Interlocked.Exchange(ref _request, 0);
         if (idle + request > 0)
         {
-            ServerLog.TimeoutsSummarized(_logger, idle, request, _interval);
+            _logger.Warning("Closed {Count} more connections within {Seconds:0.###} s: {IdleTimeouts} by the idle timeout, {RequestTimeouts} by the request timeout",
+                idle + request, _interval.TotalSeconds, idle, request);
         }
     }
 }
