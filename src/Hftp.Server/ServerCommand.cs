@@ -31,12 +31,8 @@ public static class ServerCommand
     public static RootCommand Create(Func<string, string?>? environment = null)
     {
         environment ??= Environment.GetEnvironmentVariable;
-        var portOption = new Option<int>("--port", "-p")
-        {
-            Description = "TCP port to listen on; 0 picks a free port and logs it",
-            DefaultValueFactory = _ => Defaults.Port,
-            HelpName = "PORT",
-        }.FromEnvironmentToo(OptionText.Int32(0, 65535), environment);
+        var portOption = CreateOption(
+            "--port", "PORT", "TCP port to listen on; 0 picks a free port and logs it", Defaults.Port, OptionText.Int32(0, 65535), environment, "-p");
 
         var directoryOption = new Option<DirectoryInfo>("--dir", "-d", "--datadir")
         {
@@ -53,12 +49,8 @@ public static class ServerCommand
             }
         });
 
-        var addressOption = new Option<IPAddress>("--address", "-a")
-        {
-            Description = "Address to listen on; '::' listens on IPv6 and IPv4",
-            DefaultValueFactory = _ => IPAddress.Any,
-            HelpName = "ADDRESS",
-        }.FromEnvironmentToo(OptionText.Address, environment);
+        var addressOption = CreateOption(
+            "--address", "ADDRESS", "Address to listen on; '::' listens on IPv6 and IPv4", IPAddress.Any, OptionText.Address, environment, "-a");
 
         var logLevelOption = CreateOption(
             "--log-level", "LEVEL", "Least important log events shown: Verbose, Debug (every request), Information, Warning, Error, Fatal",
@@ -185,7 +177,8 @@ public static class ServerCommand
 
     // An option with a default, read from the command line or, when not given there, from its environment variable.
     private static Option<T> CreateOption<T>(
-        string name, string helpName, string description, T defaultValue, TextParser<T> parse, Func<string, string?> environment) => new Option<T>(name)
+        string name, string helpName, string description, T defaultValue, TextParser<T> parse, Func<string, string?> environment,
+        params string[] aliases) => new Option<T>(name, aliases)
         {
             Description = description,
             DefaultValueFactory = _ => defaultValue,
