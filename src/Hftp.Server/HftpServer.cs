@@ -29,7 +29,6 @@ public sealed class HftpServer : IDisposable
     private readonly LiveConnections _connections = new();
     private readonly CancellationTokenSource _stopAccepting = new();
     private readonly Lock _stopLock = new();
-    private readonly ServerMetrics _metrics;
     private readonly TimeoutReport _timeoutReport;
     private readonly WarningThrottle _capWarning;
     private readonly AcceptFailureReport _acceptFailures;
@@ -53,7 +52,7 @@ public sealed class HftpServer : IDisposable
         _time = time ?? TimeProvider.System;
         _files = new FileStore(options.Directory, logger);
         _listener = new TcpListener(options.Address, options.Port);
-        _metrics = new ServerMetrics(() => ActiveConnections, () => MaxConnections, () => (ThreadsAlive - ThreadsIdle, ThreadsIdle));
+        Metrics = new ServerMetrics(() => ActiveConnections, () => MaxConnections, () => (ThreadsAlive - ThreadsIdle, ThreadsIdle));
         _timeoutReport = new TimeoutReport(logger, TimeSpan.FromSeconds(1), _time);
         _capWarning = new WarningThrottle(options.WarningInterval, _time);
         _acceptFailures = new AcceptFailureReport(logger, options.WarningInterval, _time);
@@ -94,7 +93,7 @@ public sealed class HftpServer : IDisposable
     internal int ConnectionsWaiting(Wait wait) => _connections.CountWaiting(wait);
 
     /// <summary>This server's instruments (meter <see cref="ServerMetrics.MeterName"/>).</summary>
-    internal ServerMetrics Metrics => _metrics;
+    internal ServerMetrics Metrics { get; }
 
     /// <summary>Binds and starts accepting. Throws <see cref="SocketException"/> if the address is taken.</summary>
     public void Start()
@@ -110,7 +109,7 @@ public sealed class HftpServer : IDisposable
         var encoders = _options.SliceEncoders
             ?? (Environment.GetEnvironmentVariable("HFTP_ENCODE_AHEAD") == "0" ? 0 : Math.Max(Environment.ProcessorCount - 1, 0));
         _services = new ConnectionServices(
-            _options, _files, buffers, _logger, _metrics, _timeoutReport, _time, _threads, new SemaphoreSlim(encoders, Math.Max(encoders, 1)));
+            _options, _files, buffers, _logger, Metrics, _timeoutReport, _time, _threads, new SemaphoreSlim(encoders, Math.Max(encoders, 1)));
         _threads.Start();
         _logger.Information(
             "Connection threads: {MinSpare} to {MaxSpare} kept idle for reuse (those beyond {MinSpare} end after {IdleSeconds:0.###} s idle), {StackKiB} KiB stack; {Encoders} slice encoder(s)",
@@ -167,7 +166,7 @@ public sealed class HftpServer : IDisposable
         _threads?.Dispose();
         _timeoutReport.Dispose();
         _stopAccepting.Dispose();
-        _metrics.Dispose();
+        Metrics.Dispose();
     }
 
     private void Heartbeat()
@@ -196,7 +195,7 @@ public sealed class HftpServer : IDisposable
 
             var connection = new Connection(socket, _services!);
             _connections.Add(connection);
-            _metrics.ConnectionAccepted();
+            Metrics.ConnectionAccepted();
 
             // The system may refuse a thread (the task limit, memory): the client waits, connected, until one ends.
             while (!_threads!.TryRun(() => RunConnection(connection)))
@@ -226,7 +225,7 @@ public sealed class HftpServer : IDisposable
             return true;
         }
 
-        _metrics.CapReached();
+        Metrics.CapReached();
         if (_capWarning.Record(out var times))
         {
             _logger.Warning(
@@ -281,7 +280,7 @@ public sealed class HftpServer : IDisposable
         try
         {
             var reason = connection.Run();
-            _metrics.ConnectionClosed(reason);
+            Metrics.ConnectionClosed(reason);
             _ = reason switch
             {
                 CloseReason.ShutdownAfterReply => Interlocked.Increment(ref _finishedReplies),
