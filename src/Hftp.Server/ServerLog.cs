@@ -76,13 +76,9 @@ public sealed partial class ServerLog : IAsyncLogEventSinkMonitor, IDisposable
         ITextFormatter formatter = settings.Format == LogFormat.Json
             ? new RenderedCompactJsonFormatter()
             : new MessageTemplateTextFormatter(OutputTemplate, CultureInfo.InvariantCulture);
-        if (settings.File is null)
-        {
-            return new ServerLog(settings.MinimumLevel, settings.BufferSize, to => to.Console(formatter), DropReportInterval, FlushTimeout);
-        }
-
-        var fileSink = new ReopenableFileSink(Path.GetFullPath(settings.File), formatter);
-        return new ServerLog(settings.MinimumLevel, settings.BufferSize, to => to.Sink(fileSink), DropReportInterval, FlushTimeout, fileSink);
+        var file = settings.File is null ? null : new ReopenableFileSink(Path.GetFullPath(settings.File), formatter);
+        Action<LoggerSinkConfiguration> writeTo = file is null ? to => to.Console(formatter) : to => to.Sink(file);
+        return new ServerLog(settings.MinimumLevel, settings.BufferSize, writeTo, DropReportInterval, FlushTimeout, file);
     }
 
     /// <summary>Closes the log file and opens it again by its path (a rotation moved it away); false when there is no file.</summary>
