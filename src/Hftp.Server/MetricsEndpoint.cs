@@ -39,13 +39,30 @@ public sealed class MetricsEndpoint : IDisposable
     private readonly TimeSpan _timeout;
     private volatile bool _stopping;
 
-    private MetricsEndpoint(Socket listener, PrometheusText text, ILogger logger, TimeSpan timeout)
+    private MetricsEndpoint(IPEndPoint endPoint, ILogger logger, TimeSpan timeout)
     {
-        _timeout = timeout;
-        _listener = listener;
-        _text = text;
+        _listener = new Socket(endPoint.AddressFamily, SocketType.Stream, ProtocolType.Tcp);
+        try
+        {
+            _listener.Bind(endPoint);
+            _listener.Listen(ListenBacklog);
+            _listener.Blocking = false;
+        }
+        catch (SocketException)
+        {
+            _listener.Dispose();
+            throw;
+        }
+
         _logger = logger;
-        EndPoint = (IPEndPoint)listener.LocalEndPoint!;
+        _timeout = timeout;
+        _text = new PrometheusText(ServerMetrics.MeterName, "hftp-server", ServerMetrics.Version);
+        EndPoint = (IPEndPoint)_listener.LocalEndPoint!;
+        for (var index = 0; index < MaxConnections; index++)
+        {
+            _workers[index] = new Thread(Serve, 256 * 1024) { IsBackground = true, Name = $"hftp-metrics-{index}" };
+            _workers[index].Start();
+        }
     }
 
     public IPEndPoint EndPoint { get; }
@@ -57,31 +74,8 @@ public sealed class MetricsEndpoint : IDisposable
     /// Starts listening, with the request and send timeout given (tests shorten it) or <see cref="DefaultTimeout"/>;
     /// throws <see cref="SocketException"/> when the address cannot be bound.
     /// </summary>
-    public static MetricsEndpoint Start(IPEndPoint endPoint, ILogger logger, TimeSpan? timeout = null)
-    {
-        var listener = new Socket(endPoint.AddressFamily, SocketType.Stream, ProtocolType.Tcp);
-        try
-        {
-            listener.Bind(endPoint);
-            listener.Listen(ListenBacklog);
-            listener.Blocking = false;
-        }
-        catch (SocketException)
-        {
-            listener.Dispose();
-            throw;
-        }
-
-        var text = new PrometheusText(ServerMetrics.MeterName, "hftp-server", ServerMetrics.Version);
-        var endpoint = new MetricsEndpoint(listener, text, logger, timeout ?? DefaultTimeout);
-        for (var index = 0; index < MaxConnections; index++)
-        {
-            endpoint._workers[index] = new Thread(endpoint.Serve, 256 * 1024) { IsBackground = true, Name = $"hftp-metrics-{index}" };
-            endpoint._workers[index].Start();
-        }
-
-        return endpoint;
-    }
+    public static MetricsEndpoint Start(IPEndPoint endPoint, ILogger logger, TimeSpan? timeout = null) =>
+        new(endPoint, logger, timeout ?? DefaultTimeout);
 
     public void Dispose()
     {
