@@ -1,4 +1,3 @@
-
 namespace Hftp.Server.Limits;
 
 /// <summary>
