@@ -17,25 +17,23 @@ internal sealed class ServedFile
     public SafeFileHandle? Handle => _handle;
 
     /// <summary>
-    /// Fills <paramref name="destination"/> from <paramref name="offset"/>. Returns false if the file ended
-    /// first: it shrank after it was opened. Throws <see cref="IOException"/> when reading fails.
+    /// Fills <paramref name="destination"/> from <paramref name="offset"/>; throws <see cref="FileShrankException"/> if
+    /// the file ended first (it shrank after it was opened), <see cref="IOException"/> when reading fails.
     /// </summary>
-    public bool TryReadExactly(Span<byte> destination, long offset)
+    public void ReadExactly(Span<byte> destination, long offset)
     {
         ObjectDisposedException.ThrowIf(_handle is null, this);
-        while (!destination.IsEmpty)
+        for (var end = offset + destination.Length; !destination.IsEmpty;)
         {
             var read = RandomAccess.Read(_handle, destination, offset);
             if (read == 0)
             {
-                return false;
+                throw new FileShrankException(end, Length);
             }
 
             destination = destination[read..];
             offset += read;
         }
-
-        return true;
     }
 
     /// <summary>Closes the file; the instance can be opened into again. Closing twice does nothing.</summary>

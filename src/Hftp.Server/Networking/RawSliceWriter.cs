@@ -32,11 +32,7 @@ internal static class RawSliceWriter
         {
             var free = writer.GetSpan((int)Math.Min(size, MinimumRead));
             var chunk = (int)Math.Min(size, free.Length);
-            if (!file.TryReadExactly(free[..chunk], offset))
-            {
-                throw new FileShrankException(offset + chunk, file.Length);
-            }
-
+            file.ReadExactly(free[..chunk], offset);
             writer.Advance(chunk);
             offset += chunk;
             size -= chunk;

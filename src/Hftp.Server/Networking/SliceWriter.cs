@@ -101,10 +101,7 @@ internal static class SliceWriter
     internal static int ReadAndEncode(ServedFile file, long offset, Span<byte> free, int chunk)
     {
         var raw = free[^chunk..];
-        if (!file.TryReadExactly(raw, offset))
-        {
-            throw new FileShrankException(offset + chunk, file.Length);
-        }
+        file.ReadExactly(raw, offset);
 
         var written = 0;
         for (var piece = 0; piece < chunk; piece += PieceSize)
@@ -123,10 +120,7 @@ internal static class SliceWriter
     {
         Span<byte> raw = stackalloc byte[SmallSliceSize];
         raw = raw[..size];
-        if (!file.TryReadExactly(raw, offset))
-        {
-            throw new FileShrankException(offset + size, file.Length);
-        }
+        file.ReadExactly(raw, offset);
 
         var destination = writer.GetSpan(Base64.GetMaxEncodedToUtf8Length(size));
         Base64.EncodeToUtf8(raw, destination, out _, out var written);
