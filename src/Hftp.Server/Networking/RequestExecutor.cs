@@ -59,33 +59,30 @@ internal sealed class RequestExecutor(ConnectionServices services, ReplyWriter w
 
         try
         {
-            return Execute(request);
+            switch (request.Command)
+            {
+                case Command.GetFileListing:
+                    WriteListing();
+                    break;
+                case Command.GetMetadata:
+                    WriteMetadata(request.FileName);
+                    break;
+                case Command.GetSlice:
+                    WriteSlice(request.FileName, request.Range, request.IsRaw);
+                    break;
+                case Command.Help:
+                    WriteHelp();
+                    break;
+                default:
+                    writer.WriteStatus(StatusCode.Ok);
+                    return CloseReason.Quit;
+            }
+
+            return null;
         }
         catch (Exception exception) when (exception is IOException or UnauthorizedAccessException)
         {
             return FailRequest(request, exception);
-        }
-    }
-
-    private CloseReason? Execute(in Request request)
-    {
-        switch (request.Command)
-        {
-            case Command.GetFileListing:
-                WriteListing();
-                return null;
-            case Command.GetMetadata:
-                WriteMetadata(request.FileName);
-                return null;
-            case Command.GetSlice:
-                WriteSlice(request.FileName, request.Range, request.IsRaw);
-                return null;
-            case Command.Help:
-                WriteHelp();
-                return null;
-            default:
-                writer.WriteStatus(StatusCode.Ok);
-                return CloseReason.Quit;
         }
     }
 
