@@ -108,20 +108,17 @@ internal sealed class Connection
     /// <summary>Starts a graceful shutdown: waiting for a request, close at once; answering, finish the reply first.</summary>
     public void BeginDrain()
     {
-        while (Volatile.Read(ref _phase) is var phase && phase < DrainingWhileIdle)
+        // The connection's thread flips between the two meanwhile: try both until one holds or a drain began already.
+        do
         {
-            var draining = phase == Waiting ? DrainingWhileIdle : DrainingAfterReply;
-            if (Interlocked.CompareExchange(ref _phase, draining, phase) == phase)
+            if (Interlocked.CompareExchange(ref _phase, DrainingWhileIdle, Waiting) == Waiting)
             {
-                if (draining == DrainingWhileIdle)
-                {
-                    // Wakes the blocked receive, which then reads end of stream; nothing is being sent, so nothing is cut.
-                    Deadline.TryShutdown(SocketShutdown.Receive);
-                }
-
+                // Wakes the blocked receive, which then reads end of stream; nothing is being sent, so nothing is cut.
+                Deadline.TryShutdown(SocketShutdown.Receive);
                 return;
             }
         }
+        while (Interlocked.CompareExchange(ref _phase, DrainingAfterReply, Answering) == Waiting);
     }
 
     /// <summary>On the heartbeat: a client silent since it connected is logged now (see <see cref="Announce"/>).</summary>
