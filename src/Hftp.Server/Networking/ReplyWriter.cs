@@ -128,10 +128,17 @@ internal sealed class ReplyWriter(Socket socket, SocketDeadline deadline, ArrayP
         SetUnsentBytes(unsentBytes);
         for (var end = offset + count; offset < end;)
         {
-            var sent = Sending(() => SendFile.Send(socket.SafeHandle, file, ref offset, Math.Min(end - offset, LargeBufferSize)));
-            if (sent == 0)
+            deadline.Begin(Wait.Send, options.SendTimeout, _progress);
+            try
             {
-                return false;
+                if (Sent(SendFile.Send(socket.SafeHandle, file, ref offset, Math.Min(end - offset, LargeBufferSize))) == 0)
+                {
+                    return false;
+                }
+            }
+            catch (SocketException) when (deadline.End() == Wait.Send)
+            {
+                throw new TimeoutException("send timeout");
             }
 
             ReplyPartlySent = true;
@@ -204,20 +211,6 @@ internal sealed class ReplyWriter(Socket socket, SocketDeadline deadline, ArrayP
         try
         {
             Sent(socket.Send(bytes));
-        }
-        catch (SocketException) when (deadline.End() == Wait.Send)
-        {
-            throw new TimeoutException("send timeout");
-        }
-    }
-
-    // One send under the send timeout, counted.
-    private long Sending(Func<long> send)
-    {
-        deadline.Begin(Wait.Send, options.SendTimeout, _progress);
-        try
-        {
-            return Sent(send());
         }
         catch (SocketException) when (deadline.End() == Wait.Send)
         {
