@@ -147,17 +147,12 @@ internal static class ProxyHeader
             return ProxyHeaderResult.Done(length, null);
         }
 
-        var family = parts[1] switch
-        {
-            "TCP4" => AddressFamily.InterNetwork,
-            "TCP6" => AddressFamily.InterNetworkV6,
-            _ => AddressFamily.Unknown,
-        };
-        if (family == AddressFamily.Unknown)
+        if (parts[1] is not ("TCP4" or "TCP6"))
         {
             return ProxyHeaderResult.Fail("a version 1 header whose protocol is not TCP4, TCP6 or UNKNOWN");
         }
 
+        var family = parts[1] == "TCP4" ? AddressFamily.InterNetwork : AddressFamily.InterNetworkV6;
         if (parts.Length != 6)
         {
             return ProxyHeaderResult.Fail("a version 1 header without exactly two addresses and two ports");
@@ -187,10 +182,10 @@ internal static class ProxyHeader
     }
 
     // Digits only (NumberStyles.None: no sign, no spaces), at most five of them.
-    private static bool TryParsePort(string text, out int port)
+    private static bool TryParsePort(string text, out ushort port)
     {
         port = 0;
-        return text.Length is > 0 and <= 5 && int.TryParse(text, NumberStyles.None, CultureInfo.InvariantCulture, out port) && port <= 65535;
+        return text.Length <= 5 && ushort.TryParse(text, NumberStyles.None, CultureInfo.InvariantCulture, out port);
     }
 
     private static ProxyHeaderResult ParseVersion2(ReadOnlySpan<byte> received)

@@ -26,7 +26,6 @@ internal sealed class SocketDeadline(Socket socket, TimeProvider time)
     private long _deadline;
     private Wait _expired;
 
-    /// <summary>The clock's timestamp now.</summary>
     public long Now => time.GetTimestamp();
 
     /// <summary>What the connection's thread is blocked on now (diagnostics: tests wait for it before moving a fake clock).</summary>
