@@ -45,4 +45,32 @@ public sealed class PipelinedMetadataTests
         await client.SendAsync(Requests.GetMetadata("f"));
         await client.ExpectAsync(StatusCode.FileNotFound.StatusLineText());
     }
+
+    [Fact]
+    public async Task ASliceOfAnotherFileBetweenTwoMetadataLeavesEachItsOwnSize()
+    {
+        using var server = TestServer.Start();
+        server.WriteFile("a", "x");
+        server.WriteFile("b", "yyy");
+        using var client = server.Connect();
+
+        await client.SendAsync(string.Concat(
+            Requests.GetMetadata("a"), Requests.GetSlice("b", 0, 1), Requests.GetMetadata("b"), Requests.GetMetadata("a")));
+
+        await client.ExpectAsync(string.Concat(Replies.Size(1), Replies.Slice("y"u8), Replies.Size(3), Replies.Size(1)));
+    }
+
+    [Fact]
+    public async Task ASliceOfTheSameFileDoesNotCarryItsSizeIntoTheNextBatch()
+    {
+        using var server = TestServer.Start();
+        server.WriteFile("f", "x");
+        using var client = server.Connect();
+        await client.SendAsync(Requests.GetMetadata("f") + Requests.GetMetadata("f"));
+        await client.ExpectAsync(Replies.Size(1) + Replies.Size(1));
+
+        server.WriteFile("f", "12345");
+        await client.SendAsync(Requests.GetSlice("f", 0, 5) + Requests.GetMetadata("f"));
+        await client.ExpectAsync(Replies.Slice("12345"u8) + Replies.Size(5));
+    }
 }

@@ -18,26 +18,14 @@ namespace Hftp.Server.Networking;
 /// </summary>
 internal sealed class RequestExecutor(ConnectionServices services, ReplyWriter writer, ILogger logger)
 {
-    // The longest name whose size a batch remembers (NAME_MAX on Linux); longer ones are looked up each time.
-    private const int RememberedNameLength = 255;
-
     // One file object for every slice of the connection, opened and closed by each: opening allocates nothing.
     private readonly ServedFile _file = new();
 
-    // The name asked about last: asked again, it is examined without allocating.
+    // The name asked about last: asked again, it is examined without allocating, and within a batch not at all.
     private readonly RecentName _recentName = new();
 
-    // Within one batch (the requests of one receive) a name's size is looked up once: a client that pipelines
-    // get_metadata of one file costs one stat per batch, not one (and a geteuid) per request. 32 connections x 16 in
-    // flight: 422-501k requests/s with it, 203-227k without; 1,000,000 down one connection (nc): 0.60-0.87 s against
-    // 4.27-6.22 (bench/pipeline.sh, 2026-12-06, commit 0cbe6f2, 2 cores). Never kept past its batch.
-    private byte[]? _rememberedName;
-    private int _rememberedLength = -1;
-    private bool _rememberedFound;
-    private long _rememberedSize;
-
     /// <summary>Starts a batch of requests (those of one receive): sizes looked up before are forgotten.</summary>
-    public void BeginBatch() => _rememberedLength = -1;
+    public void BeginBatch() => _recentName.BeginBatch();
 
     /// <summary>The client, as logs name it (after a PROXY header, the client it named).</summary>
     public IPEndPoint? Client { get; set; }
@@ -127,20 +115,13 @@ internal sealed class RequestExecutor(ConnectionServices services, ReplyWriter w
 
     private bool TryGetSize(ReadOnlySpan<byte> fileName, out long size)
     {
-        if (_rememberedLength >= 0 && fileName.SequenceEqual(_rememberedName.AsSpan(0, _rememberedLength)))
+        if (_recentName.TryRecallSize(fileName, out var found, out size))
         {
-            size = _rememberedSize;
-            return _rememberedFound;
+            return found;
         }
 
-        var found = services.Files.TryGetSize(fileName, _recentName, out size);
-        if (fileName.Length <= RememberedNameLength)
-        {
-            _rememberedName ??= new byte[RememberedNameLength];
-            fileName.CopyTo(_rememberedName);
-            (_rememberedLength, _rememberedFound, _rememberedSize) = (fileName.Length, found, size);
-        }
-
+        found = services.Files.TryGetSize(fileName, _recentName, out size);
+        _recentName.RememberSize(found, size);
         return found;
     }
 
