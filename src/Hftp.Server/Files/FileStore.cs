@@ -122,7 +122,7 @@ internal sealed class FileStore
     {
         if (_unlistable.Count < MaxUnlistableReported && _unlistable.TryAdd(name, 0))
         {
-            ServerLog.LeftOutOfListing(_logger, name, error);
+            _logger.Warning("Leaving {Name} out of the listing: {Error}", name, error);
         }
     }
 
@@ -139,7 +139,7 @@ internal sealed class FileStore
     {
         if (Interlocked.Exchange(ref _reportedMissing, 1) == 0)
         {
-            ServerLog.DirectoryMissing(_logger, Root);
+            _logger.Warning("Served directory {Directory} does not exist; serving nothing until it does", Root);
         }
     }
 
@@ -148,7 +148,7 @@ internal sealed class FileStore
         // A plain read first keeps the hot path free of a write to a shared cache line.
         if (Volatile.Read(ref _reportedMissing) == 1 && Interlocked.Exchange(ref _reportedMissing, 0) == 1)
         {
-            ServerLog.DirectoryBack(_logger, Root);
+            _logger.Information("Served directory {Directory} exists again", Root);
         }
     }
 }

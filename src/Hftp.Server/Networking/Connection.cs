@@ -77,7 +77,8 @@ internal sealed class Connection
         catch (TimeoutException) when (!_stopping)
         {
             reason = CloseReason.SendTimeout;
-            ServerLog.SendTimedOut(_logger, RemoteEndPoint, _options.SendTimeout);
+            _logger.Warning("{Remote} reads nothing: a send made no progress for {Seconds:0.###} s (send timeout), closing",
+                RemoteEndPoint, _options.SendTimeout.TotalSeconds);
 
             // Reset rather than close, so the kernel drops the unsent reply at once instead of keeping it queued.
             _socket.LingerState = new LingerOption(true, 0);
@@ -91,7 +92,7 @@ internal sealed class Connection
         catch (Exception exception)
         {
             reason = CloseReason.ServerFault;
-            ServerLog.UnexpectedFailure(_logger, exception, RemoteEndPoint);
+            _logger.Error(exception, "Unexpected failure serving {Remote}", RemoteEndPoint);
         }
         finally
         {
@@ -153,7 +154,8 @@ internal sealed class Connection
             }
 
             // Not our client speaking: close without an HFTP reply, which only the proxy would read.
-            ServerLog.BadProxyHeader(_logger, RemoteEndPoint, failure);
+            _logger.Warning("{Remote} sent {Error} (--proxy-protocol expects one first on every connection): closing without a reply",
+                RemoteEndPoint, failure);
             CloseGracefully();
             return CloseReason.BadProxyHeader;
         }

@@ -41,7 +41,7 @@ internal sealed class RequestExecutor(ConnectionServices services, ReplyWriter w
                 return null;
             }
 
-            ServerLog.ClientFault(logger, Client, request.Fault, request.Status);
+            logger.Warning("{Remote} sent {Fault}: replied {Status}, closing", Client, request.Fault.Explain(), request.Status.Describe());
             return CloseReason.ClientFault;
         }
 
@@ -159,13 +159,14 @@ internal sealed class RequestExecutor(ConnectionServices services, ReplyWriter w
     {
         if (writer.ReplyPartlySent)
         {
-            ServerLog.FailedAfterReplyBegan(logger, exception, request.Command, Client);
+            logger.Error(exception, "Failed {Command} for {Remote} after its reply began; closing", request.Command.Name(), Client);
         }
         else
         {
             writer.RetractReply();
             writer.WriteStatus(StatusCode.InternalServerError);
-            ServerLog.FailedBeforeReply(logger, exception, request.Command, Client, StatusCode.InternalServerError);
+            logger.Error(exception, "Failed {Command} for {Remote}: replied {Status}, closing",
+                request.Command.Name(), Client, StatusCode.InternalServerError.Describe());
         }
 
         return CloseReason.ServerFault;
