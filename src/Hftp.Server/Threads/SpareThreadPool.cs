@@ -28,7 +28,12 @@ internal sealed class SpareThreadPool : IDisposable
     public SpareThreadPool(int minSpare, int maxSpare, TimeSpan idleTime, int stackSize, TimeProvider time)
     {
         MinSpare = minSpare;
-        MaxSpare = Math.Max(minSpare, maxSpare);
+
+        // Room for one more than the minimum, so a thread the keeper replaced can come back (Apache, for the same
+        // reason, requires MaxSpareThreads >= MinSpareThreads + ThreadsPerChild): with the two equal, every client
+        // took the spare, the keeper started another, and the client's thread found no room and ended, a thread
+        // start per connection.
+        MaxSpare = minSpare == 0 ? maxSpare : Math.Max(maxSpare, minSpare + 1);
         IdleTime = idleTime;
         _stackSize = stackSize;
         _time = time;
