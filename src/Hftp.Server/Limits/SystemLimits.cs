@@ -70,22 +70,23 @@ internal sealed record SystemLimits(
             ? ParseNumber(total) ?? 0
             : 0);
 
-    // The real user (RLIMIT_NPROC counts its tasks), and whether the kernel exempts us from that limit (root).
-    private static (string RealUser, bool Privileged) ReadUser()
+    // The real user (RLIMIT_NPROC counts its tasks), and whether the kernel exempts us from that limit (root). Unread,
+    // as in a locked-down container: no user whose tasks can be counted, and the limit taken to apply.
+    private static (string RealUser, bool Privileged) ReadUser() => ReadOr((string.Empty, false), () =>
     {
         var ids = StatusField(File.ReadLines("/proc/self/status"), "Uid:");
         var real = ids.ElementAtOrDefault(0) ?? "0";
         return (real, real == "0" || ids.ElementAtOrDefault(1) == "0");
-    }
+    });
 
     // RLIMIT_NPROC counts the threads of every process whose real user is ours.
-    private static long CountUserTasks(string uid) => Directory.EnumerateDirectories("/proc")
+    private static long CountUserTasks(string uid) => ReadOr(0, () => Directory.EnumerateDirectories("/proc")
         .Where(directory => char.IsAsciiDigit(Path.GetFileName(directory)[0]))
         .Sum(directory => ReadOr(0, () =>
         {
             var status = File.ReadAllLines(Path.Combine(directory, "status"));
             return StatusField(status, "Uid:").FirstOrDefault() == uid ? ParseNumber(StatusField(status, "Threads:").FirstOrDefault()) ?? 0 : 0;
-        }));
+        })));
 
     // Containers cap tasks with the pids controller: cgroup v2 "0::/path", or v1 "N:pids:/path".
     private static (long? Limit, long InUse) ReadCgroupTasks() => ReadOr<(long?, long)>((null, 0), () =>
