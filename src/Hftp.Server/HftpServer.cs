@@ -12,7 +12,7 @@ namespace Hftp.Server;
 /// <summary>
 /// A thread-per-connection HFTP server. An accept loop on its own thread takes each client from a
 /// <see cref="TcpListener"/> and hands it, as a <see cref="Connection"/>, to a thread of its own from a
-/// <see cref="SpareThreadPool"/>; the connection runs there until it ends. At most <see cref="MaxConnections"/> are
+/// <see cref="SpareThreadPool{TThreadState}"/>; the connection runs there until it ends. At most <see cref="MaxConnections"/> are
 /// served at once (the rest wait in the listen backlog). A heartbeat on the <see cref="TimeProvider"/> enforces every
 /// connection's deadline. <see cref="Stop"/> drains: replies under way finish, idle clients close.
 /// </summary>
@@ -33,7 +33,7 @@ public sealed class HftpServer : IDisposable
     private readonly WarningThrottle _capWarning;
     private readonly AcceptFailureReport _acceptFailures;
     private readonly BurstCollector _burstCollector;
-    private SpareThreadPool? _threads;
+    private SpareThreadPool<ConnectionScratch>? _threads;
     private ConnectionServices? _services;
     private ITimer? _heartbeat;
     private SemaphoreSlim? _slots;
@@ -104,7 +104,8 @@ public sealed class HftpServer : IDisposable
         var buffers = ArrayPool<byte>.Create(_options.LargeReplyBufferSize, _options.RetainedLargeBuffers);
         MaxConnections = ConnectionLimit.Decide(_options.MaxConnections, _logger);
         _slots = new SemaphoreSlim(MaxConnections, MaxConnections);
-        _threads = new SpareThreadPool(_options.MinSpareThreads, _options.MaxSpareThreads, _options.SpareThreadIdleTime, _options.ConnectionStackSize, _time);
+        _threads = new(_options.MinSpareThreads, _options.MaxSpareThreads, _options.SpareThreadIdleTime, _options.ConnectionStackSize, _time,
+            () => new ConnectionScratch(_options));
         // HFTP_ENCODE_AHEAD=0 turns encoding ahead off, for bench/raw.sh to measure what it is worth.
         var encoders = _options.SliceEncoders
             ?? (Environment.GetEnvironmentVariable("HFTP_ENCODE_AHEAD") == "0" ? 0 : Math.Max(Environment.ProcessorCount - 1, 0));
@@ -198,13 +199,13 @@ public sealed class HftpServer : IDisposable
             Metrics.ConnectionAccepted();
 
             // The system may refuse a thread (the task limit, memory): the client waits, connected, until one ends.
-            while (!_threads!.TryRun(() => RunConnection(connection)))
+            while (!_threads!.TryRun(scratch => RunConnection(connection, scratch)))
             {
                 _acceptFailures.Failed("no thread for a new connection (the task limit or memory)");
                 if (_stopping || BackOff())
                 {
                     connection.Stop();
-                    RunConnection(connection);
+                    RunConnection(connection, new ConnectionScratch(_options));
                     return;
                 }
             }
@@ -275,11 +276,11 @@ public sealed class HftpServer : IDisposable
     // True when the server stops meanwhile.
     private bool BackOff() => _stopAccepting.Token.WaitHandle.WaitOne(_options.BackOffTime);
 
-    private void RunConnection(Connection connection)
+    private void RunConnection(Connection connection, ConnectionScratch scratch)
     {
         try
         {
-            var reason = connection.Run();
+            var reason = connection.Run(scratch);
             Metrics.ConnectionClosed(reason);
             _ = reason switch
             {

@@ -16,7 +16,7 @@ public sealed class SpareThreadPoolTests
     [Fact]
     public async Task StartStartsTheMinimumOfSpareThreads()
     {
-        using var pool = new SpareThreadPool(minSpare: 3, maxSpare: 8, IdleTime, 256 * 1024, new FakeTimeProvider());
+        using var pool = new SpareThreadPool<object>(minSpare: 3, maxSpare: 8, IdleTime, 256 * 1024, new FakeTimeProvider(), () => new object());
         pool.Start();
 
         Assert.True(await Eventually.HoldsAsync(() => pool.Alive == 3 && pool.Idle == 3, TestTimeouts.Condition), Describe(pool));
@@ -24,19 +24,21 @@ public sealed class SpareThreadPoolTests
     }
 
     [Fact]
-    public async Task AThreadDoneWithItsWorkIsReusedForTheNext()
+    public async Task AThreadDoneWithItsWorkIsReusedWithItsStateForTheNext()
     {
-        using var pool = new SpareThreadPool(minSpare: 0, maxSpare: 4, IdleTime, 256 * 1024, new FakeTimeProvider());
+        using var pool = new SpareThreadPool<object>(minSpare: 0, maxSpare: 4, IdleTime, 256 * 1024, new FakeTimeProvider(), () => new object());
         pool.Start();
         var threadIds = new HashSet<int>();
+        var states = new HashSet<object>(ReferenceEqualityComparer.Instance);
         for (var turn = 0; turn < 20; turn++)
         {
             using var done = new ManualResetEventSlim();
-            Assert.True(pool.TryRun(() =>
+            Assert.True(pool.TryRun(state =>
             {
                 lock (threadIds)
                 {
                     threadIds.Add(Environment.CurrentManagedThreadId);
+                    states.Add(state);
                 }
 
                 done.Set();
@@ -46,21 +48,31 @@ public sealed class SpareThreadPoolTests
         }
 
         Assert.Single(threadIds);
+        Assert.Single(states);
         Assert.Equal(1, pool.Started);
     }
 
     [Fact]
     public async Task ThreadsBeyondTheMaximumEndAsSoonAsTheirWorkDoes()
     {
-        using var pool = new SpareThreadPool(minSpare: 0, maxSpare: 2, IdleTime, 256 * 1024, new FakeTimeProvider());
+        using var pool = new SpareThreadPool<object>(minSpare: 0, maxSpare: 2, IdleTime, 256 * 1024, new FakeTimeProvider(), () => new object());
         pool.Start();
         using var gate = new ManualResetEventSlim();
+        var states = new System.Collections.Concurrent.ConcurrentBag<object>();
         for (var index = 0; index < 10; index++)
         {
-            Assert.True(pool.TryRun(() => gate.Wait()));
+            Assert.True(pool.TryRun(state =>
+            {
+                states.Add(state);
+                gate.Wait();
+            }));
         }
 
         Assert.Equal(10, pool.Alive);
+
+        // Each thread lends its own state: no two works at once share one.
+        Assert.True(await Eventually.HoldsAsync(() => states.Count == 10, TestTimeouts.Condition));
+        Assert.Equal(10, states.Distinct(ReferenceEqualityComparer.Instance).Count());
         gate.Set();
 
         Assert.True(await Eventually.HoldsAsync(() => pool.Alive == 2 && pool.Idle == 2, TestTimeouts.Condition), Describe(pool));
@@ -70,13 +82,13 @@ public sealed class SpareThreadPoolTests
     public async Task IdleThreadsBeyondTheMinimumEndOnceIdleForTheIdleTime()
     {
         var time = new FakeTimeProvider();
-        using var pool = new SpareThreadPool(minSpare: 1, maxSpare: 10, IdleTime, 256 * 1024, time);
+        using var pool = new SpareThreadPool<object>(minSpare: 1, maxSpare: 10, IdleTime, 256 * 1024, time, () => new object());
         pool.Start();
         Assert.True(await Eventually.HoldsAsync(() => pool.Idle == 1, TestTimeouts.Condition), Describe(pool));
         using var gate = new ManualResetEventSlim();
         for (var index = 0; index < 5; index++)
         {
-            Assert.True(pool.TryRun(() => gate.Wait()));
+            Assert.True(pool.TryRun(_ => gate.Wait()));
         }
 
         gate.Set();
@@ -97,12 +109,12 @@ public sealed class SpareThreadPoolTests
     public async Task SparesTakenByClientsAreReplacedAtOnceWithoutWaitingForTheTimer()
     {
         var time = new FakeTimeProvider();
-        using var pool = new SpareThreadPool(minSpare: 2, maxSpare: 10, IdleTime, 256 * 1024, time);
+        using var pool = new SpareThreadPool<object>(minSpare: 2, maxSpare: 10, IdleTime, 256 * 1024, time, () => new object());
         pool.Start();
         Assert.True(await Eventually.HoldsAsync(() => pool.Idle == 2, TestTimeouts.Condition), Describe(pool));
         using var gate = new ManualResetEventSlim();
-        Assert.True(pool.TryRun(() => gate.Wait()));
-        Assert.True(pool.TryRun(() => gate.Wait()));
+        Assert.True(pool.TryRun(_ => gate.Wait()));
+        Assert.True(pool.TryRun(_ => gate.Wait()));
 
         // The fake clock never moves: only the spare keeper can have started these.
         Assert.True(await Eventually.HoldsAsync(() => pool.Idle == 2 && pool.Alive == 4, TestTimeouts.Condition), Describe(pool));
@@ -113,10 +125,10 @@ public sealed class SpareThreadPoolTests
     [Fact]
     public async Task StopEndsIdleThreadsAndBusyOnesWhenTheirWorkEnds()
     {
-        using var pool = new SpareThreadPool(minSpare: 4, maxSpare: 8, IdleTime, 256 * 1024, new FakeTimeProvider());
+        using var pool = new SpareThreadPool<object>(minSpare: 4, maxSpare: 8, IdleTime, 256 * 1024, new FakeTimeProvider(), () => new object());
         pool.Start();
         using var gate = new ManualResetEventSlim();
-        Assert.True(pool.TryRun(() => gate.Wait()));
+        Assert.True(pool.TryRun(_ => gate.Wait()));
         pool.Stop();
         Assert.True(await Eventually.HoldsAsync(() => pool.Alive == 1, TestTimeouts.Condition), Describe(pool));
 
@@ -167,5 +179,5 @@ public sealed class SpareThreadPoolTests
             $"{server.Server.ThreadsAlive} threads alive");
     }
 
-    private static string Describe(SpareThreadPool pool) => $"alive {pool.Alive}, idle {pool.Idle}, started {pool.Started}";
+    private static string Describe(SpareThreadPool<object> pool) => $"alive {pool.Alive}, idle {pool.Idle}, started {pool.Started}";
 }

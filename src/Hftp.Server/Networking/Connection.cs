@@ -10,8 +10,8 @@ namespace Hftp.Server.Networking;
 /// One client, served on its own thread from accept to close: receive bytes, frame requests (<see cref="RequestReader"/>),
 /// answer each (<see cref="RequestExecutor"/>, which reads the files and writes into the <see cref="ReplyWriter"/>),
 /// send the replies of one receive together, repeat. Every blocking call runs under a <see cref="SocketDeadline"/>
-/// (idle, request and send timeouts). Its memory is bounded whatever the client sends: a small receive buffer and
-/// the reader's state; a reply buffer only while a reply is being sent.
+/// (idle, request and send timeouts). Its memory is bounded whatever the client sends: the receive buffer and reader
+/// its thread lends it (<see cref="ConnectionScratch"/>); a large reply buffer only while a reply is being sent.
 /// </summary>
 internal sealed class Connection
 {
@@ -29,11 +29,12 @@ internal sealed class Connection
     // How long a silent new client goes unlogged: a health check has said "quit" well within it.
     private static readonly TimeSpan HealthCheckWait = TimeSpan.FromMilliseconds(200);
 
-    private readonly RequestReader _reader;
-    private readonly ReplyWriter _writer;
-    private readonly RequestExecutor _executor;
-    private readonly byte[] _receiveBuffer;
     private readonly long _acceptedAt;
+
+    // Lent by the thread that runs the connection, and made from it, when the thread takes it up (Run).
+    private ConnectionScratch _scratch = null!;
+    private ReplyWriter _writer = null!;
+    private RequestExecutor _executor = null!;
     private volatile bool _stopping;
     private int _announced;
     private bool _isHealthCheck;
@@ -48,10 +49,6 @@ internal sealed class Connection
         _logger = services.Logger;
         Deadline = new SocketDeadline(socket, services.Time);
         RemoteEndPoint = socket.RemoteEndPoint as IPEndPoint;
-        _reader = new RequestReader(_options.MaxRequestLineLength);
-        _writer = new ReplyWriter(socket, Deadline, services.Buffers, _options, services.Metrics);
-        _executor = new RequestExecutor(services, _writer, _logger) { Client = RemoteEndPoint };
-        _receiveBuffer = new byte[_options.ReceiveBufferSize];
         _acceptedAt = services.Time.GetTimestamp();
     }
 
@@ -64,9 +61,15 @@ internal sealed class Connection
     /// <summary>The deadline of the call the connection's thread is blocked in, which the server's heartbeat checks.</summary>
     public SocketDeadline Deadline { get; }
 
-    /// <summary>Runs the connection to its end and says why it ended; never throws. Called on the connection's own thread.</summary>
-    public CloseReason Run()
+    /// <summary>
+    /// Runs the connection to its end and says why it ended; never throws. Called on the connection's own thread, which
+    /// lends it <paramref name="scratch"/> until it returns.
+    /// </summary>
+    public CloseReason Run(ConnectionScratch scratch)
     {
+        _scratch = scratch.Reset();
+        _writer = new ReplyWriter(_socket, Deadline, scratch, _services.Buffers, _options, _services.Metrics);
+        _executor = new RequestExecutor(_services, _writer, scratch, _logger) { Client = RemoteEndPoint };
         var started = _services.Time.GetTimestamp();
         var reason = CloseReason.NetworkError;
         string? networkError = null;
@@ -199,7 +202,7 @@ internal sealed class Connection
                 return DrainReason();
             }
 
-            var input = _receiveBuffer.AsSpan(0, received);
+            var input = _scratch.ReceiveBuffer.AsSpan(0, received);
             Announce(input);
             if (received == 0)
             {
@@ -208,7 +211,7 @@ internal sealed class Connection
 
             var lineEnded = false;
             _executor.BeginBatch();
-            while (_reader.TryRead(input, out var consumed, out var request))
+            while (_scratch.Reader.TryRead(input, out var consumed, out var request))
             {
                 lineEnded = true;
                 input = input[consumed..];
@@ -251,8 +254,8 @@ internal sealed class Connection
     // Receives request bytes under the idle timeout (no line under way) or the line's request timeout: a per-read
     // timeout alone would let a client that sends a byte just before each one hold the connection forever. -1: timed out.
     private int Receive(long lineStarted, long idleSince) => lineStarted == 0
-        ? Deadline.Receive(_receiveBuffer, Wait.NextRequest, _options.IdleTimeout, idleSince)
-        : Deadline.Receive(_receiveBuffer, Wait.RestOfLine, _options.RequestTimeout, lineStarted);
+        ? Deadline.Receive(_scratch.ReceiveBuffer, Wait.NextRequest, _options.IdleTimeout, idleSince)
+        : Deadline.Receive(_scratch.ReceiveBuffer, Wait.RestOfLine, _options.RequestTimeout, lineStarted);
 
     private CloseReason? Answer(in Request request)
     {

@@ -14,5 +14,5 @@ internal sealed record ConnectionServices(
     ServerMetrics Metrics,
     TimeoutReport TimeoutReport,
     TimeProvider Time,
-    SpareThreadPool Threads,
+    SpareThreadPool<ConnectionScratch> Threads,
     SemaphoreSlim SliceEncoders);

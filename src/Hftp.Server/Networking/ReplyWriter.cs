@@ -7,17 +7,17 @@ namespace Hftp.Server.Networking;
 
 /// <summary>
 /// Buffers a connection's replies and sends them: pipelined replies go out together when the connection runs out of
-/// requests to answer. Short replies go through a small buffer of the connection's own, made at its first reply; a
+/// requests to answer. Short replies go through a small buffer of the connection thread's own, made at its first reply; a
 /// listing, a large batch or a slice through a large one rented from the server's pool only while it is being sent,
 /// which it fills and sends in turn. (Rented too, the small one was a new array at almost every reply once more
 /// connections answered at once than the pool keeps arrays of a size: see <see cref="Files.RecentName"/> for what an
 /// allocation per request costs.) Each send is one buffer at most under the send timeout, so the timeout limits a
 /// pause (no buffer taken for that long), never a whole reply.
 /// </summary>
-internal sealed class ReplyWriter(Socket socket, SocketDeadline deadline, ArrayPool<byte> buffers, ServerOptions options, ServerMetrics metrics)
+internal sealed class ReplyWriter(
+    Socket socket, SocketDeadline deadline, ConnectionScratch scratch, ArrayPool<byte> buffers, ServerOptions options, ServerMetrics metrics)
 {
     private byte[] _buffer = [];
-    private byte[]? _small;
     private int _length;
     private int _replyStart;
 
@@ -177,7 +177,7 @@ internal sealed class ReplyWriter(Socket socket, SocketDeadline deadline, ArrayP
 
     private void ReturnLarge()
     {
-        if (_buffer.Length > 0 && _buffer != _small)
+        if (_buffer.Length > 0 && _buffer != scratch.ShortReplyBuffer)
         {
             buffers.Return(_buffer);
         }
@@ -191,7 +191,7 @@ internal sealed class ReplyWriter(Socket socket, SocketDeadline deadline, ArrayP
         var wanted = _length + sizeHint <= options.SmallReplyBufferSize ? options.SmallReplyBufferSize : LargeBufferSize;
         if (wanted > _buffer.Length)
         {
-            var larger = wanted == options.SmallReplyBufferSize ? _small ??= new byte[wanted] : buffers.Rent(wanted);
+            var larger = wanted == options.SmallReplyBufferSize ? scratch.ShortReplyBuffer ??= new byte[wanted] : buffers.Rent(wanted);
             _buffer.AsSpan(0, _length).CopyTo(larger);
             ReturnLarge();
             _buffer = larger;

@@ -16,13 +16,13 @@ namespace Hftp.Server.Networking;
 /// 199 while no byte of the reply was sent, and closes the connection either way.</item>
 /// </list>
 /// </summary>
-internal sealed class RequestExecutor(ConnectionServices services, ReplyWriter writer, ILogger logger)
+internal sealed class RequestExecutor(ConnectionServices services, ReplyWriter writer, ConnectionScratch scratch, ILogger logger)
 {
-    // One file object for every slice of the connection, opened and closed by each: opening allocates nothing.
-    private readonly ServedFile _file = new();
+    // One file object for every slice, opened and closed by each: opening allocates nothing.
+    private readonly ServedFile _file = scratch.File;
 
     // The name asked about last: asked again, it is examined without allocating, and within a batch not at all.
-    private readonly RecentName _recentName = new();
+    private readonly RecentName _recentName = scratch.RecentName;
 
     /// <summary>Starts a batch of requests (those of one receive): sizes looked up before are forgotten.</summary>
     public void BeginBatch() => _recentName.BeginBatch();

@@ -44,10 +44,10 @@ internal sealed class SliceEncoder : IDisposable
     public int ChunkSize { get; }
 
     /// <summary>Starts encoding on a pool thread; null when the pool has none to give (the caller encodes alone).</summary>
-    public static SliceEncoder? TryStart(SpareThreadPool threads, ArrayPool<byte> pool, int bufferSize, ServedFile file, long offset, long size)
+    public static SliceEncoder? TryStart(SpareThreadPool<ConnectionScratch> threads, ArrayPool<byte> pool, int bufferSize, ServedFile file, long offset, long size)
     {
         var encoder = new SliceEncoder(pool, bufferSize, file, offset, size);
-        if (threads.TryRun(encoder.Encode))
+        if (threads.TryRun(_ => encoder.Encode()))
         {
             return encoder;
         }

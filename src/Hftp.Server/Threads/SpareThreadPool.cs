@@ -8,9 +8,11 @@ namespace Hftp.Server.Threads;
 /// ends the idle threads beyond <see cref="MinSpare"/> that waited longer than the idle time. A thread whose
 /// connection ends while <see cref="MaxSpare"/> are idle ends at once, so a burst's stacks go back to the system.
 /// When no thread is idle, the accept loop starts one on the spot: 10,000 clients connecting at once wait for thread
-/// starts, not for a pacing rule.
+/// starts, not for a pacing rule. Each thread makes a <typeparamref name="TThreadState"/> at its first work and lends it
+/// to every work it runs (a connection's buffers: <see cref="Networking.ConnectionScratch"/>); it ends with the thread.
 /// </summary>
-internal sealed class SpareThreadPool : IDisposable
+internal sealed class SpareThreadPool<TThreadState> : IDisposable
+    where TThreadState : class
 {
     // Most recently idle last: the next connection takes the thread that ran last (its stack is warm), and the
     // threads at the front are the ones idle longest, which the keeper ends first.
@@ -19,14 +21,16 @@ internal sealed class SpareThreadPool : IDisposable
     private readonly TimeProvider _time;
     private readonly int _stackSize;
     private readonly ITimer _reclaim;
+    private readonly Func<TThreadState> _makeState;
     private readonly SemaphoreSlim _keeperWanted = new(0, 1);
     private int _keeperRequested;
     private int _alive;
     private long _started;
     private bool _stopped;
 
-    public SpareThreadPool(int minSpare, int maxSpare, TimeSpan idleTime, int stackSize, TimeProvider time)
+    public SpareThreadPool(int minSpare, int maxSpare, TimeSpan idleTime, int stackSize, TimeProvider time, Func<TThreadState> makeState)
     {
+        _makeState = makeState;
         MinSpare = minSpare;
 
         // Room for one more than the minimum, so a thread the keeper replaced can come back (Apache, for the same
@@ -76,7 +80,7 @@ internal sealed class SpareThreadPool : IDisposable
     /// Runs <paramref name="work"/> on an idle thread, or on a new one when none is idle. False when the system
     /// refuses a new thread (the task limit or memory): the caller waits for a connection to end.
     /// </summary>
-    public bool TryRun(Action work)
+    public bool TryRun(Action<TThreadState> work)
     {
         Worker? worker = null;
         lock (_lock)
@@ -200,17 +204,18 @@ internal sealed class SpareThreadPool : IDisposable
         }
     }
 
-    private sealed class Worker(SpareThreadPool pool) : IDisposable
+    private sealed class Worker(SpareThreadPool<TThreadState> pool) : IDisposable
     {
         // No spinning before it blocks: a new thread that spun for its first connection (SemaphoreSlim spins about 25
         // sched_yields) took the core from the threads being started beside it in a burst.
         private readonly ManualResetEventSlim _signal = new(false, spinCount: 0);
-        private Action? _work;
+        private Action<TThreadState>? _work;
+        private TThreadState? _state;
 
         public long IdleSince { get; set; }
 
         // Null tells the thread to end.
-        public void Give(Action? work)
+        public void Give(Action<TThreadState>? work)
         {
             _work = work;
             _signal.Set();
@@ -233,7 +238,7 @@ internal sealed class SpareThreadPool : IDisposable
                     }
 
                     // The work (a connection) logs its own failures; nothing it throws may end the pool's thread silently.
-                    work();
+                    work(_state ??= pool._makeState());
                     if (!pool.TryMakeIdle(this))
                     {
                         return;
