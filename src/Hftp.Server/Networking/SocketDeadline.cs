@@ -83,18 +83,10 @@ internal sealed class SocketDeadline(Socket socket, TimeProvider time)
     /// <summary>Receives into <paramref name="buffer"/> within the deadline; -1 when it passed first.</summary>
     public int Receive(Span<byte> buffer, Wait kind, TimeSpan timeout, long since = 0)
     {
+        // The overload that returns its error: a timed-out receive throws nothing.
         Begin(kind, timeout, since);
-        int received;
-        try
-        {
-            received = socket.Receive(buffer);
-        }
-        catch (SocketException) when (End() != Wait.Nothing)
-        {
-            return -1;
-        }
-
-        return End() == Wait.Nothing ? received : -1;
+        var received = socket.Receive(buffer, SocketFlags.None, out var error);
+        return End() != Wait.Nothing ? -1 : error == SocketError.Success ? received : throw new SocketException((int)error);
     }
 
     /// <summary>Shuts the socket down from any thread, waking what blocks on it; closed already is fine.</summary>
