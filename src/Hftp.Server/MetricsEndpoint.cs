@@ -9,14 +9,14 @@ namespace Hftp.Server;
 
 /// <summary>
 /// Serves the server's metrics (meter <see cref="ServerMetrics.MeterName"/>) in the Prometheus text format at
-/// <c>http://ADDRESS:PORT/metrics</c>. Prometheus pulls, so each scrape collects the instruments at that moment.
+/// <c>http://ADDRESS:PORT/metrics</c>. Prometheus pulls, so each scrape reads the counts at that moment.
 /// A few threads of its own each serve one scrape at a time, so the endpoint holds at most
 /// <see cref="MaxConnections"/> connections (plus its listener) of the descriptors the connection cap leaves in
 /// reserve; more scrapers wait in the listen backlog, which costs the process nothing. A scrape's request must
 /// arrive, and its reply be read, within <see cref="DefaultTimeout"/> each, or it is closed. Running
 /// out of descriptors is logged (throttled) and retried, never fatal; no thread pool is involved.
 /// </summary>
-public sealed class MetricsEndpoint : IDisposable
+internal sealed class MetricsEndpoint : IDisposable
 {
     public const string Path = "/metrics";
 
@@ -39,7 +39,7 @@ public sealed class MetricsEndpoint : IDisposable
     private readonly TimeSpan _timeout;
     private volatile bool _stopping;
 
-    private MetricsEndpoint(IPEndPoint endPoint, ILogger logger, TimeSpan timeout)
+    private MetricsEndpoint(IPEndPoint endPoint, ServerMetrics metrics, ILogger logger, TimeSpan timeout)
     {
         _listener = new Socket(endPoint.AddressFamily, SocketType.Stream, ProtocolType.Tcp);
         try
@@ -56,7 +56,7 @@ public sealed class MetricsEndpoint : IDisposable
 
         _logger = logger;
         _timeout = timeout;
-        _text = new PrometheusText(ServerMetrics.MeterName, "hftp-server", ServerMetrics.Version);
+        _text = new PrometheusText(metrics, "hftp-server");
         EndPoint = (IPEndPoint)_listener.LocalEndPoint!;
         for (var index = 0; index < MaxConnections; index++)
         {
@@ -74,8 +74,8 @@ public sealed class MetricsEndpoint : IDisposable
     /// Starts listening, with the request and send timeout given (tests shorten it) or <see cref="DefaultTimeout"/>;
     /// throws <see cref="SocketException"/> when the address cannot be bound.
     /// </summary>
-    public static MetricsEndpoint Start(IPEndPoint endPoint, ILogger logger, TimeSpan? timeout = null) =>
-        new(endPoint, logger, timeout ?? DefaultTimeout);
+    public static MetricsEndpoint Start(IPEndPoint endPoint, ServerMetrics metrics, ILogger logger, TimeSpan? timeout = null) =>
+        new(endPoint, metrics, logger, timeout ?? DefaultTimeout);
 
     public void Dispose()
     {
@@ -86,7 +86,6 @@ public sealed class MetricsEndpoint : IDisposable
         }
 
         _listener.Dispose();
-        _text.Dispose();
     }
 
     private void Serve()

@@ -9,6 +9,9 @@ namespace Hftp.Server.Tests;
 /// <summary>The metrics endpoint under floods and few descriptors: it holds a few scrapes at a time and never takes the server down.</summary>
 public sealed class MetricsEndpointLimitTests : IDisposable
 {
+    // The metrics of no server: these tests are about the endpoint, not the numbers.
+    private static readonly ServerMetrics Unserved = new(() => 0, () => 1, () => default);
+
     private static readonly TimeSpan Bound = TestTimeouts.Condition;
 
     private readonly string _directory = Directory.CreateTempSubdirectory("hftp-metrics-limit-").FullName;
@@ -119,7 +122,7 @@ public sealed class MetricsEndpointLimitTests : IDisposable
     {
         var log = new CapturedLog();
         using var logger = new LoggerConfiguration().WriteTo.Sink(log).CreateLogger();
-        using var endpoint = MetricsEndpoint.Start(new IPEndPoint(IPAddress.Loopback, 0), logger, TimeSpan.FromMilliseconds(300));
+        using var endpoint = MetricsEndpoint.Start(new IPEndPoint(IPAddress.Loopback, 0), Unserved, logger, TimeSpan.FromMilliseconds(300));
         var silent = await HoldConnectionsAsync(endpoint.EndPoint, MetricsEndpoint.MaxConnections);
         try
         {
@@ -145,7 +148,7 @@ public sealed class MetricsEndpointLimitTests : IDisposable
     public async Task RequestsOtherThanAScrapeGetTheirHttpStatus(string request, string statusLine)
     {
         using var logger = new LoggerConfiguration().CreateLogger();
-        using var endpoint = MetricsEndpoint.Start(new IPEndPoint(IPAddress.Loopback, 0), logger);
+        using var endpoint = MetricsEndpoint.Start(new IPEndPoint(IPAddress.Loopback, 0), Unserved, logger);
         using var client = RawClient.Connect(endpoint.EndPoint);
         await client.SendAsync(request);
         Assert.Equal(statusLine, await client.ReadLineAsync());
