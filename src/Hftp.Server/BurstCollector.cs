@@ -40,9 +40,11 @@ internal sealed class BurstCollector(int burstSize, int quietSize, ILogger logge
             var rssBefore = Environment.WorkingSet;
             var started = Stopwatch.GetTimestamp();
             GC.Collect(GC.MaxGeneration, GCCollectionMode.Aggressive, blocking: true, compacting: true);
+
+            // After: the heap that collection left (GetTotalMemory read -1 or -2 MiB right after an aggressive one).
             logger.Information(
                 "Gave memory back after a burst of {Peak} connections: managed heap {HeapBefore} -> {HeapAfter} MiB, RSS {RssBefore} -> {RssAfter} MiB, in {Milliseconds:0} ms",
-                peak, heapBefore >> 20, GC.GetTotalMemory(forceFullCollection: false) >> 20, rssBefore >> 20, Environment.WorkingSet >> 20,
+                peak, heapBefore >> 20, GC.GetGCMemoryInfo().HeapSizeBytes >> 20, rssBefore >> 20, Environment.WorkingSet >> 20,
                 Stopwatch.GetElapsedTime(started).TotalMilliseconds);
             return true;
         }
