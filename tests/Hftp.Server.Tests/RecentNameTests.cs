@@ -47,10 +47,8 @@ public sealed class RecentNameTests
             }
         }
 
-        AskAndCheck(500); // JIT, tiering and the first examination's objects
-        var before = GC.GetTotalAllocatedBytes(precise: true);
-        AskAndCheck(2_000);
-        var perRequest = (GC.GetTotalAllocatedBytes(precise: true) - before) / 2_000.0;
+        // The warm-up also makes the first examination's objects.
+        var perRequest = Allocations.PerRepetition(AskAndCheck, warmUp: 500, measured: 2_000);
 
         // Before RecentName: about 300 bytes a request (name text, path, FileInfo). The process's other threads
         // (timers, the test host) may allocate a little meanwhile, hence a bound rather than zero.
