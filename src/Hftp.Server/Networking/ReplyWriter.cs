@@ -154,7 +154,10 @@ internal sealed class ReplyWriter(
     {
         if (OperatingSystem.IsLinux())
         {
-            socket.SetRawSocketOption(6, 25, BitConverter.GetBytes(bytes));
+            // On the stack: a connection thread that allocates at all takes a fresh allocation context (see Connection).
+            Span<byte> value = stackalloc byte[sizeof(int)];
+            BitConverter.TryWriteBytes(value, bytes);
+            socket.SetRawSocketOption(6, 25, value);
         }
     }
 
