@@ -194,25 +194,25 @@ public sealed class HftpServer : IDisposable
                 continue;
             }
 
-            var connection = new Connection(socket, _services!);
-            _connections.Add(connection);
             Metrics.ConnectionAccepted();
+            Connection? connection = null;
 
             // The system may refuse a thread (the task limit, memory): the client waits, connected, until one ends.
-            while (!_threads!.TryRun(scratch => RunConnection(connection, scratch)))
+            while (!_threads!.TryRun(scratch => Register(connection = new Connection(socket, scratch, _services!))))
             {
                 _acceptFailures.Failed("no thread for a new connection (the task limit or memory)");
                 if (_stopping || BackOff())
                 {
+                    connection = new Connection(socket, new ConnectionScratch(_options), _services!);
                     connection.Stop();
-                    RunConnection(connection, new ConnectionScratch(_options));
+                    Register(connection)();
                     return;
                 }
             }
 
             if (_stopping)
             {
-                connection.BeginDrain();
+                connection!.BeginDrain();
             }
         }
     }
@@ -276,11 +276,18 @@ public sealed class HftpServer : IDisposable
     // True when the server stops meanwhile.
     private bool BackOff() => _stopAccepting.Token.WaitHandle.WaitOne(_options.BackOffTime);
 
-    private void RunConnection(Connection connection, ConnectionScratch scratch)
+    // Counts the connection as served (a stop drains it from here on) and gives the work that runs it.
+    private Action Register(Connection connection)
+    {
+        _connections.Add(connection);
+        return () => RunConnection(connection);
+    }
+
+    private void RunConnection(Connection connection)
     {
         try
         {
-            var reason = connection.Run(scratch);
+            var reason = connection.Run();
             Metrics.ConnectionClosed(reason);
             _ = reason switch
             {

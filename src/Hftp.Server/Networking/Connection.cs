@@ -30,18 +30,22 @@ internal sealed class Connection
     private static readonly TimeSpan HealthCheckWait = TimeSpan.FromMilliseconds(200);
 
     private readonly long _acceptedAt;
-
-    // Lent by the thread that runs the connection, and made from it, when the thread takes it up (Run).
-    private ConnectionScratch _scratch = null!;
-    private ReplyWriter _writer = null!;
-    private RequestExecutor _executor = null!;
+    private readonly ConnectionScratch _scratch;
+    private readonly ReplyWriter _writer;
+    private readonly RequestExecutor _executor;
+    private readonly Func<bool> _isStopping;
     private volatile bool _stopping;
     private int _announced;
     private bool _isHealthCheck;
     private long _requestsServed;
     private int _phase = Waiting;
 
-    public Connection(Socket socket, ConnectionServices services)
+    /// <summary>
+    /// Made on the accept thread, with the <paramref name="scratch"/> of the thread that will run it: what a client
+    /// needs is allocated there, not on thousands of connection threads, each of whose first allocation after a
+    /// collection would take a fresh allocation context (8 KB of the young generation's budget).
+    /// </summary>
+    public Connection(Socket socket, ConnectionScratch scratch, ConnectionServices services)
     {
         _socket = socket;
         _services = services;
@@ -50,6 +54,10 @@ internal sealed class Connection
         Deadline = new SocketDeadline(socket, services.Time);
         RemoteEndPoint = socket.RemoteEndPoint as IPEndPoint;
         _acceptedAt = services.Time.GetTimestamp();
+        _scratch = scratch.Reset();
+        _writer = new ReplyWriter(socket, Deadline, scratch, services.Buffers, _options, services.Metrics);
+        _executor = new RequestExecutor(services, _writer, scratch, _logger) { Client = RemoteEndPoint };
+        _isStopping = () => _stopping;
     }
 
     /// <summary>The client: the socket's peer, or with a PROXY protocol header the client the proxy speaks for.</summary>
@@ -61,15 +69,9 @@ internal sealed class Connection
     /// <summary>The deadline of the call the connection's thread is blocked in, which the server's heartbeat checks.</summary>
     public SocketDeadline Deadline { get; }
 
-    /// <summary>
-    /// Runs the connection to its end and says why it ended; never throws. Called on the connection's own thread, which
-    /// lends it <paramref name="scratch"/> until it returns.
-    /// </summary>
-    public CloseReason Run(ConnectionScratch scratch)
+    /// <summary>Runs the connection to its end and says why it ended; never throws. Called on the connection's own thread.</summary>
+    public CloseReason Run()
     {
-        _scratch = scratch.Reset();
-        _writer = new ReplyWriter(_socket, Deadline, scratch, _services.Buffers, _options, _services.Metrics);
-        _executor = new RequestExecutor(_services, _writer, scratch, _logger) { Client = RemoteEndPoint };
         var started = _services.Time.GetTimestamp();
         var reason = CloseReason.NetworkError;
         string? networkError = null;
@@ -283,5 +285,5 @@ internal sealed class Connection
     private CloseReason DrainReason() =>
         Volatile.Read(ref _phase) == DrainingAfterReply ? CloseReason.ShutdownAfterReply : CloseReason.ShutdownWhileIdle;
 
-    private void CloseGracefully() => Deadline.CloseGracefully(_options.LingerTime, () => _stopping);
+    private void CloseGracefully() => Deadline.CloseGracefully(_options.LingerTime, _isStopping);
 }

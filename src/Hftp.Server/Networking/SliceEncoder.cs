@@ -47,7 +47,7 @@ internal sealed class SliceEncoder : IDisposable
     public static SliceEncoder? TryStart(SpareThreadPool<ConnectionScratch> threads, ArrayPool<byte> pool, int bufferSize, ServedFile file, long offset, long size)
     {
         var encoder = new SliceEncoder(pool, bufferSize, file, offset, size);
-        if (threads.TryRun(_ => encoder.Encode()))
+        if (threads.TryRun(_ => encoder.Encode))
         {
             return encoder;
         }

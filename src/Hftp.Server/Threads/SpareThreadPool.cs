@@ -8,8 +8,9 @@ namespace Hftp.Server.Threads;
 /// ends the idle threads beyond <see cref="MinSpare"/> that waited longer than the idle time. A thread whose
 /// connection ends while <see cref="MaxSpare"/> are idle ends at once, so a burst's stacks go back to the system.
 /// When no thread is idle, the accept loop starts one on the spot: 10,000 clients connecting at once wait for thread
-/// starts, not for a pacing rule. Each thread makes a <typeparamref name="TThreadState"/> at its first work and lends it
-/// to every work it runs (a connection's buffers: <see cref="Networking.ConnectionScratch"/>); it ends with the thread.
+/// starts, not for a pacing rule. Each thread has a <typeparamref name="TThreadState"/>, made where the thread is started,
+/// which it lends to every work it runs (a connection's buffers: <see cref="Networking.ConnectionScratch"/>); it ends
+/// with the thread.
 /// </summary>
 internal sealed class SpareThreadPool<TThreadState> : IDisposable
     where TThreadState : class
@@ -77,10 +78,11 @@ internal sealed class SpareThreadPool<TThreadState> : IDisposable
     }
 
     /// <summary>
-    /// Runs <paramref name="work"/> on an idle thread, or on a new one when none is idle. False when the system
-    /// refuses a new thread (the task limit or memory): the caller waits for a connection to end.
+    /// Takes an idle thread, or starts one when none is idle, and runs on it the work <paramref name="prepare"/> makes,
+    /// on the caller's thread, with that thread's state. False when the system refuses a new thread (the task limit or
+    /// memory): the caller waits for a connection to end.
     /// </summary>
-    public bool TryRun(Action<TThreadState> work)
+    public bool TryRun(Func<TThreadState, Action> prepare)
     {
         Worker? worker = null;
         lock (_lock)
@@ -98,7 +100,7 @@ internal sealed class SpareThreadPool<TThreadState> : IDisposable
         }
 
         worker ??= TryStartThread();
-        worker?.Give(work);
+        worker?.Give(prepare(worker.State));
         return worker is not null;
     }
 
@@ -172,7 +174,7 @@ internal sealed class SpareThreadPool<TThreadState> : IDisposable
 
     private Worker? TryStartThread()
     {
-        var worker = new Worker(this);
+        var worker = new Worker(this, _makeState());
         Interlocked.Increment(ref _alive);
         try
         {
@@ -204,18 +206,19 @@ internal sealed class SpareThreadPool<TThreadState> : IDisposable
         }
     }
 
-    private sealed class Worker(SpareThreadPool<TThreadState> pool) : IDisposable
+    private sealed class Worker(SpareThreadPool<TThreadState> pool, TThreadState state) : IDisposable
     {
         // No spinning before it blocks: a new thread that spun for its first connection (SemaphoreSlim spins about 25
         // sched_yields) took the core from the threads being started beside it in a burst.
         private readonly ManualResetEventSlim _signal = new(false, spinCount: 0);
-        private Action<TThreadState>? _work;
-        private TThreadState? _state;
+        private Action? _work;
 
         public long IdleSince { get; set; }
 
+        public TThreadState State => state;
+
         // Null tells the thread to end.
-        public void Give(Action<TThreadState>? work)
+        public void Give(Action? work)
         {
             _work = work;
             _signal.Set();
@@ -238,7 +241,7 @@ internal sealed class SpareThreadPool<TThreadState> : IDisposable
                     }
 
                     // The work (a connection) logs its own failures; nothing it throws may end the pool's thread silently.
-                    work(_state ??= pool._makeState());
+                    work();
                     if (!pool.TryMakeIdle(this))
                     {
                         return;
