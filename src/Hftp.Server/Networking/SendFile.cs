@@ -24,35 +24,18 @@ internal static partial class SendFile
     /// </summary>
     public static long Send(SafeSocketHandle socket, SafeFileHandle file, ref long offset, long count)
     {
-        bool socketHeld = false, fileHeld = false;
-        try
+        // The marshaller holds both handles for the call, so neither can be closed and reused meanwhile.
+        nint sent;
+        do
         {
-            socket.DangerousAddRef(ref socketHeld);
-            file.DangerousAddRef(ref fileHeld);
-            nint sent;
-            do
-            {
-                sent = SendFile64((int)socket.DangerousGetHandle(), (int)file.DangerousGetHandle(), ref offset, (nuint)count);
-            }
-            while (sent < 0 && Marshal.GetLastPInvokeError() == Interrupted);
-
-            // The parameterless SocketException reads the last P/Invoke error and maps it as the runtime's own calls do.
-            return sent >= 0 ? sent : throw new SocketException();
+            sent = SendFile64(socket, file, ref offset, (nuint)count);
         }
-        finally
-        {
-            if (fileHeld)
-            {
-                file.DangerousRelease();
-            }
+        while (sent < 0 && Marshal.GetLastPInvokeError() == Interrupted);
 
-            if (socketHeld)
-            {
-                socket.DangerousRelease();
-            }
-        }
+        // The parameterless SocketException reads the last P/Invoke error and maps it as the runtime's own calls do.
+        return sent >= 0 ? sent : throw new SocketException();
     }
 
     [LibraryImport("libc", EntryPoint = "sendfile64", SetLastError = true)]
-    private static partial nint SendFile64(int socket, int file, ref long offset, nuint count);
+    private static partial nint SendFile64(SafeSocketHandle socket, SafeFileHandle file, ref long offset, nuint count);
 }
