@@ -32,7 +32,7 @@ internal sealed class MetricsEndpoint : IDisposable
     private static readonly TimeSpan BackOffTime = TimeSpan.FromMilliseconds(100);
 
     private readonly Socket _listener;
-    private readonly PrometheusText _text;
+    private readonly ServerMetrics _metrics;
     private readonly ILogger _logger;
     private readonly Thread[] _workers = new Thread[MaxConnections];
     private readonly WarningThrottle _acceptFailures = new(TimeSpan.FromSeconds(10), TimeProvider.System);
@@ -56,7 +56,7 @@ internal sealed class MetricsEndpoint : IDisposable
 
         _logger = logger;
         _timeout = timeout;
-        _text = new PrometheusText(metrics, "hftp-server");
+        _metrics = metrics;
         EndPoint = (IPEndPoint)_listener.LocalEndPoint!;
         for (var index = 0; index < MaxConnections; index++)
         {
@@ -145,7 +145,7 @@ internal sealed class MetricsEndpoint : IDisposable
 
             var (status, body, headOnly) = Answer(Encoding.ASCII.GetString(head, 0, length));
             var header = Encoding.ASCII.GetBytes(
-                $"HTTP/1.1 {status}\r\nContent-Type: {(status.StartsWith("200", StringComparison.Ordinal) ? PrometheusText.ContentType : "text/plain; charset=utf-8")}\r\n"
+                $"HTTP/1.1 {status}\r\nContent-Type: {(status.StartsWith("200", StringComparison.Ordinal) ? ServerMetrics.ContentType : "text/plain; charset=utf-8")}\r\n"
                 + $"Content-Length: {body.Length}\r\nConnection: close\r\n\r\n");
             client.Send(header);
             if (!headOnly)
@@ -206,8 +206,8 @@ internal sealed class MetricsEndpoint : IDisposable
 
         return method switch
         {
-            "GET" => ("200 OK", _text.Collect(), false),
-            "HEAD" => ("200 OK", _text.Collect(), true),
+            "GET" => ("200 OK", _metrics.PrometheusText(), false),
+            "HEAD" => ("200 OK", _metrics.PrometheusText(), true),
             _ => ("405 Method Not Allowed", "GET or HEAD only\n"u8.ToArray(), false),
         };
     }

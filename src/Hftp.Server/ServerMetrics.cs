@@ -1,4 +1,6 @@
 using System.Diagnostics.Metrics;
+using System.Globalization;
+using System.Text;
 using System.Text.Json;
 using Hftp.Protocol;
 using Hftp.Server.Networking;
@@ -15,7 +17,11 @@ internal sealed class ServerMetrics : IDisposable
 {
     public const string MeterName = "Hftp.Server";
 
+    public const string ContentType = "text/plain; version=0.0.4; charset=utf-8";
+
     public static readonly string? Version = typeof(ServerMetrics).Assembly.GetName().Version?.ToString(3);
+
+    private static readonly string Scope = $"otel_scope_name=\"{MeterName}\",otel_scope_version=\"{Version}\"";
 
     // Slices take from well under a millisecond (a few bytes from cache) to minutes (gigabytes to a slow client).
     public static readonly double[] SliceDurationBuckets =
@@ -23,7 +29,9 @@ internal sealed class ServerMetrics : IDisposable
 
     public static readonly string[] CommandNames = ["invalid", .. Enum.GetValues<Command>().Select(Commands.Name)];
 
-    public static readonly string[] StatusNames = ["0", "100", "101", "199", "200", "201", "202", "203"];
+    public static readonly StatusCode[] Statuses = [.. StatusCodes.Values];
+
+    public static readonly string[] StatusNames = [.. Statuses.Select(status => ((int)status).ToString(CultureInfo.InvariantCulture))];
 
     // The reason as the tag shows it: ShutdownAfterReply is shutdown_after_reply.
     public static readonly string[] ReasonNames = [.. Enum.GetNames<CloseReason>().Select(JsonNamingPolicy.SnakeCaseLower.ConvertName)];
@@ -100,7 +108,7 @@ internal sealed class ServerMetrics : IDisposable
     public void RequestAnswered(in Request request, StatusCode status, TimeSpan took)
     {
         var command = request.IsValid ? 1 + (int)request.Command : 0;
-        Interlocked.Increment(ref _requests[(command * StatusNames.Length) + StatusSlot(status)]);
+        Interlocked.Increment(ref _requests[(command * Statuses.Length) + Array.IndexOf(Statuses, status)]);
         if (status == StatusCode.Ok && request.IsValid && request.Command == Command.GetSlice)
         {
             _sliceDuration.Record(took.TotalSeconds);
@@ -132,21 +140,66 @@ internal sealed class ServerMetrics : IDisposable
         }
     }
 
+    /// <summary>
+    /// The counts as they are now in the Prometheus text format (0.0.4), named as OpenTelemetry's Prometheus exporter
+    /// names the instruments: dots become underscores, the unit is a suffix (s: _seconds, By: _bytes), counters end in
+    /// _total, and every sample carries the meter's scope. A labelled counter appears once counted.
+    /// </summary>
+    public byte[] PrometheusText()
+    {
+        var text = new StringBuilder("# TYPE target_info gauge\n# HELP target_info Target metadata\n")
+            .Append(CultureInfo.InvariantCulture, $"target_info{{service_name=\"hftp-server\",service_version=\"{Version ?? "unknown"}\"}} 1\n");
+        var (busy, idle) = ConnectionThreads();
+        Family(text, "hftp_connections_open", "gauge", Help.Open, [("", OpenConnections())]);
+        Family(text, "hftp_connections_max", "gauge", Help.Max, [("", MaxConnections())]);
+        Family(text, "hftp_connection_threads", "gauge", Help.Threads, [(",hftp_thread_state=\"busy\"", busy), (",hftp_thread_state=\"idle\"", idle)]);
+        Family(text, "hftp_connections_accepted_total", "counter", Help.Accepted, [("", Accepted)]);
+        Family(text, "hftp_connections_cap_reached_total", "counter", Help.CapReached, [("", CapReachedCount)]);
+        Family(text, "hftp_connections_closed_total", "counter", Help.Closed,
+            Enum.GetValues<CloseReason>().Select(reason => ($",hftp_close_reason=\"{ReasonNames[(int)reason]}\"", ClosedBy(reason))));
+        Family(text, "hftp_timeouts_total", "counter", Help.Timeouts,
+            Timeouts.Select(timeout => ($",hftp_timeout_kind=\"{timeout.Kind}\"", ClosedBy(timeout.Reason))));
+        Family(text, "hftp_requests_total", "counter", Help.Requests,
+            from command in Enumerable.Range(0, CommandNames.Length)
+            from status in Enumerable.Range(0, StatusNames.Length)
+            select ($",hftp_request_command=\"{CommandNames[command]}\",hftp_response_status_code=\"{StatusNames[status]}\"", Requests(command, status)));
+        Family(text, "hftp_sent_bytes_total", "counter", Help.Sent, [("", SentBytes)]);
+        WriteSliceDurations(text);
+        return Encoding.UTF8.GetBytes(text.ToString());
+    }
+
     public void Dispose() => Meter.Dispose();
 
     private static KeyValuePair<string, object?> Tag(string key, string value) => new(key, value);
 
-    private static int StatusSlot(StatusCode status) => status switch
+    // Gauges and unlabelled counters always; a labelled counter once it counted something, and its family with it.
+    private static void Family(StringBuilder text, string name, string type, string help, IEnumerable<(string Labels, long Value)> series)
     {
-        StatusCode.Ok => 0,
-        StatusCode.BadEol => 1,
-        StatusCode.BadRequest => 2,
-        StatusCode.InternalServerError => 3,
-        StatusCode.NoSuchCommand => 4,
-        StatusCode.InvalidArguments => 5,
-        StatusCode.FileNotFound => 6,
-        _ => 7,
-    };
+        var samples = series.Where(sample => type == "gauge" || sample.Labels.Length == 0 || sample.Value != 0).ToList();
+        if (samples.Count > 0)
+        {
+            text.Append(CultureInfo.InvariantCulture, $"# TYPE {name} {type}\n# HELP {name} {help}\n");
+            samples.ForEach(sample => text.Append(CultureInfo.InvariantCulture, $"{name}{{{Scope}{sample.Labels}}} {sample.Value}\n"));
+        }
+    }
+
+    private static string Number(double value) => value.ToString("R", CultureInfo.InvariantCulture);
+
+    private void WriteSliceDurations(StringBuilder text)
+    {
+        const string name = "hftp_slice_duration_seconds";
+        var (buckets, sum) = SliceDurations();
+        text.Append(CultureInfo.InvariantCulture, $"# TYPE {name} histogram\n# HELP {name} {Help.SliceDuration}\n");
+        long cumulative = 0;
+        for (var bucket = 0; bucket < buckets.Length; bucket++)
+        {
+            cumulative += buckets[bucket];
+            var bound = bucket < SliceDurationBuckets.Length ? Number(SliceDurationBuckets[bucket]) : "+Inf";
+            text.Append(CultureInfo.InvariantCulture, $"{name}_bucket{{{Scope},le=\"{bound}\"}} {cumulative}\n");
+        }
+
+        text.Append(CultureInfo.InvariantCulture, $"{name}_sum{{{Scope}}} {Number(sum)}\n{name}_count{{{Scope}}} {cumulative}\n");
+    }
 
     // At each collection: one measurement per command and status seen so far.
     private List<Measurement<long>> ObserveRequests()
