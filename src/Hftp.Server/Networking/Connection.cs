@@ -56,7 +56,7 @@ internal sealed class Connection
         _acceptedAt = services.Time.GetTimestamp();
         _scratch = scratch.Reset();
         _writer = new ReplyWriter(socket, Deadline, scratch, services.Buffers, _options, services.Metrics);
-        _executor = new RequestExecutor(services, _writer, scratch, _logger) { Client = RemoteEndPoint };
+        _executor = new RequestExecutor(services, _writer, scratch) { Client = RemoteEndPoint };
         _isStopping = () => _stopping;
     }
 

@@ -19,9 +19,10 @@ internal sealed class ConnectionScratch(ServerOptions options)
     /// <summary>Made at the first short reply, not with the thread: an idle connection holds none.</summary>
     public byte[]? ShortReplyBuffer { get; set; }
 
-    /// <summary>Opened and closed by each slice.</summary>
+    /// <summary>Opened and closed by each slice: opening allocates nothing.</summary>
     public ServedFile File { get; } = new();
 
+    /// <summary>The name asked about last: asked again, it is examined without allocating, and within a batch not at all.</summary>
     public RecentName RecentName { get; } = new();
 
     /// <summary>Readies it for the next connection: nothing of the last one's requests carries over.</summary>

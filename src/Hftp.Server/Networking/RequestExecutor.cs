@@ -2,7 +2,6 @@ using System.Net;
 using System.Text;
 using Hftp.Protocol;
 using Hftp.Server.Files;
-using Serilog;
 
 namespace Hftp.Server.Networking;
 
@@ -16,16 +15,10 @@ namespace Hftp.Server.Networking;
 /// 199 while no byte of the reply was sent, and closes the connection either way.</item>
 /// </list>
 /// </summary>
-internal sealed class RequestExecutor(ConnectionServices services, ReplyWriter writer, ConnectionScratch scratch, ILogger logger)
+internal sealed class RequestExecutor(ConnectionServices services, ReplyWriter writer, ConnectionScratch scratch)
 {
-    // One file object for every slice, opened and closed by each: opening allocates nothing.
-    private readonly ServedFile _file = scratch.File;
-
-    // The name asked about last: asked again, it is examined without allocating, and within a batch not at all.
-    private readonly RecentName _recentName = scratch.RecentName;
-
     /// <summary>Starts a batch of requests (those of one receive): sizes looked up before are forgotten.</summary>
-    public void BeginBatch() => _recentName.BeginBatch();
+    public void BeginBatch() => scratch.RecentName.BeginBatch();
 
     /// <summary>The client, as logs name it (after a PROXY header, the client it named).</summary>
     public IPEndPoint? Client { get; set; }
@@ -41,7 +34,7 @@ internal sealed class RequestExecutor(ConnectionServices services, ReplyWriter w
                 return null;
             }
 
-            logger.Warning("{Remote} sent {Fault}: replied {Status}, closing", Client, request.Fault.Explain(), request.Status.Describe());
+            services.Logger.Warning("{Remote} sent {Fault}: replied {Status}, closing", Client, request.Fault.Explain(), request.Status.Describe());
             return CloseReason.ClientFault;
         }
 
@@ -115,19 +108,19 @@ internal sealed class RequestExecutor(ConnectionServices services, ReplyWriter w
 
     private bool TryGetSize(ReadOnlySpan<byte> fileName, out long size)
     {
-        if (_recentName.TryRecallSize(fileName, out var found, out size))
+        if (scratch.RecentName.TryRecallSize(fileName, out var found, out size))
         {
             return found;
         }
 
-        found = services.Files.TryGetSize(fileName, _recentName, out size);
-        _recentName.RememberSize(found, size);
+        found = services.Files.TryGetSize(fileName, scratch.RecentName, out size);
+        scratch.RecentName.RememberSize(found, size);
         return found;
     }
 
     private void WriteSlice(ReadOnlySpan<byte> fileName, SliceRange range, bool isRaw)
     {
-        if (fileName.IsEmpty || !services.Files.TryOpen(fileName, _recentName, _file))
+        if (fileName.IsEmpty || !services.Files.TryOpen(fileName, scratch.RecentName, scratch.File))
         {
             writer.WriteStatus(StatusCode.FileNotFound);
             return;
@@ -135,22 +128,22 @@ internal sealed class RequestExecutor(ConnectionServices services, ReplyWriter w
 
         try
         {
-            if (!range.FitsIn(_file.Length))
+            if (!range.FitsIn(scratch.File.Length))
             {
                 writer.WriteStatus(StatusCode.OffsetExceedsFileSize);
             }
             else if (isRaw)
             {
-                RawSliceWriter.Write(writer, _file, (long)range.Offset, (long)range.Size, services);
+                RawSliceWriter.Write(writer, scratch.File, (long)range.Offset, (long)range.Size, services);
             }
             else
             {
-                SliceWriter.Write(writer, _file, (long)range.Offset, (long)range.Size, services);
+                SliceWriter.Write(writer, scratch.File, (long)range.Offset, (long)range.Size, services);
             }
         }
         finally
         {
-            _file.Close();
+            scratch.File.Close();
         }
     }
 
@@ -159,13 +152,13 @@ internal sealed class RequestExecutor(ConnectionServices services, ReplyWriter w
     {
         if (writer.ReplyPartlySent)
         {
-            logger.Error(exception, "Failed {Command} for {Remote} after its reply began; closing", request.Command.Name(), Client);
+            services.Logger.Error(exception, "Failed {Command} for {Remote} after its reply began; closing", request.Command.Name(), Client);
         }
         else
         {
             writer.RetractReply();
             writer.WriteStatus(StatusCode.InternalServerError);
-            logger.Error(exception, "Failed {Command} for {Remote}: replied {Status}, closing",
+            services.Logger.Error(exception, "Failed {Command} for {Remote}: replied {Status}, closing",
                 request.Command.Name(), Client, StatusCode.InternalServerError.Describe());
         }
 
