@@ -28,17 +28,8 @@ internal sealed class SocketDeadline(Socket socket, TimeProvider time)
 
     public long Now => time.GetTimestamp();
 
-    /// <summary>What the connection's thread is blocked on now (diagnostics: tests wait for it before moving a fake clock).</summary>
-    public Wait WaitingFor
-    {
-        get
-        {
-            lock (_lock)
-            {
-                return _waitingFor;
-            }
-        }
-    }
+    /// <summary>What the thread is blocked on now (diagnostics, read without the lock: tests poll it before moving a fake clock).</summary>
+    public Wait WaitingFor => _waitingFor;
 
     /// <summary>Starts a wait that may last <paramref name="timeout"/> from <paramref name="since"/> (a timestamp; 0: now).</summary>
     public void Begin(Wait kind, TimeSpan timeout, long since = 0)

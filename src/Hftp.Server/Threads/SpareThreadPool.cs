@@ -54,17 +54,8 @@ internal sealed class SpareThreadPool<TThreadState> : IDisposable
     /// <summary>Threads alive now: busy with a connection or idle.</summary>
     public int Alive => Volatile.Read(ref _alive);
 
-    /// <summary>Threads waiting for a connection.</summary>
-    public int Idle
-    {
-        get
-        {
-            lock (_lock)
-            {
-                return _idle.Count;
-            }
-        }
-    }
+    /// <summary>Threads waiting for a connection (a gauge: read without the lock, a moment stale at worst).</summary>
+    public int Idle => _idle.Count;
 
     /// <summary>Threads started since the pool was made.</summary>
     public long Started => Interlocked.Read(ref _started);
