@@ -17,21 +17,20 @@ namespace Hftp.Server;
 internal sealed class BurstCollector(int burstSize, int quietSize, ILogger logger)
 {
     private readonly Lock _lock = new();
-
-    // Never above the burst size: after a collection the peak starts from the connections left, which must not count
-    // as a burst again.
-    private readonly int _quietSize = Math.Min(quietSize, burstSize);
     private int _peak;
 
-    /// <summary>On the heartbeat, with the most connections at once since the last one and those served now; true when it collected.</summary>
-    public bool Observe(int peakSinceLastHeartbeat, int connections)
+    /// <summary>
+    /// On the heartbeat, with the most connections at once since the last one and those served now. The quiet size is
+    /// at most the burst size, so the connections left after a collection do not count as a burst again.
+    /// </summary>
+    public void Observe(int peakSinceLastHeartbeat, int connections)
     {
         lock (_lock)
         {
             _peak = Math.Max(_peak, peakSinceLastHeartbeat);
-            if (_peak <= burstSize || connections > _quietSize)
+            if (_peak <= burstSize || connections > quietSize)
             {
-                return false;
+                return;
             }
 
             var peak = _peak;
@@ -46,7 +45,6 @@ internal sealed class BurstCollector(int burstSize, int quietSize, ILogger logge
                 "Gave memory back after a burst of {Peak} connections: managed heap {HeapBefore} -> {HeapAfter} MiB, RSS {RssBefore} -> {RssAfter} MiB, in {Milliseconds:0} ms",
                 peak, heapBefore >> 20, GC.GetGCMemoryInfo().HeapSizeBytes >> 20, rssBefore >> 20, Environment.WorkingSet >> 20,
                 Stopwatch.GetElapsedTime(started).TotalMilliseconds);
-            return true;
         }
     }
 }

@@ -32,17 +32,14 @@ public sealed class HftpServer : IDisposable
     private readonly TimeoutReport _timeoutReport;
     private readonly WarningThrottle _capWarning;
     private readonly AcceptFailureReport _acceptFailures;
-    private readonly BurstCollector _burstCollector;
     private SpareThreadPool<ConnectionScratch>? _threads;
+    private BurstCollector? _burstCollector;
     private ConnectionServices? _services;
     private ITimer? _heartbeat;
     private SemaphoreSlim? _slots;
     private Thread? _acceptThread;
     private IPEndPoint? _boundEndPoint;
     private volatile bool _stopping;
-    private int _finishedReplies;
-    private int _closedIdle;
-    private int _cut;
     private ShutdownSummary? _summary;
 
     public HftpServer(ServerOptions options, ILogger logger, TimeProvider? time = null)
@@ -56,9 +53,6 @@ public sealed class HftpServer : IDisposable
         _timeoutReport = new TimeoutReport(logger, TimeSpan.FromSeconds(1), _time);
         _capWarning = new WarningThrottle(options.WarningInterval, _time);
         _acceptFailures = new AcceptFailureReport(logger, options.WarningInterval, _time);
-        // A burst is more connections than the pool keeps threads for; it is over when no more are left than it
-        // keeps threads ready for (the pool's own reading of the two: the maximum is at least the minimum).
-        _burstCollector = new BurstCollector(Math.Max(options.MinSpareThreads, options.MaxSpareThreads), options.MinSpareThreads, logger);
         if (options.Address.Equals(IPAddress.IPv6Any))
         {
             // "::" serves IPv4 clients too, as most servers do.
@@ -106,15 +100,14 @@ public sealed class HftpServer : IDisposable
         _slots = new SemaphoreSlim(MaxConnections, MaxConnections);
         _threads = new(_options.MinSpareThreads, _options.MaxSpareThreads, _options.SpareThreadIdleTime, _options.ConnectionStackSize, _time,
             () => new ConnectionScratch(_options));
-        // HFTP_ENCODE_AHEAD=0 turns encoding ahead off, for bench/raw.sh to measure what it is worth.
-        var encoders = _options.SliceEncoders
-            ?? (Environment.GetEnvironmentVariable("HFTP_ENCODE_AHEAD") == "0" ? 0 : Math.Max(Environment.ProcessorCount - 1, 0));
-        _services = new ConnectionServices(
-            _options, _files, buffers, _logger, Metrics, _timeoutReport, _time, _threads, new SemaphoreSlim(encoders, Math.Max(encoders, 1)));
+        var encoders = new SemaphoreSlim(_options.SliceEncoders, Math.Max(_options.SliceEncoders, 1));
+        _services = new ConnectionServices(_options, _files, buffers, _logger, Metrics, _timeoutReport, _time, _threads, encoders);
         _threads.Start();
+        // A burst is more connections than the pool keeps threads for; it is over when no more are left than it keeps ready.
+        _burstCollector = new BurstCollector(_threads.MaxSpare, _threads.MinSpare, _logger);
         _logger.Information(
             "Connection threads: {MinSpare} to {MaxSpare} kept idle for reuse (those beyond {MinSpare} end after {IdleSeconds:0.###} s idle), {StackKiB} KiB stack; {Encoders} slice encoder(s)",
-            _threads.MinSpare, _threads.MaxSpare, _threads.MinSpare, _threads.IdleTime.TotalSeconds, _options.ConnectionStackSize / 1024, encoders);
+            _threads.MinSpare, _threads.MaxSpare, _threads.MinSpare, _threads.IdleTime.TotalSeconds, _options.ConnectionStackSize / 1024, _options.SliceEncoders);
         var heartbeat = HeartbeatInterval(_options);
         _heartbeat = _time.CreateTimer(_ => Heartbeat(), null, heartbeat, heartbeat);
         if (!_files.Exists)
@@ -130,11 +123,11 @@ public sealed class HftpServer : IDisposable
     }
 
     /// <summary>
-    /// Stops accepting and drains: connections waiting for a request close at once, replies under way get up to
-    /// <paramref name="timeout"/> (default: the shutdown timeout option) to finish, then the rest are cut.
-    /// Waits, bounded, for every connection to end, so every closing line is logged.
+    /// Stops accepting and drains: connections waiting for a request close at once, replies under way get up to the
+    /// shutdown timeout to finish, then the rest are cut. Waits, bounded, for every connection to end, so every
+    /// closing line is logged.
     /// </summary>
-    public ShutdownSummary Stop(TimeSpan? timeout = null)
+    public ShutdownSummary Stop()
     {
         lock (_stopLock)
         {
@@ -152,11 +145,13 @@ public sealed class HftpServer : IDisposable
             _acceptThread?.Join(CutGrace);
 
             // Real time, not the TimeProvider's: these wait for threads to finish, which only real time lets them do.
-            SpinWait.SpinUntil(() => ActiveConnections == 0, timeout ?? _options.ShutdownTimeout);
+            SpinWait.SpinUntil(() => ActiveConnections == 0, _options.ShutdownTimeout);
             _connections.ForEach(connection => connection.Stop());
             SpinWait.SpinUntil(() => ActiveConnections == 0, CutGrace);
             _heartbeat?.Dispose();
-            _summary = new ShutdownSummary(_finishedReplies, _closedIdle, _cut);
+            // Only a stop drains or cuts connections, so these counts are what this stop did.
+            _summary = new ShutdownSummary((int)Metrics.ClosedBy(CloseReason.ShutdownAfterReply),
+                (int)Metrics.ClosedBy(CloseReason.ShutdownWhileIdle), (int)Metrics.ClosedBy(CloseReason.ServerStopping));
             return _summary;
         }
     }
@@ -173,7 +168,7 @@ public sealed class HftpServer : IDisposable
     private void Heartbeat()
     {
         _connections.CheckDeadlines(_time.GetTimestamp());
-        _burstCollector.Observe(_connections.TakeRecentPeak(), ActiveConnections);
+        _burstCollector!.Observe(_connections.TakeRecentPeak(), ActiveConnections);
     }
 
     // A quarter of the shortest timeout, at most the configured interval, at least 10 ms.
@@ -287,15 +282,7 @@ public sealed class HftpServer : IDisposable
     {
         try
         {
-            var reason = connection.Run();
-            Metrics.ConnectionClosed(reason);
-            _ = reason switch
-            {
-                CloseReason.ShutdownAfterReply => Interlocked.Increment(ref _finishedReplies),
-                CloseReason.ShutdownWhileIdle => Interlocked.Increment(ref _closedIdle),
-                CloseReason.ServerStopping => Interlocked.Increment(ref _cut),
-                _ => 0,
-            };
+            Metrics.ConnectionClosed(connection.Run());
         }
         finally
         {

@@ -31,6 +31,7 @@ public static class ServerCommand
     public static RootCommand Create(Func<string, string?>? environment = null)
     {
         environment ??= Environment.GetEnvironmentVariable;
+        var defaults = new ServerOptions();
         var portOption = CreateOption(
             "--port", "PORT", "TCP port to listen on; 0 picks a free port and logs it", Defaults.Port, OptionText.Int32(0, 65535), environment, "-p");
 
@@ -78,25 +79,25 @@ public static class ServerCommand
 
         var minSpareThreadsOption = CreateOption(
             "--min-spare-threads", "COUNT", "Idle connection threads kept started ahead of demand, so a new client seldom waits for a thread to start",
-            ServerOptions.DefaultMinSpareThreads, OptionText.Int32(0, 100_000), environment);
+            defaults.MinSpareThreads, OptionText.Int32(0, 100_000), environment);
         var maxSpareThreadsOption = CreateOption(
             "--max-spare-threads", "COUNT",
             "Idle connection threads kept at most for later connections; a thread whose client leaves past this ends at once, "
                 + "and idle ones past --min-spare-threads end after 60 s",
-            ServerOptions.DefaultMaxSpareThreads, OptionText.Int32(0, 100_000), environment);
+            defaults.MaxSpareThreads, OptionText.Int32(0, 100_000), environment);
         var idleTimeoutOption = CreateOption(
             "--idle-timeout", "DURATION", "Close a connection that sends no request for this long (300ms, 60s, 5m; 0 or 'off': never)",
-            ServerOptions.DefaultIdleTimeout, OptionText.Duration(allowOff: true), environment);
+            defaults.IdleTimeout, OptionText.Duration(allowOff: true), environment);
         var requestTimeoutOption = CreateOption(
             "--request-timeout", "DURATION", "Close a connection whose request line is not complete this long after its first byte (0 or 'off': never)",
-            ServerOptions.DefaultRequestTimeout, OptionText.Duration(allowOff: true), environment);
+            defaults.RequestTimeout, OptionText.Duration(allowOff: true), environment);
         var sendTimeoutOption = CreateOption(
             "--send-timeout", "DURATION", "Close a connection whose client reads nothing of a reply for this long (0 or 'off': never)",
-            ServerOptions.DefaultSendTimeout, OptionText.Duration(allowOff: true), environment);
+            defaults.SendTimeout, OptionText.Duration(allowOff: true), environment);
         var shutdownTimeoutOption = CreateOption(
             ShutdownTimeoutName, "DURATION",
             "On SIGTERM or SIGINT (Ctrl+C), how long replies under way may take to finish before they are cut (0: cut at once)",
-            ServerOptions.DefaultShutdownTimeout, OptionText.Duration(allowOff: false), environment);
+            defaults.ShutdownTimeout, OptionText.Duration(allowOff: false), environment);
         var logBufferOption = CreateOption(
             "--log-buffer", "EVENTS", "Log events held for a console that is not keeping up; beyond this they are dropped and counted",
             ServerLog.DefaultBufferSize, OptionText.Int32(16, 10_000_000), environment);

@@ -9,14 +9,6 @@ namespace Hftp.Server;
 /// </summary>
 public sealed record ServerOptions
 {
-    public static readonly TimeSpan DefaultIdleTimeout = TimeSpan.FromMinutes(5);
-    public static readonly TimeSpan DefaultRequestTimeout = TimeSpan.FromSeconds(60);
-    public static readonly TimeSpan DefaultSendTimeout = TimeSpan.FromSeconds(60);
-    public static readonly TimeSpan DefaultShutdownTimeout = TimeSpan.FromSeconds(10);
-    public const int DefaultMinSpareThreads = 16;
-    public const int DefaultMaxSpareThreads = 256;
-    public static readonly TimeSpan DefaultSpareThreadIdleTime = TimeSpan.FromSeconds(60);
-
     public IPAddress Address { get; init; } = IPAddress.Any;
 
     /// <summary>TCP port; 0 asks the system for a free one.</summary>
@@ -31,28 +23,28 @@ public sealed record ServerOptions
     public int? MaxConnections { get; init; }
 
     /// <summary>Idle threads kept ahead of demand (Apache's MinSpareThreads): a new client seldom waits for a thread to start.</summary>
-    public int MinSpareThreads { get; init; } = DefaultMinSpareThreads;
+    public int MinSpareThreads { get; init; } = 16;
 
     /// <summary>Idle threads kept at most (MaxSpareThreads): a thread whose client leaves beyond this ends at once, giving its stack back.</summary>
-    public int MaxSpareThreads { get; init; } = DefaultMaxSpareThreads;
+    public int MaxSpareThreads { get; init; } = 256;
 
     /// <summary>How long an idle thread beyond <see cref="MinSpareThreads"/> is kept: a burst's threads serve the next burst, then go.</summary>
-    public TimeSpan SpareThreadIdleTime { get; init; } = DefaultSpareThreadIdleTime;
+    public TimeSpan SpareThreadIdleTime { get; init; } = TimeSpan.FromSeconds(60);
 
     /// <summary>Stack per connection thread: the request path is shallow (measured under 32 KiB), and 10,000 threads reserve 1.25 GiB, not 80.</summary>
     public int ConnectionStackSize { get; init; } = 128 * 1024;
 
     /// <summary>How long a connection may wait for the first byte of its next request; infinite for none.</summary>
-    public TimeSpan IdleTimeout { get; init; } = DefaultIdleTimeout;
+    public TimeSpan IdleTimeout { get; init; } = TimeSpan.FromMinutes(5);
 
     /// <summary>How long a request line may take from its first byte to its end; infinite for none.</summary>
-    public TimeSpan RequestTimeout { get; init; } = DefaultRequestTimeout;
+    public TimeSpan RequestTimeout { get; init; } = TimeSpan.FromSeconds(60);
 
     /// <summary>How long a send may make no progress because the client reads nothing; infinite for none.</summary>
-    public TimeSpan SendTimeout { get; init; } = DefaultSendTimeout;
+    public TimeSpan SendTimeout { get; init; } = TimeSpan.FromSeconds(60);
 
     /// <summary>On stop, how long replies already under way may take to finish before they are cut.</summary>
-    public TimeSpan ShutdownTimeout { get; init; } = DefaultShutdownTimeout;
+    public TimeSpan ShutdownTimeout { get; init; } = TimeSpan.FromSeconds(10);
 
     /// <summary>After a last reply, how long what the client still sends is read and dropped, so closing sends FIN, not RST.</summary>
     public TimeSpan LingerTime { get; init; } = TimeSpan.FromSeconds(1);
@@ -93,8 +85,12 @@ public sealed record ServerOptions
     /// </summary>
     public int FileSendUnsentBytes { get; init; } = 1024 * 1024;
 
-    /// <summary>Large base64 slices read and encoded ahead at once on a second thread (see SliceEncoder); null: the cores less one.</summary>
-    public int? SliceEncoders { get; init; }
+    /// <summary>
+    /// Large base64 slices read and encoded ahead at once on a second thread (see SliceEncoder): the cores less one.
+    /// HFTP_ENCODE_AHEAD=0 turns it off, for bench/raw.sh to measure what it is worth.
+    /// </summary>
+    public int SliceEncoders { get; init; } =
+        Environment.GetEnvironmentVariable("HFTP_ENCODE_AHEAD") == "0" ? 0 : Math.Max(Environment.ProcessorCount - 1, 0);
 
     /// <summary>Slices from this size on are encoded ahead: below it, handing chunks between threads costs more than it saves.</summary>
     public long MinimumEncodedAheadSliceSize { get; init; } = 1024 * 1024;

@@ -14,7 +14,7 @@ public sealed class SoakLoadTests
             // No idle threads kept beyond the spares started ahead of demand: otherwise threads freed by the load wait
             // 60 s for later connections, by design, and the baseline check would take them for a leak.
             using var server = ServerProcess.Start("--port", "0", "--address", "127.0.0.1", "--dir", directory, "--log-level", "Information",
-                "--max-spare-threads", Text(Hftp.Server.ServerOptions.DefaultMinSpareThreads));
+                "--max-spare-threads", Text(new Hftp.Server.ServerOptions().MinSpareThreads));
             var port = await server.WaitForPortAsync(TestTimeouts.Process);
 
             var run = BenchmarkRun.Of("soak", "--port", Text(port), "--dir", directory, "--clients", "4", "--seconds", "2",
@@ -65,7 +65,7 @@ public sealed class SoakLoadTests
             // No idle threads kept beyond the spares started ahead of demand: otherwise threads freed by the load wait
             // 60 s for later connections, by design, and the baseline check would take them for a leak.
             using var server = ServerProcess.Start("--port", "0", "--address", "127.0.0.1", "--dir", directory, "--log-level", "Information",
-                "--max-spare-threads", Text(Hftp.Server.ServerOptions.DefaultMinSpareThreads));
+                "--max-spare-threads", Text(new Hftp.Server.ServerOptions().MinSpareThreads));
             var port = await server.WaitForPortAsync(TestTimeouts.Process);
             using var output = new LineWatcher("soak: 2 clients");
 

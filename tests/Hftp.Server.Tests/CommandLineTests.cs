@@ -31,7 +31,7 @@ public sealed class CommandLineTests : IDisposable
         server.Terminate();
 
         // Well before the shutdown timeout: an idle connection does not hold the exit.
-        Assert.True(server.WaitForExit(ServerOptions.DefaultShutdownTimeout / 2), "the server did not exit after SIGTERM");
+        Assert.True(server.WaitForExit(new ServerOptions().ShutdownTimeout / 2), "the server did not exit after SIGTERM");
         Assert.Equal(0, server.ExitCode);
         await idle.ExpectClosedAsync(TestTimeouts.Reply);
         Assert.Contains("Stopped", server.Output, StringComparison.Ordinal);

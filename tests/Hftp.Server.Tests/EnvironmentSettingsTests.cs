@@ -49,7 +49,7 @@ public sealed class EnvironmentSettingsTests : IDisposable
         Assert.Equal(1234, fromEnvironment.GetValue<int>("--port"));
         Assert.Equal("/srv/files", fromEnvironment.GetValue<DirectoryInfo>("--dir")!.FullName);
         Assert.Equal(Timeout.InfiniteTimeSpan, fromEnvironment.GetValue<TimeSpan>("--idle-timeout"));
-        Assert.Equal(ServerOptions.DefaultSendTimeout, fromEnvironment.GetValue<TimeSpan>("--send-timeout"));
+        Assert.Equal(new ServerOptions().SendTimeout, fromEnvironment.GetValue<TimeSpan>("--send-timeout"));
         Assert.Equal(7, fromEnvironment.GetValue<int?>("--max-connections"));
         Assert.True(fromEnvironment.GetValue<bool>("--proxy-protocol"));
         Assert.Equal(IPEndPoint.Parse("127.0.0.1:9464"), fromEnvironment.GetValue<IPEndPoint?>("--metrics"));
