@@ -134,7 +134,7 @@ internal sealed class RequestExecutor(ConnectionServices services, ReplyWriter w
             }
             else if (isRaw)
             {
-                RawSliceWriter.Write(writer, scratch.File, (long)range.Offset, (long)range.Size, services);
+                SliceWriter.WriteRaw(writer, scratch.File, (long)range.Offset, (long)range.Size, services);
             }
             else
             {

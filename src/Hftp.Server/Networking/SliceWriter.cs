@@ -5,7 +5,9 @@ using Hftp.Server.Files;
 namespace Hftp.Server.Networking;
 
 /// <summary>
-/// Streams a <c>get_slice</c> reply through the reply buffer alone: read a chunk of the file into the tail of the
+/// Writes a <c>get_slice</c> reply. Raw (2026, <see cref="WriteRaw"/>): the header, then the file's bytes as they are;
+/// on Linux they go from the page cache to the socket (<see cref="SendFile"/>), elsewhere and for short slices through
+/// the reply buffer. Base64 (<see cref="Write"/>) streams through the reply buffer alone: read a chunk of the file into the tail of the
 /// buffer's free space, base64-encode it forward into the same space, send when full, repeat. A 1 GiB slice costs
 /// the same memory as a 1 KiB one: one large reply buffer (256 KiB), of which each read
 /// fills up to about 180 KiB. A slice of a mebibyte or more is read and encoded ahead by a <see cref="SliceEncoder"/>
@@ -24,7 +26,7 @@ internal static class SliceWriter
 
     private const int EncodedPieceSize = PieceSize / 3 * 4;
 
-    /// <summary>Free space below which the buffer is sent before the next read, so reads stay large.</summary>
+    /// <summary>Free space below which the buffer is sent before the next read, so reads stay large (raw or base64).</summary>
     public const int MinimumFreeSpace = 64 * 1024;
 
     // Slices up to this size are read on the stack and keep to the small reply buffer.
@@ -54,6 +56,33 @@ internal static class SliceWriter
         }
 
         writer.Write(Syntax.LineTerminator);
+    }
+
+    public static void WriteRaw(ReplyWriter writer, ServedFile file, long offset, long size, ConnectionServices services)
+    {
+        writer.WriteStatus(StatusCode.Ok);
+        writer.Write(Syntax.ContentLengthPrefix);
+        writer.WriteLine(size);
+        writer.Write(Syntax.LineTerminator);
+        if (size > MinimumFreeSpace && SendFile.IsEnabled && file.Handle is { } handle)
+        {
+            if (!writer.TrySendFile(handle, offset, size, services.Options.FileSendUnsentBytes))
+            {
+                throw new FileShrankException(offset + size, file.Length);
+            }
+
+            return;
+        }
+
+        while (size > 0)
+        {
+            var free = writer.GetSpan((int)Math.Min(size, MinimumFreeSpace));
+            var chunk = (int)Math.Min(size, free.Length);
+            file.ReadExactly(free[..chunk], offset);
+            writer.Advance(chunk);
+            offset += chunk;
+            size -= chunk;
+        }
     }
 
     // A pool thread reads and encodes each chunk while this one sends the one before (see SliceEncoder).
