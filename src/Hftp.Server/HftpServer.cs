@@ -160,7 +160,7 @@ public sealed class HftpServer : IDisposable
     {
         Stop();
         _threads?.Dispose();
-        _timeoutReport.Dispose();
+        _timeoutReport.Summarize(final: true);
         _stopAccepting.Dispose();
         Metrics.Dispose();
     }
@@ -168,6 +168,7 @@ public sealed class HftpServer : IDisposable
     private void Heartbeat()
     {
         _connections.CheckDeadlines(_time.GetTimestamp());
+        _timeoutReport.Summarize();
         _burstCollector!.Observe(_connections.TakeRecentPeak(), ActiveConnections);
     }
 
@@ -261,7 +262,7 @@ public sealed class HftpServer : IDisposable
             catch (SocketException exception)
             {
                 // Out of descriptors (EMFILE, ENFILE) or buffers: the client stays queued; wait for connections to end.
-                _acceptFailures.Failed(exception);
+                _acceptFailures.Failed(exception.Message);
                 BackOff();
                 return null;
             }

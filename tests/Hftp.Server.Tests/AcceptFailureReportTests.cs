@@ -18,7 +18,7 @@ public sealed class AcceptFailureReportTests
 
         for (var failure = 0; failure < 500; failure++)
         {
-            report.Failed(new SocketException((int)SocketError.TooManyOpenSockets));
+            report.Failed(new SocketException((int)SocketError.TooManyOpenSockets).Message);
         }
 
         report.Succeeded();

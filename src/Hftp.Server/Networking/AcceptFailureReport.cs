@@ -15,8 +15,6 @@ internal sealed class AcceptFailureReport(ILogger logger, TimeSpan interval, Tim
     private long _lastReport;
     private int _total;
 
-    public void Failed(Exception exception) => Failed(exception.Message);
-
     public void Failed(string error)
     {
         var now = time.GetTimestamp();
