@@ -39,7 +39,11 @@ internal sealed class MetricsEndpoint : IDisposable
     private readonly TimeSpan _timeout;
     private volatile bool _stopping;
 
-    private MetricsEndpoint(IPEndPoint endPoint, ServerMetrics metrics, ILogger logger, TimeSpan timeout)
+    /// <summary>
+    /// Starts listening, with the request and send timeout given (tests shorten it) or <see cref="DefaultTimeout"/>;
+    /// throws <see cref="SocketException"/> when the address cannot be bound.
+    /// </summary>
+    public MetricsEndpoint(IPEndPoint endPoint, ServerMetrics metrics, ILogger logger, TimeSpan? timeout = null)
     {
         _listener = new Socket(endPoint.AddressFamily, SocketType.Stream, ProtocolType.Tcp);
         try
@@ -55,7 +59,7 @@ internal sealed class MetricsEndpoint : IDisposable
         }
 
         _logger = logger;
-        _timeout = timeout;
+        _timeout = timeout ?? DefaultTimeout;
         _metrics = metrics;
         EndPoint = (IPEndPoint)_listener.LocalEndPoint!;
         for (var index = 0; index < MaxConnections; index++)
@@ -69,13 +73,6 @@ internal sealed class MetricsEndpoint : IDisposable
 
     /// <summary>The scrape address, e.g. <c>http://127.0.0.1:9464/metrics</c>.</summary>
     public Uri Uri => new($"http://{EndPoint}{Path}");
-
-    /// <summary>
-    /// Starts listening, with the request and send timeout given (tests shorten it) or <see cref="DefaultTimeout"/>;
-    /// throws <see cref="SocketException"/> when the address cannot be bound.
-    /// </summary>
-    public static MetricsEndpoint Start(IPEndPoint endPoint, ServerMetrics metrics, ILogger logger, TimeSpan? timeout = null) =>
-        new(endPoint, metrics, logger, timeout ?? DefaultTimeout);
 
     public void Dispose()
     {

@@ -53,7 +53,7 @@ internal static class ServerRun
         MetricsEndpoint? metrics;
         try
         {
-            metrics = options.MetricsEndPoint is { } metricsEndPoint ? MetricsEndpoint.Start(metricsEndPoint, server.Metrics, logger) : null;
+            metrics = options.MetricsEndPoint is { } metricsEndPoint ? new MetricsEndpoint(metricsEndPoint, server.Metrics, logger) : null;
         }
         catch (SocketException exception)
         {

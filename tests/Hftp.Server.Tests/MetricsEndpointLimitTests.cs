@@ -122,7 +122,7 @@ public sealed class MetricsEndpointLimitTests : IDisposable
     {
         var log = new CapturedLog();
         using var logger = new LoggerConfiguration().WriteTo.Sink(log).CreateLogger();
-        using var endpoint = MetricsEndpoint.Start(new IPEndPoint(IPAddress.Loopback, 0), Unserved, logger, TimeSpan.FromMilliseconds(300));
+        using var endpoint = new MetricsEndpoint(new IPEndPoint(IPAddress.Loopback, 0), Unserved, logger, TimeSpan.FromMilliseconds(300));
         var silent = await HoldConnectionsAsync(endpoint.EndPoint, MetricsEndpoint.MaxConnections);
         try
         {
@@ -148,7 +148,7 @@ public sealed class MetricsEndpointLimitTests : IDisposable
     public async Task RequestsOtherThanAScrapeGetTheirHttpStatus(string request, string statusLine)
     {
         using var logger = new LoggerConfiguration().CreateLogger();
-        using var endpoint = MetricsEndpoint.Start(new IPEndPoint(IPAddress.Loopback, 0), Unserved, logger);
+        using var endpoint = new MetricsEndpoint(new IPEndPoint(IPAddress.Loopback, 0), Unserved, logger);
         using var client = RawClient.Connect(endpoint.EndPoint);
         await client.SendAsync(request);
         Assert.Equal(statusLine, await client.ReadLineAsync());

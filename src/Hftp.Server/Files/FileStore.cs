@@ -96,7 +96,7 @@ internal sealed class FileStore
     // The one decision of what is served, entry by entry (the back end's), with the reporting around it.
     private FileExamination Examine(string name, RecentName? recent = null)
     {
-        if (!IsServableName(name))
+        if (!Syntax.IsValidFileName(name) || name is "." or "..")
         {
             return FileExamination.NotServed;
         }
@@ -113,9 +113,6 @@ internal sealed class FileStore
 
         return examination;
     }
-
-    private static bool IsServableName(string name) =>
-        Syntax.IsValidFileName(name) && name is not "." and not "..";
 
     // Once per entry while it keeps failing, not once per listing: clients list often.
     private void ReportUnlistable(string name, string? error)

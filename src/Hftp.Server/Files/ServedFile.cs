@@ -9,12 +9,10 @@ namespace Hftp.Server.Files;
 /// </summary>
 internal sealed class ServedFile
 {
-    private SafeFileHandle? _handle;
-
     public long Length { get; private set; }
 
     /// <summary>The open file, for sendfile(2); null when none is open.</summary>
-    public SafeFileHandle? Handle => _handle;
+    public SafeFileHandle? Handle { get; private set; }
 
     /// <summary>
     /// Fills <paramref name="destination"/> from <paramref name="offset"/>; throws <see cref="FileShrankException"/> if
@@ -22,10 +20,10 @@ internal sealed class ServedFile
     /// </summary>
     public void ReadExactly(Span<byte> destination, long offset)
     {
-        ObjectDisposedException.ThrowIf(_handle is null, this);
+        ObjectDisposedException.ThrowIf(Handle is null, this);
         for (var end = offset + destination.Length; !destination.IsEmpty;)
         {
-            var read = RandomAccess.Read(_handle, destination, offset);
+            var read = RandomAccess.Read(Handle, destination, offset);
             if (read == 0)
             {
                 throw new FileShrankException(end, Length);
@@ -39,15 +37,15 @@ internal sealed class ServedFile
     /// <summary>Closes the file; the instance can be opened into again. Closing twice does nothing.</summary>
     public void Close()
     {
-        _handle?.Dispose();
-        _handle = null;
+        Handle?.Dispose();
+        Handle = null;
         Length = 0;
     }
 
     internal void Assign(SafeFileHandle handle, long length)
     {
         Close();
-        (_handle, Length) = (handle, length);
+        (Handle, Length) = (handle, length);
     }
 }
 
