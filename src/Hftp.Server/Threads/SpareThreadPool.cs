@@ -1,16 +1,11 @@
 namespace Hftp.Server.Threads;
 
 /// <summary>
-/// Connection threads, reused in Apache's model (worker MPM: MinSpareThreads, MaxSpareThreads): a thread whose
-/// connection ended waits idle for the next one instead of ending, so a busy server seldom starts a thread. A keeper
-/// thread of its own (Apache's parent process) starts threads as soon as fewer than <see cref="MinSpare"/> are idle,
-/// beside the accept loop, which hands clients to them; and once a second (on the <see cref="TimeProvider"/>) it
-/// ends the idle threads beyond <see cref="MinSpare"/> that waited longer than the idle time. A thread whose
-/// connection ends while <see cref="MaxSpare"/> are idle ends at once, so a burst's stacks go back to the system.
-/// When no thread is idle, the accept loop starts one on the spot: 10,000 clients connecting at once wait for thread
-/// starts, not for a pacing rule. Each thread has a <typeparamref name="TThreadState"/>, made where the thread is started,
-/// which it lends to every work it runs (a connection's buffers: <see cref="Networking.ConnectionScratch"/>); it ends
-/// with the thread.
+/// Connection threads, reused in Apache's model (worker MPM): a thread whose connection ended waits idle for the next.
+/// A keeper thread starts threads while fewer than <see cref="MinSpare"/> are idle, and once a second (on the
+/// <see cref="TimeProvider"/>) ends those beyond it idle longer than the idle time; a thread whose connection ends
+/// while <see cref="MaxSpare"/> are idle ends at once. With none idle, the caller starts one on the spot. Each thread
+/// has a <typeparamref name="TThreadState"/>, made where it is started, which it lends to every work it runs.
 /// </summary>
 internal sealed class SpareThreadPool<TThreadState> : IDisposable
     where TThreadState : class
@@ -176,7 +171,6 @@ internal sealed class SpareThreadPool<TThreadState> : IDisposable
         catch (Exception exception) when (exception is OutOfMemoryException or ThreadStartException)
         {
             Interlocked.Decrement(ref _alive);
-            worker.Dispose();
             return null;
         }
     }
@@ -192,48 +186,53 @@ internal sealed class SpareThreadPool<TThreadState> : IDisposable
             }
 
             worker.IdleSince = _time.GetTimestamp();
-            _idle.AddLast(worker);
+            _idle.AddLast(worker.Node);
             return true;
         }
     }
 
-    private sealed class Worker(SpareThreadPool<TThreadState> pool, TThreadState state) : IDisposable
+    // Waits with Monitor on an object made with it: a ManualResetEventSlim makes its lock object at the first wait, on
+    // the waiting thread, and any allocation there takes a fresh allocation context (see ConnectionScratch).
+    private sealed class Worker
     {
-        // No spinning before it blocks: a new thread that spun for its first connection (SemaphoreSlim spins about 25
-        // sched_yields) took the core from the threads being started beside it in a burst.
-        private readonly ManualResetEventSlim _signal = new(false, spinCount: 0);
+        private readonly SpareThreadPool<TThreadState> _pool;
+        private readonly object _gate = new();
         private Action? _work;
+        private bool _given;
+
+        public Worker(SpareThreadPool<TThreadState> pool, TThreadState state)
+        {
+            _pool = pool;
+            State = state;
+            Node = new(this);
+        }
 
         public long IdleSince { get; set; }
 
-        public TThreadState State => state;
+        /// <summary>Its place in the idle list, made with it: going idle allocates nothing on the thread itself.</summary>
+        public LinkedListNode<Worker> Node { get; }
+
+        public TThreadState State { get; }
 
         // Null tells the thread to end.
         public void Give(Action? work)
         {
-            _work = work;
-            _signal.Set();
+            lock (_gate)
+            {
+                (_work, _given) = (work, true);
+                Monitor.Pulse(_gate);
+            }
         }
 
         public void Run()
         {
             try
             {
-                while (true)
+                // The work (a connection) logs its own failures; nothing it throws may end the pool's thread silently.
+                while (NextWork() is { } work)
                 {
-                    // Handed work only while idle, so one Set per Wait: reset before reading it.
-                    _signal.Wait();
-                    _signal.Reset();
-                    var work = _work;
-                    _work = null;
-                    if (work is null)
-                    {
-                        return;
-                    }
-
-                    // The work (a connection) logs its own failures; nothing it throws may end the pool's thread silently.
                     work();
-                    if (!pool.TryMakeIdle(this))
+                    if (!_pool.TryMakeIdle(this))
                     {
                         return;
                     }
@@ -241,11 +240,24 @@ internal sealed class SpareThreadPool<TThreadState> : IDisposable
             }
             finally
             {
-                Interlocked.Decrement(ref pool._alive);
-                Dispose();
+                Interlocked.Decrement(ref _pool._alive);
             }
         }
 
-        public void Dispose() => _signal.Dispose();
+        // Handed work only while idle, so one Give per wait.
+        private Action? NextWork()
+        {
+            lock (_gate)
+            {
+                while (!_given)
+                {
+                    Monitor.Wait(_gate);
+                }
+
+                var work = _work;
+                (_work, _given) = (null, false);
+                return work;
+            }
+        }
     }
 }
