@@ -34,6 +34,7 @@ internal sealed class Connection
     private readonly ReplyWriter _writer;
     private readonly RequestExecutor _executor;
     private readonly Func<bool> _isStopping;
+    private readonly SocketError _earlyError;
     private volatile bool _stopping;
     private int _announced;
     private bool _isHealthCheck;
@@ -58,6 +59,10 @@ internal sealed class Connection
         _writer = new ReplyWriter(socket, Deadline, scratch, services.Buffers, _options, services.Metrics);
         _executor = new RequestExecutor(services, _writer, scratch) { Client = RemoteEndPoint };
         _isStopping = () => _stopping;
+
+        // A socket's first send or receive makes its SocketAsyncContext (224 bytes), through which even blocking calls
+        // go: an empty send makes it here. It reports, and so clears, an error the client caused already (a reset).
+        socket.Send(ReadOnlySpan<byte>.Empty, SocketFlags.None, out _earlyError);
     }
 
     /// <summary>The client: the socket's peer, or with a PROXY protocol header the client the proxy speaks for.</summary>
@@ -146,6 +151,11 @@ internal sealed class Connection
 
     private CloseReason SetUpAndServe()
     {
+        if (_earlyError != SocketError.Success)
+        {
+            throw new SocketException((int)_earlyError);
+        }
+
         _socket.NoDelay = true;
         _writer.SetUnsentBytes(_options.UnsentBytes);
 

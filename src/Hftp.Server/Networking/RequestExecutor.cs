@@ -73,8 +73,8 @@ internal sealed class RequestExecutor(ConnectionServices services, ReplyWriter w
         writer.WriteStatus(StatusCode.Ok);
         foreach (var name in names)
         {
-            // Served names are FILENAME characters only: ASCII.
-            writer.Write(Encoding.ASCII.GetBytes(name));
+            // Served names are FILENAME characters only: ASCII, a byte each.
+            writer.Advance(Encoding.ASCII.GetBytes(name, writer.GetSpan(name.Length)));
             writer.Write(Syntax.LineTerminator);
         }
 
@@ -84,9 +84,10 @@ internal sealed class RequestExecutor(ConnectionServices services, ReplyWriter w
     private void WriteHelp()
     {
         writer.WriteStatus(StatusCode.Ok);
-        foreach (var command in Commands.All)
+        // By index: a foreach over the interface would box its enumerator.
+        for (var index = 0; index < Commands.All.Count; index++)
         {
-            writer.Write(command.Utf8Name());
+            writer.Write(Commands.All[index].Utf8Name());
             writer.Write(Syntax.LineTerminator);
         }
 
