@@ -8,13 +8,10 @@ using Serilog;
 namespace Hftp.Server;
 
 /// <summary>
-/// Serves the server's metrics (meter <see cref="ServerMetrics.MeterName"/>) in the Prometheus text format at
-/// <c>http://ADDRESS:PORT/metrics</c>. Prometheus pulls, so each scrape reads the counts at that moment.
-/// A few threads of its own each serve one scrape at a time, so the endpoint holds at most
-/// <see cref="MaxConnections"/> connections (plus its listener) of the descriptors the connection cap leaves in
-/// reserve; more scrapers wait in the listen backlog, which costs the process nothing. A scrape's request must
-/// arrive, and its reply be read, within <see cref="DefaultTimeout"/> each, or it is closed. Running
-/// out of descriptors is logged (throttled) and retried, never fatal; no thread pool is involved.
+/// Serves the server's metrics in the Prometheus text format at <c>http://ADDRESS:PORT/metrics</c>. A few threads of
+/// its own serve one scrape each, so it holds at most <see cref="MaxConnections"/> connections of the descriptors the
+/// connection cap keeps in reserve; more scrapers wait in the backlog. A scrape gets <see cref="DefaultTimeout"/> to send
+/// its request and to read the reply. Running out of descriptors is logged (throttled) and retried, never fatal.
 /// </summary>
 internal sealed class MetricsEndpoint : IDisposable
 {

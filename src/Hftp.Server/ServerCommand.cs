@@ -70,12 +70,10 @@ public static class ServerCommand
         var maxLineOption = CreateOption(
             "--max-request-line", "BYTES", "Longest request line accepted, in bytes; a longer one is answered 101 BAD REQUEST",
             Syntax.DefaultMaxRequestLineLength, OptionText.Int64(64, unit: "bytes"), environment);
-        var maxConnectionsOption = new Option<int?>("--max-connections")
-        {
-            Description = "Clients served at once; more wait in the listen backlog until one leaves "
+        var maxConnectionsOption = CreateOption(
+            "--max-connections", "COUNT", "Clients served at once; more wait in the listen backlog until one leaves "
                 + "[default: derived from RLIMIT_NOFILE, RLIMIT_NPROC, threads-max and pid_max, at most 32768; logged at start]",
-            HelpName = "COUNT",
-        }.FromEnvironmentToo(OptionText.OptionalInt32(1), environment);
+            null, OptionText.OptionalInt32(1), environment);
 
         var minSpareThreadsOption = CreateOption(
             "--min-spare-threads", "COUNT", "Idle connection threads kept started ahead of demand, so a new client seldom waits for a thread to start",
@@ -107,11 +105,9 @@ public static class ServerCommand
             Description = "Every connection starts with a PROXY protocol v1 or v2 header (HAProxy send-proxy); logs name the client it gives",
         }.FromEnvironmentToo(OptionText.Switch, environment, commandLine: false);
 
-        var metricsOption = new Option<IPEndPoint?>("--metrics")
-        {
-            Description = "Serve Prometheus metrics at http://ADDRESS:PORT/metrics (e.g. 127.0.0.1:9464) [default: off]",
-            HelpName = "ADDRESS:PORT",
-        }.FromEnvironmentToo(OptionText.MetricsEndPoint, environment);
+        var metricsOption = CreateOption(
+            "--metrics", "ADDRESS:PORT", "Serve Prometheus metrics at http://ADDRESS:PORT/metrics (e.g. 127.0.0.1:9464) [default: off]",
+            null, OptionText.MetricsEndPoint, environment);
 
         var command = new RootCommand("hftp-server: serves a directory's files over HFTP, the Home-made File Transfer Protocol. "
             + "Each option may instead be set by the environment variable named beside it; the command line wins. "

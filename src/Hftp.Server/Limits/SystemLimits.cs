@@ -12,17 +12,11 @@ internal sealed record SystemLimits(
     long? OpenFiles = null, long OpenFilesInUse = 0,
     long? UserTasks = null, long UserTasksInUse = 0,
     long? SystemThreads = null, long? ProcessIds = null, long SystemTasksInUse = 0,
-    long? CgroupTasks = null, long CgroupTasksInUse = 0,
-    long ProcessThreads = 0)
+    long? CgroupTasks = null, long CgroupTasksInUse = 0)
 {
-    /// <summary>Reads the limits on Linux; elsewhere there are none to read.</summary>
+    /// <summary>Reads the limits from Linux's /proc; where it cannot be read (other systems), they stay unknown.</summary>
     public static SystemLimits Read()
     {
-        if (!OperatingSystem.IsLinux())
-        {
-            return new SystemLimits();
-        }
-
         var (realUser, privileged) = ReadUser();
         var userTasks = privileged ? null : ReadLimit("Max processes");
         var (cgroupTasks, cgroupInUse) = ReadCgroupTasks();
@@ -38,7 +32,6 @@ internal sealed record SystemLimits(
             SystemTasksInUse = ReadSystemTasks(),
             CgroupTasks = cgroupTasks,
             CgroupTasksInUse = cgroupInUse,
-            ProcessThreads = CountEntries("/proc/self/task"),
         };
     }
 
