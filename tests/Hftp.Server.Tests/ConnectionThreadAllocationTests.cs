@@ -9,8 +9,9 @@ namespace Hftp.Server.Tests;
 /// <summary>
 /// On a connection thread, any allocation after a collection takes a fresh allocation context (8 KB of the young
 /// generation's budget); with 10,000 threads alive, such allocations set off collections that stop them all. So a
-/// reused thread allocates nothing of its own: not to go idle and be woken, not to serve a client (at Warning, for
-/// requests that name no file). Observed on the thread itself, through the time provider the server calls there.
+/// reused thread allocates nothing of its own: not to go idle and be woken, not to serve a client (at Warning, asking
+/// about the file its previous client asked about). Observed on the thread itself, through the time provider the
+/// server calls there.
 /// </summary>
 public sealed class ConnectionThreadAllocationTests
 {
@@ -47,12 +48,14 @@ public sealed class ConnectionThreadAllocationTests
         var time = new AllocationRecordingTime();
         using var server = TestServer.Start(
             options => options with { MinSpareThreads = 0, MaxSpareThreads = 1 }, LogEventLevel.Warning, time);
+        server.WriteFile("f", "12345");
         for (var client = 0; client < 8; client++)
         {
             using (var connection = server.Connect())
             {
-                await connection.SendAsync(Requests.Help + "nonsense\r\n" + Requests.Quit);
-                await connection.ExpectAsync(Replies.Help() + StatusCode.NoSuchCommand.StatusLineText() + StatusCode.Ok.StatusLineText());
+                await connection.SendAsync(Requests.GetMetadata("f") + Requests.Help + "nonsense\r\n" + Requests.Quit);
+                await connection.ExpectAsync(
+                    Replies.Size(5) + Replies.Help() + StatusCode.NoSuchCommand.StatusLineText() + StatusCode.Ok.StatusLineText());
                 await connection.ExpectClosedAsync();
             }
 

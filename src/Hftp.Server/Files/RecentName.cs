@@ -10,7 +10,7 @@ namespace Hftp.Server.Files;
 /// asking get_metadata in a loop, once all were served, the p99 is 1.23 times the mean, as the old server's 1.24,
 /// which allocated nothing either (bench/compare.sh 9398407 a4b177e, 2026-12-06, docs/performance.md); before, about
 /// 430 bytes a request (RecentNameTests). One per connection thread (<see cref="Networking.ConnectionScratch"/>),
-/// forgotten between its connections; never shared.
+/// kept from one of its connections to the next (a name only, examined afresh at every use); never shared.
 /// </summary>
 internal sealed class RecentName
 {
@@ -32,9 +32,6 @@ internal sealed class RecentName
 
     /// <summary>The entry examined for <see cref="Text"/>, once there is one; null for a new name.</summary>
     public FileInfo? Entry { get; set; }
-
-    /// <summary>Forgets the name, for the thread's next connection.</summary>
-    public void Forget() => (_length, Text, Entry, _sizeKnown) = (-1, string.Empty, null, false);
 
     /// <summary>Starts a batch of requests (those of one receive): the size remembered before is forgotten.</summary>
     public void BeginBatch() => _sizeKnown = false;

@@ -25,11 +25,14 @@ internal sealed class ConnectionScratch(ServerOptions options)
     /// <summary>The name asked about last: asked again, it is examined without allocating, and within a batch not at all.</summary>
     public RecentName RecentName { get; } = new();
 
-    /// <summary>Readies it for the next connection: nothing of the last one's requests carries over.</summary>
+    /// <summary>
+    /// Readies it for the next connection: nothing of the last one's requests carries over but the recent name, which
+    /// is examined afresh at every use, so a thread whose clients ask for the same file looks it up without allocating.
+    /// </summary>
     public ConnectionScratch Reset()
     {
         Reader.Reset();
-        RecentName.Forget();
+        RecentName.BeginBatch();
         return this;
     }
 }
