@@ -18,8 +18,8 @@ internal sealed class SpareThreadPool<TThreadState> : IDisposable
     private readonly int _stackSize;
     private readonly ITimer _reclaim;
     private readonly Func<TThreadState> _makeState;
-    private readonly SemaphoreSlim _keeperWanted = new(0, 1);
-    private int _keeperRequested;
+    private readonly object _keeperGate = new();
+    private bool _keeperRequested;
     private int _alive;
     private long _started;
     private bool _stopped;
@@ -112,12 +112,13 @@ internal sealed class SpareThreadPool<TThreadState> : IDisposable
         _reclaim.Dispose();
     }
 
-    // Once however many ask before the keeper runs.
+    // Once however many ask before the keeper runs. Monitor, not SemaphoreSlim, which spins (sched_yield) before it waits.
     private void WakeKeeper()
     {
-        if (Interlocked.Exchange(ref _keeperRequested, 1) == 0)
+        lock (_keeperGate)
         {
-            _keeperWanted.Release();
+            _keeperRequested = true;
+            Monitor.Pulse(_keeperGate);
         }
     }
 
@@ -126,8 +127,16 @@ internal sealed class SpareThreadPool<TThreadState> : IDisposable
     {
         while (true)
         {
-            _keeperWanted.Wait();
-            Volatile.Write(ref _keeperRequested, 0);
+            lock (_keeperGate)
+            {
+                while (!_keeperRequested)
+                {
+                    Monitor.Wait(_keeperGate);
+                }
+
+                _keeperRequested = false;
+            }
+
             var now = _time.GetTimestamp();
             var ending = new List<Worker>();
             int missing;
