@@ -13,12 +13,12 @@ internal sealed class SpareThreadPool<TThreadState> : IDisposable
     // Most recently idle last: the next connection takes the thread that ran last (its stack is warm), and the
     // threads at the front are the ones idle longest, which the keeper ends first.
     private readonly LinkedList<Worker> _idle = new();
-    private readonly Lock _lock = new();
+    // A Monitor, because the keeper also waits on it to be woken (SemaphoreSlim would spin, sched_yield, first).
+    private readonly object _lock = new();
     private readonly TimeProvider _time;
     private readonly int _stackSize;
     private readonly ITimer _reclaim;
     private readonly Func<TThreadState> _makeState;
-    private readonly object _keeperGate = new();
     private bool _keeperRequested;
     private int _alive;
     private long _started;
@@ -112,13 +112,13 @@ internal sealed class SpareThreadPool<TThreadState> : IDisposable
         _reclaim.Dispose();
     }
 
-    // Once however many ask before the keeper runs. Monitor, not SemaphoreSlim, which spins (sched_yield) before it waits.
+    // Once however many ask before the keeper runs.
     private void WakeKeeper()
     {
-        lock (_keeperGate)
+        lock (_lock)
         {
             _keeperRequested = true;
-            Monitor.Pulse(_keeperGate);
+            Monitor.Pulse(_lock);
         }
     }
 
@@ -127,26 +127,22 @@ internal sealed class SpareThreadPool<TThreadState> : IDisposable
     {
         while (true)
         {
-            lock (_keeperGate)
-            {
-                while (!_keeperRequested)
-                {
-                    Monitor.Wait(_keeperGate);
-                }
-
-                _keeperRequested = false;
-            }
-
-            var now = _time.GetTimestamp();
             var ending = new List<Worker>();
             int missing;
             lock (_lock)
             {
+                while (!_keeperRequested)
+                {
+                    Monitor.Wait(_lock);
+                }
+
+                _keeperRequested = false;
                 if (_stopped)
                 {
                     return;
                 }
 
+                var now = _time.GetTimestamp();
                 while (_idle.Count > MinSpare && _idle.First is { } first && _time.GetElapsedTime(first.Value.IdleSince, now) >= IdleTime)
                 {
                     ending.Add(first.Value);
