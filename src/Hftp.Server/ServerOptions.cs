@@ -86,6 +86,12 @@ public sealed record ServerOptions
     public int FileSendUnsentBytes { get; init; } = 1024 * 1024;
 
     /// <summary>
+    /// Bytes per sendfile(2) call, as the old server's and nginx's sendfile_max_chunk: in 256 KiB calls raw bulk 64 MiB
+    /// was 0.77 of the old server's MB/s at the same CPU (bench/compare.sh 9398407 7b287b0, 2026-12-07).
+    /// </summary>
+    public int FileSendChunkSize { get; init; } = 2 * 1024 * 1024;
+
+    /// <summary>
     /// Large base64 slices read and encoded ahead at once on a second thread (see SliceEncoder): the cores less one.
     /// HFTP_ENCODE_AHEAD=0 turns it off, for bench/raw.sh to measure what it is worth.
     /// </summary>

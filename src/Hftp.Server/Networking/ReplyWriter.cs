@@ -120,7 +120,9 @@ internal sealed class ReplyWriter(
 
     /// <summary>
     /// Sends what is buffered, then <paramref name="count"/> bytes of <paramref name="file"/> from <paramref name="offset"/>
-    /// with sendfile(2), a large buffer's worth a call under the send timeout, as any send. False when the file ended first.
+    /// with sendfile(2), <see cref="ServerOptions.FileSendChunkSize"/> a call under the send timeout. A call moves more than
+    /// a slow reader takes in a timeout, so progress is what the client acknowledged, not what a call returned. False when
+    /// the file ended first.
     /// </summary>
     public bool TrySendFile(SafeFileHandle file, long offset, long count, int unsentBytes)
     {
@@ -128,10 +130,10 @@ internal sealed class ReplyWriter(
         SetUnsentBytes(unsentBytes);
         for (var end = offset + count; offset < end;)
         {
-            deadline.Begin(Wait.Send, options.SendTimeout, _progress);
+            deadline.Begin(Wait.Send, options.SendTimeout, _progress, deadline.BytesAcked());
             try
             {
-                if (Sent(SendFile.Send(socket.SafeHandle, file, ref offset, Math.Min(end - offset, LargeBufferSize))) == 0)
+                if (Sent(SendFile.Send(socket.SafeHandle, file, ref offset, Math.Min(end - offset, options.FileSendChunkSize))) == 0)
                 {
                     return false;
                 }

@@ -13,17 +13,17 @@ internal enum Wait
 }
 
 /// <summary>
-/// The deadline of the one blocking call a connection's thread is in. The thread says what it waits for and until
-/// when; the server's heartbeat (<see cref="Check"/>, on the <see cref="TimeProvider"/>) shuts the socket down once
-/// that time has passed, which wakes the blocked receive or send; the thread then learns from <see cref="End"/> that
-/// it timed out. As Kestrel's heartbeat does: no timer per connection to re-arm on every request, and tests move
-/// time with a fake clock instead of waiting.
+/// The deadline of the one blocking call a connection's thread is in: the server's heartbeat (<see cref="Check"/>, on
+/// the <see cref="TimeProvider"/>) shuts the socket down once it passed, which wakes the call, and <see cref="End"/>
+/// tells the thread it timed out. As Kestrel's heartbeat: no timer per connection, and tests move a fake clock.
 /// </summary>
 internal sealed class SocketDeadline(Socket socket, TimeProvider time)
 {
     private readonly Lock _lock = new();
     private Wait _waitingFor;
     private long _deadline;
+    private long _timeout;
+    private long _acked;
     private Wait _expired;
 
     public long Now => time.GetTimestamp();
@@ -31,15 +31,32 @@ internal sealed class SocketDeadline(Socket socket, TimeProvider time)
     /// <summary>What the thread is blocked on now (diagnostics, read without the lock: tests poll it before moving a fake clock).</summary>
     public Wait WaitingFor => _waitingFor;
 
-    /// <summary>Starts a wait that may last <paramref name="timeout"/> from <paramref name="since"/> (a timestamp; 0: now).</summary>
-    public void Begin(Wait kind, TimeSpan timeout, long since = 0)
+    /// <summary>
+    /// Starts a wait that may last <paramref name="timeout"/> from <paramref name="since"/> (a timestamp; 0: now).
+    /// With <paramref name="acked"/> (the socket's <see cref="BytesAcked"/>, for a send too long to return in a
+    /// timeout), the deadline moves on whenever the client has taken more since.
+    /// </summary>
+    public void Begin(Wait kind, TimeSpan timeout, long since = 0, long acked = -1)
     {
-        var deadline = timeout == Timeout.InfiniteTimeSpan
-            ? long.MaxValue
-            : (since == 0 ? time.GetTimestamp() : since) + (long)(timeout.TotalSeconds * time.TimestampFrequency);
+        var ticks = timeout == Timeout.InfiniteTimeSpan ? long.MaxValue / 2 : (long)(timeout.TotalSeconds * time.TimestampFrequency);
+        var deadline = (since == 0 ? time.GetTimestamp() : since) + ticks;
         lock (_lock)
         {
-            (_waitingFor, _deadline, _expired) = (kind, deadline, Wait.Nothing);
+            (_waitingFor, _deadline, _timeout, _acked, _expired) = (kind, deadline, ticks, acked, Wait.Nothing);
+        }
+    }
+
+    /// <summary>TCP_INFO's tcpi_bytes_acked (Linux 4.1+: IPPROTO_TCP 6, option 11, byte 120): what the client took; -1 unknown.</summary>
+    public long BytesAcked()
+    {
+        Span<byte> info = stackalloc byte[128];
+        try
+        {
+            return OperatingSystem.IsLinux() && socket.GetRawSocketOption(6, 11, info) == info.Length ? BitConverter.ToInt64(info[120..]) : -1;
+        }
+        catch (Exception exception) when (exception is SocketException or ObjectDisposedException)
+        {
+            return -1;
         }
     }
 
@@ -61,6 +78,12 @@ internal sealed class SocketDeadline(Socket socket, TimeProvider time)
         {
             if (_waitingFor == Wait.Nothing || _expired != Wait.Nothing || now < _deadline)
             {
+                return;
+            }
+
+            if (_acked >= 0 && BytesAcked() is var acked && acked > _acked)
+            {
+                (_acked, _deadline) = (acked, now + _timeout);
                 return;
             }
 
