@@ -40,8 +40,9 @@ internal sealed class ServerMetrics : IDisposable
     public static readonly (CloseReason Reason, string Kind)[] Timeouts =
         [(CloseReason.IdleTimeout, "idle"), (CloseReason.RequestTimeout, "request"), (CloseReason.SendTimeout, "send")];
 
-    private readonly Counter<long> _closed;
-    private readonly Counter<long> _timeouts;
+    private readonly Func<int> _openConnections;
+    private readonly Func<int> _maxConnections;
+    private readonly Func<(int Busy, int Idle)> _connectionThreads;
     private readonly Histogram<double> _sliceDuration;
     private readonly Lock _sliceLock = new();
     private readonly long[] _requests = new long[CommandNames.Length * StatusNames.Length];
@@ -54,7 +55,7 @@ internal sealed class ServerMetrics : IDisposable
 
     public ServerMetrics(Func<int> openConnections, Func<int> maxConnections, Func<(int Busy, int Idle)> connectionThreads)
     {
-        (OpenConnections, MaxConnections, ConnectionThreads) = (openConnections, maxConnections, connectionThreads);
+        (_openConnections, _maxConnections, _connectionThreads) = (openConnections, maxConnections, connectionThreads);
         Meter = new Meter(MeterName, Version);
         Meter.CreateObservableUpDownCounter("hftp.connections.open", openConnections, "{connection}", Help.Open);
         Meter.CreateObservableUpDownCounter("hftp.connections.max", maxConnections, "{connection}", Help.Max);
@@ -65,8 +66,10 @@ internal sealed class ServerMetrics : IDisposable
         }, "{thread}", Help.Threads);
         Meter.CreateObservableCounter("hftp.connections.accepted", () => Accepted, "{connection}", Help.Accepted);
         Meter.CreateObservableCounter("hftp.connections.cap_reached", () => CapReachedCount, "{event}", Help.CapReached);
-        _closed = Meter.CreateCounter<long>("hftp.connections.closed", "{connection}", Help.Closed);
-        _timeouts = Meter.CreateCounter<long>("hftp.timeouts", "{timeout}", Help.Timeouts);
+        Meter.CreateObservableCounter("hftp.connections.closed", () => ObserveClosed(
+            Enum.GetValues<CloseReason>().Select(reason => (reason, "hftp.close.reason", ReasonNames[(int)reason]))), "{connection}", Help.Closed);
+        Meter.CreateObservableCounter("hftp.timeouts", () => ObserveClosed(
+            Timeouts.Select(timeout => (timeout.Reason, "hftp.timeout.kind", timeout.Kind))), "{timeout}", Help.Timeouts);
         Meter.CreateObservableCounter("hftp.requests", ObserveRequests, "{request}", Help.Requests);
         Meter.CreateObservableCounter("hftp.sent", () => SentBytes, "By", Help.Sent);
         _sliceDuration = Meter.CreateHistogram("hftp.slice.duration", "s", Help.SliceDuration,
@@ -74,12 +77,6 @@ internal sealed class ServerMetrics : IDisposable
     }
 
     public Meter Meter { get; }
-
-    public Func<int> OpenConnections { get; }
-
-    public Func<int> MaxConnections { get; }
-
-    public Func<(int Busy, int Idle)> ConnectionThreads { get; }
 
     public long Accepted => Interlocked.Read(ref _accepted);
 
@@ -91,18 +88,7 @@ internal sealed class ServerMetrics : IDisposable
 
     public void CapReached() => Interlocked.Increment(ref _capReached);
 
-    public void ConnectionClosed(CloseReason reason)
-    {
-        Interlocked.Increment(ref _closedBy[(int)reason]);
-        _closed.Add(1, Tag("hftp.close.reason", ReasonNames[(int)reason]));
-        foreach (var (timeout, kind) in Timeouts)
-        {
-            if (timeout == reason)
-            {
-                _timeouts.Add(1, Tag("hftp.timeout.kind", kind));
-            }
-        }
-    }
+    public void ConnectionClosed(CloseReason reason) => Interlocked.Increment(ref _closedBy[(int)reason]);
 
     /// <summary>Counts an answered request; a <c>get_slice</c> answered 0 OK also records how long it took.</summary>
     public void RequestAnswered(in Request request, StatusCode status, TimeSpan took)
@@ -149,9 +135,9 @@ internal sealed class ServerMetrics : IDisposable
     {
         var text = new StringBuilder("# TYPE target_info gauge\n# HELP target_info Target metadata\n")
             .Append(CultureInfo.InvariantCulture, $"target_info{{service_name=\"hftp-server\",service_version=\"{Version ?? "unknown"}\"}} 1\n");
-        var (busy, idle) = ConnectionThreads();
-        Family(text, "hftp_connections_open", "gauge", Help.Open, [("", OpenConnections())]);
-        Family(text, "hftp_connections_max", "gauge", Help.Max, [("", MaxConnections())]);
+        var (busy, idle) = _connectionThreads();
+        Family(text, "hftp_connections_open", "gauge", Help.Open, [("", _openConnections())]);
+        Family(text, "hftp_connections_max", "gauge", Help.Max, [("", _maxConnections())]);
         Family(text, "hftp_connection_threads", "gauge", Help.Threads, [(",hftp_thread_state=\"busy\"", busy), (",hftp_thread_state=\"idle\"", idle)]);
         Family(text, "hftp_connections_accepted_total", "counter", Help.Accepted, [("", Accepted)]);
         Family(text, "hftp_connections_cap_reached_total", "counter", Help.CapReached, [("", CapReachedCount)]);
@@ -200,6 +186,10 @@ internal sealed class ServerMetrics : IDisposable
 
         text.Append(CultureInfo.InvariantCulture, $"{name}_sum{{{Scope}}} {Number(sum)}\n{name}_count{{{Scope}}} {cumulative}\n");
     }
+
+    // At each collection: one measurement per close reason seen so far, tagged as given.
+    private IEnumerable<Measurement<long>> ObserveClosed(IEnumerable<(CloseReason Reason, string Key, string Value)> series) =>
+        series.Where(closed => ClosedBy(closed.Reason) > 0).Select(closed => new Measurement<long>(ClosedBy(closed.Reason), Tag(closed.Key, closed.Value)));
 
     // At each collection: one measurement per command and status seen so far.
     private List<Measurement<long>> ObserveRequests()
