@@ -10,11 +10,9 @@ using Serilog;
 namespace Hftp.Server;
 
 /// <summary>
-/// A thread-per-connection HFTP server. An accept loop on its own thread takes each client from a
-/// <see cref="TcpListener"/> and hands it, as a <see cref="Connection"/>, to a thread of its own from a
-/// <see cref="SpareThreadPool{TThreadState}"/>; the connection runs there until it ends. At most <see cref="MaxConnections"/> are
-/// served at once (the rest wait in the listen backlog). A heartbeat on the <see cref="TimeProvider"/> enforces every
-/// connection's deadline. <see cref="Stop"/> drains: replies under way finish, idle clients close.
+/// A thread-per-connection HFTP server: an accept loop takes each client from a <see cref="TcpListener"/> and hands it,
+/// as a <see cref="Connection"/>, to a thread of a <see cref="SpareThreadPool{TThreadState}"/> until it ends; at most
+/// <see cref="MaxConnections"/> at once. A heartbeat on the <see cref="TimeProvider"/> enforces every deadline.
 /// </summary>
 public sealed class HftpServer : IDisposable
 {

@@ -1,7 +1,6 @@
 using System.Net;
 using System.Net.Sockets;
 using System.Runtime.InteropServices;
-using Serilog;
 
 namespace Hftp.Server;
 
@@ -24,14 +23,8 @@ internal static class ServerRun
             return ServerCommand.StartupFailed;
         }
 
-        using (log)
-        {
-            return await RunAsync(options, log, cancellationToken);
-        }
-    }
-
-    private static async Task<int> RunAsync(ServerOptions options, ServerLog log, CancellationToken cancellationToken)
-    {
+        // Declared first, so disposed last: the server's last lines reach the log before it flushes.
+        using var ownedLog = log;
         var logger = log.Logger;
         using var hangUp = PosixSignalRegistration.Create(PosixSignal.SIGHUP, context =>
         {

@@ -16,19 +16,15 @@ internal static class ConnectionLimit
     /// <summary>Used where the limits cannot be read (not Linux).</summary>
     public const int FixedDefault = 1000;
 
-    /// <summary>
-    /// Descriptors kept free for the listener, logs, the runtime, files opened at the moment and the metrics endpoint
-    /// (at most <see cref="MetricsEndpoint.MaxConnections"/> scrapes and its listener).
-    /// </summary>
+    /// <summary>Descriptors kept free for the listener, logs, the runtime, files being opened and the metrics endpoint.</summary>
     public const int DescriptorReserve = 64;
 
     /// <summary>Tasks kept free for the runtime's own threads (GC, finalizer, thread pool, signal handling).</summary>
     public const int TaskReserve = 64;
 
     /// <summary>
-    /// Of the descriptors left, this share goes to sockets; the rest stays for the files connections hold open
-    /// while they answer <c>get_slice</c> (one each). Two per connection would be certain but would halve the
-    /// clients; if every client reads a slice at once and they run out, an open fails (199), nothing worse.
+    /// Of the descriptors left, this share goes to sockets, the rest to the files of slices being answered: two per
+    /// connection would halve the clients, and if every client reads a slice at once an open fails (199), nothing worse.
     /// </summary>
     public const double SocketShare = 0.75;
 

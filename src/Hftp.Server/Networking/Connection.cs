@@ -42,9 +42,8 @@ internal sealed class Connection
     private int _phase = Waiting;
 
     /// <summary>
-    /// Made on the accept thread, with the <paramref name="scratch"/> of the thread that will run it: what a client
-    /// needs is allocated there, not on thousands of connection threads, each of whose first allocation after a
-    /// collection would take a fresh allocation context (8 KB of the young generation's budget).
+    /// Made on the accept thread, with the <paramref name="scratch"/> of the thread that will run it, so that nothing
+    /// is allocated on the connection thread (see <see cref="ConnectionScratch"/> and architecture.md).
     /// </summary>
     public Connection(Socket socket, ConnectionScratch scratch, ConnectionServices services)
     {

@@ -46,10 +46,7 @@ internal static class ProxyHeader
     /// <summary>The longest version 1 header, CRLF included, as the specification fixes it.</summary>
     public const int MaxVersion1Length = 107;
 
-    /// <summary>
-    /// The longest version 2 header accepted (16 fixed bytes, addresses and TLVs), so that it fits the connection's
-    /// receive buffer; the addresses of TCP over IPv6 take 36 bytes, the rest is room for a proxy's TLVs.
-    /// </summary>
+    /// <summary>The longest version 2 header accepted: 16 fixed bytes, 36 of TCP over IPv6 addresses, the rest a proxy's TLVs.</summary>
     public const int MaxVersion2Length = 4096;
 
     // "PROXY UNKNOWN\r\n": no header is shorter, so reading this many bytes never reads past one.

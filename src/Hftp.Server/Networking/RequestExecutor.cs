@@ -1,7 +1,6 @@
 using System.Net;
 using System.Text;
 using Hftp.Protocol;
-using Hftp.Server.Files;
 
 namespace Hftp.Server.Networking;
 
