@@ -86,8 +86,8 @@ public sealed record ServerOptions
     public int FileSendUnsentBytes { get; init; } = 1024 * 1024;
 
     /// <summary>
-    /// Bytes per sendfile(2) call, as the old server's and nginx's sendfile_max_chunk: in 256 KiB calls raw bulk 64 MiB
-    /// was 0.77 of the old server's MB/s at the same CPU (bench/compare.sh 9398407 7b287b0, 2026-12-07).
+    /// Bytes per sendfile(2) call, as the old server's and nginx's sendfile_max_chunk: raw bulk 64 MiB, 0.98 of the old
+    /// server's MB/s; in 256 KiB calls, 0.77 (bench/compare.sh 9398407 at 65d9ccf and at 7b287b0, 2026-12-07).
     /// </summary>
     public int FileSendChunkSize { get; init; } = 2 * 1024 * 1024;
 
