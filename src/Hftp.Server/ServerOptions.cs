@@ -61,9 +61,6 @@ public sealed record ServerOptions
     /// <summary>One log line per interval for each recurring condition (cap reached, out of descriptors), however many clients meet it.</summary>
     public TimeSpan WarningInterval { get; init; } = TimeSpan.FromSeconds(10);
 
-    /// <summary>Bytes read per receive: a pipelined batch of 40 requests; an idle connection holds this much, 10,000 hold 10 MB.</summary>
-    public int ReceiveBufferSize { get; init; } = 1024;
-
     /// <summary>A short reply's buffer, taken while it is written and sent: a listing of ~100 names fits.</summary>
     public int SmallReplyBufferSize { get; init; } = 4 * 1024;
 

@@ -22,6 +22,9 @@ internal sealed class Connection
     private const int DrainingWhileIdle = 2;
     private const int DrainingAfterReply = 3;
 
+    // Bytes read per receive (a pipelined batch of 40 requests), on the thread's stack: 10,000 threads, 10 MB less heap.
+    private const int ReceiveBufferSize = 1024;
+
     private readonly Socket _socket;
     private readonly ConnectionServices _services;
     private readonly ServerOptions _options;
@@ -33,7 +36,6 @@ internal sealed class Connection
     private readonly ConnectionScratch _scratch;
     private readonly ReplyWriter _writer;
     private readonly RequestExecutor _executor;
-    private readonly Func<bool> _isStopping;
     private readonly SocketError _earlyError;
     private volatile bool _stopping;
     private int _announced;
@@ -57,7 +59,6 @@ internal sealed class Connection
         _scratch = scratch.Reset();
         _writer = new ReplyWriter(socket, Deadline, scratch, services.Buffers, _options, services.Metrics);
         _executor = new RequestExecutor(services, _writer, scratch) { Client = RemoteEndPoint };
-        _isStopping = () => _stopping;
 
         // A socket's first send or receive makes its SocketAsyncContext (224 bytes), through which even blocking calls
         // go: an empty send makes it here. It reports, and so clears, an error the client caused already (a reset).
@@ -194,6 +195,7 @@ internal sealed class Connection
         // counts from the last reply handed to the kernel (from connecting, before the first).
         long lineStarted = 0;
         var idleSince = _acceptedAt;
+        Span<byte> receiveBuffer = stackalloc byte[ReceiveBufferSize];
         while (true)
         {
             if (Interlocked.CompareExchange(ref _phase, Waiting, Answering) >= DrainingWhileIdle)
@@ -201,7 +203,7 @@ internal sealed class Connection
                 return DrainReason();
             }
 
-            var received = Receive(lineStarted, idleSince);
+            var received = Receive(receiveBuffer, lineStarted, idleSince);
             if (received < 0)
             {
                 return TimedOut(lineStarted != 0);
@@ -213,7 +215,7 @@ internal sealed class Connection
                 return DrainReason();
             }
 
-            var input = _scratch.ReceiveBuffer.AsSpan(0, received);
+            var input = receiveBuffer[..received];
             Announce(input);
             if (received == 0)
             {
@@ -264,9 +266,9 @@ internal sealed class Connection
 
     // Receives request bytes under the idle timeout (no line under way) or the line's request timeout: a per-read
     // timeout alone would let a client that sends a byte just before each one hold the connection forever. -1: timed out.
-    private int Receive(long lineStarted, long idleSince) => lineStarted == 0
-        ? Deadline.Receive(_scratch.ReceiveBuffer, Wait.NextRequest, _options.IdleTimeout, idleSince)
-        : Deadline.Receive(_scratch.ReceiveBuffer, Wait.RestOfLine, _options.RequestTimeout, lineStarted);
+    private int Receive(Span<byte> buffer, long lineStarted, long idleSince) => lineStarted == 0
+        ? Deadline.Receive(buffer, Wait.NextRequest, _options.IdleTimeout, idleSince)
+        : Deadline.Receive(buffer, Wait.RestOfLine, _options.RequestTimeout, lineStarted);
 
     private CloseReason? Answer(in Request request)
     {
@@ -294,5 +296,5 @@ internal sealed class Connection
     private CloseReason DrainReason() =>
         Volatile.Read(ref _phase) == DrainingAfterReply ? CloseReason.ShutdownAfterReply : CloseReason.ShutdownWhileIdle;
 
-    private void CloseGracefully() => Deadline.CloseGracefully(_options.LingerTime, _isStopping);
+    private void CloseGracefully() => Deadline.CloseGracefully(_options.LingerTime);
 }

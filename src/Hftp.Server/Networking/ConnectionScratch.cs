@@ -4,16 +4,14 @@ using Hftp.Server.Files;
 namespace Hftp.Server.Networking;
 
 /// <summary>
-/// What every connection needs the same of: a receive buffer, a request reader, a short-reply buffer, a file object
-/// and the name asked about last. A connection thread keeps one and lends it to each connection it runs in turn, so
+/// What every connection needs the same of: a request reader, a short-reply buffer, a file object and the name asked
+/// about last. A connection thread keeps one and lends it to each connection it runs in turn, so
 /// accepting a client no longer makes them anew (about 6 of the 10 KB a connection allocated); it goes with the
 /// thread when the thread ends after a burst. With 10,000 connection threads alive each collection stops and scans
 /// them all, about 130 ms, so what a new client allocates decides how often the clients beside it stall.
 /// </summary>
 internal sealed class ConnectionScratch(ServerOptions options)
 {
-    public byte[] ReceiveBuffer { get; } = new byte[options.ReceiveBufferSize];
-
     public RequestReader Reader { get; } = new(options.MaxRequestLineLength);
 
     /// <summary>Made at the first short reply, not with the thread: an idle connection holds none.</summary>

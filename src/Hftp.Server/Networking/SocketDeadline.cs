@@ -119,15 +119,16 @@ internal sealed class SocketDeadline(Socket socket, TimeProvider time)
     /// <summary>
     /// Send side first, so the client reads the last reply and then a clean end of stream; then reads what it still
     /// sends for up to <paramref name="linger"/>, because closing with unread data would reset the connection instead.
+    /// A stop meanwhile shuts the socket down, which ends the reading at once.
     /// </summary>
-    public void CloseGracefully(TimeSpan linger, Func<bool> stopping)
+    public void CloseGracefully(TimeSpan linger)
     {
         Span<byte> scratch = stackalloc byte[512];
         TryShutdown(SocketShutdown.Send);
         Begin(Wait.Linger, linger);
         try
         {
-            while (!stopping() && socket.Receive(scratch, SocketFlags.None, out var error) > 0 && error == SocketError.Success)
+            while (socket.Receive(scratch, SocketFlags.None, out var error) > 0 && error == SocketError.Success)
             {
             }
         }
