@@ -10,22 +10,27 @@
 # --request-timeout 10s, so the rest of a minute measures a server at rest) and 100,000 Redis GETs (run.sh: 400,000).
 # The old and new server alike get --request-timeout 10s and --idle-timeout 30s for slowloris when their --help lists
 # them.
-# Usage: bench/compare.sh OLD_REV NEW_REV [--quick]   (about 19 min; --quick: one round of shorter loads, about 8 min)
+# Usage: bench/compare.sh OLD_REV NEW_REV [--quick] [--rounds N]   (3 rounds, about 19 min; --quick: one round of
+# shorter loads, about 8 min). The last column shows each round's new/old: latency rows move by 2x or more between
+# rounds on a shared 2-core machine, and the median of 3 cannot say whether two servers are within 10%; 5 rounds can
+# say more.
 set -euo pipefail
 repository=$(cd "$(dirname "$0")/.." && pwd)
 
-usage() { echo "usage: bench/compare.sh OLD_REV NEW_REV [--quick]" >&2; exit 1; }
-revisions=() quick=false
-for argument in "$@"; do
-  case "$argument" in
+usage() { echo "usage: bench/compare.sh OLD_REV NEW_REV [--quick] [--rounds N]" >&2; exit 1; }
+revisions=() quick=false rounds=3
+while [ $# -gt 0 ]; do
+  case "$1" in
     --quick) quick=true ;;
+    --rounds) [[ "${2:-}" =~ ^[1-9][0-9]?$ ]] || usage; rounds=$2; shift ;;
     -*) usage ;;
-    *) revisions+=("$argument") ;;
+    *) revisions+=("$1") ;;
   esac
+  shift
 done
 [ "${#revisions[@]}" = 2 ] || usage
 
-rounds=3 duration=8 bulk_seconds=4 redis_requests=100000 idle=10000 opens=10000 slowloris=10000 slowloris_seconds=20
+duration=8 bulk_seconds=4 redis_requests=100000 idle=10000 opens=10000 slowloris=10000 slowloris_seconds=20
 # The 4,000-connection load by hftp-load runs longer: admitting 4,000 clients takes the servers 3-6 s, and the
 # starvation figure counts only the requests sent once every connection has had its first reply.
 starvation_seconds=20
@@ -219,8 +224,6 @@ for round in $(seq "$rounds"); do
 done
 
 progress "done"
-echo "| load | old | new | new/old | anchor |"
-echo "|---|---:|---:|---:|---|"
 python3 - "$results" "$idle" "$opens" "$slowloris" <<'PYTHON'
 import statistics
 import sys
@@ -238,10 +241,9 @@ def median(key, side):
     found = list(values.get((key, side), {}).values())
     return statistics.median(found) if found else None
 
-def ratio(key):
+def ratios(key):
     old, new = values.get((key, "old"), {}), values.get((key, "new"), {})
-    found = [new[r] / old[r] for r in old if r in new and old[r] > 0]
-    return statistics.median(found) if found else None
+    return [new[r] / old[r] for r in sorted(old, key=int) if r in new and old[r] > 0]
 
 def shown(value):
     if value is None:
@@ -269,11 +271,13 @@ rows += [
     ("open_rate", f"open {opens:,} connections (held), connections/s", None),
     ("slowloris_p99", f"slowloris {slowloris:,}, fresh-client p99 ms", None),
 ]
+print("| load | old | new | new/old | anchor | each round's new/old |")
+print("|---|---:|---:|---:|---|---|")
 for key, label, anchor in rows:
-    new_old = ratio(key)
+    each = ratios(key)
     anchor_text = f"{shown(median(key, 'anchor'))} ({anchor})" if anchor else ""
     print(f"| {label} | {shown(median(key, 'old'))} | {shown(median(key, 'new'))} | "
-          f"{'n/a' if new_old is None else f'{new_old:.2f}'} | {anchor_text} |")
+          f"{f'{statistics.median(each):.2f}' if each else 'n/a'} | {anchor_text} | {' '.join(f'{r:.2f}' for r in each)} |")
 PYTHON
 echo
 echo "Medians of the rounds; new/old is the median of each round's own ratio (above 1: more MB/s, requests/s, connections/s,"
