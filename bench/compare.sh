@@ -18,7 +18,7 @@ set -euo pipefail
 repository=$(cd "$(dirname "$0")/.." && pwd)
 
 usage() { echo "usage: bench/compare.sh OLD_REV NEW_REV [--quick] [--rounds N]" >&2; exit 1; }
-revisions=() quick=false rounds=3
+arguments="$*" revisions=() quick=false rounds=3
 while [ $# -gt 0 ]; do
   case "$1" in
     --quick) quick=true ;;
@@ -51,7 +51,7 @@ for tool in nginx redis-server redis-benchmark gcc; do
 done
 
 model=$(sed -n 's/^model name[[:space:]]*: //p' /proc/cpuinfo | head -1)
-echo "# bench/compare.sh $*"
+echo "# bench/compare.sh $arguments"
 echo
 echo "- date: $(date -u '+%Y-%m-%d %H:%M UTC')"
 echo "- old: \`$(git log -1 --format='%h %s' "$old_commit")\`"
