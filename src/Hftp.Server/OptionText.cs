@@ -78,7 +78,7 @@ internal static class OptionText
         return null;
     }
 
-    /// <summary>A switch set by a variable: true, false, 1, 0, yes or no.</summary>
+    /// <summary>A switch set by a variable: true, false, 1, 0, yes, no, on or off.</summary>
     public static bool Switch(string text, string source, Action<string> addError)
     {
         switch (text.ToUpperInvariant())
@@ -88,7 +88,7 @@ internal static class OptionText
             case "FALSE" or "0" or "NO" or "OFF":
                 return false;
             default:
-                addError($"{source}: '{text}' is not one of true, false, 1, 0, yes, no.");
+                addError($"{source}: '{text}' is not one of true, false, 1, 0, yes, no, on, off.");
                 return false;
         }
     }

@@ -16,7 +16,7 @@ public sealed record ServerOptions
 
     public string Directory { get; init; } = "testdata";
 
-    /// <summary>Longer lines are 101: the longest valid line is about 300 bytes, so 64 KiB refuses nothing real.</summary>
+    /// <summary>Longer lines are 101: PROTOCOL.md's default, 16 MiB, far past the longest valid line (about 300 bytes).</summary>
     public long MaxRequestLineLength { get; init; } = Syntax.DefaultMaxRequestLineLength;
 
     /// <summary>Connections served at once; null derives it from the process's limits at start.</summary>

@@ -34,7 +34,7 @@ public sealed partial class ReadmeTests
         using var server = StartFromRoot(["--port", "0", "--address", "127.0.0.1", .. options[2..]]);
         try
         {
-            // The first lines: the connection cap, then where it serves (a missing directory would warn first).
+            // The start lines: the connection cap, the connection threads, where it serves (a missing directory would warn).
             using var timeout = new CancellationTokenSource(TestTimeouts.Process);
             var lines = new List<string>();
             while (await server.StandardOutput.ReadLineAsync(timeout.Token) is { } line)

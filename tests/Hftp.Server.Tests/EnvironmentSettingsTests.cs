@@ -63,10 +63,28 @@ public sealed class EnvironmentSettingsTests : IDisposable
         Assert.Equal(LogFormat.Text, commandLine.GetValue<LogFormat>("--log-format"));
     }
 
+    // operating.md lists these spellings for HFTP_PROXY_PROTOCOL; the error for any other names them too.
+    [Theory]
+    [InlineData("true", true)]
+    [InlineData("1", true)]
+    [InlineData("Yes", true)]
+    [InlineData("on", true)]
+    [InlineData("FALSE", false)]
+    [InlineData("0", false)]
+    [InlineData("no", false)]
+    [InlineData("off", false)]
+    public void ProxyProtocolVariableTakesEverySpellingTheDocumentsList(string value, bool expected)
+    {
+        var parsed = ServerCommand.Create(name => name == "HFTP_PROXY_PROTOCOL" ? value : null).Parse([]);
+
+        Assert.Empty(parsed.Errors);
+        Assert.Equal(expected, parsed.GetValue<bool>("--proxy-protocol"));
+    }
+
     [Theory]
     [InlineData("HFTP_PORT", "http", "HFTP_PORT must be a whole number from 0 to 65535 (got 'http').")]
     [InlineData("HFTP_IDLE_TIMEOUT", "soon", "HFTP_IDLE_TIMEOUT must be a duration such as 300ms, 60s or 5m, or 'off' (got 'soon').")]
-    [InlineData("HFTP_PROXY_PROTOCOL", "maybe", "HFTP_PROXY_PROTOCOL: 'maybe' is not one of true, false, 1, 0, yes, no.")]
+    [InlineData("HFTP_PROXY_PROTOCOL", "maybe", "HFTP_PROXY_PROTOCOL: 'maybe' is not one of true, false, 1, 0, yes, no, on, off.")]
     [InlineData("HFTP_LOG_FORMAT", "xml", "HFTP_LOG_FORMAT: 'xml' is not one of text, json.")]
     [InlineData("HFTP_ADDRESS", "nowhere", "HFTP_ADDRESS: 'nowhere' is not an IPv4 or IPv6 address")]
     public async Task ABadVariableIsAShortErrorNamingItAndExitCodeOne(string variable, string value, string expected)

@@ -138,6 +138,11 @@ public sealed class TimeoutTests
         Assert.InRange(waited, sendTimeout, 10 * sendTimeout);
         Assert.True(server.Log.Contains(LogEventLevel.Warning, "reads nothing"));
         Assert.True(await Eventually.HoldsAsync(() => server.Server.ActiveConnections == 0, Bound));
+
+        // A reset, not an orderly close (operating.md): the reply the kernel still held is dropped, and the client,
+        // reading at last, gets what had reached it and then the reset, never an end of stream it could take for the whole.
+        var reset = await Assert.ThrowsAsync<SocketException>(() => ReadToEndAsync(socket));
+        Assert.Equal(SocketError.ConnectionReset, reset.SocketErrorCode);
     }
 
     // A raw slice goes out with sendfile(2), blocked and woken by the kernel rather than polled: the same rule holds.
@@ -193,4 +198,13 @@ public sealed class TimeoutTests
         }
     }
 
+    // Reads until the end of the stream, within the bound; throws what the socket throws.
+    private static async Task ReadToEndAsync(Socket socket)
+    {
+        var buffer = new byte[64 * 1024];
+        using var timeout = new CancellationTokenSource(Bound);
+        while (await socket.ReceiveAsync(buffer, SocketFlags.None, timeout.Token) > 0)
+        {
+        }
+    }
 }
