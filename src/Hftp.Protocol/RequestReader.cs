@@ -1,3 +1,5 @@
+using System.Runtime.CompilerServices;
+
 namespace Hftp.Protocol;
 
 /// <summary>
@@ -18,13 +20,15 @@ public sealed class RequestReader
     private const ulong SaturationLimit = (ulong.MaxValue - 9) / 10;
 
     private readonly long _maxLineLength;
-    private readonly byte[] _commandName = new byte[Commands.MaxNameLength];
-    private readonly byte[] _fileName = new byte[Syntax.MaxFileNameLength];
-    private readonly byte[] _rawToken = new byte[3];
-    private readonly long[] _lengths = new long[TrackedElements];
-    private readonly bool[] _allFileNameBytes = new bool[TrackedElements];
-    private readonly bool[] _allDigits = new bool[TrackedElements];
-    private readonly ulong[] _numbers = new ulong[TrackedElements];
+
+    // Kept inside the reader, not as arrays of their own: a server keeps one reader per connection thread, and with
+    // 10,000 threads each array's header and length is 240 KB more to allocate (and to collect) in a burst.
+    private Elements _elements;
+    private CommandNameBytes _commandName;
+    private RawTokenBytes _rawToken;
+
+    // Made at the first byte of a file name: a client that has sent none (idle, or slow to send) holds none.
+    private byte[]? _fileName;
 
     private long _lineLength;
     private int _elementCount;
@@ -105,33 +109,34 @@ public sealed class RequestReader
             return;
         }
 
-        var length = ++_lengths[element];
+        ref var facts = ref _elements[element];
+        var length = ++facts.Length;
         if (element == 0 && length <= Commands.MaxNameLength)
         {
-            _commandName[length - 1] = value;
+            _commandName[(int)length - 1] = value;
         }
 
         if (!Syntax.IsFileNameByte(value))
         {
-            _allFileNameBytes[element] = false;
+            facts.AllFileNameBytes = false;
         }
         else if (element == 1 && length <= Syntax.MaxFileNameLength)
         {
-            _fileName[length - 1] = value;
+            (_fileName ??= new byte[Syntax.MaxFileNameLength])[length - 1] = value;
         }
 
-        if (element == RawTokenElement && length <= _rawToken.Length)
+        if (element == RawTokenElement && length <= Syntax.RawToken.Length)
         {
-            _rawToken[length - 1] = value;
+            _rawToken[(int)length - 1] = value;
         }
 
         if (!Syntax.IsDigit(value))
         {
-            _allDigits[element] = false;
+            facts.AllDigits = false;
         }
         else
         {
-            _numbers[element] = AppendDigit(_numbers[element], value);
+            facts.Number = AppendDigit(facts.Number, value);
         }
     }
 
@@ -154,10 +159,7 @@ public sealed class RequestReader
     {
         if (element < TrackedElements)
         {
-            _lengths[element] = 0;
-            _allFileNameBytes[element] = true;
-            _allDigits[element] = true;
-            _numbers[element] = 0;
+            _elements[element] = new Element { AllFileNameBytes = true, AllDigits = true };
         }
     }
 
@@ -192,9 +194,9 @@ public sealed class RequestReader
             return Request.Faulted(RequestFault.EmptyLine);
         }
 
-        var commandLength = _lengths[0];
+        var commandLength = _elements[0].Length;
         if (commandLength is 0 or > Commands.MaxNameLength
-            || !Commands.TryParse(_commandName.AsSpan(0, (int)commandLength), out var command))
+            || !Commands.TryParse(((ReadOnlySpan<byte>)_commandName)[..(int)commandLength], out var command))
         {
             return Request.Rejected(StatusCode.NoSuchCommand);
         }
@@ -208,18 +210,18 @@ public sealed class RequestReader
 
         for (var element = 1; element <= argumentCount; element++)
         {
-            if (_lengths[element] == 0)
+            if (_elements[element].Length == 0)
             {
                 return Request.Rejected(StatusCode.InvalidArguments);
             }
         }
 
-        if (argumentCount >= 1 && !_allFileNameBytes[1])
+        if (argumentCount >= 1 && !_elements[1].AllFileNameBytes)
         {
             return Request.Rejected(StatusCode.InvalidArguments);
         }
 
-        if (command == Command.GetSlice && !(_allDigits[2] && _allDigits[3]))
+        if (command == Command.GetSlice && !(_elements[2].AllDigits && _elements[3].AllDigits))
         {
             return Request.Rejected(StatusCode.InvalidArguments);
         }
@@ -229,14 +231,42 @@ public sealed class RequestReader
             return Request.Rejected(StatusCode.InvalidArguments);
         }
 
-        var fileNameTooLong = argumentCount >= 1 && _lengths[1] > Syntax.MaxFileNameLength;
-        var fileName = argumentCount >= 1 && !fileNameTooLong ? _fileName.AsSpan(0, (int)_lengths[1]) : default;
-        var offset = command == Command.GetSlice ? _numbers[2] : 0;
-        var size = command == Command.GetSlice ? _numbers[3] : 0;
+        var fileNameTooLong = argumentCount >= 1 && _elements[1].Length > Syntax.MaxFileNameLength;
+        var fileName = argumentCount >= 1 && !fileNameTooLong ? _fileName.AsSpan(0, (int)_elements[1].Length) : default;
+        var offset = command == Command.GetSlice ? _elements[2].Number : 0;
+        var size = command == Command.GetSlice ? _elements[3].Number : 0;
         return new Request(StatusCode.Ok, RequestFault.None, command, fileName, fileNameTooLong, offset, size, isRaw);
     }
 
     // Exactly "raw": "RAW", "rawx" and "ra" are 201.
     private bool IsRawToken() =>
-        _lengths[RawTokenElement] == Syntax.RawToken.Length && _rawToken.AsSpan().SequenceEqual(Syntax.RawToken);
+        _elements[RawTokenElement].Length == Syntax.RawToken.Length && ((ReadOnlySpan<byte>)_rawToken).SequenceEqual(Syntax.RawToken);
+
+    // What is known of one element of the line so far.
+    private struct Element
+    {
+        public long Length;
+        public bool AllFileNameBytes;
+        public bool AllDigits;
+        public ulong Number;
+    }
+
+    [InlineArray(TrackedElements)]
+    private struct Elements
+    {
+        private Element _first;
+    }
+
+    [InlineArray(Commands.MaxNameLength)]
+    private struct CommandNameBytes
+    {
+        private byte _first;
+    }
+
+    // As long as Syntax.RawToken ("raw").
+    [InlineArray(3)]
+    private struct RawTokenBytes
+    {
+        private byte _first;
+    }
 }
