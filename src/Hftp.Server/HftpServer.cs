@@ -30,6 +30,8 @@ public sealed class HftpServer : IDisposable
     private readonly TimeoutReport _timeoutReport;
     private readonly WarningThrottle _capWarning;
     private readonly AcceptFailureReport _acceptFailures;
+    // Made once: handing a connection to its thread allocates no delegate.
+    private readonly Action<object?> _runConnection;
     private SpareThreadPool<ConnectionScratch>? _threads;
     private BurstCollector? _burstCollector;
     private ConnectionServices? _services;
@@ -51,6 +53,7 @@ public sealed class HftpServer : IDisposable
         _timeoutReport = new TimeoutReport(logger, TimeSpan.FromSeconds(1), _time);
         _capWarning = new WarningThrottle(options.WarningInterval, _time);
         _acceptFailures = new AcceptFailureReport(logger, options.WarningInterval, _time);
+        _runConnection = RunConnection;
         if (options.Address.Equals(IPAddress.IPv6Any))
         {
             // "::" serves IPv4 clients too, as most servers do.
@@ -170,10 +173,11 @@ public sealed class HftpServer : IDisposable
         _burstCollector!.Observe(_connections.TakeRecentPeak(), ActiveConnections);
     }
 
-    // A quarter of the shortest timeout, at most the configured interval, at least 10 ms.
+    // A quarter of the shortest timeout, at most the configured interval, at least 10 ms. Not the linger: a lingering
+    // close may take one beat longer, while a beat four times a second for it cost every client (docs/performance.md).
     private static TimeSpan HeartbeatInterval(ServerOptions options)
     {
-        var shortest = new[] { options.IdleTimeout, options.RequestTimeout, options.SendTimeout, options.LingerTime }
+        var shortest = new[] { options.IdleTimeout, options.RequestTimeout, options.SendTimeout }
             .Where(timeout => timeout != Timeout.InfiniteTimeSpan).DefaultIfEmpty(options.HeartbeatInterval).Min();
         return TimeSpan.FromTicks(Math.Clamp(Math.Min(shortest.Ticks / 4, options.HeartbeatInterval.Ticks), TimeSpan.TicksPerMillisecond * 10, long.MaxValue));
     }
@@ -189,24 +193,29 @@ public sealed class HftpServer : IDisposable
             }
 
             Metrics.ConnectionAccepted();
-            Connection? connection = null;
 
             // The system may refuse a thread (the task limit, memory): the client waits, connected, until one ends.
-            while (!_threads!.TryRun(scratch => Register(connection = new Connection(socket, scratch, _services!))))
+            SpareThreadPool<ConnectionScratch>.Worker? thread;
+            while ((thread = _threads!.TryTake()) is null)
             {
                 _acceptFailures.Failed("no thread for a new connection (the task limit or memory)");
                 if (_stopping || BackOff())
                 {
-                    connection = new Connection(socket, new ConnectionScratch(_options), _services!);
-                    connection.Stop();
-                    Register(connection)();
+                    var refused = new Connection(socket, new ConnectionScratch(_options), _services!);
+                    refused.Stop();
+                    _connections.Add(refused);
+                    RunConnection(refused);
                     return;
                 }
             }
 
+            // Made here, with the thread's scratch, so the connection thread allocates nothing to start (ConnectionScratch).
+            var connection = new Connection(socket, thread.State, _services!);
+            _connections.Add(connection);
+            thread.Run(_runConnection, connection);
             if (_stopping)
             {
-                connection!.BeginDrain();
+                connection.BeginDrain();
             }
         }
     }
@@ -270,15 +279,11 @@ public sealed class HftpServer : IDisposable
     // True when the server stops meanwhile.
     private bool BackOff() => _stopAccepting.Token.WaitHandle.WaitOne(_options.BackOffTime);
 
-    // Counts the connection as served (a stop drains it from here on) and gives the work that runs it.
-    private Action Register(Connection connection)
+    // The work a connection thread runs, the callback itself: under a blocked receive each frame is one more for every
+    // collection to walk on each of 10,000 threads.
+    private void RunConnection(object? work)
     {
-        _connections.Add(connection);
-        return () => RunConnection(connection);
-    }
-
-    private void RunConnection(Connection connection)
-    {
+        var connection = (Connection)work!;
         try
         {
             Metrics.ConnectionClosed(connection.Run());

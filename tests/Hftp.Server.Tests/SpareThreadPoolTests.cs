@@ -181,3 +181,14 @@ public sealed class SpareThreadPoolTests
 
     private static string Describe(SpareThreadPool<object> pool) => $"alive {pool.Alive}, idle {pool.Idle}, started {pool.Started}";
 }
+
+/// <summary>The tests' shorthand: take a thread, make its work with its state, run it there.</summary>
+internal static class SpareThreadPoolTestExtensions
+{
+    public static bool TryRun(this SpareThreadPool<object> pool, Func<object, Action> prepare)
+    {
+        var thread = pool.TryTake();
+        thread?.Run(static work => ((Action)work!)(), prepare(thread.State));
+        return thread is not null;
+    }
+}

@@ -47,8 +47,9 @@ internal sealed class SliceEncoder : IDisposable
     public static SliceEncoder? TryStart(SpareThreadPool<ConnectionScratch> threads, ArrayPool<byte> pool, int bufferSize, ServedFile file, long offset, long size)
     {
         var encoder = new SliceEncoder(pool, bufferSize, file, offset, size);
-        if (threads.TryRun(_ => encoder.Encode))
+        if (threads.TryTake() is { } thread)
         {
+            thread.Run(static encoder => ((SliceEncoder)encoder!).Encode(), encoder);
             return encoder;
         }
 

@@ -64,11 +64,11 @@ internal sealed class SpareThreadPool<TThreadState> : IDisposable
     }
 
     /// <summary>
-    /// Takes an idle thread, or starts one when none is idle, and runs on it the work <paramref name="prepare"/> makes,
-    /// on the caller's thread, with that thread's state. False when the system refuses a new thread (the task limit or
-    /// memory): the caller waits for a connection to end.
+    /// Takes an idle thread, or starts one when none is idle, for the caller to prepare work with the thread's
+    /// <see cref="Worker.State"/> and hand it over (<see cref="Worker.Run"/>). Null when the system refuses a new
+    /// thread (the task limit or memory): the caller waits for a connection to end.
     /// </summary>
-    public bool TryRun(Func<TThreadState, Action> prepare)
+    public Worker? TryTake()
     {
         Worker? worker = null;
         lock (_lock)
@@ -85,9 +85,7 @@ internal sealed class SpareThreadPool<TThreadState> : IDisposable
             }
         }
 
-        worker ??= TryStartThread();
-        worker?.Give(prepare(worker.State));
-        return worker is not null;
+        return worker ?? TryStartThread();
     }
 
     /// <summary>Ends the idle threads and the keeper; busy threads end when their connections do.</summary>
@@ -102,7 +100,7 @@ internal sealed class SpareThreadPool<TThreadState> : IDisposable
             _idle.Clear();
         }
 
-        ending.ForEach(worker => worker.Give(null));
+        ending.ForEach(worker => worker.End());
         WakeKeeper();
     }
 
@@ -152,12 +150,12 @@ internal sealed class SpareThreadPool<TThreadState> : IDisposable
                 missing = MinSpare - _idle.Count;
             }
 
-            ending.ForEach(worker => worker.Give(null));
+            ending.ForEach(worker => worker.End());
             for (var index = 0; index < missing && TryStartThread() is { } worker; index++)
             {
                 if (!TryMakeIdle(worker))
                 {
-                    worker.Give(null);
+                    worker.End();
                 }
             }
         }
@@ -169,7 +167,7 @@ internal sealed class SpareThreadPool<TThreadState> : IDisposable
         Interlocked.Increment(ref _alive);
         try
         {
-            new Thread(worker.Run, _stackSize) { IsBackground = true, Name = "hftp-connection" }.Start();
+            new Thread(worker.Loop, _stackSize) { IsBackground = true, Name = "hftp-connection" }.Start();
             Interlocked.Increment(ref _started);
             return worker;
         }
@@ -183,6 +181,13 @@ internal sealed class SpareThreadPool<TThreadState> : IDisposable
     // A thread done with its connection: idle if there is room, else it ends (the caller's loop returns).
     private bool TryMakeIdle(Worker worker)
     {
+        // Unlocked first: when a burst ends, thousands of threads find the list full at once, and queueing them all on
+        // the lock held up the accept thread, which takes its threads under it (docs/performance.md, slowloris).
+        if (Volatile.Read(ref _stopped) || _idle.Count >= MaxSpare)
+        {
+            return false;
+        }
+
         lock (_lock)
         {
             if (_stopped || _idle.Count >= MaxSpare)
@@ -196,47 +201,54 @@ internal sealed class SpareThreadPool<TThreadState> : IDisposable
         }
     }
 
-    // Waits with Monitor on an object made with it: a ManualResetEventSlim makes its lock object at the first wait, on
-    // the waiting thread, and any allocation there takes a fresh allocation context (see ConnectionScratch).
-    private sealed class Worker
+    /// <summary>
+    /// One thread. Work comes as a callback and its argument, as ThreadPool.UnsafeQueueUserWorkItem takes it: handing
+    /// over a connection allocates no delegate. It waits with Monitor on an object made with it: a ManualResetEventSlim
+    /// makes its lock object at the first wait, on the thread, which then takes an allocation context (ConnectionScratch).
+    /// </summary>
+    public sealed class Worker
     {
         private readonly SpareThreadPool<TThreadState> _pool;
         private readonly object _gate = new();
-        private Action? _work;
+        private Action<object?>? _work;
+        private object? _argument;
         private bool _given;
 
-        public Worker(SpareThreadPool<TThreadState> pool, TThreadState state)
+        internal Worker(SpareThreadPool<TThreadState> pool, TThreadState state)
         {
             _pool = pool;
             State = state;
             Node = new(this);
         }
 
-        public long IdleSince { get; set; }
-
-        /// <summary>Its place in the idle list, made with it: going idle allocates nothing on the thread itself.</summary>
-        public LinkedListNode<Worker> Node { get; }
-
+        /// <summary>What the thread lends to every work it runs.</summary>
         public TThreadState State { get; }
 
-        // Null tells the thread to end.
-        public void Give(Action? work)
+        internal long IdleSince { get; set; }
+
+        /// <summary>Its place in the idle list, made with it: going idle allocates nothing on the thread itself.</summary>
+        internal LinkedListNode<Worker> Node { get; }
+
+        /// <summary>Runs <paramref name="work"/>(<paramref name="argument"/>) on the thread; taken, a worker must be given work or ended.</summary>
+        public void Run(Action<object?>? work, object? argument)
         {
             lock (_gate)
             {
-                (_work, _given) = (work, true);
+                (_work, _argument, _given) = (work, argument, true);
                 Monitor.Pulse(_gate);
             }
         }
 
-        public void Run()
+        internal void End() => Run(null, null);
+
+        internal void Loop()
         {
             try
             {
                 // The work (a connection) logs its own failures; nothing it throws may end the pool's thread silently.
-                while (NextWork() is { } work)
+                while (NextWork(out var argument) is { } work)
                 {
-                    work();
+                    work(argument);
                     if (!_pool.TryMakeIdle(this))
                     {
                         return;
@@ -249,8 +261,8 @@ internal sealed class SpareThreadPool<TThreadState> : IDisposable
             }
         }
 
-        // Handed work only while idle, so one Give per wait.
-        private Action? NextWork()
+        // Handed work only while idle, so one Give per wait; null work ends the thread.
+        private Action<object?>? NextWork(out object? argument)
         {
             lock (_gate)
             {
@@ -259,8 +271,8 @@ internal sealed class SpareThreadPool<TThreadState> : IDisposable
                     Monitor.Wait(_gate);
                 }
 
-                var work = _work;
-                (_work, _given) = (null, false);
+                (var work, argument) = (_work, _argument);
+                (_work, _argument, _given) = (null, null, false);
                 return work;
             }
         }
