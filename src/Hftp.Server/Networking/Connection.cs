@@ -1,5 +1,6 @@
 using System.Net;
 using System.Net.Sockets;
+using System.Runtime.CompilerServices;
 using Hftp.Protocol;
 using Serilog;
 using Serilog.Events;
@@ -29,9 +30,7 @@ internal sealed class Connection
     private readonly ConnectionServices _services;
     private readonly ServerOptions _options;
     private readonly ILogger _logger;
-    // How long a silent new client goes unlogged: a health check has said "quit" well within it.
-    private static readonly TimeSpan HealthCheckWait = TimeSpan.FromMilliseconds(200);
-
+    private static readonly TimeSpan HealthCheckWait = TimeSpan.FromMilliseconds(200); // a health check says "quit" well within it
     private readonly long _acceptedAt;
     private readonly ConnectionScratch _scratch;
     private readonly ReplyWriter _writer;
@@ -149,6 +148,7 @@ internal sealed class Connection
         Deadline.TryShutdown(SocketShutdown.Both);
     }
 
+    [MethodImpl(MethodImplOptions.AggressiveInlining)] // into Run: a frame fewer for collections to walk on each thread
     private CloseReason SetUpAndServe()
     {
         if (_earlyError != SocketError.Success)

@@ -1,4 +1,5 @@
 using System.Net.Sockets;
+using System.Runtime.CompilerServices;
 
 namespace Hftp.Server.Networking;
 
@@ -73,6 +74,13 @@ internal sealed class SocketDeadline(Socket socket, TimeProvider time)
     /// <summary>On the heartbeat: wakes the thread if its wait passed its deadline at <paramref name="now"/>.</summary>
     public void Check(long now)
     {
+        // Unlocked first: nearly every wait is within its deadline, and the heartbeat visits every connection. A stale
+        // read only defers the check to the next beat; a wait that may have passed is checked again under the lock.
+        if (_waitingFor == Wait.Nothing || now < Volatile.Read(ref _deadline))
+        {
+            return;
+        }
+
         Wait expired;
         lock (_lock)
         {
@@ -95,6 +103,8 @@ internal sealed class SocketDeadline(Socket socket, TimeProvider time)
     }
 
     /// <summary>Receives into <paramref name="buffer"/> within the deadline; -1 when it passed first.</summary>
+    /// <remarks>Inlined: a frame fewer under every blocked receive for each collection to walk, on each thread.</remarks>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
     public int Receive(Span<byte> buffer, Wait kind, TimeSpan timeout, long since = 0)
     {
         // The overload that returns its error: a timed-out receive throws nothing.
