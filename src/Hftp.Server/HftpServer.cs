@@ -9,11 +9,9 @@ using Serilog;
 
 namespace Hftp.Server;
 
-/// <summary>
-/// A thread-per-connection HFTP server: an accept loop takes each client from a <see cref="TcpListener"/> and hands it,
+/// <summary>A thread-per-connection HFTP server: an accept loop takes each client from a <see cref="TcpListener"/> and hands it,
 /// as a <see cref="Connection"/>, to a thread of a <see cref="SpareThreadPool{TThreadState}"/> until it ends; at most
-/// <see cref="MaxConnections"/> at once. A heartbeat on the <see cref="TimeProvider"/> enforces every deadline.
-/// </summary>
+/// <see cref="MaxConnections"/> at once. A heartbeat on the <see cref="TimeProvider"/> enforces every deadline.</summary>
 public sealed class HftpServer : IDisposable
 {
     // After the shutdown timeout cut the rest, how long their threads get to close and log.
@@ -100,7 +98,7 @@ public sealed class HftpServer : IDisposable
         MaxConnections = ConnectionLimit.Decide(_options.MaxConnections, _logger);
         _slots = new SemaphoreSlim(MaxConnections, MaxConnections);
         _threads = new(_options.MinSpareThreads, _options.MaxSpareThreads, _options.SpareThreadIdleTime, _options.ConnectionStackSize, _time,
-            () => new ConnectionScratch(_options));
+            () => new ConnectionScratch(_options), MaxConnections);
         var encoders = new SemaphoreSlim(_options.SliceEncoders, Math.Max(_options.SliceEncoders, 1));
         _services = new ConnectionServices(_options, _files, buffers, _logger, Metrics, _timeoutReport, _time, _threads, encoders);
         _threads.Start();
@@ -123,11 +121,9 @@ public sealed class HftpServer : IDisposable
         _acceptThread.Start();
     }
 
-    /// <summary>
-    /// Stops accepting and drains: connections waiting for a request close at once, replies under way get up to the
+    /// <summary>Stops accepting and drains: connections waiting for a request close at once, replies under way get up to the
     /// shutdown timeout to finish, then the rest are cut. Waits, bounded, for every connection to end, so every
-    /// closing line is logged.
-    /// </summary>
+    /// closing line is logged.</summary>
     public ShutdownSummary Stop()
     {
         lock (_stopLock)
@@ -170,7 +166,8 @@ public sealed class HftpServer : IDisposable
     {
         _connections.CheckDeadlines(_time.GetTimestamp());
         _timeoutReport.Summarize();
-        _burstCollector!.Observe(_connections.TakeRecentPeak(), ActiveConnections);
+        // Surplus threads still ending hold their stacks and state: the burst is over once they are gone too.
+        _burstCollector!.Observe(_connections.TakeRecentPeak(), ActiveConnections + _threads!.Surplus);
     }
 
     // A quarter of the shortest timeout, at most the configured interval, at least 10 ms. Not the linger: a lingering
@@ -195,7 +192,7 @@ public sealed class HftpServer : IDisposable
             Metrics.ConnectionAccepted();
 
             // The system may refuse a thread (the task limit, memory): the client waits, connected, until one ends.
-            SpareThreadPool<ConnectionScratch>.Worker? thread;
+            PoolThread<ConnectionScratch>? thread;
             while ((thread = _threads!.TryTake()) is null)
             {
                 _acceptFailures.Failed("no thread for a new connection (the task limit or memory)");

@@ -80,8 +80,8 @@ public static class ServerCommand
             defaults.MinSpareThreads, OptionText.Int32(0, 100_000), environment);
         var maxSpareThreadsOption = CreateOption(
             "--max-spare-threads", "COUNT",
-            "Idle connection threads kept at most for later connections; a thread whose client leaves past this ends at once, "
-                + "and idle ones past --min-spare-threads end after 60 s",
+            "Idle connection threads kept at most for later connections (in a burst, this less --min-spare-threads are kept "
+                + "started); past this, threads whose clients left end, 1,000 a second, and idle ones past --min-spare-threads end after 60 s",
             defaults.MaxSpareThreads, OptionText.Int32(0, 100_000), environment);
         var idleTimeoutOption = CreateOption(
             "--idle-timeout", "DURATION", "Close a connection that sends no request for this long (300ms, 60s, 5m; 0 or 'off': never)",
@@ -138,8 +138,7 @@ public static class ServerCommand
             {
                 Address = parseResult.GetRequiredValue(addressOption),
                 Port = parseResult.GetValue(portOption),
-                // As given: a relative path is resolved against the working directory, and the start-up warning
-                // about a missing directory quotes it.
+                // As given (relative to the working directory): the missing-directory warning at start quotes it.
                 Directory = parseResult.GetRequiredValue(directoryOption).ToString(),
                 MaxRequestLineLength = parseResult.GetValue(maxLineOption),
                 MaxConnections = parseResult.GetValue(maxConnectionsOption),

@@ -3,10 +3,8 @@ using Hftp.Protocol;
 
 namespace Hftp.Server;
 
-/// <summary>
-/// Everything a server needs to start, and every number it is tuned by: the command line, the metrics and the tests
-/// read them from here. Each default says in one line why it is right.
-/// </summary>
+/// <summary>Everything a server needs to start, and every number it is tuned by: the command line, the metrics and the
+/// tests read them from here. Each default says in one line why it is right.</summary>
 public sealed record ServerOptions
 {
     public IPAddress Address { get; init; } = IPAddress.Any;
@@ -25,7 +23,7 @@ public sealed record ServerOptions
     /// <summary>Idle threads kept ahead of demand (Apache's MinSpareThreads): a new client seldom waits for a thread to start.</summary>
     public int MinSpareThreads { get; init; } = 16;
 
-    /// <summary>Idle threads kept at most (MaxSpareThreads): a thread whose client leaves beyond this ends at once, giving its stack back.</summary>
+    /// <summary>Idle threads kept at most (MaxSpareThreads): beyond it threads end, 1,000 a second, giving their stacks back; in a burst 240 are kept.</summary>
     public int MaxSpareThreads { get; init; } = 256;
 
     /// <summary>How long an idle thread beyond <see cref="MinSpareThreads"/> is kept: a burst's threads serve the next burst, then go.</summary>
@@ -49,10 +47,8 @@ public sealed record ServerOptions
     /// <summary>After a last reply, how long what the client still sends is read and dropped, so closing sends FIN, not RST.</summary>
     public TimeSpan LingerTime { get; init; } = TimeSpan.FromSeconds(1);
 
-    /// <summary>
-    /// How often deadlines are checked: at most this late, at most a quarter of the shortest timeout (so a 1 s timeout
-    /// in a test is not cut at 2 s), and one pass over 10,000 connections costs well under a millisecond.
-    /// </summary>
+    /// <summary>How often deadlines are checked, at most a quarter of the shortest timeout (a test's 1 s timeout is not
+    /// cut at 2 s); each is at most this late, and a pass over 10,000 connections takes well under 1 ms.</summary>
     public TimeSpan HeartbeatInterval { get; init; } = TimeSpan.FromSeconds(1);
 
     /// <summary>How long accepting pauses after the system refused a thread or a descriptor: some connection may end meanwhile.</summary>
@@ -64,34 +60,27 @@ public sealed record ServerOptions
     /// <summary>A short reply's buffer, taken while it is written and sent: a listing of ~100 names fits.</summary>
     public int SmallReplyBufferSize { get; init; } = 4 * 1024;
 
-    /// <summary>A slice's buffer: ~190 KiB of file read and encoded in place per fill (see SliceWriter); more measured no faster.</summary>
+    /// <summary>A slice's buffer: ~180 KiB of file read and encoded in place per fill (see SliceWriter); more measured no faster.</summary>
     public int LargeReplyBufferSize { get; init; } = 256 * 1024;
 
     /// <summary>Large buffers kept for reuse per server: as many slices as are sent at once on a few cores; a burst's extras are dropped.</summary>
     public int RetainedLargeBuffers { get; init; } = 16;
 
-    /// <summary>
-    /// Unsent bytes the kernel keeps per connection (TCP_NOTSENT_LOWAT, Linux): a blocked send moves as the client reads,
-    /// not when a loopback queue of megabytes has drained by half, and each connection holds less kernel memory.
-    /// </summary>
+    /// <summary>Unsent bytes the kernel keeps per connection (TCP_NOTSENT_LOWAT, Linux): a blocked send moves as the
+    /// client reads, not once a loopback queue of megabytes drained by half; less kernel memory held.</summary>
     public int UnsentBytes { get; init; } = 128 * 1024;
 
-    /// <summary>
-    /// Unsent bytes kept while sendfile(2) sends a raw slice: woken every MiB the client reads rather than every 128 KiB,
-    /// a GB sent cost 0.24-0.25 s of server CPU against 0.28-0.32 (nginx: 0.27-0.29; bench/raw.sh with /usr/bin/time).
-    /// </summary>
+    /// <summary>Unsent bytes kept while sendfile(2) sends a raw slice: waking every MiB read, not every 128 KiB, cut a
+    /// GB's server CPU to 0.24-0.25 s from 0.28-0.32 (nginx: 0.27-0.29; bench/raw.sh, /usr/bin/time).</summary>
     public int FileSendUnsentBytes { get; init; } = 1024 * 1024;
 
-    /// <summary>
-    /// Bytes per sendfile(2) call, as the old server's and nginx's sendfile_max_chunk: raw bulk 64 MiB, 0.98 of the old
-    /// server's MB/s; in 256 KiB calls, 0.77 (bench/compare.sh 9398407 at 65d9ccf and at 7b287b0, 2026-12-07).
-    /// </summary>
+    /// <summary>Bytes per sendfile(2) call, as the old server's and nginx's sendfile_max_chunk: raw bulk 64 MiB, 0.98
+    /// of the old server's MB/s; in 256 KiB calls, 0.77 (bench/compare.sh 9398407 at 65d9ccf and at 7b287b0,
+    /// 2026-12-07).</summary>
     public int FileSendChunkSize { get; init; } = 2 * 1024 * 1024;
 
-    /// <summary>
-    /// Large base64 slices read and encoded ahead at once on a second thread (see SliceEncoder): the cores less one.
-    /// HFTP_ENCODE_AHEAD=0 turns it off, for bench/raw.sh to measure what it is worth.
-    /// </summary>
+    /// <summary>Large base64 slices read and encoded ahead at once on a second thread (see SliceEncoder): the cores
+    /// less one. HFTP_ENCODE_AHEAD=0 turns it off, for bench/raw.sh to measure what it is worth.</summary>
     public int SliceEncoders { get; init; } =
         Environment.GetEnvironmentVariable("HFTP_ENCODE_AHEAD") == "0" ? 0 : Math.Max(Environment.ProcessorCount - 1, 0);
 

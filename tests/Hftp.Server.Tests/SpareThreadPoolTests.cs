@@ -53,13 +53,14 @@ public sealed class SpareThreadPoolTests
     }
 
     [Fact]
-    public async Task ThreadsBeyondTheMaximumEndAsSoonAsTheirWorkDoes()
+    public async Task ThreadsBeyondTheMaximumWaitAsSurplusReusedFirstAndEndTenEveryTenMilliseconds()
     {
-        using var pool = new SpareThreadPool<object>(minSpare: 0, maxSpare: 2, IdleTime, 256 * 1024, new FakeTimeProvider(), () => new object());
+        var time = new FakeTimeProvider();
+        using var pool = new SpareThreadPool<object>(minSpare: 0, maxSpare: 2, IdleTime, 256 * 1024, time, () => new object());
         pool.Start();
         using var gate = new ManualResetEventSlim();
         var states = new System.Collections.Concurrent.ConcurrentBag<object>();
-        for (var index = 0; index < 10; index++)
+        for (var index = 0; index < 25; index++)
         {
             Assert.True(pool.TryRun(state =>
             {
@@ -69,37 +70,47 @@ public sealed class SpareThreadPoolTests
             }));
         }
 
-        Assert.Equal(10, pool.Alive);
+        Assert.Equal(25, pool.Alive);
 
         // Each thread lends its own state: no two works at once share one.
-        Assert.Equal(10, states.Distinct(ReferenceEqualityComparer.Instance).Count());
+        Assert.Equal(25, states.Distinct(ReferenceEqualityComparer.Instance).Count());
         gate.Set();
+        Assert.True(await Eventually.HoldsAsync(() => pool.Idle == 25 && pool.Surplus == 23, TestTimeouts.Condition), Describe(pool));
 
-        Assert.True(await Eventually.HoldsAsync(() => pool.Alive == 2 && pool.Idle == 2, TestTimeouts.Condition), Describe(pool));
+        // A surplus thread serves the next work, so fewer are left to end.
+        using var done = new ManualResetEventSlim();
+        Assert.True(pool.TryRun(_ => done.Set));
+        Assert.True(done.Wait(TestTimeouts.Condition));
+        Assert.Equal(25, pool.Started);
+
+        // The clock ends them, ten a tick: 23 surplus again once that work is done, then 13, 3, none.
+        Assert.True(await Eventually.HoldsAsync(() => pool.Surplus == 23, TestTimeouts.Condition), Describe(pool));
+        foreach (var left in new[] { 13, 3, 0 })
+        {
+            time.Advance(TimeSpan.FromMilliseconds(10));
+            Assert.True(await Eventually.HoldsAsync(() => pool.Surplus == left && pool.Alive == left + 2, TestTimeouts.Condition), Describe(pool));
+        }
     }
 
     [Fact]
     public async Task IdleThreadsBeyondTheMinimumEndOnceIdleForTheIdleTime()
     {
         var time = new FakeTimeProvider();
-        using var pool = new SpareThreadPool<object>(minSpare: 1, maxSpare: 10, IdleTime, 256 * 1024, time, () => new object());
+        using var pool = new SpareThreadPool<object>(minSpare: 1, maxSpare: 3, IdleTime, 256 * 1024, time, () => new object());
         pool.Start();
         Assert.True(await Eventually.HoldsAsync(() => pool.Idle == 1, TestTimeouts.Condition), Describe(pool));
         using var gate = new ManualResetEventSlim();
-        for (var index = 0; index < 5; index++)
-        {
-            Assert.True(pool.TryRun(_ => () => gate.Wait()));
-        }
+        Assert.True(pool.TryRun(_ => () => gate.Wait()));
+        Assert.True(pool.TryRun(_ => () => gate.Wait()));
+        Assert.True(pool.TryRun(_ => () => gate.Wait()));
+        Assert.True(pool.TryRun(_ => () => gate.Wait()));
 
+        // The four, and the spares the keeper started meanwhile (a burst: a client took the last one), all idle; those
+        // past the maximum of three end on the clock, the rest stay until the idle time has passed.
         gate.Set();
-
-        // The five, and the spare the keeper started when the first took the only one, all idle.
-        Assert.True(await Eventually.HoldsAsync(() => pool.Idle == pool.Alive && pool.Alive == pool.Started, TestTimeouts.Condition), Describe(pool));
-        Assert.InRange(pool.Idle, 5, 6);
-        var idle = pool.Idle;
-
+        Assert.True(await Eventually.HoldsAsync(() => pool.Idle == pool.Alive, TestTimeouts.Condition), Describe(pool));
         time.Advance(IdleTime - TimeSpan.FromSeconds(1));
-        Assert.Equal(idle, pool.Idle);
+        Assert.True(await Eventually.HoldsAsync(() => pool.Surplus == 0 && pool.Idle == 3 && pool.Alive == 3, TestTimeouts.Condition), Describe(pool));
 
         time.Advance(TimeSpan.FromSeconds(1));
         Assert.True(await Eventually.HoldsAsync(() => pool.Alive == 1 && pool.Idle == 1, TestTimeouts.Condition), Describe(pool));
@@ -114,12 +125,33 @@ public sealed class SpareThreadPoolTests
         Assert.True(await Eventually.HoldsAsync(() => pool.Idle == 2, TestTimeouts.Condition), Describe(pool));
         using var gate = new ManualResetEventSlim();
         Assert.True(pool.TryRun(_ => () => gate.Wait()));
-        Assert.True(pool.TryRun(_ => () => gate.Wait()));
 
-        // The fake clock never moves: only the spare keeper can have started these.
-        Assert.True(await Eventually.HoldsAsync(() => pool.Idle == 2 && pool.Alive == 4, TestTimeouts.Condition), Describe(pool));
-        Assert.Equal(4, pool.Started);
+        // The fake clock never moves: only the spare keeper can have started this one.
+        Assert.True(await Eventually.HoldsAsync(() => pool.Idle == 2 && pool.Alive == 3, TestTimeouts.Condition), Describe(pool));
+        Assert.Equal(3, pool.Started);
         gate.Set();
+    }
+
+    [Fact]
+    public async Task ABurstKeepsMoreSparesForTheIdleTimeButNoMoreThreadsThanTheCap()
+    {
+        var time = new FakeTimeProvider();
+        using var pool = new SpareThreadPool<object>(minSpare: 1, maxSpare: 10, IdleTime, 256 * 1024, time, () => new object(), maxThreads: 5);
+        pool.Start();
+        Assert.True(await Eventually.HoldsAsync(() => pool.Idle == 1, TestTimeouts.Condition), Describe(pool));
+
+        // Taking the last idle thread is a burst: the keeper keeps the burst spares (10 - 1) started instead of one,
+        // but starts no more threads than the cap of five.
+        using var gate = new ManualResetEventSlim();
+        Assert.True(pool.TryRun(_ => () => gate.Wait()));
+        Assert.Equal(9, pool.BurstSpare);
+        Assert.True(await Eventually.HoldsAsync(() => pool.Alive == 5 && pool.Idle == 4, TestTimeouts.Condition), Describe(pool));
+
+        // Once the idle time since the burst passed, spares beyond the minimum end and are not replaced.
+        gate.Set();
+        Assert.True(await Eventually.HoldsAsync(() => pool.Idle == 5, TestTimeouts.Condition), Describe(pool));
+        time.Advance(IdleTime);
+        Assert.True(await Eventually.HoldsAsync(() => pool.Alive == 1 && pool.Idle == 1, TestTimeouts.Condition), Describe(pool));
     }
 
     [Fact]
@@ -143,10 +175,14 @@ public sealed class SpareThreadPoolTests
         server.WriteFile("f", "x");
         for (var turn = 0; turn < 30; turn++)
         {
-            using var client = server.Connect();
-            await client.SendAsync(Requests.GetMetadata("f") + Requests.Quit);
-            await client.ExpectAsync(Replies.Size(1) + StatusCode.Ok.StatusLineText());
-            await client.ExpectClosedAsync(TestTimeouts.Condition);
+            using (var client = server.Connect())
+            {
+                await client.SendAsync(Requests.GetMetadata("f") + Requests.Quit);
+                await client.ExpectAsync(Replies.Size(1) + StatusCode.Ok.StatusLineText());
+                await client.ExpectClosedAsync(TestTimeouts.Condition);
+            }
+
+            // Closed by the client too, so the server's linger ends at once rather than after the linger time.
             Assert.True(await Eventually.HoldsAsync(() => server.Server.ActiveConnections == 0, TestTimeouts.Condition));
         }
 
@@ -179,7 +215,7 @@ public sealed class SpareThreadPoolTests
             $"{server.Server.ThreadsAlive} threads alive");
     }
 
-    private static string Describe(SpareThreadPool<object> pool) => $"alive {pool.Alive}, idle {pool.Idle}, started {pool.Started}";
+    private static string Describe(SpareThreadPool<object> pool) => $"alive {pool.Alive}, idle {pool.Idle}, surplus {pool.Surplus}, started {pool.Started}";
 }
 
 /// <summary>The tests' shorthand: take a thread, make its work with its state, run it there.</summary>

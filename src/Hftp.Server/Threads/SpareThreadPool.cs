@@ -1,31 +1,49 @@
+using System.Collections.Concurrent;
+
 namespace Hftp.Server.Threads;
 
-/// <summary>
-/// Connection threads, reused in Apache's model (worker MPM): a thread whose connection ended waits idle for the next.
+/// <summary>Connection threads, reused in Apache's model (worker MPM): a thread whose connection ended waits idle for the next.
 /// A keeper thread starts threads while fewer than <see cref="MinSpare"/> are idle, and once a second (on the
-/// <see cref="TimeProvider"/>) ends those beyond it idle longer than the idle time; a thread whose connection ends
-/// while <see cref="MaxSpare"/> are idle ends at once. With none idle, the caller starts one on the spot. Each thread
-/// has a <typeparamref name="TThreadState"/>, made where it is started, which it lends to every work it runs.
-/// </summary>
+/// <see cref="TimeProvider"/>) ends those beyond it idle longer than the idle time; one whose connection ends while
+/// <see cref="MaxSpare"/> are idle waits as surplus, ended gradually. With none idle, the caller starts one on the
+/// spot. Each thread has a <typeparamref name="TThreadState"/>, made where it is started, lent to every work it runs.
+/// In a burst (a caller took the last idle thread) the keeper keeps <see cref="BurstSpare"/> idle for the idle time,
+/// as Apache spawns faster while spares run short: with thousands alive a thread takes most of a millisecond to
+/// start, so at 2,000 connections a second 16 spares ran out and clients queued behind the accept thread starting
+/// threads one at a time (slowloris 10,000, fresh-client p99: docs/performance.md).</summary>
 internal sealed class SpareThreadPool<TThreadState> : IDisposable
     where TThreadState : class
 {
+    // Threads back from a connection while MaxSpare are idle wait as surplus, reused first, else ended 10 every 10 ms
+    // (1,000 a second, the old server's rate), as Apache ends spares beyond its maximum gradually: each thread's end
+    // unmaps its stack under the process's address-space lock, and 2,000 ending at once (a slowloris shed by its
+    // timeout) stalled every other thread, a fresh client's among them, for 70-140 ms (docs/performance.md).
+    private const int EndedPerTick = 10;
+    private static readonly TimeSpan EndTick = TimeSpan.FromMilliseconds(10);
+    private readonly ConcurrentQueue<PoolThread<TThreadState>> _surplus = new();
+    private readonly ITimer _endSurplus;
+    private int _endingSurplus;
+
     // Most recently idle last: the next connection takes the thread that ran last (its stack is warm), and the
     // threads at the front are the ones idle longest, which the keeper ends first.
-    private readonly LinkedList<Worker> _idle = new();
+    private readonly LinkedList<PoolThread<TThreadState>> _idle = new();
     // A Monitor, because the keeper also waits on it to be woken (SemaphoreSlim would spin, sched_yield, first).
     private readonly object _lock = new();
     private readonly TimeProvider _time;
     private readonly int _stackSize;
+    private readonly int _maxThreads;
     private readonly ITimer _reclaim;
     private readonly Func<TThreadState> _makeState;
     private bool _keeperRequested;
+    private long _burstUntil;
     private int _alive;
     private long _started;
     private bool _stopped;
 
-    public SpareThreadPool(int minSpare, int maxSpare, TimeSpan idleTime, int stackSize, TimeProvider time, Func<TThreadState> makeState)
+    /// <param name="maxThreads">The keeper starts no thread past it (the connection cap): idle threads beyond it serve no one.</param>
+    public SpareThreadPool(int minSpare, int maxSpare, TimeSpan idleTime, int stackSize, TimeProvider time, Func<TThreadState> makeState, int maxThreads = int.MaxValue)
     {
+        _maxThreads = maxThreads;
         _makeState = makeState;
         MinSpare = minSpare;
 
@@ -38,11 +56,15 @@ internal sealed class SpareThreadPool<TThreadState> : IDisposable
         _stackSize = stackSize;
         _time = time;
         _reclaim = time.CreateTimer(_ => WakeKeeper(), null, Timeout.InfiniteTimeSpan, Timeout.InfiniteTimeSpan);
+        _endSurplus = time.CreateTimer(_ => EndSurplus(), null, Timeout.InfiniteTimeSpan, Timeout.InfiniteTimeSpan);
     }
 
     public int MinSpare { get; }
 
     public int MaxSpare { get; }
+
+    /// <summary>Idle threads kept during a burst, leaving room up to <see cref="MaxSpare"/> for threads coming back; none without spares.</summary>
+    public int BurstSpare => MinSpare == 0 ? 0 : Math.Max(MinSpare, MaxSpare - MinSpare);
 
     public TimeSpan IdleTime { get; }
 
@@ -50,7 +72,10 @@ internal sealed class SpareThreadPool<TThreadState> : IDisposable
     public int Alive => Volatile.Read(ref _alive);
 
     /// <summary>Threads waiting for a connection (a gauge: read without the lock, a moment stale at worst).</summary>
-    public int Idle => _idle.Count;
+    public int Idle => _idle.Count + _surplus.Count;
+
+    /// <summary>Threads back past <see cref="MaxSpare"/> idle, waiting to be reused or ended.</summary>
+    public int Surplus => _surplus.Count;
 
     /// <summary>Threads started since the pool was made.</summary>
     public long Started => Interlocked.Read(ref _started);
@@ -63,14 +88,17 @@ internal sealed class SpareThreadPool<TThreadState> : IDisposable
         _reclaim.Change(TimeSpan.FromSeconds(1), TimeSpan.FromSeconds(1));
     }
 
-    /// <summary>
-    /// Takes an idle thread, or starts one when none is idle, for the caller to prepare work with the thread's
-    /// <see cref="Worker.State"/> and hand it over (<see cref="Worker.Run"/>). Null when the system refuses a new
-    /// thread (the task limit or memory): the caller waits for a connection to end.
-    /// </summary>
-    public Worker? TryTake()
+    /// <summary>Takes an idle thread (surplus first), or starts one when none is idle, for the caller to prepare work with its
+    /// <see cref="PoolThread{TThreadState}.State"/> and hand it over (<see cref="PoolThread{TThreadState}.Run"/>).
+    /// Null when the system refuses a new thread (the task limit or memory): the caller waits for a connection to end.</summary>
+    public PoolThread<TThreadState>? TryTake()
     {
-        Worker? worker = null;
+        if (_surplus.TryDequeue(out var surplus))
+        {
+            return surplus;
+        }
+
+        PoolThread<TThreadState>? worker = null;
         lock (_lock)
         {
             if (_idle.Last is { } last)
@@ -79,7 +107,14 @@ internal sealed class SpareThreadPool<TThreadState> : IDisposable
                 _idle.RemoveLast();
             }
 
-            if (_idle.Count < MinSpare)
+            // Not while the first spares are still being started: clients just after the start are no burst.
+            var now = _time.GetTimestamp();
+            if (_idle.Count == 0 && MinSpare > 0 && Started >= MinSpare)
+            {
+                _burstUntil = now + (long)(IdleTime.TotalSeconds * _time.TimestampFrequency);
+            }
+
+            if (_idle.Count < SpareTarget(now))
             {
                 WakeKeeper();
             }
@@ -92,7 +127,7 @@ internal sealed class SpareThreadPool<TThreadState> : IDisposable
     public void Stop()
     {
         _reclaim.Change(Timeout.InfiniteTimeSpan, Timeout.InfiniteTimeSpan);
-        List<Worker> ending;
+        List<PoolThread<TThreadState>> ending;
         lock (_lock)
         {
             _stopped = true;
@@ -101,6 +136,7 @@ internal sealed class SpareThreadPool<TThreadState> : IDisposable
         }
 
         ending.ForEach(worker => worker.End());
+        EndSurplus(all: true);
         WakeKeeper();
     }
 
@@ -108,6 +144,7 @@ internal sealed class SpareThreadPool<TThreadState> : IDisposable
     {
         Stop();
         _reclaim.Dispose();
+        _endSurplus.Dispose();
     }
 
     // Once however many ask before the keeper runs.
@@ -125,7 +162,7 @@ internal sealed class SpareThreadPool<TThreadState> : IDisposable
     {
         while (true)
         {
-            var ending = new List<Worker>();
+            var ending = new List<PoolThread<TThreadState>>();
             int missing;
             lock (_lock)
             {
@@ -147,7 +184,7 @@ internal sealed class SpareThreadPool<TThreadState> : IDisposable
                     _idle.RemoveFirst();
                 }
 
-                missing = MinSpare - _idle.Count;
+                missing = Math.Min(SpareTarget(now) - _idle.Count, _maxThreads - Alive);
             }
 
             ending.ForEach(worker => worker.End());
@@ -161,9 +198,9 @@ internal sealed class SpareThreadPool<TThreadState> : IDisposable
         }
     }
 
-    private Worker? TryStartThread()
+    private PoolThread<TThreadState>? TryStartThread()
     {
-        var worker = new Worker(this, _makeState());
+        var worker = new PoolThread<TThreadState>(this, _makeState());
         Interlocked.Increment(ref _alive);
         try
         {
@@ -178,14 +215,33 @@ internal sealed class SpareThreadPool<TThreadState> : IDisposable
         }
     }
 
-    // A thread done with its connection: idle if there is room, else it ends (the caller's loop returns).
-    private bool TryMakeIdle(Worker worker)
+    internal void Ended() => Interlocked.Decrement(ref _alive);
+
+    private int SpareTarget(long now) => now < _burstUntil ? BurstSpare : MinSpare;
+
+    /// <summary>A thread done with its work: idle if there is room, else surplus; false (after a stop) ends it.</summary>
+    internal bool TryMakeIdle(PoolThread<TThreadState> worker)
     {
-        // Unlocked first: when a burst ends, thousands of threads find the list full at once, and queueing them all on
-        // the lock held up the accept thread, which takes its threads under it (docs/performance.md, slowloris).
-        if (Volatile.Read(ref _stopped) || _idle.Count >= MaxSpare)
+        if (Volatile.Read(ref _stopped))
         {
             return false;
+        }
+
+        if (_idle.Count >= MaxSpare)
+        {
+            // Without the lock: when thousands of connections end at once, thousands of threads would queue on it.
+            _surplus.Enqueue(worker);
+            if (Interlocked.Exchange(ref _endingSurplus, 1) == 0)
+            {
+                _endSurplus.Change(EndTick, EndTick);
+            }
+
+            if (Volatile.Read(ref _stopped))
+            {
+                EndSurplus(all: true);
+            }
+
+            return true;
         }
 
         lock (_lock)
@@ -201,79 +257,22 @@ internal sealed class SpareThreadPool<TThreadState> : IDisposable
         }
     }
 
-    /// <summary>
-    /// One thread. Work comes as a callback and its argument, as ThreadPool.UnsafeQueueUserWorkItem takes it: handing
-    /// over a connection allocates no delegate. It waits with Monitor on an object made with it: a ManualResetEventSlim
-    /// makes its lock object at the first wait, on the thread, which then takes an allocation context (ConnectionScratch).
-    /// </summary>
-    public sealed class Worker
+    // On the timer while there is surplus: a few end each tick. Disarmed before it reads the queue empty, so a thread
+    // that queues meanwhile either sees it disarmed and arms it or is seen here.
+    private void EndSurplus(bool all = false)
     {
-        private readonly SpareThreadPool<TThreadState> _pool;
-        private readonly object _gate = new();
-        private Action<object?>? _work;
-        private object? _argument;
-        private bool _given;
-
-        internal Worker(SpareThreadPool<TThreadState> pool, TThreadState state)
+        for (var ended = 0; (all || ended < EndedPerTick) && _surplus.TryDequeue(out var worker); ended++)
         {
-            _pool = pool;
-            State = state;
-            Node = new(this);
+            worker.End();
         }
 
-        /// <summary>What the thread lends to every work it runs.</summary>
-        public TThreadState State { get; }
-
-        internal long IdleSince { get; set; }
-
-        /// <summary>Its place in the idle list, made with it: going idle allocates nothing on the thread itself.</summary>
-        internal LinkedListNode<Worker> Node { get; }
-
-        /// <summary>Runs <paramref name="work"/>(<paramref name="argument"/>) on the thread; taken, a worker must be given work or ended.</summary>
-        public void Run(Action<object?>? work, object? argument)
+        if (_surplus.IsEmpty || all)
         {
-            lock (_gate)
+            _endSurplus.Change(Timeout.InfiniteTimeSpan, Timeout.InfiniteTimeSpan);
+            Volatile.Write(ref _endingSurplus, 0);
+            if (!_surplus.IsEmpty && !all && Interlocked.Exchange(ref _endingSurplus, 1) == 0)
             {
-                (_work, _argument, _given) = (work, argument, true);
-                Monitor.Pulse(_gate);
-            }
-        }
-
-        internal void End() => Run(null, null);
-
-        internal void Loop()
-        {
-            try
-            {
-                // The work (a connection) logs its own failures; nothing it throws may end the pool's thread silently.
-                while (NextWork(out var argument) is { } work)
-                {
-                    work(argument);
-                    if (!_pool.TryMakeIdle(this))
-                    {
-                        return;
-                    }
-                }
-            }
-            finally
-            {
-                Interlocked.Decrement(ref _pool._alive);
-            }
-        }
-
-        // Handed work only while idle, so one Give per wait; null work ends the thread.
-        private Action<object?>? NextWork(out object? argument)
-        {
-            lock (_gate)
-            {
-                while (!_given)
-                {
-                    Monitor.Wait(_gate);
-                }
-
-                (var work, argument) = (_work, _argument);
-                (_work, _argument, _given) = (null, null, false);
-                return work;
+                _endSurplus.Change(EndTick, EndTick);
             }
         }
     }
