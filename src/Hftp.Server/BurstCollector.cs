@@ -3,26 +3,21 @@ using Serilog;
 
 namespace Hftp.Server;
 
-/// <summary>
-/// Gives memory back once a burst of connections is over. Nothing else would: with the clients gone the server
-/// allocates almost nothing, so the runtime never collects what they left behind (the reply buffers the pool does not
-/// keep, sockets, connection state). One collection, when the connections at once since the last one were more than
-/// <c>burstSize</c> and are down to <c>quietSize</c> or fewer: a server that never sees a burst never collects, and
-/// each burst is collected once. Aggressive, because only that mode decommits the freed heap at once. bench/memory.sh, RSS 30 s after
-/// each of its loads (500 x 20 MiB slices; 1,000 stalled readers; 10,000 idle connections), 2026-12-06, 2 cores:
-/// without this 189, 334, 399 MiB; with it 87, 71, 144 MiB, for one pause of 11-277 ms (docs/performance.md). A
-/// default collection, tried first (bench/memory.sh on a trial build, 2026-12-06 20:29 UTC), emptied the heap just
-/// as well but left RSS at 298 MiB after the stalled readers.
-/// </summary>
+/// <summary>Gives memory back after a burst of connections, which nothing else would: with the clients gone the server
+/// allocates almost nothing, so the runtime never collects what they left (unpooled reply buffers, sockets, connection
+/// state). It collects once the connections at once since the last collection exceeded <c>burstSize</c> and are down to
+/// <c>quietSize</c> or fewer: never without a burst, once per burst. Aggressive, as only that mode decommits the freed
+/// heap at once. bench/memory.sh, RSS 30 s after each load (500 x 20 MiB slices; 1,000 stalled readers; 10,000 idle
+/// connections), 2026-12-06, 2 cores: 189, 334, 399 MiB without this, 87, 71, 144 MiB with it, for one pause of
+/// 11-277 ms (docs/performance.md). A default collection (tried first: bench/memory.sh, trial build, 2026-12-06 20:29
+/// UTC) emptied the heap as well but left RSS at 298 MiB after the stalled readers.</summary>
 internal sealed class BurstCollector(int burstSize, int quietSize, ILogger logger)
 {
     private readonly Lock _lock = new();
     private int _peak;
 
-    /// <summary>
-    /// On the heartbeat, with the most connections at once since the last one and those served now. The quiet size is
-    /// at most the burst size, so the connections left after a collection do not count as a burst again.
-    /// </summary>
+    /// <summary>On the heartbeat, with the most connections at once since the last one and those served now. The quiet
+    /// size is at most the burst size, so the connections left after a collection are no new burst.</summary>
     public void Observe(int peakSinceLastHeartbeat, int connections)
     {
         lock (_lock)

@@ -7,12 +7,10 @@ using Serilog;
 
 namespace Hftp.Server;
 
-/// <summary>
-/// Serves the server's metrics in the Prometheus text format at <c>http://ADDRESS:PORT/metrics</c>. A few threads of
-/// its own serve one scrape each, so it holds at most <see cref="MaxConnections"/> connections of the descriptors the
-/// connection cap keeps in reserve; more scrapers wait in the backlog. A scrape gets <see cref="DefaultTimeout"/> to send
-/// its request and to read the reply. Running out of descriptors is logged (throttled) and retried, never fatal.
-/// </summary>
+/// <summary>Serves the metrics as Prometheus text at <c>http://ADDRESS:PORT/metrics</c>. A few threads of its own serve
+/// one scrape each, so it holds at most <see cref="MaxConnections"/> of the descriptors the connection cap keeps in
+/// reserve; more scrapers wait in the backlog. A scrape gets <see cref="DefaultTimeout"/> to send its request and to
+/// read the reply. Running out of descriptors is logged (throttled) and retried, never fatal.</summary>
 internal sealed class MetricsEndpoint : IDisposable
 {
     public const string Path = "/metrics";
@@ -36,10 +34,8 @@ internal sealed class MetricsEndpoint : IDisposable
     private readonly TimeSpan _timeout;
     private volatile bool _stopping;
 
-    /// <summary>
-    /// Starts listening, with the request and send timeout given (tests shorten it) or <see cref="DefaultTimeout"/>;
-    /// throws <see cref="SocketException"/> when the address cannot be bound.
-    /// </summary>
+    /// <summary>Starts listening, with the request and send timeout given (tests shorten it) or
+    /// <see cref="DefaultTimeout"/>; throws <see cref="SocketException"/> when the address cannot be bound.</summary>
     public MetricsEndpoint(IPEndPoint endPoint, ServerMetrics metrics, ILogger logger, TimeSpan? timeout = null)
     {
         _listener = new Socket(endPoint.AddressFamily, SocketType.Stream, ProtocolType.Tcp);

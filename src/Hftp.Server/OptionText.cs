@@ -9,10 +9,8 @@ namespace Hftp.Server;
 /// <summary>Reads an option's text, from the command line or an environment variable; a bad one is reported naming <paramref name="source"/>.</summary>
 internal delegate T TextParser<out T>(string text, string source, Action<string> addError);
 
-/// <summary>
-/// How each <c>hftp-server</c> option reads its text, wherever the text comes from, and the environment variable
-/// behind each option (<c>--max-connections</c>: <c>HFTP_MAX_CONNECTIONS</c>), which the command line overrides.
-/// </summary>
+/// <summary>How each <c>hftp-server</c> option reads its text, wherever it comes from, and the environment variable
+/// behind it (<c>--max-connections</c>: <c>HFTP_MAX_CONNECTIONS</c>), which the command line overrides.</summary>
 internal static class OptionText
 {
     public static TextParser<int> Int32(int minimum, int maximum = int.MaxValue) =>
@@ -97,15 +95,12 @@ internal static class OptionText
 
     public static readonly TextParser<FileInfo?> File = (text, _, _) => new FileInfo(text);
 
-    /// <summary>
-    /// Reads the option's text with <paramref name="parse"/>, on the command line (unless <paramref name="commandLine"/>
-    /// is false: a switch takes no text there) and, when the option is not given, from its environment variable
-    /// (an empty variable is unset), before the option's own default. The variable is named in its help.
-    /// </summary>
+    /// <summary>Reads the option's text with <paramref name="parse"/> on the command line (unless
+    /// <paramref name="commandLine"/> is false: a switch takes no text there) and, when not given there, from its
+    /// environment variable (empty is unset), before the option's own default. Its help names the variable.</summary>
     public static Option<T> FromEnvironmentToo<T>(
         this Option<T> option, TextParser<T> parse, Func<string, string?> environment, bool commandLine = true)
     {
-        // HFTP_ and the option's name in capitals, dashes as underscores.
         var variable = "HFTP_" + option.Name.TrimStart('-').Replace('-', '_').ToUpperInvariant();
         if (commandLine)
         {

@@ -5,11 +5,8 @@ using Serilog.Formatting;
 
 namespace Hftp.Server;
 
-/// <summary>
-/// A log file (Serilog.Sinks.File) that can be closed and opened again by its path, so that after logrotate (or
-/// an operator) moved it away, SIGHUP makes the server write to a new file of the same name. Events come from
-/// the log's one background thread; a reopen may come from any thread.
-/// </summary>
+/// <summary>A log file (Serilog.Sinks.File) reopened by its path on SIGHUP, so after logrotate (or an operator) moved
+/// it away the server writes a new one. Events come from one background thread, a reopen from any.</summary>
 internal sealed class ReopenableFileSink : ILogEventSink, IDisposable
 {
     private readonly ITextFormatter _formatter;

@@ -13,13 +13,10 @@ using Serilog.Sinks.Async;
 
 namespace Hftp.Server;
 
-/// <summary>
-/// The server's log: the console or a file (<c>--log-file</c>), as text or JSON (<c>--log-format</c>), written on a
-/// background thread from a bounded queue (Serilog.Sinks.Async). When the queue is full new events are dropped,
-/// never waited for, so a console nobody reads never blocks the accept loop or a connection; the drops are
-/// counted and reported in one line as soon as there is room again. The file can be reopened (SIGHUP, after a
-/// rotation). Disposing it flushes for a bounded time only.
-/// </summary>
+/// <summary>The server's log: the console or a file (<c>--log-file</c>), as text or JSON (<c>--log-format</c>), written
+/// on a background thread from a bounded queue (Serilog.Sinks.Async). A full queue drops new events, never waits, so a
+/// console nobody reads never blocks the accept loop or a connection; drops are counted and reported in one line once
+/// there is room. SIGHUP reopens the file (after a rotation); disposing flushes for a bounded time only.</summary>
 public sealed class ServerLog : IAsyncLogEventSinkMonitor, IDisposable
 {
     /// <summary>The text form: date, time to the millisecond and UTC offset, level, message (strings and enumerations unquoted).</summary>
@@ -64,10 +61,8 @@ public sealed class ServerLog : IAsyncLogEventSinkMonitor, IDisposable
     /// <summary>Events dropped so far because the queue was full.</summary>
     public long DroppedEvents => Volatile.Read(ref _inspector)?.DroppedMessagesCount ?? 0;
 
-    /// <summary>
-    /// The server's log: to <see cref="LogSettings.File"/> (appended to, created if missing) or, when null, standard output.
-    /// Throws <see cref="IOException"/> or <see cref="UnauthorizedAccessException"/> when the file cannot be opened.
-    /// </summary>
+    /// <summary>The log, to <see cref="LogSettings.File"/> (appended to or created) or else standard output; throws
+    /// <see cref="IOException"/> or <see cref="UnauthorizedAccessException"/> if the file cannot be opened.</summary>
     public static ServerLog Create(LogSettings settings)
     {
         ITextFormatter formatter = settings.Format == LogFormat.Json

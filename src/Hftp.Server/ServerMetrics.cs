@@ -7,12 +7,10 @@ using Hftp.Server.Networking;
 
 namespace Hftp.Server;
 
-/// <summary>
-/// The server's metrics, counted here and offered two ways: in process, as <see cref="System.Diagnostics.Metrics"/>
-/// instruments of one meter named <see cref="MeterName"/> (each server owns its own, so a listener such as
-/// dotnet-counters tells servers apart), and as Prometheus text (<see cref="PrometheusText"/>, for --metrics), written
-/// from the same counts. Counting is an interlocked add: nothing is allocated.
-/// </summary>
+/// <summary>The server's metrics, counted here and offered two ways from the same counts: in process, as
+/// <see cref="System.Diagnostics.Metrics"/> instruments of a meter named <see cref="MeterName"/>, one per server (so a
+/// listener such as dotnet-counters tells servers apart), and as Prometheus text for --metrics
+/// (<see cref="PrometheusText"/>). Counting is an interlocked add: nothing is allocated.</summary>
 internal sealed class ServerMetrics : IDisposable
 {
     public const string MeterName = "Hftp.Server";
@@ -126,11 +124,9 @@ internal sealed class ServerMetrics : IDisposable
         }
     }
 
-    /// <summary>
-    /// The counts as they are now in the Prometheus text format (0.0.4), named as OpenTelemetry's Prometheus exporter
+    /// <summary>The counts now, in the Prometheus text format (0.0.4), named as OpenTelemetry's Prometheus exporter
     /// names the instruments: dots become underscores, the unit is a suffix (s: _seconds, By: _bytes), counters end in
-    /// _total, and every sample carries the meter's scope. A labelled counter appears once counted.
-    /// </summary>
+    /// _total, and every sample carries the meter's scope. A labelled counter appears once counted.</summary>
     public byte[] PrometheusText()
     {
         var text = new StringBuilder("# TYPE target_info gauge\n# HELP target_info Target metadata\n")

@@ -4,10 +4,8 @@ using System.Runtime.InteropServices;
 
 namespace Hftp.Server;
 
-/// <summary>
-/// Runs the server from parsed options until SIGTERM or SIGINT, then drains. SIGHUP does not stop it: it reopens
-/// the log file, if there is one, and says so. SIGQUIT stays the runtime's.
-/// </summary>
+/// <summary>Runs the server from parsed options until SIGTERM or SIGINT, then drains. SIGHUP does not stop it: it reopens
+/// the log file, if there is one, and says so. SIGQUIT stays the runtime's.</summary>
 internal static class ServerRun
 {
     public static async Task<int> RunAsync(ServerOptions options, LogSettings settings, CancellationToken cancellationToken)

@@ -1,9 +1,7 @@
 namespace Hftp.Server.Files;
 
-/// <summary>
-/// realpath(3) with .NET calls only: the path with every symbolic link (or junction) in every component resolved,
-/// and "." and ".." applied to what the links lead to, as the kernel does, not to the text.
-/// </summary>
+/// <summary>realpath(3) with .NET calls only: the path with every symbolic link (or junction) in every component
+/// resolved, and "." and ".." applied to what the links lead to, as the kernel does, not to the text.</summary>
 internal static class CanonicalPath
 {
     // As Linux's MAXSYMLINKS: a loop ends here instead of spinning.

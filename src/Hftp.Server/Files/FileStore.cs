@@ -4,12 +4,9 @@ using Serilog;
 
 namespace Hftp.Server.Files;
 
-/// <summary>
-/// With <see cref="ServedDirectory"/>, the only code that touches the file system. It decides
-/// what a served file is: a regular file directly inside the served directory, or a symlink that resolves to a
-/// regular file inside it. Directories, FIFOs, sockets and devices are never listed nor opened, and no open can
-/// block. It never writes.
-/// </summary>
+/// <summary>With <see cref="ServedDirectory"/>, the only code touching the file system; it never writes. It decides
+/// what is served: a regular file directly inside the served directory, or a symlink resolving to one inside it.
+/// Directories, FIFOs, sockets and devices are never listed nor opened, and no open can block.</summary>
 internal sealed class FileStore
 {
     // Entries whose failure was already logged, bounded so that a huge broken directory cannot grow it for ever.
@@ -32,9 +29,7 @@ internal sealed class FileStore
 
     public bool Exists => Directory.Exists(Root);
 
-    /// <summary>
-    /// Every served file with a valid FILENAME, in ordinal order; empty while the directory is missing.
-    /// </summary>
+    /// <summary>Each served file with a valid FILENAME, in ordinal order; none while the directory is absent.</summary>
     public List<string> ListFiles()
     {
         var served = new List<string>();
@@ -64,10 +59,8 @@ internal sealed class FileStore
         return served;
     }
 
-    /// <summary>
-    /// The size of the served file a request names (ASCII, as checked by the reader), without opening it; false when
-    /// none is served. <paramref name="recent"/> is the connection's: the same name again is examined without allocating.
-    /// </summary>
+    /// <summary>The size of the served file a request names (ASCII, checked by the reader) without opening it; false if
+    /// none is served. Via the connection's <paramref name="recent"/>, the same name again allocates nothing.</summary>
     public bool TryGetSize(ReadOnlySpan<byte> name, RecentName recent, out long size) => TryGetSize(recent.Take(name), recent, out size);
 
     /// <summary>Opens the served file a request names into <paramref name="file"/>; false when none is served. The name becomes a path here, once.</summary>

@@ -1,11 +1,9 @@
 namespace Hftp.Server.Files;
 
-/// <summary>
-/// What the start-up warning says when the served directory is missing: where the path was looked up, and how to
+/// <summary>What the start-up warning says when the served directory is missing: where the path was looked up, and how to
 /// pass the right one. The usual mistake is a relative <c>--dir</c> from the wrong working directory (<c>dotnet run</c>
 /// in a project folder, with <c>--dir testdata</c> meant for the repository root), so a directory of that name a few
-/// levels up is suggested; it is only a suggestion, the server serves what it was told.
-/// </summary>
+/// levels up is suggested; it is only a suggestion, the server serves what it was told.</summary>
 internal static class MissingDirectoryHint
 {
     private const int LevelsSearched = 4;

@@ -4,11 +4,9 @@ using Microsoft.Win32.SafeHandles;
 
 namespace Hftp.Server.Files;
 
-/// <summary>
-/// The two POSIX calls the portable back end needs on Unix and .NET does not offer: an open that never blocks and
-/// never follows a final symlink (.NET's FileStream open of a FIFO waits for a writer), and lseek to tell a file
-/// from a pipe or socket. Only the flag and error values differ between Linux, macOS and FreeBSD, the systems it knows.
-/// </summary>
+/// <summary>The two POSIX calls <see cref="ServedDirectory"/> needs on Unix that .NET lacks: an open that never blocks
+/// nor follows a final symlink (.NET's FileStream open of a FIFO waits for a writer), and lseek, to tell a file from a
+/// pipe or socket. Only flag and error values differ between Linux, macOS and FreeBSD, the systems it knows.</summary>
 [SupportedOSPlatform("linux")]
 [SupportedOSPlatform("macos")]
 [SupportedOSPlatform("freebsd")]
@@ -44,10 +42,8 @@ internal static partial class PosixFiles
     /// <summary>Whether the open file can seek: false for a FIFO or socket (ESPIPE).</summary>
     public static bool CanSeek(SafeFileHandle handle) => Seek(handle, 0, SeekFromCurrent) >= 0;
 
-    /// <summary>
-    /// Errors that mean "this entry is not a file to serve" rather than "reading failed": gone, a
-    /// socket (ENXIO, EOPNOTSUPP), a symlink met by O_NOFOLLOW (ELOOP; EMLINK on FreeBSD), a name too long.
-    /// </summary>
+    /// <summary>Errors that mean "this entry is not a file to serve" rather than "reading failed": gone, a socket
+    /// (ENXIO, EOPNOTSUPP), a symlink met by O_NOFOLLOW (ELOOP; EMLINK on FreeBSD), a name too long.</summary>
     public static bool MeansNotServed(int error) =>
         error is 2 or 6 or 20 || error == Flags.TooManyLinks || error == Flags.NoFollowError
             || error == Flags.NotSupported || error == Flags.NameTooLong;

@@ -2,16 +2,13 @@ using System.Text;
 
 namespace Hftp.Server.Files;
 
-/// <summary>
-/// The file name a connection asked about last, as text and as the <see cref="FileInfo"/> examined for it, with its
-/// size while the batch lasts. Asking about the same file again (a client polling it; get_metadata then get_slice, as
-/// hftp get does) examines it afresh through the same objects, so it allocates nothing. With thousands of connection
-/// threads, every collection stops and scans them all, and the thread that runs it falls behind. At 4,000 connections
-/// asking get_metadata in a loop, once all were served, the p99 is 1.23 times the mean, as the old server's 1.24,
-/// which allocated nothing either (bench/compare.sh 9398407 a4b177e, 2026-12-06, docs/performance.md); before, about
-/// 430 bytes a request (RecentNameTests). One per connection thread (<see cref="Networking.ConnectionScratch"/>),
-/// kept from one of its connections to the next (a name only, examined afresh at every use); never shared.
-/// </summary>
+/// <summary>The file name a connection asked about last, as text and as the <see cref="FileInfo"/> examined for it,
+/// with its size while the batch lasts. The same file again (polled; get_metadata then get_slice, as hftp get does) is
+/// examined afresh through the same objects, allocating nothing: with thousands of connection threads, every collection
+/// stops and scans them all, and its thread falls behind. 4,000 connections looping get_metadata, all served: p99 1.23
+/// times the mean, like the old server's 1.24, which allocated nothing either (bench/compare.sh 9398407 a4b177e,
+/// 2026-12-06, docs/performance.md); before, about 430 bytes a request (RecentNameTests). One per connection thread
+/// (<see cref="Networking.ConnectionScratch"/>), kept across its connections (a name only); never shared.</summary>
 internal sealed class RecentName
 {
     // The longest name remembered (NAME_MAX on Linux); a longer one is turned into text and looked up each time.

@@ -27,18 +27,14 @@ internal enum FileVerdict
     Failed,
 }
 
-/// <summary>
-/// A served file that may not be read: opening it was refused (EACCES, EPERM), or its mode has no read permission
-/// bit at all. Answered 199 like any failure to read (PROTOCOL.md, 2026), yet still listed and sized.
-/// </summary>
+/// <summary>A served file that may not be read: its open was refused (EACCES, EPERM) or its mode has no read permission
+/// bit. Answered 199 like any failure to read (PROTOCOL.md, 2026), yet still listed and sized.</summary>
 internal sealed class UnreadableFileException(string name, string reason) : IOException($"Cannot read '{name}': {reason}");
 
-/// <summary>
-/// How one entry of the served directory is examined and opened, on every platform .NET runs on. Types and links come from .NET's file APIs (attributes, LinkTarget,
-/// a managed realpath); on Unix the open is <see cref="PosixFiles"/>' non-blocking, no-follow one, so a FIFO never
-/// blocks; on Windows a file open cannot block, and directories, devices and links are told by their attributes.
-/// Every open handle is checked again (not a directory or device; on Unix, seekable) before it is served.
-/// </summary>
+/// <summary>Examines and opens the served directory's entries, on Unix and Windows. Types and links come from .NET's
+/// file APIs (attributes, LinkTarget, a managed realpath); on Unix the open is <see cref="PosixFiles"/>' non-blocking,
+/// no-follow one, so a FIFO never blocks; on Windows an open cannot block, and attributes tell directories, devices and
+/// links. Open handles are checked again (no directory or device; on Unix, seekable) before serving.</summary>
 internal sealed class ServedDirectory
 {
     private const UnixFileMode AnyRead = UnixFileMode.UserRead | UnixFileMode.GroupRead | UnixFileMode.OtherRead;

@@ -2,11 +2,9 @@ using Microsoft.Win32.SafeHandles;
 
 namespace Hftp.Server.Files;
 
-/// <summary>
-/// An open, verified regular file of the served directory, and its length when opened. One instance serves a
+/// <summary>An open, verified regular file of the served directory, and its length when opened. One instance serves a
 /// connection's slices one after another (<see cref="FileStore.TryOpen(ReadOnlySpan{byte}, RecentName, ServedFile)"/> opens into it,
-/// <see cref="Close"/> ends each, in a finally: no file stays open between requests).
-/// </summary>
+/// <see cref="Close"/> ends each, in a finally: no file stays open between requests).</summary>
 internal sealed class ServedFile
 {
     public long Length { get; private set; }
@@ -14,10 +12,8 @@ internal sealed class ServedFile
     /// <summary>The open file, for sendfile(2); null when none is open.</summary>
     public SafeFileHandle? Handle { get; private set; }
 
-    /// <summary>
-    /// Fills <paramref name="destination"/> from <paramref name="offset"/>; throws <see cref="FileShrankException"/> if
-    /// the file ended first (it shrank after it was opened), <see cref="IOException"/> when reading fails.
-    /// </summary>
+    /// <summary>Fills <paramref name="destination"/> from <paramref name="offset"/>; throws <see cref="FileShrankException"/> if
+    /// the file ended first (it shrank after it was opened), <see cref="IOException"/> when reading fails.</summary>
     public void ReadExactly(Span<byte> destination, long offset)
     {
         ObjectDisposedException.ThrowIf(Handle is null, this);

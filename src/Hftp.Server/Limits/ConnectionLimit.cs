@@ -3,11 +3,8 @@ using Serilog;
 
 namespace Hftp.Server.Limits;
 
-/// <summary>
-/// How many connections the server takes at once by default: as many as the process's limits allow with a
-/// margin to spare, because the runtime dies ("Out of memory.", SIGABRT) when it cannot create a thread of its
-/// own, and files cannot be opened without descriptors.
-/// </summary>
+/// <summary>The default cap on connections at once: what the process's limits allow less a margin, as the runtime dies
+/// ("Out of memory.", SIGABRT) when it cannot create a thread of its own, and files need descriptors to open.</summary>
 internal static class ConnectionLimit
 {
     /// <summary>Never more than this by default, whatever the limits: beyond it memory is the limit (tens of KiB each when idle).</summary>
@@ -22,10 +19,8 @@ internal static class ConnectionLimit
     /// <summary>Tasks kept free for the runtime's own threads (GC, finalizer, thread pool, signal handling).</summary>
     public const int TaskReserve = 64;
 
-    /// <summary>
-    /// Of the descriptors left, this share goes to sockets, the rest to the files of slices being answered: two per
-    /// connection would halve the clients, and if every client reads a slice at once an open fails (199), nothing worse.
-    /// </summary>
+    /// <summary>Share of the descriptors left for sockets, the rest for files of slices being answered: two per
+    /// connection would halve the clients; if all read a slice at once, an open fails (199), no worse.</summary>
     public const double SocketShare = 0.75;
 
     /// <summary>The default cap for these limits, and which limits decided it (for the log).</summary>

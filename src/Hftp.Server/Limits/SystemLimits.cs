@@ -2,12 +2,9 @@ using System.Globalization;
 
 namespace Hftp.Server.Limits;
 
-/// <summary>
-/// What the kernel lets this process have, read once at start: open files (RLIMIT_NOFILE) and tasks, i.e.
-/// threads (RLIMIT_NPROC for the user, counting every task of the user and not only this process's; threads-max and
-/// pid_max for the system; pids.max for the cgroup), each with how much is already in use. Null where there is no
-/// limit or it cannot be read.
-/// </summary>
+/// <summary>What the kernel lets this process have, read once at start, each with how much is in use: open files
+/// (RLIMIT_NOFILE) and tasks, i.e. threads (RLIMIT_NPROC for the user, counting all its tasks, not only this process's;
+/// threads-max and pid_max for the system; pids.max for the cgroup). Null if unlimited or unreadable.</summary>
 internal sealed record SystemLimits(
     long? OpenFiles = null, long OpenFilesInUse = 0,
     long? UserTasks = null, long UserTasksInUse = 0,

@@ -1,10 +1,8 @@
 namespace Hftp.Server.Limits;
 
-/// <summary>
-/// Lets one recurring condition be logged at most once per interval, counting the occurrences between lines: a server
+/// <summary>Lets one recurring condition be logged at most once per interval, counting the occurrences between lines: a server
 /// under a flood writes one line, not one per client. Lock-free and allocation-free, so every connection thread
-/// may use one at once (<see cref="Networking.TimeoutReport"/>).
-/// </summary>
+/// may use one at once (<see cref="Networking.TimeoutReport"/>).</summary>
 internal sealed class WarningThrottle(TimeSpan interval, TimeProvider time)
 {
     private readonly long _intervalTicks = (long)(interval.TotalSeconds * time.TimestampFrequency);

@@ -3,11 +3,8 @@ using Serilog;
 
 namespace Hftp.Server.Networking;
 
-/// <summary>
-/// Failures to take a new connection (out of file descriptors or threads) come in floods, one every retry: they
-/// are logged as one warning when they start, one summary per interval while they last, and one line when
-/// connections are taken again. Used from the accept thread only.
-/// </summary>
+/// <summary>Failures to accept (out of file descriptors or threads) flood in, one per retry: logged as a warning when
+/// they start, a summary per interval while they last, and a line when accepting resumes. Accept thread only.</summary>
 internal sealed class AcceptFailureReport(ILogger logger, TimeSpan interval, TimeProvider time)
 {
     private WarningThrottle _throttle = new(interval, time);

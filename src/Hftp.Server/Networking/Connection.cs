@@ -7,13 +7,11 @@ using Serilog.Events;
 
 namespace Hftp.Server.Networking;
 
-/// <summary>
-/// One client, served on its own thread from accept to close: receive bytes, frame requests (<see cref="RequestReader"/>),
+/// <summary>One client, served on its own thread from accept to close: receive bytes, frame requests (<see cref="RequestReader"/>),
 /// answer each (<see cref="RequestExecutor"/>, which reads the files and writes into the <see cref="ReplyWriter"/>),
 /// send the replies of one receive together, repeat. Every blocking call runs under a <see cref="SocketDeadline"/>
 /// (idle, request and send timeouts). Its memory is bounded whatever the client sends: the receive buffer and reader
-/// its thread lends it (<see cref="ConnectionScratch"/>); a large reply buffer only while a reply is being sent.
-/// </summary>
+/// its thread lends it (<see cref="ConnectionScratch"/>); a large reply buffer only while a reply is being sent.</summary>
 internal sealed class Connection
 {
     // Where the connection is, for a graceful shutdown: blocked waiting for a request (it can be closed at once),
@@ -42,10 +40,8 @@ internal sealed class Connection
     private long _requestsServed;
     private int _phase = Waiting;
 
-    /// <summary>
-    /// Made on the accept thread, with the <paramref name="scratch"/> of the thread that will run it, so that nothing
-    /// is allocated on the connection thread (see <see cref="ConnectionScratch"/> and architecture.md).
-    /// </summary>
+    /// <summary>Made on the accept thread, with the <paramref name="scratch"/> of the thread that will run it, so that nothing
+    /// is allocated on the connection thread (see <see cref="ConnectionScratch"/> and architecture.md).</summary>
     public Connection(Socket socket, ConnectionScratch scratch, ConnectionServices services)
     {
         _socket = socket;

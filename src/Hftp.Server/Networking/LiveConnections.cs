@@ -2,10 +2,8 @@ using System.Collections.Concurrent;
 
 namespace Hftp.Server.Networking;
 
-/// <summary>
-/// The connections a server is serving now: how many (and the most at once), and what is done to all of them at
-/// once (the heartbeat's deadline check, a drain, a cut).
-/// </summary>
+/// <summary>The connections a server is serving now: how many (and the most at once), and what is done to all of them at
+/// once (the heartbeat's deadline check, a drain, a cut).</summary>
 internal sealed class LiveConnections
 {
     private readonly ConcurrentDictionary<Connection, byte> _connections = new();

@@ -20,11 +20,8 @@ internal enum ProxyHeaderStatus
     Invalid,
 }
 
-/// <summary>
-/// What <see cref="ProxyHeader.Parse"/> made of the bytes seen so far. <see cref="Source"/> is the client the proxy
-/// speaks for; null when the header carries no address (v1 <c>UNKNOWN</c>, v2 <c>LOCAL</c>, a family other than
-/// TCP over IPv4 or IPv6), and then the connection's own peer stands.
-/// </summary>
+/// <summary>What <see cref="ProxyHeader.Parse"/> made of the bytes so far. <see cref="Source"/>: the client the proxy
+/// speaks for, or null (the peer stands) if the header has none (v1 UNKNOWN, v2 LOCAL, not TCP).</summary>
 internal readonly record struct ProxyHeaderResult(ProxyHeaderStatus Status, int Length, int BytesNeeded, IPEndPoint? Source, string? Error)
 {
     public static ProxyHeaderResult NeedMore(int bytes) => new(ProxyHeaderStatus.Incomplete, 0, bytes, null, null);
@@ -34,13 +31,10 @@ internal readonly record struct ProxyHeaderResult(ProxyHeaderStatus Status, int 
     public static ProxyHeaderResult Fail(string error) => new(ProxyHeaderStatus.Invalid, 0, 0, null, error);
 }
 
-/// <summary>
-/// Parses the PROXY protocol header (HAProxy's proxy-protocol.txt, versions 1 and 2) that a load balancer sends before
-/// the client's own bytes, telling who the client is. Pure: it looks at the bytes received so far and says whether
-/// they are a header, cannot be one, or how many more bytes to read. It never asks for more bytes than the header
-/// can still need, so <see cref="TryRead"/> reads exactly that many from a connection (--proxy-protocol, under the
-/// request timeout) and leaves the client's first request in the socket.
-/// </summary>
+/// <summary>Parses the PROXY protocol header (HAProxy's proxy-protocol.txt, versions 1 and 2) a load balancer sends
+/// ahead of the client's bytes, naming the client. Pure: it says if the bytes so far are a header, cannot be one, or
+/// how many more to read, never more than the header can still need, so <see cref="TryRead"/> reads exactly that many
+/// (--proxy-protocol, under the request timeout) and leaves the client's first request in the socket.</summary>
 internal static class ProxyHeader
 {
     /// <summary>The longest version 1 header, CRLF included, as the specification fixes it.</summary>
@@ -64,10 +58,8 @@ internal static class ProxyHeader
         : StartsLike(received, Version2Signature) ? ParseVersion2(received)
         : ProxyHeaderResult.Fail("no PROXY protocol header");
 
-    /// <summary>
-    /// Reads a header from the connection: true with the client the proxy speaks for (null: the header names none),
-    /// false with the reason when the bytes are no header, or ended first.
-    /// </summary>
+    /// <summary>Reads a header from the connection: true with the client the proxy speaks for (null: the header names
+    /// none), false with the reason when the bytes are no header, or ended first.</summary>
     public static bool TryRead(SocketDeadline deadline, ConnectionServices services, out IPEndPoint? source, out string? failure)
     {
         source = null;

@@ -5,15 +5,12 @@ using Microsoft.Win32.SafeHandles;
 
 namespace Hftp.Server.Networking;
 
-/// <summary>
-/// Buffers a connection's replies and sends them: pipelined replies go out together when the connection runs out of
-/// requests to answer. Short replies go through a small buffer of the connection thread's own, made at its first reply; a
-/// listing, a large batch or a slice through a large one rented from the server's pool only while it is being sent,
-/// which it fills and sends in turn. (Rented too, the small one was a new array at almost every reply once more
-/// connections answered at once than the pool keeps arrays of a size: see <see cref="Files.RecentName"/> for what an
-/// allocation per request costs.) Each send is one buffer at most under the send timeout, so the timeout limits a
-/// pause (no buffer taken for that long), never a whole reply.
-/// </summary>
+/// <summary>Buffers a connection's replies and sends them; pipelined ones go out together once no request is left to
+/// answer. Short replies use a small buffer of the connection thread's own, made at its first reply; a listing, a large
+/// batch or a slice uses a large one rented from the server's pool only while it is filled and sent. (A rented small
+/// one was a new array at almost every reply once more connections answered at once than the pool keeps arrays of a
+/// size; see <see cref="Files.RecentName"/> for what allocating per request costs.) A send is one buffer at most under
+/// the send timeout, so the timeout limits a pause (no buffer taken for that long), never a whole reply.</summary>
 internal sealed class ReplyWriter(
     Socket socket, SocketDeadline deadline, ConnectionScratch scratch, ArrayPool<byte> buffers, ServerOptions options, ServerMetrics metrics)
 {
@@ -80,10 +77,8 @@ internal sealed class ReplyWriter(
         }
     }
 
-    /// <summary>
-    /// A span of at least <paramref name="sizeHint"/> (at most <see cref="LargeBufferSize"/>) free bytes: moves from the
-    /// small buffer to a large one, or sends what is buffered, to make room.
-    /// </summary>
+    /// <summary>A span of at least <paramref name="sizeHint"/> (at most <see cref="LargeBufferSize"/>) free bytes:
+    /// moves from the small buffer to a large one, or sends what is buffered, to make room.</summary>
     public Span<byte> GetSpan(int sizeHint)
     {
         ArgumentOutOfRangeException.ThrowIfGreaterThan(sizeHint, LargeBufferSize);
@@ -118,12 +113,10 @@ internal sealed class ReplyWriter(
         ReplyPartlySent = true;
     }
 
-    /// <summary>
-    /// Sends what is buffered, then <paramref name="count"/> bytes of <paramref name="file"/> from <paramref name="offset"/>
-    /// with sendfile(2), <see cref="ServerOptions.FileSendChunkSize"/> a call under the send timeout. A call moves more than
-    /// a slow reader takes in a timeout, so progress is what the client acknowledged, not what a call returned. False when
-    /// the file ended first.
-    /// </summary>
+    /// <summary>Sends what is buffered, then <paramref name="count"/> bytes of <paramref name="file"/> from
+    /// <paramref name="offset"/> with sendfile(2), <see cref="ServerOptions.FileSendChunkSize"/> a call under the send
+    /// timeout. A call moves more than a slow reader takes in a timeout, so progress is what the client acknowledged,
+    /// not what a call returned. False when the file ended first.</summary>
     public bool TrySendFile(SafeFileHandle file, long offset, long count, int unsentBytes)
     {
         Flush();

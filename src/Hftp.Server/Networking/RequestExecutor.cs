@@ -4,16 +4,11 @@ using Hftp.Protocol;
 
 namespace Hftp.Server.Networking;
 
-/// <summary>
-/// Answers parsed requests against the served files, writing each reply into the connection's
-/// <see cref="ReplyWriter"/>. The contract with its caller (<see cref="Connection"/>, on the connection's thread):
-/// <list type="bullet">
-/// <item><see cref="Answer"/> writes exactly one whole reply per request, in the order called, and says whether the
-/// connection must close after it (a fatal status, <c>quit</c>, a server fault) or goes on (null).</item>
-/// <item>A failure to read a file (<see cref="IOException"/>, <see cref="UnauthorizedAccessException"/>) becomes
-/// 199 while no byte of the reply was sent, and closes the connection either way.</item>
-/// </list>
-/// </summary>
+/// <summary>Answers parsed requests against the served files into the connection's <see cref="ReplyWriter"/>, on its
+/// thread. For <see cref="Connection"/>: <see cref="Answer"/> writes exactly one whole reply per request, in order, and
+/// says whether the connection must close after it (a fatal status, <c>quit</c>, a server fault) or goes on (null). A
+/// failure to read a file (<see cref="IOException"/>, <see cref="UnauthorizedAccessException"/>) becomes 199 while no
+/// reply byte was sent, and closes the connection either way.</summary>
 internal sealed class RequestExecutor(ConnectionServices services, ReplyWriter writer, ConnectionScratch scratch)
 {
     /// <summary>Starts a batch of requests (those of one receive): sizes looked up before are forgotten.</summary>

@@ -5,14 +5,11 @@ using Hftp.Server.Threads;
 
 namespace Hftp.Server.Networking;
 
-/// <summary>
-/// Reads and base64-encodes a large slice on a second thread (one of the spare-thread pool's) while the connection
-/// thread sends: one thread alone does read, encode and send in turn and keeps one core busy. Bulk 64 MiB on one
-/// connection, 2 cores: 1.56x (hftp-load) and 1.50x (hftp-benchmark) the MB/s of the same server with
-/// HFTP_ENCODE_AHEAD=0, medians of 8 alternating pairs (bench/raw.sh, 2026-12-06, commit 0df30f4; docs/performance.md).
-/// The chunks go through a ring of <see cref="Slots"/> buffers,
-/// in order: this thread fills a slot once the connection thread has sent it, and the other way round.
-/// </summary>
+/// <summary>Reads and base64-encodes a large slice on a second thread (from the spare-thread pool) while the connection
+/// thread sends; alone, one thread reads, encodes and sends in turn, keeping one core busy. Bulk 64 MiB on one
+/// connection, 2 cores: 1.56x (hftp-load) and 1.50x (hftp-benchmark) the MB/s with HFTP_ENCODE_AHEAD=0, medians of 8
+/// alternating pairs (bench/raw.sh, 2026-12-06, commit 0df30f4; docs/performance.md). Chunks go in order round a ring
+/// of <see cref="Slots"/> buffers: filled here once the connection thread sent them, sent once filled.</summary>
 internal sealed class SliceEncoder : IDisposable
 {
     /// <summary>Buffers in the ring: one being filled, one being sent, one ready, so neither side waits on a hiccup.</summary>

@@ -4,21 +4,16 @@ using Hftp.Server.Files;
 
 namespace Hftp.Server.Networking;
 
-/// <summary>
-/// Writes a <c>get_slice</c> reply. Raw (2026, <see cref="WriteRaw"/>): the header, then the file's bytes as they are;
-/// on Linux they go from the page cache to the socket (<see cref="SendFile"/>), elsewhere and for short slices through
-/// the reply buffer. Base64 (<see cref="Write"/>) streams through the reply buffer alone: read a chunk of the file into the tail of the
-/// buffer's free space, base64-encode it forward into the same space, send when full, repeat. A 1 GiB slice costs
-/// the same memory as a 1 KiB one: one large reply buffer (256 KiB), of which each read
-/// fills up to about 180 KiB. A slice of a mebibyte or more is read and encoded ahead by a <see cref="SliceEncoder"/>
-/// when one of the server's encoder slots (the cores less one) is free.
-/// </summary>
-/// <remarks>
-/// Encoding in place is safe because it goes forward in pieces whose source and destination never overlap: with
-/// <c>n</c> raw bytes at the end of <c>F</c> free bytes (from <c>F - n</c>), piece <c>k</c> (raw bytes
+/// <summary>Writes a <c>get_slice</c> reply. Raw (2026, <see cref="WriteRaw"/>): the header, then the file's bytes
+/// unchanged, on Linux from page cache to socket (<see cref="SendFile"/>), else and for short slices through the reply
+/// buffer. Base64 (<see cref="Write"/>) streams through the reply buffer alone: read a chunk of the file into the tail
+/// of its free space, encode it forward in place, send when full; a 1 GiB slice takes the memory of a 1 KiB one, a
+/// large reply buffer (256 KiB) of which a read fills up to about 180 KiB. Slices of a mebibyte or more are read and
+/// encoded ahead by a <see cref="SliceEncoder"/> if an encoder slot (the cores less one) is free.</summary>
+/// <remarks>Encoding in place is safe because it goes forward in pieces whose source and destination never overlap:
+/// with <c>n</c> raw bytes at the end of <c>F</c> free bytes (from <c>F - n</c>), piece <c>k</c> (raw bytes
 /// <c>[kP, kP + P)</c>) is encoded to <c>[4kP/3, 4(k+1)P/3)</c>, which ends before the piece starts as long as
-/// <c>F &gt;= 4n/3 + 4P/3</c>; every piece is read before anything is written over it.
-/// </remarks>
+/// <c>F &gt;= 4n/3 + 4P/3</c>; every piece is read before anything is written over it.</remarks>
 internal static class SliceWriter
 {
     /// <summary>Raw bytes encoded per call: a multiple of 3, so only the slice's last piece can have padding.</summary>

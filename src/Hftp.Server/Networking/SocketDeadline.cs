@@ -13,11 +13,9 @@ internal enum Wait
     Linger,
 }
 
-/// <summary>
-/// The deadline of the one blocking call a connection's thread is in: the server's heartbeat (<see cref="Check"/>, on
+/// <summary>The deadline of the one blocking call a connection's thread is in: the server's heartbeat (<see cref="Check"/>, on
 /// the <see cref="TimeProvider"/>) shuts the socket down once it passed, which wakes the call, and <see cref="End"/>
-/// tells the thread it timed out. As Kestrel's heartbeat: no timer per connection, and tests move a fake clock.
-/// </summary>
+/// tells the thread it timed out. As Kestrel's heartbeat: no timer per connection, and tests move a fake clock.</summary>
 internal sealed class SocketDeadline(Socket socket, TimeProvider time)
 {
     private readonly Lock _lock = new();
@@ -32,11 +30,9 @@ internal sealed class SocketDeadline(Socket socket, TimeProvider time)
     /// <summary>What the thread is blocked on now (diagnostics, read without the lock: tests poll it before moving a fake clock).</summary>
     public Wait WaitingFor => _waitingFor;
 
-    /// <summary>
-    /// Starts a wait that may last <paramref name="timeout"/> from <paramref name="since"/> (a timestamp; 0: now).
+    /// <summary>Starts a wait that may last <paramref name="timeout"/> from <paramref name="since"/> (a timestamp; 0: now).
     /// With <paramref name="acked"/> (the socket's <see cref="BytesAcked"/>, for a send too long to return in a
-    /// timeout), the deadline moves on whenever the client has taken more since.
-    /// </summary>
+    /// timeout), the deadline moves on whenever the client has taken more since.</summary>
     public void Begin(Wait kind, TimeSpan timeout, long since = 0, long acked = -1)
     {
         var ticks = timeout == Timeout.InfiniteTimeSpan ? long.MaxValue / 2 : (long)(timeout.TotalSeconds * time.TimestampFrequency);
@@ -126,11 +122,9 @@ internal sealed class SocketDeadline(Socket socket, TimeProvider time)
         }
     }
 
-    /// <summary>
-    /// Send side first, so the client reads the last reply and then a clean end of stream; then reads what it still
+    /// <summary>Send side first, so the client reads the last reply and then a clean end of stream; then reads what it still
     /// sends for up to <paramref name="linger"/>, because closing with unread data would reset the connection instead.
-    /// A stop meanwhile shuts the socket down, which ends the reading at once.
-    /// </summary>
+    /// A stop meanwhile shuts the socket down, which ends the reading at once.</summary>
     public void CloseGracefully(TimeSpan linger)
     {
         Span<byte> scratch = stackalloc byte[512];

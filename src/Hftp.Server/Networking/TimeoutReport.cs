@@ -4,13 +4,11 @@ using Serilog;
 
 namespace Hftp.Server.Networking;
 
-/// <summary>
-/// Idle and request timeouts come in floods when a slowloris is shed (ten thousand connections in a few seconds):
-/// each would build its log event on its own thread, and every thread's first allocation takes a fresh allocation
-/// context, so the flood alone set off several collections, each one stopping all those threads. The first timeout
-/// of an interval is warned on its own line naming the client; the others are only counted (no allocation) and
-/// summarized in one line per interval, on the server's heartbeat. Used by every connection thread at once, lock-free.
-/// </summary>
+/// <summary>Idle and request timeouts flood in when a slowloris is shed (10,000 connections in a few seconds). Each was
+/// logged on its own thread, whose first allocation takes a fresh allocation context, so the flood alone set off
+/// several collections, each stopping all those threads. Now an interval's first timeout is warned on its own line
+/// naming the client; the rest are only counted (no allocation) and summed up in one line per interval, on the
+/// heartbeat. Lock-free: every connection thread uses it.</summary>
 internal sealed class TimeoutReport(ILogger logger, TimeSpan interval, TimeProvider time)
 {
     private readonly WarningThrottle _ownLines = new(interval, time);
