@@ -37,6 +37,19 @@ public sealed class LimitsTests
     }
 
     [Fact]
+    public void TheCapLeavesRoomForEveryThreadsStackUnderTheMappingLimit()
+    {
+        // Debian's default vm.max_map_count: 10,000 connections fit, 20,000 threads did not (the runtime aborted).
+        var limits = new SystemLimits { OpenFiles = 1_000_000, MemoryMaps = 65_530, MemoryMapsInUse = 900 };
+
+        var (value, explanation) = ConnectionLimit.Derive(limits);
+
+        Assert.Equal((65_530 - 900 - ConnectionLimit.MapReserve) / ConnectionLimit.MapsPerThread, value);
+        Assert.InRange(value, 10_000, 20_000);
+        Assert.Contains($"vm.max_map_count 65530 with 900 mapped, {ConnectionLimit.MapsPerThread} a thread", explanation, StringComparison.Ordinal);
+    }
+
+    [Fact]
     public void TheCapNeverExceedsTheCeilingNorFallsBelowOne()
     {
         Assert.Equal(ConnectionLimit.Ceiling, ConnectionLimit.Derive(new SystemLimits { OpenFiles = 10_000_000 }).Value);
@@ -56,6 +69,7 @@ public sealed class LimitsTests
         Assert.True(limits.OpenFiles > limits.OpenFilesInUse);
         Assert.True(limits.OpenFilesInUse > 2);
         Assert.True(limits.SystemTasksInUse > Environment.ProcessorCount);
+        Assert.True(limits.MemoryMaps > limits.MemoryMapsInUse && limits.MemoryMapsInUse > 10);
     }
 
     [Fact]

@@ -19,6 +19,12 @@ internal static class ConnectionLimit
     /// <summary>Tasks kept free for the runtime's own threads (GC, finalizer, thread pool, signal handling).</summary>
     public const int TaskReserve = 64;
 
+    /// <summary>Memory mappings a thread adds: its stack and guard page, and the runtime's alternate signal stack and its guard.</summary>
+    public const int MapsPerThread = 4;
+
+    /// <summary>Mappings kept free for the heap, the files of slices being answered and the runtime's own growth.</summary>
+    public const int MapReserve = 4096;
+
     /// <summary>Share of the descriptors left for sockets, the rest for files of slices being answered: two per
     /// connection would halve the clients; if all read a slice at once, an open fails (199), no worse.</summary>
     public const double SocketShare = 0.75;
@@ -55,6 +61,13 @@ internal static class ConnectionLimit
         if (limits.CgroupTasks is { } cgroupTasks)
         {
             Bound(cgroupTasks - limits.CgroupTasksInUse - TaskReserve, $"cgroup pids.max {cgroupTasks} with {limits.CgroupTasksInUse} in use");
+        }
+
+        // Past vm.max_map_count a thread's stack cannot be mapped, and the runtime aborts ("Out of memory.").
+        if (limits.MemoryMaps is { } maps)
+        {
+            Bound((maps - limits.MemoryMapsInUse - MapReserve) / MapsPerThread,
+                $"vm.max_map_count {maps} with {limits.MemoryMapsInUse} mapped, {MapsPerThread} a thread");
         }
 
         var value = bounds.Count == 0 ? Ceiling : (int)Math.Clamp(bounds.Min(b => b.Bound), 1, Ceiling);

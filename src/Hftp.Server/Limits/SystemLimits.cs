@@ -4,12 +4,14 @@ namespace Hftp.Server.Limits;
 
 /// <summary>What the kernel lets this process have, read once at start, each with how much is in use: open files
 /// (RLIMIT_NOFILE) and tasks, i.e. threads (RLIMIT_NPROC for the user, counting all its tasks, not only this process's;
-/// threads-max and pid_max for the system; pids.max for the cgroup). Null if unlimited or unreadable.</summary>
+/// threads-max and pid_max for the system; pids.max for the cgroup), and memory mappings (vm.max_map_count: each
+/// thread's stack takes some). Null if unlimited or unreadable.</summary>
 internal sealed record SystemLimits(
     long? OpenFiles = null, long OpenFilesInUse = 0,
     long? UserTasks = null, long UserTasksInUse = 0,
     long? SystemThreads = null, long? ProcessIds = null, long SystemTasksInUse = 0,
-    long? CgroupTasks = null, long CgroupTasksInUse = 0)
+    long? CgroupTasks = null, long CgroupTasksInUse = 0,
+    long? MemoryMaps = null, long MemoryMapsInUse = 0)
 {
     /// <summary>Reads the limits from Linux's /proc; where it cannot be read (other systems), they stay unknown.</summary>
     public static SystemLimits Read()
@@ -29,6 +31,8 @@ internal sealed record SystemLimits(
             SystemTasksInUse = ReadSystemTasks(),
             CgroupTasks = cgroupTasks,
             CgroupTasksInUse = cgroupInUse,
+            MemoryMaps = ReadNumber("/proc/sys/vm/max_map_count"),
+            MemoryMapsInUse = ReadOr(0, () => File.ReadLines("/proc/self/maps").LongCount()),
         };
     }
 
