@@ -171,7 +171,7 @@ public sealed class HftpServer : IDisposable
     }
 
     // A quarter of the shortest timeout, at most the configured interval, at least 10 ms. Not the linger: a lingering
-    // close may take one beat longer, while a beat four times a second for it cost every client (docs/performance.md).
+    // close may take one beat longer, and an idle server wakes once a second for its heartbeat, not four times.
     private static TimeSpan HeartbeatInterval(ServerOptions options)
     {
         var shortest = new[] { options.IdleTimeout, options.RequestTimeout, options.SendTimeout }

@@ -17,7 +17,7 @@ internal sealed class SpareThreadPool<TThreadState> : IDisposable
     // Threads back from a connection while MaxSpare are idle wait as surplus, reused first, else ended 10 every 10 ms
     // (1,000 a second, the old server's rate), as Apache ends spares beyond its maximum gradually: each thread's end
     // unmaps its stack under the process's address-space lock, and 2,000 ending at once (a slowloris shed by its
-    // timeout) stalled every other thread, a fresh client's among them, for 70-140 ms (docs/performance.md).
+    // timeout) stalled every other thread, a fresh client's among them (docs/performance.md, History).
     private const int EndedPerTick = 10;
     private static readonly TimeSpan EndTick = TimeSpan.FromMilliseconds(10);
     private readonly ConcurrentQueue<PoolThread<TThreadState>> _surplus = new();
