@@ -129,7 +129,10 @@ public sealed class SpareThreadPoolTests
         // The fake clock never moves: only the spare keeper can have started this one.
         Assert.True(await Eventually.HoldsAsync(() => pool.Idle == 2 && pool.Alive == 3, TestTimeouts.Condition), Describe(pool));
         Assert.Equal(3, pool.Started);
+
+        // Done waiting before the gate is disposed, which would fail the wait on the pool's thread.
         gate.Set();
+        Assert.True(await Eventually.HoldsAsync(() => pool.Idle == 3, TestTimeouts.Condition), Describe(pool));
     }
 
     [Fact]
