@@ -136,7 +136,7 @@ internal sealed class SpareThreadPool<TThreadState> : IDisposable
         }
 
         ending.ForEach(worker => worker.End());
-        EndSurplus(all: true);
+        EndAllSurplus();
         WakeKeeper();
     }
 
@@ -238,7 +238,7 @@ internal sealed class SpareThreadPool<TThreadState> : IDisposable
 
             if (Volatile.Read(ref _stopped))
             {
-                EndSurplus(all: true);
+                EndAllSurplus();
             }
 
             return true;
@@ -259,21 +259,30 @@ internal sealed class SpareThreadPool<TThreadState> : IDisposable
 
     // On the timer while there is surplus: a few end each tick. Disarmed before it reads the queue empty, so a thread
     // that queues meanwhile either sees it disarmed and arms it or is seen here.
-    private void EndSurplus(bool all = false)
+    private void EndSurplus()
     {
-        for (var ended = 0; (all || ended < EndedPerTick) && _surplus.TryDequeue(out var worker); ended++)
+        for (var ended = 0; ended < EndedPerTick && _surplus.TryDequeue(out var thread); ended++)
         {
-            worker.End();
+            thread.End();
         }
 
-        if (_surplus.IsEmpty || all)
+        if (_surplus.IsEmpty)
         {
             _endSurplus.Change(Timeout.InfiniteTimeSpan, Timeout.InfiniteTimeSpan);
             Volatile.Write(ref _endingSurplus, 0);
-            if (!_surplus.IsEmpty && !all && Interlocked.Exchange(ref _endingSurplus, 1) == 0)
+            if (!_surplus.IsEmpty && Interlocked.Exchange(ref _endingSurplus, 1) == 0)
             {
                 _endSurplus.Change(EndTick, EndTick);
             }
+        }
+    }
+
+    // On a stop: every surplus thread ends now (the timer, left armed, finds none and disarms itself).
+    private void EndAllSurplus()
+    {
+        while (_surplus.TryDequeue(out var thread))
+        {
+            thread.End();
         }
     }
 }
