@@ -6,12 +6,15 @@ using Serilog.Events;
 
 namespace Hftp.Server.Tests;
 
+[CollectionDefinition(nameof(ConnectionScratchTests), DisableParallelization = true)]
+public sealed class ConnectionScratchTestsRunAlone;
+
 /// <summary>
 /// A connection thread lends its buffers, reader and recent name to each connection it runs, so a client served by
 /// a reused thread allocates little; and nothing of one client's requests reaches the next. Measures the process's
-/// allocations, so it runs alone, in <see cref="RecentNameTests"/>' collection.
+/// allocations, so it runs alone.
 /// </summary>
-[Collection(nameof(RecentNameTests))]
+[Collection(nameof(ConnectionScratchTests))]
 public sealed class ConnectionScratchTests
 {
     [Fact]

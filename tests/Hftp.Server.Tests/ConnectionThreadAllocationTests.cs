@@ -45,7 +45,7 @@ public sealed class ConnectionThreadAllocationTests
     [Fact]
     public async Task AReusedConnectionThreadAllocatesNothingToServeAClient()
     {
-        var time = new AllocationRecordingTime();
+        var time = new AllocationRecordingClock();
         using var server = TestServer.Start(
             options => options with { MinSpareThreads = 0, MaxSpareThreads = 1 }, LogEventLevel.Warning, time);
         server.WriteFile("f", "12345");
@@ -65,30 +65,8 @@ public sealed class ConnectionThreadAllocationTests
         // The thread that read the clock most is the connection thread (one thread served all 8); from its reading in
         // the third client on, what it allocated stays the same: receive, answer, send, close, wait, wake.
         Assert.Equal(1, server.Server.ThreadsStarted);
-        var readings = time.Readings();
-        var connectionThread = readings.GroupBy(reading => reading.Thread).MaxBy(group => group.Count())!.Key;
-        var allocated = readings.Where(reading => reading.Thread == connectionThread).Select(reading => reading.Allocated).ToList();
+        var allocated = time.ByBusiestThread();
         var fromThirdClient = allocated.Skip(allocated.Count * 2 / 8).ToList();
         Assert.True(fromThirdClient.Distinct().Count() == 1, $"allocated on the connection thread: {string.Join(", ", fromThirdClient)}");
-    }
-
-    // Records, without allocating, which thread read the clock and how much that thread had allocated by then.
-    private sealed class AllocationRecordingTime : TimeProvider
-    {
-        private readonly (int Thread, long Allocated)[] _readings = new (int, long)[100_000];
-        private int _count;
-
-        public override long GetTimestamp()
-        {
-            var slot = Interlocked.Increment(ref _count) - 1;
-            if (slot < _readings.Length)
-            {
-                _readings[slot] = (Environment.CurrentManagedThreadId, GC.GetAllocatedBytesForCurrentThread());
-            }
-
-            return base.GetTimestamp();
-        }
-
-        public List<(int Thread, long Allocated)> Readings() => [.. _readings.Take(Math.Min(Volatile.Read(ref _count), _readings.Length))];
     }
 }

@@ -6,53 +6,49 @@ using Serilog.Events;
 
 namespace Hftp.Server.Tests;
 
-[CollectionDefinition(nameof(RecentNameTests), DisableParallelization = true)]
-public sealed class RecentNameTestsRunAlone;
-
 /// <summary>
 /// A connection asking about the name it asked about last reuses that name's text and FileInfo: it allocates nothing
 /// for it, and still sees every change made to the file in between.
 /// </summary>
-[Collection(nameof(RecentNameTests))]
 public sealed class RecentNameTests
 {
     [Fact]
     public void AskingAgainAboutTheSameFileAllocatesNothing()
     {
-        using var server = TestServer.Start(minimumLevel: LogEventLevel.Warning);
+        var time = new AllocationRecordingClock();
+        using var server = TestServer.Start(minimumLevel: LogEventLevel.Warning, time: time);
         server.WriteFile("polled.bin", new byte[1234]);
         using var socket = new Socket(SocketType.Stream, ProtocolType.Tcp);
         socket.Connect(server.EndPoint);
         var request = Encoding.ASCII.GetBytes(Requests.GetMetadata("polled.bin"));
         var expected = Encoding.ASCII.GetBytes(Replies.Size(1234));
         var reply = new byte[expected.Length];
-
-        void AskAndCheck(int times)
+        const int requests = 2_000;
+        for (var index = 0; index < requests; index++)
         {
-            for (var index = 0; index < times; index++)
+            socket.Send(request);
+            var received = 0;
+            while (received < reply.Length)
             {
-                socket.Send(request);
-                var received = 0;
-                while (received < reply.Length)
-                {
-                    var count = socket.Receive(reply.AsSpan(received));
-                    Assert.True(count > 0, "the server closed the connection");
-                    received += count;
-                }
+                var count = socket.Receive(reply.AsSpan(received));
+                Assert.True(count > 0, "the server closed the connection");
+                received += count;
+            }
 
-                if (!reply.AsSpan().SequenceEqual(expected))
-                {
-                    Assert.Fail(Encoding.ASCII.GetString(reply));
-                }
+            if (!reply.AsSpan().SequenceEqual(expected))
+            {
+                Assert.Fail(Encoding.ASCII.GetString(reply));
             }
         }
 
-        // The warm-up also makes the first examination's objects.
-        var perRequest = Allocations.PerRepetition(AskAndCheck, warmUp: 500, measured: 2_000);
-
-        // Before RecentName: about 300 bytes a request (name text, path, FileInfo). The process's other threads
-        // (timers, the test host) may allocate a little meanwhile, hence a bound rather than zero.
-        Assert.True(perRequest < 16, $"{perRequest:0.0} bytes allocated per request");
+        // On the connection thread (the one that read the clock most, a few times a request), past the first quarter
+        // (JIT, tiering, the first examination's objects): what it had allocated stays the same from request to request.
+        // Before RecentName: about 300 bytes a request (name text, path, FileInfo).
+        var allocated = time.ByBusiestThread();
+        Assert.True(allocated.Count >= requests, $"{allocated.Count} clock readings on the busiest thread");
+        var lastThreeQuarters = allocated.Skip(allocated.Count / 4).ToList();
+        Assert.True(lastThreeQuarters[^1] == lastThreeQuarters[0],
+            $"{(lastThreeQuarters[^1] - lastThreeQuarters[0]) / (requests * 3 / 4.0):0.0} bytes allocated per request on the connection thread");
     }
 
     [Fact]

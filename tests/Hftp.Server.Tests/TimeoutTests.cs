@@ -35,10 +35,12 @@ public sealed class TimeoutTests
         Assert.Equal(1, server.Server.ActiveConnections);
         Assert.False(server.Log.Contains(LogEventLevel.Warning, "idle"));
 
-        // The last reply was idle - 10 s ago: 10 s more and a heartbeat close it.
+        // The last reply was idle - 10 s ago: 10 s more and a heartbeat close it. The warning first: a failure then
+        // says whether the server never timed the client out or did and the close did not arrive.
         time.Advance(TimeSpan.FromSeconds(11));
+        Assert.True(await Eventually.HoldsAsync(() => server.Log.Contains(LogEventLevel.Warning, "idle"), Bound),
+            $"no idle timeout at {time.GetUtcNow():HH:mm:ss.fff}; the connection waits for {WaitsOf(server)}");
         await client.ExpectClosedAsync(Bound);
-        Assert.True(await Eventually.HoldsAsync(() => server.Log.Contains(LogEventLevel.Warning, "idle"), Bound));
         Assert.True(await Eventually.HoldsAsync(() => server.Log.Contains(LogEventLevel.Information, "(IdleTimeout)"), Bound));
     }
 
@@ -207,4 +209,7 @@ public sealed class TimeoutTests
         {
         }
     }
+
+    private static string WaitsOf(TestServer server) => string.Join(", ",
+        Enum.GetValues<Wait>().Select(wait => $"{wait}: {server.Server.ConnectionsWaiting(wait)}"));
 }
