@@ -139,6 +139,13 @@ run() {
   fi
 }
 bench() { run "$1" dotnet "$generator" "${@:2}"; }
+# independent_probe KEY SIDE ROUND PORT SECONDS: bench/probe.py beside a load, a fresh client 50 times a second. The
+# load's own probe shares a process with thousands of client sockets and its pauses; this one (no .NET) cross-checks it.
+independent_probe() {
+  timeout -k 5 $(($5 + 30)) python3 "$repository/bench/probe.py" --port "$4" --file archivo.txt --seconds "$5" --rate 50 \
+    > "$scratch/probe.txt" 2>&1 || progress "   (bench/probe.py failed: $(head -1 "$scratch/probe.txt"))"
+  note "$1" "$2" "$3" "$(sed -n 's/.* p99_ms=\([0-9.]*\).*/\1/p' "$scratch/probe.txt")"
+}
 sides_of() { if [ $(($1 % 2)) = 1 ]; then echo old new; else echo new old; fi; }
 
 for round in $(seq "$rounds"); do
@@ -209,7 +216,15 @@ for round in $(seq "$rounds"); do
   progress "== round $round: $idle idle connections held"
   for side in "${sides[@]}"; do
     settle
-    bench $((duration + 180)) idle -f m64.bin -c "$idle" --port "${server_port[$side]}" --duration "$duration" --server-pid "${server_pid[$side]}"
+    bench $((duration + 180)) idle -f m64.bin -c "$idle" --port "${server_port[$side]}" --duration "$duration" --server-pid "${server_pid[$side]}" &
+    loading=$!
+    # The independent probe once the server holds nearly all of them (a thread each), within the load's own probe time.
+    for _ in $(seq 900); do
+      [ "$(threads_of "${server_pid[$side]}")" -ge $((server_baseline[$side] + idle * 9 / 10)) ] && break
+      sleep 0.1
+    done
+    independent_probe idle_py_p99 "$side" "$round" "${server_port[$side]}" $((duration - 2))
+    wait "$loading"
     note idle_kb "$side" "$round" "$(field rss_kb_per_connection)"
     note idle_p99 "$side" "$round" "$(field probe_p99_ms)"
   done
@@ -218,7 +233,10 @@ for round in $(seq "$rounds"); do
   for side in "${sides[@]}"; do
     settle
     bench $((slowloris_seconds + 180)) slowloris -f archivo.txt -c "$slowloris" --interval-ms 5000 --seconds "$slowloris_seconds" \
-      --port "${server_port[${side}_slow]}" --server-pid "${server_pid[${side}_slow]}"
+      --port "${server_port[${side}_slow]}" --server-pid "${server_pid[${side}_slow]}" &
+    loading=$!
+    independent_probe slowloris_py_p99 "$side" "$round" "${server_port[${side}_slow]}" "$slowloris_seconds"
+    wait "$loading"
     note slowloris_p99 "$side" "$round" "$(field probe_p99_ms)"
   done
 done
@@ -268,8 +286,10 @@ rows += [
     ("c4000_later_p99_mean", "the same, requests sent after that, p99 / mean", "redis GET, same client"),
     ("idle_kb", f"{idle:,} idle connections, server KB per connection", None),
     ("idle_p99", f"{idle:,} idle connections, fresh-client p99 ms", None),
+    ("idle_py_p99", "the same by bench/probe.py (independent client), p99 ms", None),
     ("open_rate", f"open {opens:,} connections (held), connections/s", None),
     ("slowloris_p99", f"slowloris {slowloris:,}, fresh-client p99 ms", None),
+    ("slowloris_py_p99", "the same by bench/probe.py (independent client), p99 ms", None),
 ]
 print("| load | old | new | new/old | anchor | each round's new/old |")
 print("|---|---:|---:|---:|---|---|")
