@@ -9,7 +9,8 @@
 # stay within the time: slowloris 20 s (run.sh: 60 s; the connections are shed about 10 s after they open, at
 # --request-timeout 10s, so the rest of a minute measures a server at rest) and 100,000 Redis GETs (run.sh: 400,000).
 # The old and new server alike get --request-timeout 10s and --idle-timeout 30s for slowloris when their --help lists
-# them.
+# them. Beside the idle and slowloris loads, bench/probe.py (Python) measures a fresh client too, independently of the
+# load's own probe.
 # Usage: bench/compare.sh OLD_REV NEW_REV [--quick] [--rounds N]   (3 rounds, about 19 min; --quick: one round of
 # shorter loads, about 8 min). The last column shows each round's new/old: latency rows move by 2x or more between
 # rounds on a shared 2-core machine, and the median of 3 cannot say whether two servers are within 10%; 5 rounds can
@@ -139,10 +140,10 @@ run() {
   fi
 }
 bench() { run "$1" dotnet "$generator" "${@:2}"; }
-# independent_probe KEY SIDE ROUND PORT SECONDS: bench/probe.py beside a load, a fresh client 50 times a second. The
+# independent_probe KEY SIDE ROUND PORT SECONDS: bench/probe.py beside a load, a fresh client 100 times a second. The
 # load's own probe shares a process with thousands of client sockets and its pauses; this one (no .NET) cross-checks it.
 independent_probe() {
-  timeout -k 5 $(($5 + 30)) python3 "$repository/bench/probe.py" --port "$4" --file archivo.txt --seconds "$5" --rate 50 \
+  timeout -k 5 $(($5 + 30)) python3 "$repository/bench/probe.py" --port "$4" --file archivo.txt --seconds "$5" --rate 100 \
     > "$scratch/probe.txt" 2>&1 || progress "   (bench/probe.py failed: $(head -1 "$scratch/probe.txt"))"
   note "$1" "$2" "$3" "$(sed -n 's/.* p99_ms=\([0-9.]*\).*/\1/p' "$scratch/probe.txt")"
 }
@@ -218,12 +219,14 @@ for round in $(seq "$rounds"); do
     settle
     bench $((duration + 180)) idle -f m64.bin -c "$idle" --port "${server_port[$side]}" --duration "$duration" --server-pid "${server_pid[$side]}" &
     loading=$!
-    # The independent probe once the server holds nearly all of them (a thread each), within the load's own probe time.
+    # The independent probe once the server holds them all (a thread each) and the last accepts are a second past,
+    # ending within the load's own probe time: a fresh client beside idle connections, not beside connections opening.
     for _ in $(seq 900); do
-      [ "$(threads_of "${server_pid[$side]}")" -ge $((server_baseline[$side] + idle * 9 / 10)) ] && break
+      [ "$(threads_of "${server_pid[$side]}")" -ge $((server_baseline[$side] + idle * 99 / 100)) ] && break
       sleep 0.1
     done
-    independent_probe idle_py_p99 "$side" "$round" "${server_port[$side]}" $((duration - 2))
+    sleep 1
+    independent_probe idle_py_p99 "$side" "$round" "${server_port[$side]}" $((duration - 3))
     wait "$loading"
     note idle_kb "$side" "$round" "$(field rss_kb_per_connection)"
     note idle_p99 "$side" "$round" "$(field probe_p99_ms)"
