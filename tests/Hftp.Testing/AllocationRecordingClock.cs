@@ -18,14 +18,11 @@ public sealed class AllocationRecordingClock : TimeProvider
         return base.GetTimestamp();
     }
 
-    /// <summary>Every reading so far, in order.</summary>
-    public List<(int Thread, long Allocated)> Readings() => [.. _readings.Take(Math.Min(Volatile.Read(ref _count), _readings.Length))];
-
     /// <summary>What the thread that read the clock most (a connection thread, when one client keeps asking) had
     /// allocated at each of its readings.</summary>
     public List<long> ByBusiestThread()
     {
-        var readings = Readings();
+        var readings = _readings.Take(Math.Min(Volatile.Read(ref _count), _readings.Length)).ToList();
         var busiest = readings.GroupBy(reading => reading.Thread).MaxBy(group => group.Count())!.Key;
         return [.. readings.Where(reading => reading.Thread == busiest).Select(reading => reading.Allocated)];
     }
