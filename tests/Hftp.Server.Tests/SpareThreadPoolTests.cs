@@ -93,6 +93,53 @@ public sealed class SpareThreadPoolTests
     }
 
     [Fact]
+    public async Task AThreadGoingSurplusAllocatesNothing()
+    {
+        // A slowloris shed sends thousands of threads to the surplus at once; any allocation there takes each a fresh
+        // allocation context, and the collections that sets off stop every thread (SpareThreadPool, _surplus).
+        const int threads = 200;
+        using var pool = new SpareThreadPool<long[]>(minSpare: 0, maxSpare: 2, IdleTime, 256 * 1024, new FakeTimeProvider(), () => [-1, -1]);
+        pool.Start();
+
+        // A first round arms the timer that ends surplus threads (the fake clock allocates to arm it), unmeasured.
+        await RunAllAsync(pool, threads, first: _ => { }, last: _ => { });
+
+        // Each work's last act: the thread's own state keeps what it had allocated; each next work's first: what since.
+        await RunAllAsync(pool, threads, first: _ => { }, last: state => state[0] = GC.GetAllocatedBytesForCurrentThread());
+        var states = await RunAllAsync(pool, threads, first: state => state[1] = GC.GetAllocatedBytesForCurrentThread(), last: _ => { });
+
+        // A thread back just as the idle list filled may end instead (its successor has no reading): not measured.
+        var reused = states.Where(state => state[0] >= 0).ToList();
+        Assert.True(reused.Count >= threads * 9 / 10, $"only {reused.Count} of {threads} threads went surplus and served again");
+        var allocated = reused.Select(state => state[1] - state[0]).Where(bytes => bytes != 0).ToList();
+        Assert.True(allocated.Count == 0, $"{allocated.Count} threads allocated between two works: {string.Join(", ", allocated)} bytes");
+    }
+
+    // Runs count works at once, each on its own thread, then lets them all return to the pool; their threads' states.
+    private static async Task<List<long[]>> RunAllAsync(SpareThreadPool<long[]> pool, int count, Action<long[]> first, Action<long[]> last)
+    {
+        using var gate = new ManualResetEventSlim();
+        var states = new List<long[]>();
+        for (var index = 0; index < count; index++)
+        {
+            var thread = pool.TryTake();
+            Assert.NotNull(thread);
+            var state = thread.State;
+            states.Add(state);
+            thread.Run(static work => ((Action)work!)(), () =>
+            {
+                first(state);
+                gate.Wait();
+                last(state);
+            });
+        }
+
+        gate.Set();
+        Assert.True(await Eventually.HoldsAsync(() => pool.Idle == pool.Alive, TestTimeouts.Condition), $"idle {pool.Idle}, alive {pool.Alive}");
+        return states;
+    }
+
+    [Fact]
     public async Task IdleThreadsBeyondTheMinimumEndOnceIdleForTheIdleTime()
     {
         var time = new FakeTimeProvider();

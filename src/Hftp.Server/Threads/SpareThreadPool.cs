@@ -1,28 +1,28 @@
-using System.Collections.Concurrent;
-
 namespace Hftp.Server.Threads;
 
 /// <summary>Connection threads, reused in Apache's model (worker MPM): a thread whose connection ended waits idle for the next.
 /// A keeper thread starts threads while fewer than <see cref="MinSpare"/> are idle, and once a second (on the
 /// <see cref="TimeProvider"/>) ends those beyond it idle longer than the idle time; one whose connection ends while
-/// <see cref="MaxSpare"/> are idle waits as surplus, ended gradually. With none idle, the caller starts one on the
-/// spot. Each thread has a <typeparamref name="TThreadState"/>, made where it is started, lent to every work it runs.
-/// In a burst (a caller took the last idle thread) the keeper keeps <see cref="BurstSpare"/> idle for the idle time,
-/// as Apache spawns faster while spares run short: with thousands alive a thread takes most of a millisecond to
-/// start, so at 2,000 connections a second 16 spares ran out and clients queued behind the accept thread starting
-/// threads one at a time (slowloris 10,000, fresh-client p99: docs/performance.md).</summary>
+/// <see cref="MaxSpare"/> are idle waits as surplus, ended gradually. With none idle, the caller starts one on the spot.
+/// Each thread has a <typeparamref name="TThreadState"/>, made where it is started, lent to every work it runs. In a
+/// burst (a caller took the last idle thread) the keeper keeps <see cref="BurstSpare"/> idle for the idle time, as Apache
+/// spawns faster while spares run short: a thread takes most of a millisecond to start with thousands alive, and at 2,000
+/// connections a second 16 spares ran out (slowloris 10,000, fresh-client p99: docs/performance.md).</summary>
 internal sealed class SpareThreadPool<TThreadState> : IDisposable
     where TThreadState : class
 {
     // Threads back from a connection while MaxSpare are idle wait as surplus, reused first, else ended 10 every 10 ms
-    // (1,000 a second, the old server's rate), as Apache ends spares beyond its maximum gradually: each thread's end
-    // unmaps its stack under the process's address-space lock, and 2,000 ending at once (a slowloris shed by its
-    // timeout) stalled every other thread, a fresh client's among them (docs/performance.md, History).
+    // (1,000 a second), as Apache ends spares beyond its maximum gradually: 2,000 ending at once (a slowloris shed by its
+    // timeout) stalled every other thread. Linked through each thread's own node, under a Monitor (a contended Lock
+    // allocates), so going surplus allocates nothing: after a collection each thread's first allocation takes a fresh
+    // allocation context, and a ConcurrentQueue growing on the threads of a shed set off 5 more collections, each
+    // stopping all 10,000 threads (docs/performance.md, History).
     private const int EndedPerTick = 10;
     private static readonly TimeSpan EndTick = TimeSpan.FromMilliseconds(10);
-    private readonly ConcurrentQueue<PoolThread<TThreadState>> _surplus = new();
+    private readonly LinkedList<PoolThread<TThreadState>> _surplus = new();
+    private readonly object _surplusLock = new();
     private readonly ITimer _endSurplus;
-    private int _endingSurplus;
+    private bool _endingSurplus;
 
     // Most recently idle last: the next connection takes the thread that ran last (its stack is warm), and the
     // threads at the front are the ones idle longest, which the keeper ends first.
@@ -47,10 +47,8 @@ internal sealed class SpareThreadPool<TThreadState> : IDisposable
         _makeState = makeState;
         MinSpare = minSpare;
 
-        // Room for one more than the minimum, so a thread the keeper replaced can come back (Apache, for the same
-        // reason, requires MaxSpareThreads >= MinSpareThreads + ThreadsPerChild): with the two equal, every client
-        // took the spare, the keeper started another, and the client's thread found no room and ended, a thread
-        // start per connection.
+        // Room for one more than the minimum (Apache requires MaxSpareThreads >= MinSpareThreads + ThreadsPerChild):
+        // with the two equal, each client took the spare, the keeper started one, and the client's thread then ended.
         MaxSpare = minSpare == 0 ? maxSpare : Math.Max(maxSpare, minSpare + 1);
         IdleTime = idleTime;
         _stackSize = stackSize;
@@ -71,8 +69,8 @@ internal sealed class SpareThreadPool<TThreadState> : IDisposable
     /// <summary>Threads alive now: busy with a connection or idle.</summary>
     public int Alive => Volatile.Read(ref _alive);
 
-    /// <summary>Threads waiting for a connection (a gauge: read without the lock, a moment stale at worst).</summary>
-    public int Idle => _idle.Count + _surplus.Count;
+    /// <summary>Threads waiting for a connection (a gauge: read without the locks, a moment stale at worst).</summary>
+    public int Idle => _idle.Count + Surplus;
 
     /// <summary>Threads back past <see cref="MaxSpare"/> idle, waiting to be reused or ended.</summary>
     public int Surplus => _surplus.Count;
@@ -93,7 +91,7 @@ internal sealed class SpareThreadPool<TThreadState> : IDisposable
     /// Null when the system refuses a new thread (the task limit or memory): the caller waits for a connection to end.</summary>
     public PoolThread<TThreadState>? TryTake()
     {
-        if (_surplus.TryDequeue(out var surplus))
+        if (TakeSurplus(newest: true) is { } surplus)
         {
             return surplus;
         }
@@ -135,8 +133,13 @@ internal sealed class SpareThreadPool<TThreadState> : IDisposable
             _idle.Clear();
         }
 
+        // The surplus too (the timer, left armed, finds none and disarms itself).
         ending.ForEach(worker => worker.End());
-        EndAllSurplus();
+        while (TakeSurplus(newest: false) is { } surplus)
+        {
+            surplus.End();
+        }
+
         WakeKeeper();
     }
 
@@ -229,19 +232,24 @@ internal sealed class SpareThreadPool<TThreadState> : IDisposable
 
         if (_idle.Count >= MaxSpare)
         {
-            // Without the lock: when thousands of connections end at once, thousands of threads would queue on it.
-            _surplus.Enqueue(worker);
-            if (Interlocked.Exchange(ref _endingSurplus, 1) == 0)
+            // Not under the keeper's lock: when thousands of connections end at once, thousands of threads would queue on it.
+            // A stop sets _stopped before it ends the surplus under this lock: it finds this thread, or this sees the stop.
+            lock (_surplusLock)
             {
-                _endSurplus.Change(EndTick, EndTick);
-            }
+                if (_stopped)
+                {
+                    return false;
+                }
 
-            if (Volatile.Read(ref _stopped))
-            {
-                EndAllSurplus();
-            }
+                _surplus.AddLast(worker.Node);
+                if (!_endingSurplus)
+                {
+                    _endingSurplus = true;
+                    _endSurplus.Change(EndTick, EndTick);
+                }
 
-            return true;
+                return true;
+            }
         }
 
         lock (_lock)
@@ -257,32 +265,36 @@ internal sealed class SpareThreadPool<TThreadState> : IDisposable
         }
     }
 
-    // On the timer while there is surplus: a few end each tick. Disarmed before it reads the queue empty, so a thread
-    // that queues meanwhile either sees it disarmed and arms it or is seen here.
-    private void EndSurplus()
+    // Most recently back last: a connection takes the warmest thread, the timer ends those back longest.
+    private PoolThread<TThreadState>? TakeSurplus(bool newest)
     {
-        for (var ended = 0; ended < EndedPerTick && _surplus.TryDequeue(out var thread); ended++)
+        lock (_surplusLock)
         {
-            thread.End();
-        }
-
-        if (_surplus.IsEmpty)
-        {
-            _endSurplus.Change(Timeout.InfiniteTimeSpan, Timeout.InfiniteTimeSpan);
-            Volatile.Write(ref _endingSurplus, 0);
-            if (!_surplus.IsEmpty && Interlocked.Exchange(ref _endingSurplus, 1) == 0)
+            if ((newest ? _surplus.Last : _surplus.First) is not { } node)
             {
-                _endSurplus.Change(EndTick, EndTick);
+                return null;
             }
+
+            _surplus.Remove(node);
+            return node.Value;
         }
     }
 
-    // On a stop: every surplus thread ends now (the timer, left armed, finds none and disarms itself).
-    private void EndAllSurplus()
+    // On the timer while there is surplus: a few end each tick; it disarms itself, under the lock, once none is left.
+    private void EndSurplus()
     {
-        while (_surplus.TryDequeue(out var thread))
+        for (var ended = 0; ended < EndedPerTick && TakeSurplus(newest: false) is { } thread; ended++)
         {
             thread.End();
+        }
+
+        lock (_surplusLock)
+        {
+            if (_surplus.Count == 0 && _endingSurplus)
+            {
+                _endingSurplus = false;
+                _endSurplus.Change(Timeout.InfiniteTimeSpan, Timeout.InfiniteTimeSpan);
+            }
         }
     }
 }
