@@ -14,7 +14,7 @@
 # Usage: bench/compare.sh OLD_REV NEW_REV [--quick] [--rounds N]   (3 rounds, about 19 min; --quick: one round of
 # shorter loads, about 8 min). The last column shows each round's new/old: latency rows move by 2x or more between
 # rounds on a shared 2-core machine, and the median of 3 cannot say whether two servers are within 10%; 5 rounds can
-# say more.
+# say more. The same revision on both sides (HEAD HEAD) shows what the machine alone does to each row.
 set -euo pipefail
 repository=$(cd "$(dirname "$0")/.." && pwd)
 
