@@ -91,9 +91,14 @@ internal sealed class SpareThreadPool<TThreadState> : IDisposable
     /// Null when the system refuses a new thread (the task limit or memory): the caller waits for a connection to end.</summary>
     public PoolThread<TThreadState>? TryTake()
     {
-        if (TakeSurplus(newest: true) is { } surplus)
+        // Most recently back last: a connection takes the warmest thread, the timer ends those back longest.
+        lock (_surplusLock)
         {
-            return surplus;
+            if (_surplus.Last is { } newest)
+            {
+                _surplus.RemoveLast();
+                return newest.Value;
+            }
         }
 
         PoolThread<TThreadState>? worker = null;
@@ -133,13 +138,8 @@ internal sealed class SpareThreadPool<TThreadState> : IDisposable
             _idle.Clear();
         }
 
-        // The surplus too (the timer, left armed, finds none and disarms itself).
         ending.ForEach(worker => worker.End());
-        while (TakeSurplus(newest: false) is { } surplus)
-        {
-            surplus.End();
-        }
-
+        EndSurplus(int.MaxValue);
         WakeKeeper();
     }
 
@@ -265,31 +265,18 @@ internal sealed class SpareThreadPool<TThreadState> : IDisposable
         }
     }
 
-    // Most recently back last: a connection takes the warmest thread, the timer ends those back longest.
-    private PoolThread<TThreadState>? TakeSurplus(bool newest)
+    // On the timer while there is surplus, a few each tick (all on a stop); disarmed under the lock once none is left,
+    // so a thread that goes surplus after arms it again.
+    private void EndSurplus(int count = EndedPerTick)
     {
         lock (_surplusLock)
         {
-            if ((newest ? _surplus.Last : _surplus.First) is not { } node)
+            for (var ended = 0; ended < count && _surplus.First is { } oldest; ended++)
             {
-                return null;
+                _surplus.RemoveFirst();
+                oldest.Value.End();
             }
 
-            _surplus.Remove(node);
-            return node.Value;
-        }
-    }
-
-    // On the timer while there is surplus: a few end each tick; it disarms itself, under the lock, once none is left.
-    private void EndSurplus()
-    {
-        for (var ended = 0; ended < EndedPerTick && TakeSurplus(newest: false) is { } thread; ended++)
-        {
-            thread.End();
-        }
-
-        lock (_surplusLock)
-        {
             if (_surplus.Count == 0 && _endingSurplus)
             {
                 _endingSurplus = false;
