@@ -53,3 +53,17 @@ stamp() {
   model=$(sed -n 's/^model name[[:space:]]*: //p' /proc/cpuinfo | head -1)
   echo "$(date -u '+%Y-%m-%d %H:%M UTC'), commit \`$commit\`, $(uname -srm), $(nproc) cores, ${model:-unknown CPU}, load average $(cut -d' ' -f1-3 /proc/loadavg)"
 }
+
+# No build server outlives a script: no MSBuild node reuse, no shared compiler process.
+export MSBUILDDISABLENODEREUSE=1 DOTNET_CLI_USE_MSBUILD_SERVER=0
+# shellcheck disable=SC2034  # used by the scripts that source this file
+build_flags=(-c Release -v q -nologo -nodeReuse:false -p:UseSharedCompilation=false)
+
+# publish_revision COMMIT DIR: COMMIT's tree extracted into DIR/src (git archive), its server published into DIR/r2r
+# as the loads run it (ReadyToRun, Release); the build's log in DIR/publish.log, its tail on failure, which exits.
+publish_revision() {
+  mkdir -p "$2/src"
+  git archive "$1" | tar -x -C "$2/src"
+  dotnet publish "$2/src/src/Hftp.Server" -r linux-x64 --self-contained false -p:PublishReadyToRun=true \
+    -o "$2/r2r" "${build_flags[@]}" > "$2/publish.log" 2>&1 || { tail -20 "$2/publish.log" >&2; exit 1; }
+}

@@ -61,16 +61,10 @@ echo "- machine: $(nproc) cores, ${model:-unknown CPU}, $(uname -srm); load aver
 echo "- rounds: $rounds; loads of ${duration} s, bulk ${bulk_seconds} s, slowloris ${slowloris_seconds} s"
 echo
 
-# No build server outlives the script: no MSBuild node reuse, no shared compiler process.
-export MSBUILDDISABLENODEREUSE=1 DOTNET_CLI_USE_MSBUILD_SERVER=0
-build_flags=(-c Release -v q -nologo -nodeReuse:false -p:UseSharedCompilation=false)
 for side in old new; do
   commit=${side}_commit
   progress "extracting and publishing the $side server (${!commit:0:9})"
-  mkdir -p "$scratch/$side/src"
-  git archive "${!commit}" | tar -x -C "$scratch/$side/src"
-  dotnet publish "$scratch/$side/src/src/Hftp.Server" -r linux-x64 --self-contained false -p:PublishReadyToRun=true \
-    -o "$scratch/$side/r2r" "${build_flags[@]}" > "$scratch/$side/publish.log" 2>&1 || { tail -20 "$scratch/$side/publish.log" >&2; exit 1; }
+  publish_revision "${!commit}" "$scratch/$side"
 done
 progress "building the load generator of the new revision"
 dotnet build "$scratch/new/src/src/Hftp.Benchmark" "${build_flags[@]}" > "$scratch/benchmark-build.log" 2>&1 \

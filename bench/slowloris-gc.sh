@@ -23,15 +23,10 @@ done
 source bench/common.sh
 make_scratch slowloris-gc
 echo "# bench/slowloris-gc.sh, $(stamp)"
-export MSBUILDDISABLENODEREUSE=1 DOTNET_CLI_USE_MSBUILD_SERVER=0
-flags=(-c Release -v q -nologo -nodeReuse:false -p:UseSharedCompilation=false)
 for revision in "${revisions[@]}"; do
-  mkdir -p "$scratch/$revision/src"
-  git archive "$revision" | tar -x -C "$scratch/$revision/src"
-  dotnet publish "$scratch/$revision/src/src/Hftp.Server" -r linux-x64 --self-contained false -p:PublishReadyToRun=true \
-    -o "$scratch/$revision/r2r" "${flags[@]}" > "$scratch/publish.log" 2>&1 || { tail -20 "$scratch/publish.log" >&2; exit 1; }
+  publish_revision "$revision" "$scratch/$revision"
 done
-dotnet build src/Hftp.Benchmark "${flags[@]}" > "$scratch/build.log" 2>&1 || { tail -20 "$scratch/build.log" >&2; exit 1; }
+dotnet build src/Hftp.Benchmark "${build_flags[@]}" > "$scratch/build.log" 2>&1 || { tail -20 "$scratch/build.log" >&2; exit 1; }
 generator=$(find src/Hftp.Benchmark/bin/Release -name hftp-benchmark.dll | head -1)
 
 mkdir -p "$scratch/hook"
@@ -55,7 +50,7 @@ internal static class StartupHook
     }) { IsBackground = true }.Start();
 }
 EOF
-dotnet build "$scratch/hook" -o "$scratch/hook/out" "${flags[@]}" > "$scratch/hook.log" 2>&1 || { tail -20 "$scratch/hook.log" >&2; exit 1; }
+dotnet build "$scratch/hook" -o "$scratch/hook/out" "${build_flags[@]}" > "$scratch/hook.log" 2>&1 || { tail -20 "$scratch/hook.log" >&2; exit 1; }
 printf '%s\n' '!Que calor que hace hoy, pinta una birra!' > "$scratch/archivo.txt"
 ulimit -n "$(ulimit -Hn)"
 

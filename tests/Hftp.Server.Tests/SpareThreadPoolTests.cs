@@ -122,16 +122,16 @@ public sealed class SpareThreadPoolTests
         var states = new List<long[]>();
         for (var index = 0; index < count; index++)
         {
-            var thread = pool.TryTake();
-            Assert.NotNull(thread);
-            var state = thread.State;
-            states.Add(state);
-            thread.Run(static work => ((Action)work!)(), () =>
+            Assert.True(pool.TryRun(state =>
             {
-                first(state);
-                gate.Wait();
-                last(state);
-            });
+                states.Add(state);
+                return () =>
+                {
+                    first(state);
+                    gate.Wait();
+                    last(state);
+                };
+            }));
         }
 
         gate.Set();
@@ -271,7 +271,8 @@ public sealed class SpareThreadPoolTests
 /// <summary>The tests' shorthand: take a thread, make its work with its state, run it there.</summary>
 internal static class SpareThreadPoolTestExtensions
 {
-    public static bool TryRun(this SpareThreadPool<object> pool, Func<object, Action> prepare)
+    public static bool TryRun<TState>(this SpareThreadPool<TState> pool, Func<TState, Action> prepare)
+        where TState : class
     {
         var thread = pool.TryTake();
         thread?.Run(static work => ((Action)work!)(), prepare(thread.State));
