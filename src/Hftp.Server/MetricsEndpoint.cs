@@ -196,8 +196,7 @@ internal sealed class MetricsEndpoint : IDisposable
 
         return method switch
         {
-            "GET" => ("200 OK", _metrics.PrometheusText(), false),
-            "HEAD" => ("200 OK", _metrics.PrometheusText(), true),
+            "GET" or "HEAD" => ("200 OK", _metrics.PrometheusText(), method == "HEAD"),
             _ => ("405 Method Not Allowed", "GET or HEAD only\n"u8.ToArray(), false),
         };
     }

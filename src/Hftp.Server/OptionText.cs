@@ -23,73 +23,41 @@ internal static class OptionText
         (text, source, addError) => WholeNumbers.ParseInt64(text, source, addError, minimum, long.MaxValue, unit);
 
     public static TextParser<TimeSpan> Duration(bool allowOff) => (text, source, addError) =>
-    {
-        if (Durations.TryParse(text, allowOff, TimeSpan.FromDays(24), out var duration))
-        {
-            return allowOff && duration == TimeSpan.Zero ? Timeout.InfiniteTimeSpan : duration;
-        }
-
-        var off = allowOff ? ", or 'off'" : string.Empty;
-        addError($"{source} must be a duration such as 300ms, 60s or 5m{off} (got '{text}').");
-        return TimeSpan.Zero;
-    };
+        Durations.TryParse(text, allowOff, TimeSpan.FromDays(24), out var duration)
+            ? (allowOff && duration == TimeSpan.Zero ? Timeout.InfiniteTimeSpan : duration)
+            : Fail(addError, $"{source} must be a duration such as 300ms, 60s or 5m{(allowOff ? ", or 'off'" : string.Empty)} (got '{text}').", TimeSpan.Zero);
 
     /// <summary>A name of the enum, in any case; not a number.</summary>
     public static T OneOf<T>(string text, string source, Action<string> addError)
-        where T : struct, Enum
-    {
-        if (Enum.TryParse<T>(text, ignoreCase: true, out var value) && Enum.IsDefined(value) && !int.TryParse(text, out _))
-        {
-            return value;
-        }
+        where T : struct, Enum =>
+        Enum.TryParse<T>(text, ignoreCase: true, out var value) && Enum.IsDefined(value) && !int.TryParse(text, out _)
+            ? value
+            : Fail(addError, $"{source}: '{text}' is not one of {string.Join(", ", Enum.GetNames<T>().Select(name => name.ToLowerInvariant()))}.", default(T));
 
-        addError($"{source}: '{text}' is not one of {string.Join(", ", Enum.GetNames<T>().Select(name => name.ToLowerInvariant()))}.");
-        return default;
-    }
-
-    public static IPAddress Address(string text, string source, Action<string> addError)
-    {
-        if (IPAddress.TryParse(text, out var address))
-        {
-            return address;
-        }
-
-        addError($"{source}: '{text}' is not an IPv4 or IPv6 address (for example 0.0.0.0, 127.0.0.1 or ::).");
-        return IPAddress.Any;
-    }
+    public static IPAddress Address(string text, string source, Action<string> addError) => IPAddress.TryParse(text, out var address)
+        ? address
+        : Fail(addError, $"{source}: '{text}' is not an IPv4 or IPv6 address (for example 0.0.0.0, 127.0.0.1 or ::).", IPAddress.Any);
 
     public static IPEndPoint? MetricsEndPoint(string text, string source, Action<string> addError)
     {
-        if (IPEndPoint.TryParse(text, out var endPoint) && endPoint.Port > 0 && text.EndsWith(
-            ":" + endPoint.Port.ToString(CultureInfo.InvariantCulture), StringComparison.Ordinal))
+        if (!IPEndPoint.TryParse(text, out var endPoint) || endPoint.Port == 0
+            || !text.EndsWith(":" + endPoint.Port.ToString(CultureInfo.InvariantCulture), StringComparison.Ordinal))
         {
-            if (endPoint.AddressFamily == AddressFamily.InterNetwork)
-            {
-                return endPoint;
-            }
-
-            addError($"{source}: '{text}' is IPv6; the metrics endpoint takes an IPv4 address only.");
-            return null;
+            return Fail<IPEndPoint?>(addError, $"{source}: '{text}' is not ADDRESS:PORT with a port from 1 to 65535 (for example 127.0.0.1:9464 or 0.0.0.0:9464).", null);
         }
 
-        addError($"{source}: '{text}' is not ADDRESS:PORT with a port from 1 to 65535 (for example 127.0.0.1:9464 or 0.0.0.0:9464).");
-        return null;
+        return endPoint.AddressFamily == AddressFamily.InterNetwork
+            ? endPoint
+            : Fail<IPEndPoint?>(addError, $"{source}: '{text}' is IPv6; the metrics endpoint takes an IPv4 address only.", null);
     }
 
     /// <summary>A switch set by a variable: true, false, 1, 0, yes, no, on or off.</summary>
-    public static bool Switch(string text, string source, Action<string> addError)
+    public static bool Switch(string text, string source, Action<string> addError) => text.ToUpperInvariant() switch
     {
-        switch (text.ToUpperInvariant())
-        {
-            case "TRUE" or "1" or "YES" or "ON":
-                return true;
-            case "FALSE" or "0" or "NO" or "OFF":
-                return false;
-            default:
-                addError($"{source}: '{text}' is not one of true, false, 1, 0, yes, no, on, off.");
-                return false;
-        }
-    }
+        "TRUE" or "1" or "YES" or "ON" => true,
+        "FALSE" or "0" or "NO" or "OFF" => false,
+        _ => Fail(addError, $"{source}: '{text}' is not one of true, false, 1, 0, yes, no, on, off.", false),
+    };
 
     public static readonly TextParser<DirectoryInfo> Directory = (text, _, _) => new DirectoryInfo(text);
 
@@ -116,5 +84,12 @@ internal static class OptionText
             ? $"{option.Description} [env: {variable}]"
             : option.Description!.Insert(documentedDefault, $" [env: {variable}]");
         return option;
+    }
+
+    // Reports text that does not parse, and gives the value the option holds meanwhile.
+    private static T Fail<T>(Action<string> addError, string error, T value)
+    {
+        addError(error);
+        return value;
     }
 }

@@ -54,10 +54,7 @@ internal sealed class ReopenableFileSink : ILogEventSink, IDisposable
     // sink swallows a failure to open and writes nowhere, so the file is opened here first, to fail out loud.
     private Logger Open()
     {
-        using (new FileStream(Path, FileMode.Append, FileAccess.Write, FileShare.ReadWrite | FileShare.Delete))
-        {
-        }
-
+        new FileStream(Path, FileMode.Append, FileAccess.Write, FileShare.ReadWrite | FileShare.Delete).Dispose();
         return new LoggerConfiguration().MinimumLevel.Verbose().WriteTo.File(_formatter, Path).CreateLogger();
     }
 }

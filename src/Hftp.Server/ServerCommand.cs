@@ -19,12 +19,9 @@ public static class ServerCommand
     public static async Task<int> InvokeAsync(string[] args, TextWriter? error = null, Func<string, string?>? environment = null)
     {
         var parseResult = Create(environment).Parse(args);
-        if (parseResult.Errors.Count == 0)
-        {
-            return await parseResult.InvokeAsync(TerminationConfiguration(parseResult));
-        }
-
-        return await ParseErrors.WriteAsync(parseResult, "hftp-server", error ?? Console.Error);
+        return parseResult.Errors.Count == 0
+            ? await parseResult.InvokeAsync(TerminationConfiguration(parseResult))
+            : await ParseErrors.WriteAsync(parseResult, "hftp-server", error ?? Console.Error);
     }
 
     /// <summary>The command, reading unset options from <paramref name="environment"/> (tests give a dictionary), else the process's variables.</summary>

@@ -188,22 +188,12 @@ internal sealed class ServerMetrics : IDisposable
         series.Where(closed => ClosedBy(closed.Reason) > 0).Select(closed => new Measurement<long>(ClosedBy(closed.Reason), Tag(closed.Key, closed.Value)));
 
     // At each collection: one measurement per command and status seen so far.
-    private List<Measurement<long>> ObserveRequests()
-    {
-        var measurements = new List<Measurement<long>>();
-        for (var command = 0; command < CommandNames.Length; command++)
-        {
-            for (var status = 0; status < StatusNames.Length; status++)
-            {
-                if (Requests(command, status) is var count and > 0)
-                {
-                    measurements.Add(new(count, Tag("hftp.request.command", CommandNames[command]), Tag("hftp.response.status_code", StatusNames[status])));
-                }
-            }
-        }
-
-        return measurements;
-    }
+    private IEnumerable<Measurement<long>> ObserveRequests() =>
+        from command in Enumerable.Range(0, CommandNames.Length)
+        from status in Enumerable.Range(0, StatusNames.Length)
+        let count = Requests(command, status)
+        where count > 0
+        select new Measurement<long>(count, Tag("hftp.request.command", CommandNames[command]), Tag("hftp.response.status_code", StatusNames[status]));
 
     /// <summary>Each instrument's description, which the Prometheus text gives as its HELP.</summary>
     public static class Help

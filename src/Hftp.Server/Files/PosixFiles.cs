@@ -29,14 +29,8 @@ internal static partial class PosixFiles
         }
         while (descriptor < 0 && Marshal.GetLastPInvokeError() == Interrupted);
 
-        if (descriptor < 0)
-        {
-            handle = new SafeFileHandle();
-            return Marshal.GetLastPInvokeError();
-        }
-
-        handle = new SafeFileHandle(descriptor, ownsHandle: true);
-        return 0;
+        handle = descriptor < 0 ? new SafeFileHandle() : new SafeFileHandle(descriptor, ownsHandle: true);
+        return descriptor < 0 ? Marshal.GetLastPInvokeError() : 0;
     }
 
     /// <summary>Whether the open file can seek: false for a FIFO or socket (ESPIPE).</summary>

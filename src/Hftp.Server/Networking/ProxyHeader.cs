@@ -171,11 +171,8 @@ internal static class ProxyHeader
     }
 
     // Digits only (NumberStyles.None: no sign, no spaces), at most five of them.
-    private static bool TryParsePort(string text, out ushort port)
-    {
-        port = 0;
-        return text.Length <= 5 && ushort.TryParse(text, NumberStyles.None, CultureInfo.InvariantCulture, out port);
-    }
+    private static bool TryParsePort(string text, out ushort port) =>
+        ushort.TryParse(text, NumberStyles.None, CultureInfo.InvariantCulture, out port) && text.Length <= 5;
 
     private static ProxyHeaderResult ParseVersion2(ReadOnlySpan<byte> received)
     {
