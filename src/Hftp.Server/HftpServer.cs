@@ -98,7 +98,7 @@ public sealed class HftpServer : IDisposable
         MaxConnections = ConnectionLimit.Decide(_options.MaxConnections, _logger);
         _slots = new SemaphoreSlim(MaxConnections, MaxConnections);
         _threads = new(_options.MinSpareThreads, _options.MaxSpareThreads, _options.SpareThreadIdleTime, _options.ConnectionStackSize, _time,
-            () => new ConnectionScratch(_options), MaxConnections);
+            () => new ConnectionScratch(_services!), MaxConnections);
         var encoders = new SemaphoreSlim(_options.SliceEncoders, Math.Max(_options.SliceEncoders, 1));
         _services = new ConnectionServices(_options, _files, buffers, _logger, Metrics, _timeoutReport, _time, _threads, encoders);
         _threads.Start();
@@ -198,7 +198,7 @@ public sealed class HftpServer : IDisposable
                 _acceptFailures.Failed("no thread for a new connection (the task limit or memory)");
                 if (_stopping || BackOff())
                 {
-                    var refused = new Connection(socket, new ConnectionScratch(_options), _services!);
+                    var refused = new Connection(socket, new ConnectionScratch(_services!), _services!);
                     refused.Stop();
                     _connections.Add(refused);
                     RunConnection(refused);

@@ -1,3 +1,4 @@
+using System.Globalization;
 using System.Net.Sockets;
 using System.Text;
 using Hftp.Protocol;
@@ -76,10 +77,19 @@ public sealed class ConnectionScratchTests
                 () => server.Server.ActiveConnections == 0 && server.Server.ThreadsIdle == 1, TestTimeouts.Condition));
             var threadsStarted = server.Server.ThreadsStarted;
             using var next = server.Connect();
+            var nextClient = next.Socket.LocalEndPoint!.ToString()!;
             await next.SendAsync("\r\n");
             await next.ExpectAsync(StatusCode.BadRequest.StatusLineText());
             await next.ExpectClosedAsync();
             Assert.Equal(threadsStarted, server.Server.ThreadsStarted);
+
+            // The thread's reply writer starts each client from nothing sent: its closing line counts its own reply only.
+            Assert.True(await Eventually.HoldsAsync(() => ClosingLineOf(server, nextClient) is not null, TestTimeouts.Condition));
+            Assert.Equal(StatusCode.BadRequest.StatusLineText().Length.ToString(CultureInfo.InvariantCulture),
+                ClosingLineOf(server, nextClient)!.Properties["BytesSent"].ToString());
         }
     }
+
+    private static LogEvent? ClosingLineOf(TestServer server, string client) => server.Log.Events.FirstOrDefault(e =>
+        e.MessageTemplate.Text.StartsWith("Closed", StringComparison.Ordinal) && e.Properties["Remote"].ToString().Trim('"') == client);
 }

@@ -31,8 +31,6 @@ internal sealed class Connection
     private static readonly TimeSpan HealthCheckWait = TimeSpan.FromMilliseconds(200); // a health check says "quit" well within it
     private readonly long _acceptedAt;
     private readonly ConnectionScratch _scratch;
-    private readonly ReplyWriter _writer;
-    private readonly RequestExecutor _executor;
     private readonly SocketError _earlyError;
     private volatile bool _stopping;
     private int _announced;
@@ -48,12 +46,10 @@ internal sealed class Connection
         _services = services;
         _options = services.Options;
         _logger = services.Logger;
-        Deadline = new SocketDeadline(socket, services.Time);
         RemoteEndPoint = socket.RemoteEndPoint as IPEndPoint;
         _acceptedAt = services.Time.GetTimestamp();
-        _scratch = scratch.Reset();
-        _writer = new ReplyWriter(socket, Deadline, scratch, services.Buffers, _options, services.Metrics);
-        _executor = new RequestExecutor(services, _writer, scratch) { Client = RemoteEndPoint };
+        _scratch = scratch.Reset(socket);
+        scratch.Executor.Client = RemoteEndPoint;
 
         // A socket's first send or receive makes its SocketAsyncContext (224 bytes), through which even blocking calls
         // go: an empty send makes it here. It reports, and so clears, an error the client caused already (a reset).
@@ -66,8 +62,9 @@ internal sealed class Connection
     /// <summary>The proxy that sent a PROXY protocol header naming another client; null otherwise.</summary>
     public IPEndPoint? ProxyEndPoint { get; private set; }
 
-    /// <summary>The deadline of the call the connection's thread is blocked in, which the server's heartbeat checks.</summary>
-    public SocketDeadline Deadline { get; }
+    /// <summary>The deadline of the call the connection's thread is blocked in, which the server's heartbeat checks. Its thread's:
+    /// once the connection ended, that of the thread's next connection (its check then serves that one).</summary>
+    public SocketDeadline Deadline => _scratch.Deadline;
 
     /// <summary>Runs the connection to its end and says why it ended; never throws. Called on the connection's own thread.</summary>
     public CloseReason Run()
@@ -101,13 +98,13 @@ internal sealed class Connection
         }
         finally
         {
-            _writer.Close();
+            _scratch.Writer.Close();
             _socket.Dispose();
         }
 
         var isHealthCheck = _isHealthCheck && _requestsServed == 1 && reason is CloseReason.Quit or CloseReason.NetworkError;
         ServerLog.Closed(_logger, isHealthCheck ? LogEventLevel.Debug : LogEventLevel.Information, RemoteEndPoint, reason, networkError,
-            _requestsServed, _writer.BytesSent, _services.Time.GetElapsedTime(started));
+            _requestsServed, _scratch.Writer.BytesSent, _services.Time.GetElapsedTime(started));
         return reason;
     }
 
@@ -120,7 +117,7 @@ internal sealed class Connection
             if (Interlocked.CompareExchange(ref _phase, DrainingWhileIdle, Waiting) == Waiting)
             {
                 // Wakes the blocked receive, which then reads end of stream; nothing is being sent, so nothing is cut.
-                Deadline.TryShutdown(SocketShutdown.Receive);
+                SocketDeadline.TryShutdown(_socket, SocketShutdown.Receive);
                 return;
             }
         }
@@ -141,7 +138,7 @@ internal sealed class Connection
     public void Stop()
     {
         _stopping = true;
-        Deadline.TryShutdown(SocketShutdown.Both);
+        SocketDeadline.TryShutdown(_socket, SocketShutdown.Both);
     }
 
     [MethodImpl(MethodImplOptions.AggressiveInlining)] // into Run: a frame fewer for collections to walk on each thread
@@ -153,7 +150,7 @@ internal sealed class Connection
         }
 
         _socket.NoDelay = true;
-        _writer.SetUnsentBytes(_options.UnsentBytes);
+        _scratch.Writer.SetUnsentBytes(_options.UnsentBytes);
 
         IPEndPoint? source = null;
         string? failure = null;
@@ -173,7 +170,7 @@ internal sealed class Connection
         if (source is not null)
         {
             (ProxyEndPoint, RemoteEndPoint) = (RemoteEndPoint, source);
-            _executor.Client = source;
+            _scratch.Executor.Client = source;
         }
 
         var reason = Serve();
@@ -219,21 +216,21 @@ internal sealed class Connection
             }
 
             var lineEnded = false;
-            _executor.BeginBatch();
+            _scratch.Executor.BeginBatch();
             while (_scratch.Reader.TryRead(input, out var consumed, out var request))
             {
                 lineEnded = true;
                 input = input[consumed..];
                 if (Answer(request) is { } reason)
                 {
-                    _writer.Flush();
+                    _scratch.Writer.Flush();
                     return reason;
                 }
 
                 if (Volatile.Read(ref _phase) >= DrainingWhileIdle)
                 {
                     // Shutting down: this reply goes out whole, the requests pipelined after it are not answered.
-                    _writer.Flush();
+                    _scratch.Writer.Flush();
                     return DrainReason();
                 }
             }
@@ -242,9 +239,9 @@ internal sealed class Connection
             lineStarted = input.IsEmpty ? (lineEnded ? 0 : lineStarted) : (lineEnded || lineStarted == 0 ? receivedAt : lineStarted);
 
             // Replies to everything the client pipelined in this receive go out in one send.
-            _writer.Flush();
+            _scratch.Writer.Flush();
             idleSince = lineEnded ? _services.Time.GetTimestamp() : idleSince;
-            _writer.ReleaseBuffer();
+            _scratch.Writer.ReleaseBuffer();
         }
     }
 
@@ -270,10 +267,10 @@ internal sealed class Connection
     {
         _requestsServed++;
         var started = _services.Time.GetTimestamp();
-        var replyStart = _writer.BytesWritten;
-        var reason = _executor.Answer(request);
-        _services.Metrics.RequestAnswered(request, _writer.LastStatus, _services.Time.GetElapsedTime(started));
-        ServerLog.RequestAnswered(_logger, RemoteEndPoint, request, _writer.LastStatus, _writer.BytesWritten - replyStart);
+        var replyStart = _scratch.Writer.BytesWritten;
+        var reason = _scratch.Executor.Answer(request);
+        _services.Metrics.RequestAnswered(request, _scratch.Writer.LastStatus, _services.Time.GetElapsedTime(started));
+        ServerLog.RequestAnswered(_logger, RemoteEndPoint, request, _scratch.Writer.LastStatus, _scratch.Writer.BytesWritten - replyStart);
         return reason;
     }
 

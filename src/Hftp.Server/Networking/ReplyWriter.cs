@@ -10,11 +10,13 @@ namespace Hftp.Server.Networking;
 /// batch or a slice uses a large one rented from the server's pool only while it is filled and sent. (A rented small
 /// one was a new array at almost every reply once more connections answered at once than the pool keeps arrays of a
 /// size; see <see cref="Files.RecentName"/> for what allocating per request costs.) A send is one buffer at most under
-/// the send timeout, so the timeout limits a pause (no buffer taken for that long), never a whole reply.</summary>
-internal sealed class ReplyWriter(
-    Socket socket, SocketDeadline deadline, ConnectionScratch scratch, ArrayPool<byte> buffers, ServerOptions options, ServerMetrics metrics)
+/// the send timeout, so the timeout limits a pause (no buffer taken for that long), never a whole reply. A thread keeps
+/// one for the connections it runs in turn (<see cref="ConnectionScratch"/>).</summary>
+internal sealed class ReplyWriter(SocketDeadline deadline, ArrayPool<byte> buffers, ServerOptions options, ServerMetrics metrics)
 {
+    private Socket _socket = null!;
     private byte[] _buffer = [];
+    private byte[]? _shortReplyBuffer; // made at the first short reply, not with the thread
     private int _length;
     private int _replyStart;
 
@@ -34,6 +36,14 @@ internal sealed class ReplyWriter(
 
     /// <summary>The size of the large buffer: how much <see cref="GetSpan"/> can give at once.</summary>
     public int LargeBufferSize => options.LargeReplyBufferSize;
+
+    /// <summary>Writes to the next connection's <paramref name="socket"/>, from nothing sent (the last one's <see cref="Close"/>
+    /// gave its buffer back).</summary>
+    public void Attach(Socket socket)
+    {
+        (_socket, _length, _replyStart, _progress, BytesSent) = (socket, 0, 0, 0, 0);
+        (LastStatus, ReplyPartlySent) = (default, false);
+    }
 
     /// <summary>Marks where the next reply starts, so it can be retracted while none of it has been sent.</summary>
     public void BeginReply()
@@ -126,7 +136,7 @@ internal sealed class ReplyWriter(
             deadline.Begin(Wait.Send, options.SendTimeout, _progress, deadline.BytesAcked());
             try
             {
-                if (Sent(SendFile.Send(socket.SafeHandle, file, ref offset, Math.Min(end - offset, options.FileSendChunkSize))) == 0)
+                if (Sent(SendFile.Send(_socket.SafeHandle, file, ref offset, Math.Min(end - offset, options.FileSendChunkSize))) == 0)
                 {
                     return false;
                 }
@@ -152,7 +162,7 @@ internal sealed class ReplyWriter(
             // On the stack: a connection thread that allocates at all takes a fresh allocation context (see Connection).
             Span<byte> value = stackalloc byte[sizeof(int)];
             BitConverter.TryWriteBytes(value, bytes);
-            socket.SetRawSocketOption(6, 25, value);
+            _socket.SetRawSocketOption(6, 25, value);
         }
     }
 
@@ -175,7 +185,7 @@ internal sealed class ReplyWriter(
 
     private void ReturnLarge()
     {
-        if (_buffer.Length > 0 && _buffer != scratch.ShortReplyBuffer)
+        if (_buffer.Length > 0 && _buffer != _shortReplyBuffer)
         {
             buffers.Return(_buffer);
         }
@@ -189,7 +199,7 @@ internal sealed class ReplyWriter(
         var wanted = _length + sizeHint <= options.SmallReplyBufferSize ? options.SmallReplyBufferSize : LargeBufferSize;
         if (wanted > _buffer.Length)
         {
-            var larger = wanted == options.SmallReplyBufferSize ? scratch.ShortReplyBuffer ??= new byte[wanted] : buffers.Rent(wanted);
+            var larger = wanted == options.SmallReplyBufferSize ? _shortReplyBuffer ??= new byte[wanted] : buffers.Rent(wanted);
             _buffer.AsSpan(0, _length).CopyTo(larger);
             ReturnLarge();
             _buffer = larger;
@@ -208,7 +218,7 @@ internal sealed class ReplyWriter(
         deadline.Begin(Wait.Send, options.SendTimeout, _progress);
         try
         {
-            Sent(socket.Send(bytes));
+            Sent(_socket.Send(bytes));
         }
         catch (SocketException) when (deadline.End() == Wait.Send)
         {

@@ -15,10 +15,12 @@ internal enum Wait
 
 /// <summary>The deadline of the one blocking call a connection's thread is in: the server's heartbeat (<see cref="Check"/>, on
 /// the <see cref="TimeProvider"/>) shuts the socket down once it passed, which wakes the call, and <see cref="End"/>
-/// tells the thread it timed out. As Kestrel's heartbeat: no timer per connection, and tests move a fake clock.</summary>
-internal sealed class SocketDeadline(Socket socket, TimeProvider time)
+/// tells the thread it timed out. As Kestrel's heartbeat: no timer per connection, and tests move a fake clock. A thread
+/// keeps one for the connections it runs in turn (<see cref="ConnectionScratch"/>).</summary>
+internal sealed class SocketDeadline(TimeProvider time)
 {
     private readonly Lock _lock = new();
+    private Socket _socket = null!;
     private Wait _waitingFor;
     private long _deadline;
     private long _timeout;
@@ -26,6 +28,16 @@ internal sealed class SocketDeadline(Socket socket, TimeProvider time)
     private Wait _expired;
 
     public long Now => time.GetTimestamp();
+
+    /// <summary>Serves the next connection's <paramref name="socket"/>, called between connections. A wait the last one left
+    /// (its thread ended on an exception inside it) is dropped, so that it cannot expire on the new socket.</summary>
+    public void Attach(Socket socket)
+    {
+        lock (_lock)
+        {
+            (_socket, _waitingFor, _expired) = (socket, Wait.Nothing, Wait.Nothing);
+        }
+    }
 
     /// <summary>What the thread is blocked on now (diagnostics, read without the lock: tests poll it before moving a fake clock).</summary>
     public Wait WaitingFor => _waitingFor;
@@ -49,7 +61,7 @@ internal sealed class SocketDeadline(Socket socket, TimeProvider time)
         Span<byte> info = stackalloc byte[128];
         try
         {
-            return OperatingSystem.IsLinux() && socket.GetRawSocketOption(6, 11, info) == info.Length ? BitConverter.ToInt64(info[120..]) : -1;
+            return OperatingSystem.IsLinux() && _socket.GetRawSocketOption(6, 11, info) == info.Length ? BitConverter.ToInt64(info[120..]) : -1;
         }
         catch (Exception exception) when (exception is SocketException or ObjectDisposedException)
         {
@@ -78,6 +90,7 @@ internal sealed class SocketDeadline(Socket socket, TimeProvider time)
         }
 
         Wait expired;
+        Socket socket;
         lock (_lock)
         {
             if (_waitingFor == Wait.Nothing || _expired != Wait.Nothing || now < _deadline)
@@ -91,11 +104,11 @@ internal sealed class SocketDeadline(Socket socket, TimeProvider time)
                 return;
             }
 
-            expired = _expired = _waitingFor;
+            (expired, _expired, socket) = (_waitingFor, _waitingFor, _socket);
         }
 
         // A receive wakes reading end of stream; a blocked send needs the send side shut too (it then fails).
-        TryShutdown(expired == Wait.Send ? SocketShutdown.Both : SocketShutdown.Receive);
+        TryShutdown(socket, expired == Wait.Send ? SocketShutdown.Both : SocketShutdown.Receive);
     }
 
     /// <summary>Receives into <paramref name="buffer"/> within the deadline; -1 when it passed first.</summary>
@@ -105,12 +118,12 @@ internal sealed class SocketDeadline(Socket socket, TimeProvider time)
     {
         // The overload that returns its error: a timed-out receive throws nothing.
         Begin(kind, timeout, since);
-        var received = socket.Receive(buffer, SocketFlags.None, out var error);
+        var received = _socket.Receive(buffer, SocketFlags.None, out var error);
         return End() != Wait.Nothing ? -1 : error == SocketError.Success ? received : throw new SocketException((int)error);
     }
 
-    /// <summary>Shuts the socket down from any thread, waking what blocks on it; closed already is fine.</summary>
-    public void TryShutdown(SocketShutdown how)
+    /// <summary>Shuts <paramref name="socket"/> down from any thread, waking what blocks on it; closed already is fine.</summary>
+    public static void TryShutdown(Socket socket, SocketShutdown how)
     {
         try
         {
@@ -128,11 +141,11 @@ internal sealed class SocketDeadline(Socket socket, TimeProvider time)
     public void CloseGracefully(TimeSpan linger)
     {
         Span<byte> scratch = stackalloc byte[512];
-        TryShutdown(SocketShutdown.Send);
+        TryShutdown(_socket, SocketShutdown.Send);
         Begin(Wait.Linger, linger);
         try
         {
-            while (socket.Receive(scratch, SocketFlags.None, out var error) > 0 && error == SocketError.Success)
+            while (_socket.Receive(scratch, SocketFlags.None, out var error) > 0 && error == SocketError.Success)
             {
             }
         }
