@@ -10,7 +10,9 @@
 # --request-timeout 10s, so the rest of a minute measures a server at rest) and 100,000 Redis GETs (run.sh: 400,000).
 # The old and new server alike get --request-timeout 10s and --idle-timeout 30s for slowloris when their --help lists
 # them. Beside the idle and slowloris loads, bench/probe.py (Python) measures a fresh client too, independently of the
-# load's own probe.
+# load's own probe. Each idle and slowloris run meets a server started for it alone and stopped after it: a 5-round A/A
+# run (2026-12-07 19:31) with one long-lived server a side measured identical binaries 0.32-0.41 apart on slowloris in
+# four rounds of five; the bias followed the process, not the order (bench/slowloris-gc.sh starts one per run too).
 # Usage: bench/compare.sh OLD_REV NEW_REV [--quick] [--rounds N]   (3 rounds, about 19 min; --quick: one round of
 # shorter loads, about 8 min). The last column shows each round's new/old: latency rows move by 2x or more between
 # rounds on a shared 2-core machine, and the median of 3 cannot say whether two servers are within 10%; 5 rounds can
@@ -93,13 +95,21 @@ start_server() {
   wait_port "${server_port[$name]}"
   server_baseline[$name]=$(threads_of "${server_pid[$name]}")
 }
+# stop_server NAME: stops the server by its PID and waits for it to exit.
+stop_server() { kill "${server_pid[$1]}" 2>/dev/null || true; wait "${server_pid[$1]}" 2>/dev/null || true; }
+# start_fresh SIDE [OPTION...]: the SIDE's server started for one run as "fresh", warmed by 2 s of get_metadata at 32
+# connections so that its hot code is compiled before the run, as the long-lived servers' is.
+start_fresh() {
+  start_server fresh "$@"
+  bench 60 small -f m64.bin -c 32 -P 1 --port "${server_port[fresh]}" --duration 2
+}
+declare -A slow_options
 for side in old new; do
   start_server "$side" "$side"
-  timeouts=()
+  slow_options[$side]=""
   help=$("$scratch/$side/r2r/hftp-server" --help)
-  if grep -q -- --request-timeout <<< "$help"; then timeouts+=(--request-timeout 10s); fi
-  if grep -q -- --idle-timeout <<< "$help"; then timeouts+=(--idle-timeout 30s); fi
-  start_server "${side}_slow" "$side" "${timeouts[@]}"
+  if grep -q -- --request-timeout <<< "$help"; then slow_options[$side]+=" --request-timeout 10s"; fi
+  if grep -q -- --idle-timeout <<< "$help"; then slow_options[$side]+=" --idle-timeout 30s"; fi
 done
 nginx_port=$(free_port)
 start_nginx "$scratch" "$nginx_port" "$data"
@@ -112,7 +122,7 @@ wait_port "$nginx_port"; wait_port "$redis_port"
 # thousands of connections just closed take seconds to end, and would share the cores with the next load.
 settle() {
   local name
-  for name in old new old_slow new_slow; do
+  for name in old new; do
     for _ in $(seq 300); do
       [ "$(threads_of "${server_pid[$name]}")" -le $((server_baseline[$name] + 300)) ] && break
       sleep 0.2
@@ -211,17 +221,19 @@ for round in $(seq "$rounds"); do
   progress "== round $round: $idle idle connections held"
   for side in "${sides[@]}"; do
     settle
-    bench $((duration + 180)) idle -f m64.bin -c "$idle" --port "${server_port[$side]}" --duration "$duration" --server-pid "${server_pid[$side]}" &
+    start_fresh "$side"
+    bench $((duration + 180)) idle -f m64.bin -c "$idle" --port "${server_port[fresh]}" --duration "$duration" --server-pid "${server_pid[fresh]}" &
     loading=$!
     # The independent probe once the server holds them all (a thread each) and the last accepts are a second past,
     # ending within the load's own probe time: a fresh client beside idle connections, not beside connections opening.
     for _ in $(seq 900); do
-      [ "$(threads_of "${server_pid[$side]}")" -ge $((server_baseline[$side] + idle * 99 / 100)) ] && break
+      [ "$(threads_of "${server_pid[fresh]}")" -ge $((server_baseline[fresh] + idle * 99 / 100)) ] && break
       sleep 0.1
     done
     sleep 1
-    independent_probe idle_py_p99 "$side" "$round" "${server_port[$side]}" $((duration - 3))
+    independent_probe idle_py_p99 "$side" "$round" "${server_port[fresh]}" $((duration - 3))
     wait "$loading"
+    stop_server fresh
     note idle_kb "$side" "$round" "$(field rss_kb_per_connection)"
     note idle_p99 "$side" "$round" "$(field probe_p99_ms)"
   done
@@ -229,11 +241,14 @@ for round in $(seq "$rounds"); do
   progress "== round $round: slowloris, $slowloris connections for $slowloris_seconds s"
   for side in "${sides[@]}"; do
     settle
+    # shellcheck disable=SC2086  # the options are words
+    start_fresh "$side" ${slow_options[$side]}
     bench $((slowloris_seconds + 180)) slowloris -f archivo.txt -c "$slowloris" --interval-ms 5000 --seconds "$slowloris_seconds" \
-      --port "${server_port[${side}_slow]}" --server-pid "${server_pid[${side}_slow]}" &
+      --port "${server_port[fresh]}" --server-pid "${server_pid[fresh]}" &
     loading=$!
-    independent_probe slowloris_py_p99 "$side" "$round" "${server_port[${side}_slow]}" "$slowloris_seconds"
+    independent_probe slowloris_py_p99 "$side" "$round" "${server_port[fresh]}" "$slowloris_seconds"
     wait "$loading"
+    stop_server fresh
     note slowloris_p99 "$side" "$round" "$(field probe_p99_ms)"
   done
 done
