@@ -91,13 +91,23 @@ internal sealed class SpareThreadPool<TThreadState> : IDisposable
     /// Null when the system refuses a new thread (the task limit or memory): the caller waits for a connection to end.</summary>
     public PoolThread<TThreadState>? TryTake()
     {
-        // Most recently back last: a connection takes the warmest thread, the timer ends those back longest.
-        lock (_surplusLock)
+        // Most recently back last: a connection takes the warmest thread, the timer ends those back longest. Only if
+        // the lock is free: in a shed thousands of threads queue on it to go surplus, and the accept thread behind them
+        // kept fresh clients waiting 100-280 ms; an idle or new thread serves instead (20-47 ms, old server 5-9 ms:
+        // bench/slowloris-gc.sh, the shed's first 5 s, 2026-12-07).
+        if (Monitor.TryEnter(_surplusLock))
         {
-            if (_surplus.Last is { } newest)
+            try
             {
-                _surplus.RemoveLast();
-                return newest.Value;
+                if (_surplus.Last is { } newest)
+                {
+                    _surplus.RemoveLast();
+                    return newest.Value;
+                }
+            }
+            finally
+            {
+                Monitor.Exit(_surplusLock);
             }
         }
 
