@@ -1,7 +1,8 @@
 """An independent fresh-client probe (no .NET, no shared code): opens a new connection per request at a fixed
 rate, sends get_metadata FILE, reads the reply, and prints latency percentiles. bench/run.sh runs it beside
 `hftp-benchmark slowloris` to cross-check the load's own probe.
-Usage: python3 bench/probe.py --port PORT --file NAME [--seconds 10] [--rate 10] [--label python_probe]"""
+Usage: python3 bench/probe.py --port PORT --file NAME [--seconds 10] [--rate 10] [--count N] [--label python_probe]
+(--count: stop after N requests, within the seconds still; bench/client-allocations.sh uses it)"""
 import argparse
 import socket
 import time
@@ -12,6 +13,7 @@ parser.add_argument("--port", type=int, required=True)
 parser.add_argument("--file", required=True)
 parser.add_argument("--seconds", type=float, default=10)
 parser.add_argument("--rate", type=float, default=10)
+parser.add_argument("--count", type=int, default=None)
 parser.add_argument("--label", default="python_probe")
 args = parser.parse_args()
 
@@ -19,7 +21,7 @@ request = f"get_metadata {args.file}\r\n".encode("ascii")
 latencies, failures = [], 0
 deadline = time.monotonic() + args.seconds
 next_at = time.monotonic()
-while time.monotonic() < deadline:
+while time.monotonic() < deadline and (args.count is None or len(latencies) + failures < args.count):
     started = time.perf_counter()
     try:
         with socket.create_connection((args.host, args.port), timeout=5) as connection:
