@@ -93,8 +93,8 @@ internal sealed class SpareThreadPool<TThreadState> : IDisposable
     {
         // Most recently back last: a connection takes the warmest thread, the timer ends those back longest. Only if
         // the lock is free: in a shed thousands of threads queue on it to go surplus, and the accept thread behind them
-        // kept fresh clients waiting 100-280 ms; an idle or new thread serves instead (20-47 ms, old server 5-9 ms:
-        // bench/slowloris-gc.sh, the shed's first 5 s, 2026-12-07).
+        // kept fresh clients waiting 298-306 ms; an idle or new thread serves instead (10-38 ms, old server 7-12 ms:
+        // bench/slowloris-gc.sh, p99 in the shed's first 5 s, 2026-12-07 22:28 UTC).
         if (Monitor.TryEnter(_surplusLock))
         {
             try
