@@ -10,9 +10,10 @@
 # --request-timeout 10s, so the rest of a minute measures a server at rest) and 100,000 Redis GETs (run.sh: 400,000).
 # The old and new server alike get --request-timeout 10s and --idle-timeout 30s for slowloris when their --help lists
 # them. Beside the idle and slowloris loads, bench/probe.py (Python) measures a fresh client too, independently of the
-# load's own probe. Each idle and slowloris run meets a server started for it alone and stopped after it: a 5-round A/A
-# run (2026-12-07 19:31) with one long-lived server a side measured identical binaries 0.32-0.41 apart on slowloris in
-# four rounds of five; the bias followed the process, not the order (bench/slowloris-gc.sh starts one per run too).
+# load's own probe. Every load meets a server started for it alone, warmed by 2 s of get_metadata, and stopped after
+# it. With one long-lived server a side, A/A runs (the same binary on both sides) measured identical servers 0.32-0.41
+# apart on slowloris (2026-12-07 19:31) and 0.78 on get_metadata at 4,000 connections (22:46): the bias followed the
+# process and what it had served before, not the order of the runs.
 # Usage: bench/compare.sh OLD_REV NEW_REV [--quick] [--rounds N]   (3 rounds, about 19 min; --quick: one round of
 # shorter loads, about 8 min). The last column shows each round's new/old: latency rows move by 2x or more between
 # rounds on a shared 2-core machine, and the median of 3 cannot say whether two servers are within 10%; 5 rounds can
@@ -84,28 +85,23 @@ chmod 755 "$data"; chmod 644 "$data"/*
 
 ulimit -n "$(ulimit -Hn)"
 threads_of() { awk '/^Threads:/ { print $2 }' "/proc/$1/status" 2>/dev/null || echo 0; }
-declare -A server_port server_pid server_baseline
-# start_server NAME SIDE [OPTION...]: the SIDE's server on a free loopback port; its port, PID and thread count at rest.
-start_server() {
-  local name=$1 side=$2; shift 2
-  server_port[$name]=$(free_port)
-  "$scratch/$side/r2r/hftp-server" --address 127.0.0.1 --port "${server_port[$name]}" --dir "$data" --log-level Warning "$@" \
-    > "$scratch/$name.log" 2>&1 &
-  server_pid[$name]=$!; pids+=("$!")
-  wait_port "${server_port[$name]}"
-  server_baseline[$name]=$(threads_of "${server_pid[$name]}")
-}
-# stop_server NAME: stops the server by its PID and waits for it to exit.
-stop_server() { kill "${server_pid[$1]}" 2>/dev/null || true; wait "${server_pid[$1]}" 2>/dev/null || true; }
-# start_fresh SIDE [OPTION...]: the SIDE's server started for one run as "fresh", warmed by 2 s of get_metadata at 32
-# connections so that its hot code is compiled before the run, as the long-lived servers' is.
+server_port='' server_pid='' server_baseline=''
+# start_fresh SIDE [OPTION...]: the SIDE's server for one load, on a free loopback port (its port, PID and thread count
+# at rest), warmed by 2 s of get_metadata at 32 connections so that its hot paths run tiered-up code from the start.
 start_fresh() {
-  start_server fresh "$@"
-  bench 60 small -f m64.bin -c 32 -P 1 --port "${server_port[fresh]}" --duration 2
+  local side=$1; shift
+  server_port=$(free_port)
+  "$scratch/$side/r2r/hftp-server" --address 127.0.0.1 --port "$server_port" --dir "$data" --log-level Warning "$@" \
+    > "$scratch/$side.log" 2>&1 &
+  server_pid=$!; pids+=("$!")
+  wait_port "$server_port"
+  server_baseline=$(threads_of "$server_pid")
+  bench 60 small -f m64.bin -c 32 -P 1 --port "$server_port" --duration 2
 }
+# stop_fresh: stops that server by its PID and waits for it to exit, so no thread of it shares the cores with the next.
+stop_fresh() { kill "$server_pid" 2>/dev/null || true; wait "$server_pid" 2>/dev/null || true; }
 declare -A slow_options
 for side in old new; do
-  start_server "$side" "$side"
   slow_options[$side]=""
   help=$("$scratch/$side/r2r/hftp-server" --help)
   if grep -q -- --request-timeout <<< "$help"; then slow_options[$side]+=" --request-timeout 10s"; fi
@@ -117,18 +113,6 @@ redis_port=$(free_port)
 redis-server --port "$redis_port" --bind 127.0.0.1 --save '' --appendonly no --daemonize no --maxclients 4200 > "$scratch/redis.log" 2>&1 &
 pids+=("$!")
 wait_port "$nginx_port"; wait_port "$redis_port"
-
-# Waits (at most 60 s a server) until no server has more than 300 threads above its count at rest: the threads of
-# thousands of connections just closed take seconds to end, and would share the cores with the next load.
-settle() {
-  local name
-  for name in old new; do
-    for _ in $(seq 300); do
-      [ "$(threads_of "${server_pid[$name]}")" -le $((server_baseline[$name] + 300)) ] && break
-      sleep 0.2
-    done
-  done
-}
 
 results=$scratch/results.txt
 : > "$results"
@@ -159,13 +143,17 @@ for round in $(seq "$rounds"); do
   for file in 64m:m64.bin 1g:g1.bin; do
     size=${file%%:*} name=${file#*:}
     for side in "${sides[@]}"; do
-      bench 120 bulk -f "$name" -c 1 --port "${server_port[$side]}" --duration "$bulk_seconds"
+      start_fresh "$side"
+      bench 120 bulk -f "$name" -c 1 --port "$server_port" --duration "$bulk_seconds"
+      stop_fresh
       note "base64_$size" "$side" "$round" "$(field mbps)"
     done
     bench 120 http-bulk --url-path "/$name" -c 1 --port "$nginx_port" --duration "$bulk_seconds"
     note "base64_$size" anchor "$round" "$(field mbps)"; note "raw_$size" anchor "$round" "$(field mbps)"
     for side in "${sides[@]}"; do
-      bench 120 bulk --raw -f "$name" -c 1 --port "${server_port[$side]}" --duration "$bulk_seconds"
+      start_fresh "$side"
+      bench 120 bulk --raw -f "$name" -c 1 --port "$server_port" --duration "$bulk_seconds"
+      stop_fresh
       note "raw_$size" "$side" "$round" "$(field mbps)"
     done
   done
@@ -173,8 +161,9 @@ for round in $(seq "$rounds"); do
   for connections in 32 1000 4000; do
     progress "== round $round: get_metadata, $connections connections, pipeline 1"
     for side in "${sides[@]}"; do
-      settle
-      bench $((duration + 120)) small -f m64.bin -c "$connections" -P 1 --port "${server_port[$side]}" --duration "$duration" --server-pid "${server_pid[$side]}"
+      start_fresh "$side"
+      bench $((duration + 120)) small -f m64.bin -c "$connections" -P 1 --port "$server_port" --duration "$duration" --server-pid "$server_pid"
+      stop_fresh
       rps=$(field rps) p99=$(field p99_ms) mean=$(field mean_ms)
       # Closed loop, one request in flight per connection: mean latency = connections / throughput (Little's law).
       [ -n "$mean" ] || mean=$(awk -v c="$connections" -v r="${rps:-0}" 'BEGIN { if (r > 0) printf "%.3f", 1000 * c / r }')
@@ -198,12 +187,13 @@ for round in $(seq "$rounds"); do
   # sent once every connection has had one (does any connection starve once all are served?).
   progress "== round $round: get_metadata, 4000 connections, by hftp-load"
   for side in "${sides[@]}" anchor; do
-    settle
     if [ "$side" = anchor ]; then
       run $((starvation_seconds + 60)) "$scratch/hftp-load" redis --port "$redis_port" --local "$data/archivo.txt" -c 4000 -d "$starvation_seconds"
     else
-      run $((starvation_seconds + 60)) "$scratch/hftp-load" small --port "${server_port[$side]}" --local "$data/archivo.txt" -c 4000 \
+      start_fresh "$side"
+      run $((starvation_seconds + 60)) "$scratch/hftp-load" small --port "$server_port" --local "$data/archivo.txt" -c 4000 \
         -d "$starvation_seconds"
+      stop_fresh
     fi
     note c4000_rps "$side" "$round" "$(field rps)"
     note c4000_first_p99 "$side" "$round" "$(field first_p99_ms)"
@@ -213,42 +203,41 @@ for round in $(seq "$rounds"); do
 
   progress "== round $round: opening $opens connections (each served once, all held)"
   for side in "${sides[@]}"; do
-    settle
-    bench 180 open -f m64.bin -c "$opens" --port "${server_port[$side]}" --duration 60 --server-pid "${server_pid[$side]}"
+    start_fresh "$side"
+    bench 180 open -f m64.bin -c "$opens" --port "$server_port" --duration 60 --server-pid "$server_pid"
+    stop_fresh
     note open_rate "$side" "$round" "$(field conn_per_s)"
   done
 
   progress "== round $round: $idle idle connections held"
   for side in "${sides[@]}"; do
-    settle
     start_fresh "$side"
-    bench $((duration + 180)) idle -f m64.bin -c "$idle" --port "${server_port[fresh]}" --duration "$duration" --server-pid "${server_pid[fresh]}" &
+    bench $((duration + 180)) idle -f m64.bin -c "$idle" --port "$server_port" --duration "$duration" --server-pid "$server_pid" &
     loading=$!
     # The independent probe once the server holds them all (a thread each) and the last accepts are a second past,
     # ending within the load's own probe time: a fresh client beside idle connections, not beside connections opening.
     for _ in $(seq 900); do
-      [ "$(threads_of "${server_pid[fresh]}")" -ge $((server_baseline[fresh] + idle * 99 / 100)) ] && break
+      [ "$(threads_of "$server_pid")" -ge $((server_baseline + idle * 99 / 100)) ] && break
       sleep 0.1
     done
     sleep 1
-    independent_probe idle_py_p99 "$side" "$round" "${server_port[fresh]}" $((duration - 3))
+    independent_probe idle_py_p99 "$side" "$round" "$server_port" $((duration - 3))
     wait "$loading"
-    stop_server fresh
+    stop_fresh
     note idle_kb "$side" "$round" "$(field rss_kb_per_connection)"
     note idle_p99 "$side" "$round" "$(field probe_p99_ms)"
   done
 
   progress "== round $round: slowloris, $slowloris connections for $slowloris_seconds s"
   for side in "${sides[@]}"; do
-    settle
     # shellcheck disable=SC2086  # the options are words
     start_fresh "$side" ${slow_options[$side]}
     bench $((slowloris_seconds + 180)) slowloris -f archivo.txt -c "$slowloris" --interval-ms 5000 --seconds "$slowloris_seconds" \
-      --port "${server_port[fresh]}" --server-pid "${server_pid[fresh]}" &
+      --port "$server_port" --server-pid "$server_pid" &
     loading=$!
-    independent_probe slowloris_py_p99 "$side" "$round" "${server_port[fresh]}" "$slowloris_seconds"
+    independent_probe slowloris_py_p99 "$side" "$round" "$server_port" "$slowloris_seconds"
     wait "$loading"
-    stop_server fresh
+    stop_fresh
     note slowloris_p99 "$side" "$round" "$(field probe_p99_ms)"
   done
 done
