@@ -9,17 +9,10 @@
 set -euo pipefail
 repository=$(cd "$(dirname "$0")/.." && pwd)
 cd "$repository"
-revisions=() rounds=2 clients=20000
-while [ $# -gt 0 ]; do
-  case "$1" in
-    --rounds) [[ "${2:-}" =~ ^[1-9]$ ]] || { echo "--rounds takes 1-9" >&2; exit 1; }; rounds=$2; shift ;;
-    *) revisions+=("$(git rev-parse --verify --quiet "$1^{commit}" || { echo "not a commit: $1" >&2; exit 1; })") ;;
-  esac
-  shift
-done
-[ "${#revisions[@]}" -ge 1 ] || { echo "usage: bench/client-allocations.sh REV [REV...] [--rounds N]" >&2; exit 1; }
 # shellcheck source=bench/common.sh disable=SC1091  # followed with shellcheck -x
 source bench/common.sh
+parse_revisions client-allocations.sh "$@"
+clients=20000
 make_scratch client-allocations
 echo "# bench/client-allocations.sh, $(stamp)"
 for revision in "${revisions[@]}"; do

@@ -67,3 +67,19 @@ publish_revision() {
   dotnet publish "$2/src/src/Hftp.Server" -r linux-x64 --self-contained false -p:PublishReadyToRun=true \
     -o "$2/r2r" "${build_flags[@]}" > "$2/publish.log" 2>&1 || { tail -20 "$2/publish.log" >&2; exit 1; }
 }
+
+# parse_revisions SCRIPT ARG...: the arguments REV [REV...] [--rounds N] into `revisions` (their commits) and `rounds`
+# (2 unless given); anything else prints SCRIPT's usage and exits.
+# shellcheck disable=SC2034  # rounds is the calling script's
+parse_revisions() {
+  local script=$1; shift
+  revisions=() rounds=2
+  while [ $# -gt 0 ]; do
+    case "$1" in
+      --rounds) [[ "${2:-}" =~ ^[1-9]$ ]] || { echo "--rounds takes 1-9" >&2; exit 1; }; rounds=$2; shift ;;
+      *) revisions+=("$(git rev-parse --verify --quiet "$1^{commit}" || { echo "not a commit: $1" >&2; exit 1; })") ;;
+    esac
+    shift
+  done
+  [ "${#revisions[@]}" -ge 1 ] || { echo "usage: bench/$script REV [REV...] [--rounds N]" >&2; exit 1; }
+}

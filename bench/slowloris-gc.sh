@@ -10,17 +10,9 @@
 set -euo pipefail
 repository=$(cd "$(dirname "$0")/.." && pwd)
 cd "$repository"
-revisions=() rounds=2
-while [ $# -gt 0 ]; do
-  case "$1" in
-    --rounds) [[ "${2:-}" =~ ^[1-9]$ ]] || { echo "--rounds takes 1-9" >&2; exit 1; }; rounds=$2; shift ;;
-    *) revisions+=("$(git rev-parse --verify --quiet "$1^{commit}" || { echo "not a commit: $1" >&2; exit 1; })") ;;
-  esac
-  shift
-done
-[ "${#revisions[@]}" -ge 1 ] || { echo "usage: bench/slowloris-gc.sh REV [REV...] [--rounds N]" >&2; exit 1; }
 # shellcheck source=bench/common.sh disable=SC1091  # followed with shellcheck -x
 source bench/common.sh
+parse_revisions slowloris-gc.sh "$@"
 make_scratch slowloris-gc
 echo "# bench/slowloris-gc.sh, $(stamp)"
 for revision in "${revisions[@]}"; do
