@@ -19,13 +19,7 @@ for revision in "${revisions[@]}"; do
   publish_revision "$revision" "$scratch/$revision"
 done
 
-mkdir -p "$scratch/hook"
-cat > "$scratch/hook/AllocationHook.csproj" <<'XML'
-<Project Sdk="Microsoft.NET.Sdk">
-  <PropertyGroup><TargetFramework>net10.0</TargetFramework><ImplicitUsings>enable</ImplicitUsings></PropertyGroup>
-</Project>
-XML
-cat > "$scratch/hook/StartupHook.cs" <<'CS'
+build_startup_hook AllocationHook <<'CS'
 // Loaded by DOTNET_STARTUP_HOOKS into the server: whenever the file $ALLOCATIONS.ask appears, writes the process's exact
 // allocated bytes to $ALLOCATIONS and removes the .ask file.
 internal static class StartupHook
@@ -45,7 +39,6 @@ internal static class StartupHook
     }) { IsBackground = true }.Start();
 }
 CS
-dotnet build "$scratch/hook" -o "$scratch/hook/out" "${build_flags[@]}" > "$scratch/hook.log" 2>&1 || { tail -20 "$scratch/hook.log" >&2; exit 1; }
 printf '%s\n' '!Que calor que hace hoy, pinta una birra!' > "$scratch/archivo.txt"
 answer=$scratch/allocations
 # allocated: the server's allocated bytes now, asked through the hook (at most 10 s).
@@ -59,8 +52,7 @@ echo
 echo "| round | server | bytes allocated per fresh client |"
 echo "|---|---|---:|"
 for round in $(seq "$rounds"); do
-  order=("${revisions[@]}")
-  if [ $((round % 2)) = 0 ]; then mapfile -t order < <(printf '%s\n' "${revisions[@]}" | tac); fi
+  order_of_round "$round"
   for revision in "${order[@]}"; do
     port=$(free_port)
     ALLOCATIONS=$answer DOTNET_STARTUP_HOOKS=$scratch/hook/out/AllocationHook.dll "$scratch/$revision/r2r/hftp-server" \

@@ -83,3 +83,25 @@ parse_revisions() {
   done
   [ "${#revisions[@]}" -ge 1 ] || { echo "usage: bench/$script REV [REV...] [--rounds N]" >&2; exit 1; }
 }
+
+# order_of_round ROUND: `revisions` into `order`, reversed every other round, so a drift in the machine's speed falls
+# on every revision alike.
+# shellcheck disable=SC2034  # order is the calling script's
+order_of_round() {
+  order=("${revisions[@]}")
+  if [ $(($1 % 2)) = 0 ]; then mapfile -t order < <(printf '%s\n' "${revisions[@]}" | tac); fi
+}
+
+# build_startup_hook NAME: builds the C# read from stdin (a class StartupHook with a static Initialize) into
+# $scratch/hook/out/NAME.dll, for DOTNET_STARTUP_HOOKS; its log in $scratch/hook.log, its tail on failure, which exits.
+build_startup_hook() {
+  mkdir -p "$scratch/hook"
+  cat > "$scratch/hook/StartupHook.cs"
+  cat > "$scratch/hook/$1.csproj" <<'XML'
+<Project Sdk="Microsoft.NET.Sdk">
+  <PropertyGroup><TargetFramework>net10.0</TargetFramework><ImplicitUsings>enable</ImplicitUsings></PropertyGroup>
+</Project>
+XML
+  dotnet build "$scratch/hook" -o "$scratch/hook/out" "${build_flags[@]}" > "$scratch/hook.log" 2>&1 \
+    || { tail -20 "$scratch/hook.log" >&2; exit 1; }
+}

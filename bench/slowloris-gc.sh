@@ -21,13 +21,7 @@ done
 dotnet build src/Hftp.Benchmark "${build_flags[@]}" > "$scratch/build.log" 2>&1 || { tail -20 "$scratch/build.log" >&2; exit 1; }
 generator=$(find src/Hftp.Benchmark/bin/Release -name hftp-benchmark.dll | head -1)
 
-mkdir -p "$scratch/hook"
-cat > "$scratch/hook/GcHook.csproj" <<'EOF'
-<Project Sdk="Microsoft.NET.Sdk">
-  <PropertyGroup><TargetFramework>net10.0</TargetFramework><ImplicitUsings>enable</ImplicitUsings></PropertyGroup>
-</Project>
-EOF
-cat > "$scratch/hook/StartupHook.cs" <<'EOF'
+build_startup_hook GcHook <<'EOF'
 // Loaded by DOTNET_STARTUP_HOOKS into the server: one line a second, seconds since start, collections, allocated MB.
 internal static class StartupHook
 {
@@ -42,7 +36,6 @@ internal static class StartupHook
     }) { IsBackground = true }.Start();
 }
 EOF
-dotnet build "$scratch/hook" -o "$scratch/hook/out" "${build_flags[@]}" > "$scratch/hook.log" 2>&1 || { tail -20 "$scratch/hook.log" >&2; exit 1; }
 printf '%s\n' '!Que calor que hace hoy, pinta una birra!' > "$scratch/archivo.txt"
 ulimit -n "$(ulimit -Hn)"
 
@@ -50,8 +43,7 @@ echo
 echo "| round | server | allocated MB, held / shed | collections, held / shed | fresh p99 ms by 5 s (load's probe) | probe.py p99 ms | CPU s |"
 echo "|---|---|---|---|---|---|---|"
 for round in $(seq "$rounds"); do
-  order=("${revisions[@]}")
-  if [ $((round % 2)) = 0 ]; then mapfile -t order < <(printf '%s\n' "${revisions[@]}" | tac); fi
+  order_of_round "$round"
   for revision in "${order[@]}"; do
     port=$(free_port)
     GC_LOG=$scratch/gc.log DOTNET_STARTUP_HOOKS=$scratch/hook/out/GcHook.dll "$scratch/$revision/r2r/hftp-server" --address 127.0.0.1 \
