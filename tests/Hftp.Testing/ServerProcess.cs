@@ -114,17 +114,12 @@ public sealed partial class ServerProcess : IDisposable
         }
     }
 
-    // A test run started in the background by a non-interactive shell (`dotnet test &`, a CI runner) ignores SIGINT,
-    // and every child inherits that; the runtime then leaves SIGINT ignored, as a shell expects of a background job,
-    // and `kill -INT` would not stop the server. The server starts as from a terminal: SIGINT at its default.
-    private static readonly string[] DefaultInterrupt = OperatingSystem.IsLinux() ? ["env", "--default-signal=INT"] : [];
-
     private static ServerProcess Start(
         bool stallOutput, string[] arguments, string[]? launcher = null, IReadOnlyDictionary<string, string>? environment = null,
         string? serverDirectory = null)
     {
         var published = Environment.GetEnvironmentVariable("HFTP_SERVER_EXE");
-        var command = new List<string>(DefaultInterrupt);
+        var command = new List<string>(DefaultInterrupt.Launcher);
         command.AddRange(launcher ?? []);
         command.Add(string.IsNullOrEmpty(published) ? "dotnet" : published);
         var info = new ProcessStartInfo(command[0])
