@@ -27,8 +27,9 @@ public sealed class RequestReader
     private CommandNameBytes _commandName;
     private RawTokenBytes _rawToken;
 
-    // Made at the first byte of a file name: a client that has sent none (idle, or slow to send) holds none.
-    private byte[]? _fileName;
+    // Made with the reader, not at the first name: a server makes its readers off the connection threads, and a
+    // connection thread's first allocation of any size takes a fresh allocation context (see the server's ServedNames).
+    private readonly byte[] _fileName = new byte[Syntax.MaxFileNameLength];
 
     private long _lineLength;
     private int _elementCount;
@@ -122,7 +123,7 @@ public sealed class RequestReader
         }
         else if (element == 1 && length <= Syntax.MaxFileNameLength)
         {
-            (_fileName ??= new byte[Syntax.MaxFileNameLength])[length - 1] = value;
+            _fileName[length - 1] = value;
         }
 
         if (element == RawTokenElement && length <= Syntax.RawToken.Length)

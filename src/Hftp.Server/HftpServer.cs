@@ -95,12 +95,13 @@ public sealed class HftpServer : IDisposable
         _listener.Start(backlog: int.MaxValue);
         _boundEndPoint = (IPEndPoint)_listener.LocalEndpoint;
         var buffers = ArrayPool<byte>.Create(_options.LargeReplyBufferSize, _options.RetainedLargeBuffers);
+        var smallBuffers = ArrayPool<byte>.Create(_options.SmallReplyBufferSize, _options.RetainedSmallBuffers);
         MaxConnections = ConnectionLimit.Decide(_options.MaxConnections, _logger);
         _slots = new SemaphoreSlim(MaxConnections, MaxConnections);
         _threads = new(_options.MinSpareThreads, _options.MaxSpareThreads, _options.SpareThreadIdleTime, _options.ConnectionStackSize, _time,
             () => new ConnectionScratch(_services!), MaxConnections);
         var encoders = new SemaphoreSlim(_options.SliceEncoders, Math.Max(_options.SliceEncoders, 1));
-        _services = new ConnectionServices(_options, _files, buffers, _logger, Metrics, _timeoutReport, _time, _threads, encoders);
+        _services = new ConnectionServices(_options, _files, buffers, smallBuffers, _logger, Metrics, _timeoutReport, _time, _threads, encoders);
         _threads.Start();
         // A burst is more connections than the pool keeps threads for; it is over when no more are left than it keeps ready.
         _burstCollector = new BurstCollector(_threads.MaxSpare, _threads.MinSpare, _logger);

@@ -60,6 +60,9 @@ public sealed record ServerOptions
     /// <summary>A short reply's buffer, taken while it is written and sent: a listing of ~100 names fits.</summary>
     public int SmallReplyBufferSize { get; init; } = 4 * 1024;
 
+    /// <summary>Small buffers kept per server (4 MiB): as many as thousands of threads, many preempted mid-reply, hold at once.</summary>
+    public int RetainedSmallBuffers { get; init; } = 1024;
+
     /// <summary>A slice's buffer: ~180 KiB of file read and encoded in place per fill (see SliceWriter); more measured no faster.</summary>
     public int LargeReplyBufferSize { get; init; } = 256 * 1024;
 

@@ -14,6 +14,7 @@ internal sealed class FileStore
 
     private readonly ILogger _logger;
     private readonly ServedDirectory _backEnd;
+    private readonly ServedNames _served;
     private readonly ConcurrentDictionary<string, int> _unlistable = new(StringComparer.Ordinal);
     private int _reportedMissing;
 
@@ -22,6 +23,7 @@ internal sealed class FileStore
         Root = Path.TrimEndingDirectorySeparator(Path.GetFullPath(directory));
         _logger = logger;
         _backEnd = new ServedDirectory(Root);
+        _served = new ServedNames(Root);
     }
 
     /// <summary>The served directory, as an absolute path.</summary>
@@ -59,40 +61,44 @@ internal sealed class FileStore
         return served;
     }
 
-    /// <summary>The size of the served file a request names (ASCII, checked by the reader) without opening it; false if
-    /// none is served. Via the connection's <paramref name="recent"/>, the same name again allocates nothing.</summary>
-    public bool TryGetSize(ReadOnlySpan<byte> name, RecentName recent, out long size) => TryGetSize(recent.Take(name), recent, out size);
+    /// <summary>The entry for a name a request gives (ASCII, checked by the reader): shared once found served.</summary>
+    public AskedName Find(ReadOnlySpan<byte> name) => _served.Find(name);
 
-    /// <summary>Opens the served file a request names into <paramref name="file"/>; false when none is served. The name becomes a path here, once.</summary>
-    public bool TryOpen(ReadOnlySpan<byte> name, RecentName recent, ServedFile file)
+    /// <summary>The size of the served file <paramref name="name"/> without opening it; false if none is served.</summary>
+    public bool TryGetSize(AskedName name, out long size)
     {
-        var path = recent.Take(name);
-
-        // Checking the type first means a device or FIFO is never even opened.
-        return TryGetSize(path, recent, out _) && _backEnd.TryOpen(path, recent.Entry, file);
-    }
-
-    private bool TryGetSize(string name, RecentName recent, out long size)
-    {
-        var examination = Examine(name, recent);
+        var examination = Examine(name);
         size = examination.Size;
-        return examination.Verdict switch
-        {
-            FileVerdict.Served => true,
-            FileVerdict.Failed => throw new IOException($"Cannot read '{name}': {examination.Error}"),
-            _ => false,
-        };
+        return IsServed(examination, name.Text);
     }
+
+    /// <summary>Opens the served file <paramref name="name"/> into <paramref name="file"/>; false when none is served.
+    /// Checking the type first means a device or FIFO is never even opened.</summary>
+    public bool TryOpen(AskedName name, ServedFile file) =>
+        Examine(name) is var examination && IsServed(examination, name.Text) && ServedDirectory.TryOpen(examination.Path!, name.Text, file);
+
+    private static bool IsServed(FileExamination examination, string name) => examination.Verdict == FileVerdict.Served
+        || (examination.Verdict == FileVerdict.Failed ? throw new IOException($"Cannot read '{name}': {examination.Error}") : false);
 
     // The one decision of what is served, entry by entry (the back end's), with the reporting around it.
-    private FileExamination Examine(string name, RecentName? recent = null)
+    private FileExamination Examine(AskedName name)
     {
-        if (!Syntax.IsValidFileName(name) || name is "." or "..")
+        var examination = IsServable(name.Text) ? Reported(name.ExamineIn(_backEnd)) : FileExamination.NotServed;
+        if (examination.Verdict == FileVerdict.Served)
         {
-            return FileExamination.NotServed;
+            _served.Offer(name);
         }
 
-        var examination = _backEnd.Examine(name, recent);
+        return examination;
+    }
+
+    private FileExamination Examine(string name) =>
+        IsServable(name) ? Reported(_backEnd.Examine(new FileInfo(Path.Join(Root, name)), name)) : FileExamination.NotServed;
+
+    private static bool IsServable(string name) => Syntax.IsValidFileName(name) && name is not ("." or "..");
+
+    private FileExamination Reported(FileExamination examination)
+    {
         if (examination.Verdict == FileVerdict.Absent && !Exists)
         {
             ReportMissing();

@@ -4,15 +4,16 @@ using Microsoft.Win32.SafeHandles;
 
 namespace Hftp.Server.Files;
 
-/// <summary>What examining one entry found: served with its size, not served, absent, or a failure to examine it.</summary>
-internal readonly record struct FileExamination(FileVerdict Verdict, long Size, string? Error)
+/// <summary>What examining one entry found: served with its size and the path to open (a link's target, resolved), not
+/// served, absent, or a failure to examine it.</summary>
+internal readonly record struct FileExamination(FileVerdict Verdict, long Size, string? Error, string? Path = null)
 {
     public static FileExamination NotServed => new(FileVerdict.NotServed, 0, null);
 
     /// <summary>No such entry: it, or the served directory itself, does not exist.</summary>
     public static FileExamination Absent => new(FileVerdict.Absent, 0, null);
 
-    public static FileExamination Served(long size) => new(FileVerdict.Served, size, null);
+    public static FileExamination Served(long size, string path) => new(FileVerdict.Served, size, null, path);
 
     public static FileExamination Failed(string error) => new(FileVerdict.Failed, 0, error);
 }
@@ -60,20 +61,15 @@ internal sealed class ServedDirectory
         _root = root;
     }
 
-    /// <summary>Examines the entry <paramref name="name"/>; through <paramref name="recent"/>'s FileInfo when it has one for it.</summary>
-    public FileExamination Examine(string name, RecentName? recent = null)
+    /// <summary>Examines the entry <paramref name="name"/> afresh through <paramref name="entry"/>, its FileInfo, which
+    /// no other thread may use meanwhile.</summary>
+    public FileExamination Examine(FileInfo entry, string name)
     {
-        var entry = recent?.Entry ?? new FileInfo(Path.Join(_root, name));
         var path = entry.FullName;
         try
         {
-            if (recent is not null)
-            {
-                // Examined afresh each time; kept only to spare the allocations.
-                entry.Refresh();
-                recent.Entry = entry;
-            }
-
+            // Kept only to spare the allocations: what it knew of the entry is forgotten.
+            entry.Refresh();
             if (!Exists(entry))
             {
                 return FileExamination.Absent;
@@ -101,7 +97,7 @@ internal sealed class ServedDirectory
             }
 
             var size = entry.Length;
-            return IsCertainlyRegular(size) || Probe(path, name) ? FileExamination.Served(size) : FileExamination.NotServed;
+            return IsCertainlyRegular(size) || Probe(path, name) ? FileExamination.Served(size, path) : FileExamination.NotServed;
         }
         catch (Exception exception) when (exception is FileNotFoundException or DirectoryNotFoundException)
         {
@@ -140,23 +136,11 @@ internal sealed class ServedDirectory
         return entries.Select(Path.GetFileName).OfType<string>();
     }
 
-    /// <summary>Opens <paramref name="name"/> into <paramref name="file"/>; <paramref name="entry"/>: its FileInfo, just examined, if there is one.</summary>
-    public bool TryOpen(string name, FileInfo? entry, ServedFile file)
+    /// <summary>Opens <paramref name="path"/> (a served entry's, just examined) into <paramref name="file"/>; false when
+    /// it is no longer a file to serve: the open follows no link, so a name swapped since for a link is refused.</summary>
+    public static bool TryOpen(string path, string name, ServedFile file)
     {
-        var path = entry?.FullName ?? Path.Join(_root, name);
-        bool isLink;
-        try
-        {
-            isLink = IsLink(entry ?? new FileInfo(path));
-        }
-        catch (Exception exception) when (exception is IOException or UnauthorizedAccessException)
-        {
-            return false;
-        }
-
-        var target = isLink ? ResolveInsideRoot(path) : path;
-        var handle = target is null ? null : OpenVerified(target, name);
-        if (handle is null)
+        if (OpenVerified(path, name) is not { } handle)
         {
             return false;
         }

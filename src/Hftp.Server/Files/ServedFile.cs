@@ -3,7 +3,7 @@ using Microsoft.Win32.SafeHandles;
 namespace Hftp.Server.Files;
 
 /// <summary>An open, verified regular file of the served directory, and its length when opened. One instance serves a
-/// connection's slices one after another (<see cref="FileStore.TryOpen(ReadOnlySpan{byte}, RecentName, ServedFile)"/> opens into it,
+/// connection's slices one after another (<see cref="FileStore.TryOpen(AskedName, ServedFile)"/> opens into it,
 /// <see cref="Close"/> ends each, in a finally: no file stays open between requests).</summary>
 internal sealed class ServedFile
 {

@@ -10,6 +10,7 @@ internal sealed record ConnectionServices(
     ServerOptions Options,
     FileStore Files,
     ArrayPool<byte> Buffers,
+    ArrayPool<byte> SmallBuffers,
     ILogger Logger,
     ServerMetrics Metrics,
     TimeoutReport TimeoutReport,

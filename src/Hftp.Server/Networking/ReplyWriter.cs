@@ -6,17 +6,16 @@ using Microsoft.Win32.SafeHandles;
 namespace Hftp.Server.Networking;
 
 /// <summary>Buffers a connection's replies and sends them; pipelined ones go out together once no request is left to
-/// answer. Short replies use a small buffer of the connection thread's own, made at its first reply; a listing, a large
-/// batch or a slice uses a large one rented from the server's pool only while it is filled and sent. (A rented small
-/// one was a new array at almost every reply once more connections answered at once than the pool keeps arrays of a
-/// size; see <see cref="Files.RecentName"/> for what allocating per request costs.) A send is one buffer at most under
+/// answer. Short replies use a small buffer, a listing, a large batch or a slice a large one, each rented from the
+/// server's pools only while it is filled and sent: a thread owns none, so it allocates nothing to reply (the small
+/// pool keeps as many as thousands of threads hold at once; see <see cref="Files.ServedNames"/> for what a connection
+/// thread's allocating costs), and an idle connection holds no buffer. A send is one buffer at most under
 /// the send timeout, so the timeout limits a pause (no buffer taken for that long), never a whole reply. A thread keeps
 /// one for the connections it runs in turn (<see cref="ConnectionScratch"/>).</summary>
-internal sealed class ReplyWriter(SocketDeadline deadline, ArrayPool<byte> buffers, ServerOptions options, ServerMetrics metrics)
+internal sealed class ReplyWriter(SocketDeadline deadline, ArrayPool<byte> buffers, ArrayPool<byte> smallBuffers, ServerOptions options, ServerMetrics metrics)
 {
     private Socket _socket = null!;
     private byte[] _buffer = [];
-    private byte[]? _shortReplyBuffer; // made at the first short reply, not with the thread
     private int _length;
     private int _replyStart;
 
@@ -171,7 +170,7 @@ internal sealed class ReplyWriter(SocketDeadline deadline, ArrayPool<byte> buffe
     {
         if (_length == 0 && _buffer.Length > 0)
         {
-            ReturnLarge();
+            Return(_buffer);
             _buffer = [];
         }
     }
@@ -183,11 +182,11 @@ internal sealed class ReplyWriter(SocketDeadline deadline, ArrayPool<byte> buffe
         ReleaseBuffer();
     }
 
-    private void ReturnLarge()
+    private void Return(byte[] buffer)
     {
-        if (_buffer.Length > 0 && _buffer != _shortReplyBuffer)
+        if (buffer.Length > 0)
         {
-            buffers.Return(_buffer);
+            (buffer.Length == options.SmallReplyBufferSize ? smallBuffers : buffers).Return(buffer);
         }
     }
 
@@ -199,9 +198,9 @@ internal sealed class ReplyWriter(SocketDeadline deadline, ArrayPool<byte> buffe
         var wanted = _length + sizeHint <= options.SmallReplyBufferSize ? options.SmallReplyBufferSize : LargeBufferSize;
         if (wanted > _buffer.Length)
         {
-            var larger = wanted == options.SmallReplyBufferSize ? _shortReplyBuffer ??= new byte[wanted] : buffers.Rent(wanted);
+            var larger = wanted == options.SmallReplyBufferSize ? smallBuffers.Rent(wanted) : buffers.Rent(wanted);
             _buffer.AsSpan(0, _length).CopyTo(larger);
-            ReturnLarge();
+            Return(_buffer);
             _buffer = larger;
         }
 

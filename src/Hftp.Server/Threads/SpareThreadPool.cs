@@ -217,7 +217,8 @@ internal sealed class SpareThreadPool<TThreadState> : IDisposable
         Interlocked.Increment(ref _alive);
         try
         {
-            new Thread(worker.Loop, _stackSize) { IsBackground = true, Name = "hftp-connection" }.Start();
+            // Unsafe: the starter's ExecutionContext (its AsyncLocals) does not flow into the connections it runs.
+            new Thread(worker.Loop, _stackSize) { IsBackground = true, Name = "hftp-connection" }.UnsafeStart();
             Interlocked.Increment(ref _started);
             return worker;
         }
