@@ -18,7 +18,7 @@ public sealed class ServedNamesTests
         var first = names.Find("a.txt"u8);
         Assert.NotSame(first, names.Find("a.txt"u8));
 
-        names.Offer(first);
+        names.Update(first, served: true);
         Assert.Same(first, names.Find("a.txt"u8));
         Assert.NotSame(first, names.Find("b.txt"u8));
         Assert.Equal("a.txt", names.Find("a.txt"u8).Text);
@@ -30,13 +30,36 @@ public sealed class ServedNamesTests
         var names = new ServedNames("/served");
         for (var index = 0; index < 1024; index++)
         {
-            names.Offer(names.Find(Encoding.ASCII.GetBytes($"f{index}")));
+            names.Update(names.Find(Encoding.ASCII.GetBytes($"f{index}")), served: true);
         }
 
         var past = names.Find("past"u8);
-        names.Offer(past);
+        names.Update(past, served: true);
         Assert.NotSame(past, names.Find("past"u8));
         Assert.Same(names.Find("f1023"u8), names.Find("f1023"u8));
+
+        // One found no longer served makes room.
+        names.Update(names.Find("f0"u8), served: false);
+        var now = names.Find("now"u8);
+        names.Update(now, served: true);
+        Assert.Same(now, names.Find("now"u8));
+    }
+
+    [Fact]
+    public void ANameFoundNotServedIsForgottenAndSharedAgainOnceServed()
+    {
+        var names = new ServedNames("/served");
+        var first = names.Find("a"u8);
+        names.Update(first, served: true);
+        names.Update(first, served: false);
+        var second = names.Find("a"u8);
+        Assert.NotSame(first, second);
+
+        // Not served, a name is no one's to share; served again, the entry that found it so is.
+        names.Update(second, served: false);
+        Assert.NotSame(second, names.Find("a"u8));
+        names.Update(second, served: true);
+        Assert.Same(second, names.Find("a"u8));
     }
 
     [Fact]

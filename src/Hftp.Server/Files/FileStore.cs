@@ -84,11 +84,7 @@ internal sealed class FileStore
     private FileExamination Examine(AskedName name)
     {
         var examination = IsServable(name.Text) ? Reported(name.ExamineIn(_backEnd)) : FileExamination.NotServed;
-        if (examination.Verdict == FileVerdict.Served)
-        {
-            _served.Offer(name);
-        }
-
+        _served.Update(name, examination.Verdict == FileVerdict.Served);
         return examination;
     }
 

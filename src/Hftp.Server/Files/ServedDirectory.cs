@@ -137,7 +137,7 @@ internal sealed class ServedDirectory
     }
 
     /// <summary>Opens <paramref name="path"/> (a served entry's, just examined) into <paramref name="file"/>; false when
-    /// it is no longer a file to serve: the open follows no link, so a name swapped since for a link is refused.</summary>
+    /// it is no longer a file to serve: on Unix the open follows no link, so a name swapped since for a link is refused.</summary>
     public static bool TryOpen(string path, string name, ServedFile file)
     {
         if (OpenVerified(path, name) is not { } handle)

@@ -7,8 +7,8 @@ namespace Hftp.Server.Files;
 /// <summary>The served files' names that clients asked about, one <see cref="AskedName"/> each per server, so that a
 /// connection thread asking about a file another asked about allocates nothing: its first allocation would take a fresh
 /// allocation context (8 KB of the young generation, cleared page by page), and with thousands of threads the
-/// collections that sets off stop them all: 4,000 connections asking get_metadata got 0.83 times the old server's
-/// requests/s while each thread allocated at its first (docs/performance.md). At most 1,024 names, about 0.5 KB each.</summary>
+/// collections that sets off stop them all. 4,000 connections asking get_metadata: 20.6k requests/s, 23k page faults;
+/// 18.5k and 31k when each thread allocated at its first (bench/first-requests.sh, 2026-12-08). At most 1,024 names.</summary>
 internal sealed class ServedNames
 {
     private const int Capacity = 1024;
@@ -26,13 +26,14 @@ internal sealed class ServedNames
         return written == name.Length && _byText.TryGetValue(text, out var shared) ? shared : new AskedName(Encoding.ASCII.GetString(name), _root);
     }
 
-    /// <summary>Shares <paramref name="name"/>, just found served, while there is room; tried once per entry.</summary>
-    public void Offer(AskedName name)
+    /// <summary>Shares <paramref name="name"/> once found served, while there is room, and forgets it once found not
+    /// served (a file removed, or renamed away): a name's entry changes hands only when its verdict does.</summary>
+    public void Update(AskedName name, bool served)
     {
-        if (!name.Offered)
+        if (served != name.Offered)
         {
-            name.Offered = true;
-            _ = _names.Count < Capacity && _names.TryAdd(name.Text, name);
+            name.Offered = served;
+            _ = served ? _names.Count < Capacity && _names.TryAdd(name.Text, name) : _names.TryRemove(KeyValuePair.Create(name.Text, name));
         }
     }
 }
@@ -41,25 +42,30 @@ internal sealed class ServedNames
 /// thread or (once shared) by any other, it is examined afresh through the same objects, allocating nothing.</summary>
 internal sealed class AskedName(string text, string root)
 {
-    // Refresh rewrites a FileInfo's cached status, so each examination takes one and gives it back: an exchange, not a
-    // lock, for with thousands of threads on a few cores one preempted while holding a lock stalled every other (and a
-    // thread's first wait allocates). Enough for the examinations under way at once; past that, one more is made.
+    // Refresh rewrites a FileInfo's status, so an examination takes one to itself: by exchange, as a lock held by a
+    // preempted thread stalled every other (and a first wait allocates). Past 16 at once, one more is made and dropped.
     private readonly FileInfo?[] _idle = new FileInfo?[16];
     private readonly string _path = Path.Join(root, text);
 
     public string Text { get; } = text;
 
+    /// <summary>Whether it was last found served, and so shared if there was room.</summary>
     public bool Offered { get; set; }
 
     /// <summary>What <paramref name="directory"/> finds for this name now.</summary>
     public FileExamination ExamineIn(ServedDirectory directory)
     {
-        var taken = Array.FindIndex(_idle, idle => idle is not null);
-        var entry = (taken >= 0 ? Interlocked.Exchange(ref _idle[taken], null) : null) ?? new FileInfo(_path);
-        var examination = directory.Examine(entry, Text);
-        if (Array.IndexOf(_idle, null) is var free and >= 0)
+        FileInfo? entry = null;
+        for (var slot = 0; slot < _idle.Length && entry is null; slot++)
         {
-            Interlocked.CompareExchange(ref _idle[free], entry, null);
+            entry = Volatile.Read(ref _idle[slot]) is null ? null : Interlocked.Exchange(ref _idle[slot], null);
+        }
+
+        var examination = directory.Examine(entry ??= new FileInfo(_path), Text);
+        var free = 0;
+        while (free < _idle.Length && Interlocked.CompareExchange(ref _idle[free], entry, null) is not null)
+        {
+            free++;
         }
 
         return examination;

@@ -25,7 +25,7 @@ internal sealed class ConnectionScratch
     public ReplyWriter Writer { get; }
     public RequestExecutor Executor { get; }
 
-    /// <summary>Opened and closed by each slice: opening allocates nothing.</summary>
+    /// <summary>Opened and closed by each slice, which makes only its handle.</summary>
     public ServedFile File { get; } = new();
 
     /// <summary>Readies it for the next connection, on <paramref name="socket"/>: nothing of the last one's requests carries

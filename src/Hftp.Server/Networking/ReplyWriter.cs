@@ -7,9 +7,9 @@ namespace Hftp.Server.Networking;
 
 /// <summary>Buffers a connection's replies and sends them; pipelined ones go out together once no request is left to
 /// answer. Short replies use a small buffer, a listing, a large batch or a slice a large one, each rented from the
-/// server's pools only while it is filled and sent: a thread owns none, so it allocates nothing to reply (the small
-/// pool keeps as many as thousands of threads hold at once; see <see cref="Files.ServedNames"/> for what a connection
-/// thread's allocating costs), and an idle connection holds no buffer. A send is one buffer at most under
+/// server's pools only while it is filled and sent (and returned by size: a pool rounds up to a power of two). A thread
+/// owns none: it allocates only when the pool has none to lend, on a fresh server or past 1,024 at once (see
+/// <see cref="Files.ServedNames"/> for what a connection thread's allocating costs); an idle connection holds none. A send is one buffer at most under
 /// the send timeout, so the timeout limits a pause (no buffer taken for that long), never a whole reply. A thread keeps
 /// one for the connections it runs in turn (<see cref="ConnectionScratch"/>).</summary>
 internal sealed class ReplyWriter(SocketDeadline deadline, ArrayPool<byte> buffers, ArrayPool<byte> smallBuffers, ServerOptions options, ServerMetrics metrics)
@@ -186,7 +186,7 @@ internal sealed class ReplyWriter(SocketDeadline deadline, ArrayPool<byte> buffe
     {
         if (buffer.Length > 0)
         {
-            (buffer.Length == options.SmallReplyBufferSize ? smallBuffers : buffers).Return(buffer);
+            (buffer.Length < LargeBufferSize ? smallBuffers : buffers).Return(buffer);
         }
     }
 

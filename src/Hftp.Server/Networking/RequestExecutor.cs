@@ -116,10 +116,7 @@ internal sealed class RequestExecutor(ConnectionServices services, ReplyWriter w
     private bool TryGetSize(ReadOnlySpan<byte> fileName, out long size)
     {
         var name = Recall(fileName);
-        if (!_batchSize.Known)
-        {
-            _batchSize = (true, services.Files.TryGetSize(name, out var found), found);
-        }
+        _batchSize = _batchSize.Known ? _batchSize : (true, services.Files.TryGetSize(name, out var fileSize), fileSize);
 
         size = _batchSize.Size;
         return _batchSize.Found;
